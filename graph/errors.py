@@ -1,0 +1,111 @@
+"""The error hierarchy: every failure a user can cause is an :class:`HkgError`.
+
+The CLI turns these into one line on stderr; nothing else should reach a user.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+
+__all__ = [
+    "CacheError",
+    "HkgError",
+    "LoadError",
+    "NoPathError",
+    "Problem",
+    "QueryError",
+    "ShapeError",
+    "UnknownEntityError",
+    "UnknownFormatError",
+]
+
+
+class HkgError(Exception):
+    """Base of every error hormone-kg raises on purpose."""
+
+    #: process exit code the CLI uses for this error
+    exit_code = 1
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with the input, located as ``file:line``."""
+
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.message}"
+
+
+class LoadError(HkgError):
+    """The data could not be loaded; carries every problem found, not just the first.
+
+    >>> str(LoadError([Problem("data/claims.yaml", 3, "sign 2 is not one of +1, -1, 0")]))
+    'data/claims.yaml:3: sign 2 is not one of +1, -1, 0'
+    """
+
+    def __init__(self, problems: Iterable[Problem]):
+        self.problems = tuple(sorted(set(problems)))
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
+
+
+class ShapeError(HkgError):
+    """The built graph does not conform to the SHACL shapes."""
+
+    def __init__(self, report: str):
+        self.report = report
+        super().__init__(report)
+
+
+class UnknownEntityError(HkgError, LookupError):
+    """A name matches no entity; ``suggestions`` holds the nearest names.
+
+    >>> str(UnknownEntityError("tnf-alfa", ["TNF-α", "TGF-β"]))
+    "unknown entity 'tnf-alfa'; did you mean: TNF-α, TGF-β?"
+    """
+
+    exit_code = 2
+
+    def __init__(self, name: str, suggestions: Sequence[str] = (), kind: str = "entity"):
+        self.name = name
+        self.suggestions = tuple(suggestions)
+        self.kind = kind
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        message = f"unknown {self.kind} {self.name!r}"
+        if self.suggestions:
+            message += f"; did you mean: {', '.join(self.suggestions)}?"
+        return message
+
+
+class NoPathError(HkgError):
+    """No route joins two entities within the given limits."""
+
+
+class UnknownFormatError(HkgError, ValueError):
+    """A format name is not in the registry; the message lists the known ones."""
+
+    exit_code = 2
+
+    def __init__(self, name: str, known: Iterable[str]):
+        self.name = name
+        self.known = tuple(sorted(known))
+        super().__init__(f"unknown format {name!r}; known formats: {', '.join(self.known)}")
+
+
+class QueryError(HkgError, ValueError):
+    """A SPARQL query or one of its parameters is malformed."""
+
+    exit_code = 2
+
+
+class CacheError(HkgError):
+    """There is no usable build cache (run ``hkg build`` first)."""

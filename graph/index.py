@@ -1,0 +1,261 @@
+"""The lookup index: an SQLite file derived from the RDF graph at build, read by every command.
+
+Deriving it from RDF (not from the YAML records) keeps RDF the single truth: whatever is in the
+graph, including imported Turtle, is what lookups, paths and the HTML see. Reading it needs only
+``sqlite3`` and ``json``: no RDF or YAML parsing on a lookup.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import UnknownEntityError
+from .names import fold, nearest
+
+__all__ = ["Index", "write_index"]
+
+_SCHEMA = """
+CREATE TABLE entities (id TEXT PRIMARY KEY, label TEXT NOT NULL, category TEXT, data TEXT NOT NULL);
+CREATE TABLE names (key TEXT NOT NULL, name TEXT NOT NULL, entity TEXT NOT NULL);
+CREATE INDEX names_key ON names (key);
+CREATE TABLE claims (id TEXT PRIMARY KEY, subject TEXT NOT NULL, object TEXT NOT NULL,
+                     sign INTEGER NOT NULL, data TEXT NOT NULL);
+CREATE INDEX claims_subject ON claims (subject);
+CREATE INDEX claims_object ON claims (object);
+CREATE TABLE studies (id TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE documents (id TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+def _local(node, namespace: str, converter) -> str:
+    text = str(node)
+    if text.startswith(namespace):
+        return text[len(namespace):]
+    try:
+        return converter.compress(text) or text
+    except Exception:  # a URI no prefix covers stays a URI
+        return text
+
+
+def write_index(graph, path: Path, meta: dict[str, Any] | None = None) -> None:
+    """Write the lookup index of an RDF graph to ``path`` (which must not exist yet)."""
+    from .prefixmap import converter
+    from .vocab import (BIBO, BIOLINK, CLAIM, DCTERMS, DOC, ENTITY, HKG, PROV, RDF, RDFS, SKOS,
+                        STUDY)
+
+    conv = converter()
+    ent = lambda node: _local(node, str(ENTITY), conv)  # noqa: E731
+    study_id = lambda node: _local(node, str(STUDY), conv)  # noqa: E731
+
+    def value(node, predicate):
+        found = graph.value(node, predicate)
+        return None if found is None else found.toPython() if hasattr(found, "toPython") else found
+
+    def section_info(section):
+        if section is None:
+            return None, None
+        title = graph.value(section, DCTERMS.title)
+        return (_local(section, str(DOC), conv).split("/section/", 1)[-1], str(title) if title else None)
+
+    entities = []
+    for node in sorted(set(graph.subjects(BIOLINK.category, None))):
+        category = graph.value(node, BIOLINK.category)
+        source = graph.value(node, HKG.definitionSource)
+        document = graph.value(source, DCTERMS.isPartOf) if source is not None else None
+        record = {
+            "id": ent(node),
+            "iri": str(node),
+            "label": str(graph.value(node, RDFS.label) or ent(node)),
+            "category": str(category).rsplit("/", 1)[-1] if category else None,
+            "synonyms": sorted(str(s) for s in graph.objects(node, SKOS.altLabel)),
+            "definition": value(node, SKOS.definition),
+            "definition_source": None if source is None else {
+                "document": _local(document, str(DOC), conv) if document is not None else None,
+                "section": section_info(source)[0],
+                "section_title": section_info(source)[1],
+            },
+            "xrefs": sorted(_local(x, "\0", conv) for x in graph.objects(node, SKOS.exactMatch)),
+            "inverse_of": ent(graph.value(node, HKG.inverseOf)) if graph.value(node, HKG.inverseOf) else None,
+        }
+        entities.append(record)
+
+    claims = []
+    for node in sorted(set(graph.subjects(RDF.type, BIOLINK.Association))):
+        subject, obj = graph.value(node, RDF.subject), graph.value(node, RDF.object)
+        if subject is None or obj is None:
+            continue
+        evidence = graph.value(node, PROV.wasDerivedFrom)
+        section = graph.value(evidence, DCTERMS.isPartOf) if evidence is not None else None
+        document = graph.value(evidence, PROV.wasQuotedFrom) if evidence is not None else None
+        sign = value(node, HKG.sign)
+        original = graph.value(node, BIOLINK.original_predicate)
+        context = {key: str(graph.value(node, HKG[key])) for key in
+                   ("population", "timescale", "formulation", "tissue") if graph.value(node, HKG[key])}
+        claims.append({
+            "claim": _local(node, str(CLAIM), conv),
+            "subject": ent(subject),
+            "object": ent(obj),
+            "predicate": _local(original, "\0", conv) if original is not None else None,
+            "sign": int(sign) if sign is not None else 0,
+            "direction": value(node, BIOLINK.object_direction_qualifier),
+            "aspect": value(node, BIOLINK.object_aspect_qualifier),
+            "quote": value(node, BIOLINK.supporting_text) or (value(evidence, PROV.value) if evidence is not None else None),
+            "document": _local(document, str(DOC), conv) if document is not None else None,
+            "section": section_info(section)[0],
+            "section_title": section_info(section)[1],
+            "start": value(evidence, HKG.start) if evidence is not None else None,
+            "end": value(evidence, HKG.end) if evidence is not None else None,
+            "context": context,
+            "certainty": value(node, HKG.certainty) or "high",
+            "hedge": value(node, HKG.hedge),
+            "citations": sorted(study_id(s) for s in graph.objects(node, BIOLINK.publications)),
+            "knowledge_level": value(node, BIOLINK.knowledge_level),
+            "agent_type": value(node, BIOLINK.agent_type),
+        })
+
+    studies = []
+    for node in sorted(set(graph.subjects(RDF.type, BIOLINK.JournalArticle))):
+        journal = graph.value(node, DCTERMS.isPartOf)
+        design = graph.value(node, HKG.studyDesign)
+        studies.append({
+            "id": study_id(node),
+            "title": value(node, DCTERMS.title),
+            "authors": sorted(str(a) for a in graph.objects(node, DCTERMS.creator)),
+            "et_al": bool(value(node, HKG.etAl)),
+            "year": int(str(graph.value(node, DCTERMS.date))) if graph.value(node, DCTERMS.date) else None,
+            "journal": value(journal, DCTERMS.title) if journal is not None else None,
+            "volume": value(node, BIBO.volume),
+            "issue": value(node, BIBO.issue),
+            "pages": value(node, BIBO.pages),
+            "design": str(design).rsplit("/", 1)[-1] if design is not None else None,
+            "design_label": value(design, RDFS.label) if design is not None else None,
+            "design_xrefs": sorted(_local(x, "\0", conv) for x in graph.objects(design, SKOS.exactMatch)) if design is not None else [],
+            "citation": value(node, DCTERMS.bibliographicCitation),
+            "population": value(node, HKG.population),
+        })
+
+    documents = []
+    for node in sorted(set(graph.subjects(RDF.type, BIBO.Document))):
+        documents.append({"id": _local(node, str(DOC), conv), "source": value(node, DCTERMS.source),
+                          "sha256": value(node, HKG.sha256)})
+
+    connection = sqlite3.connect(path)
+    try:
+        connection.executescript(_SCHEMA)
+        dump = lambda record: json.dumps(record, ensure_ascii=False, sort_keys=True, default=str)  # noqa: E731
+        connection.executemany("INSERT INTO entities VALUES (?, ?, ?, ?)",
+                               [(e["id"], e["label"], e["category"], dump(e)) for e in entities])
+        names = set()
+        for e in entities:
+            for name in (e["id"], e["label"], *e["synonyms"]):
+                names.add((fold(name), name, e["id"]))
+        connection.executemany("INSERT INTO names VALUES (?, ?, ?)", sorted(names))
+        connection.executemany("INSERT INTO claims VALUES (?, ?, ?, ?, ?)",
+                               [(c["claim"], c["subject"], c["object"], c["sign"], dump(c)) for c in claims])
+        connection.executemany("INSERT INTO studies VALUES (?, ?)", [(s["id"], dump(s)) for s in studies])
+        connection.executemany("INSERT INTO documents VALUES (?, ?)", [(d["id"], dump(d)) for d in documents])
+        connection.executemany("INSERT INTO meta VALUES (?, ?)",
+                               sorted((k, json.dumps(v, sort_keys=True)) for k, v in (meta or {}).items()))
+        connection.commit()
+    finally:
+        connection.close()
+
+
+@dataclass
+class Index:
+    """Read-only access to a build's lookup index."""
+
+    path: Path
+
+    def __post_init__(self):
+        uri = f"file:{Path(self.path).resolve()}?mode=ro&immutable=1"
+        self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+
+    def close(self) -> None:
+        """Close the database."""
+        self._db.close()
+
+    # --- entities -----------------------------------------------------------------------
+
+    def entity(self, entity_id: str) -> dict[str, Any]:
+        """Return an entity record by exact id."""
+        row = self._db.execute("SELECT data FROM entities WHERE id = ?", (entity_id,)).fetchone()
+        if row is None:
+            raise UnknownEntityError(entity_id, self.suggest(entity_id))
+        return json.loads(row[0])
+
+    def entities(self) -> Iterator[dict[str, Any]]:
+        """Yield every entity record, sorted by id."""
+        for (data,) in self._db.execute("SELECT data FROM entities ORDER BY id"):
+            yield json.loads(data)
+
+    def resolve(self, name: str) -> str:
+        """Return the id of the entity a name denotes: an id, CURIE, IRI, label or synonym.
+
+        Case, Greek letters (or their names), spaces and punctuation are folded.
+
+        :raises UnknownEntityError: with the nearest names as suggestions.
+        """
+        text = name.strip()
+        for candidate in (text, text.rsplit("/", 1)[-1] if "://" in text else None,
+                          text.split(":", 1)[1] if text.lower().startswith("entity:") else None):
+            if candidate and self._db.execute("SELECT 1 FROM entities WHERE id = ?", (candidate,)).fetchone():
+                return candidate
+        rows = self._db.execute("SELECT DISTINCT entity FROM names WHERE key = ?", (fold(text),)).fetchall()
+        if len(rows) == 1:
+            return rows[0][0]
+        if len(rows) > 1:
+            raise UnknownEntityError(name, sorted(r[0] for r in rows), kind="ambiguous entity")
+        raise UnknownEntityError(name, self.suggest(text))
+
+    def suggest(self, name: str, limit: int = 3) -> list[str]:
+        """Return the names closest to ``name``."""
+        names = [row[0] for row in self._db.execute("SELECT name FROM names ORDER BY name")]
+        return nearest(name, names, limit=limit)
+
+    # --- claims, studies ----------------------------------------------------------------
+
+    def claims(self) -> Iterator[dict[str, Any]]:
+        """Yield every claim record, sorted by id."""
+        for (data,) in self._db.execute("SELECT data FROM claims ORDER BY id"):
+            yield json.loads(data)
+
+    def claim(self, claim_id: str) -> dict[str, Any]:
+        """Return a claim by id (``claim:`` prefix allowed)."""
+        key = claim_id.split(":", 1)[1] if claim_id.startswith("claim:") else claim_id
+        row = self._db.execute("SELECT data FROM claims WHERE id = ?", (key,)).fetchone()
+        if row is None:
+            ids = [r[0] for r in self._db.execute("SELECT id FROM claims")]
+            raise UnknownEntityError(claim_id, nearest(key, ids), kind="claim")
+        return json.loads(row[0])
+
+    def claims_of(self, entity_id: str, role: str) -> list[dict[str, Any]]:
+        """Return the claims whose ``role`` ("subject" or "object") is an entity."""
+        column = {"subject": "subject", "object": "object"}[role]
+        query = f"SELECT data FROM claims WHERE {column} = ? ORDER BY id"  # column from a fixed set
+        return [json.loads(d) for (d,) in self._db.execute(query, (entity_id,))]
+
+    def count_claims(self, entity_id: str) -> tuple[int, int]:
+        """Return (claims in, claims out) of an entity."""
+        incoming = self._db.execute("SELECT COUNT(*) FROM claims WHERE object = ?", (entity_id,)).fetchone()[0]
+        outgoing = self._db.execute("SELECT COUNT(*) FROM claims WHERE subject = ?", (entity_id,)).fetchone()[0]
+        return incoming, outgoing
+
+    def studies(self) -> dict[str, dict[str, Any]]:
+        """Return every study record by id."""
+        return {sid: json.loads(d) for sid, d in self._db.execute("SELECT id, data FROM studies ORDER BY id")}
+
+    def study(self, study_id: str) -> dict[str, Any] | None:
+        """Return a study by id, or None."""
+        row = self._db.execute("SELECT data FROM studies WHERE id = ?", (study_id,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def meta(self) -> dict[str, Any]:
+        """Return the build's metadata."""
+        return {k: json.loads(v) for k, v in self._db.execute("SELECT key, value FROM meta")}

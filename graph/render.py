@@ -1,0 +1,85 @@
+"""Turn answers into text: JSON for scripts, tables for people.
+
+JSON is UTF-8 with sorted keys, so the same answer always prints the same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+__all__ = ["render_entity", "render_evidence", "to_json", "to_table"]
+
+
+def to_json(value: Any) -> str:
+    """Serialise an answer as stable, human-readable JSON.
+
+    >>> to_json({"b": 1, "a": "α"})
+    '{\\n  "a": "α",\\n  "b": 1\\n}'
+    """
+    return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True)
+
+
+def to_table(title: str | None, columns: list[str], rows: list[list[Any]]) -> str:
+    """Render rows as a table for a terminal (rich), without colour codes when not a TTY."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, show_lines=False, expand=False)
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*("" if cell is None else str(cell) for cell in row))
+    buffer = io.StringIO()
+    Console(file=buffer, width=120, force_terminal=False, color_system=None).print(table)
+    return buffer.getvalue().rstrip("\n")
+
+
+def _sign(sign: int) -> str:
+    return {1: "+1 increases", -1: "-1 decreases", 0: "0 no effect"}.get(sign, str(sign))
+
+
+def render_entity(record: dict[str, Any], fmt: str) -> str:
+    """Render ``hkg entity``."""
+    if fmt == "json":
+        return to_json(record)
+    source = record.get("definition_source") or {}
+    rows = [
+        ["id", record["id"]],
+        ["label", record["label"]],
+        ["category", record.get("category")],
+        ["synonyms", ", ".join(record.get("synonyms") or [])],
+        ["definition", record.get("definition") or ""],
+        ["definition source", " / ".join(filter(None, [source.get("document"), source.get("section_title")]))],
+        ["identifiers", ", ".join(record.get("xrefs") or [])],
+        ["claims in / out", f"{record.get('claims_in', 0)} / {record.get('claims_out', 0)}"],
+    ]
+    if record.get("inverse_of"):
+        rows.append(["inverse of", record["inverse_of"]])
+    return to_table(record["label"], ["field", "value"], rows)
+
+
+def render_evidence(record: dict[str, Any], fmt: str) -> str:
+    """Render ``hkg evidence``."""
+    if fmt == "json":
+        return to_json(record)
+    context = ", ".join(f"{k}: {v}" for k, v in sorted((record.get("context") or {}).items()))
+    rows = [
+        ["claim", record["claim"]],
+        ["statement", f"{record['subject_label']} → {record['object_label']} ({_sign(record['sign'])})"],
+        ["quote", f"“{record.get('quote')}”"],
+        ["document", record.get("document")],
+        ["section", record.get("section_title") or record.get("section")],
+        ["offsets", f"{record.get('start')}–{record.get('end')}"],
+        ["certainty", record.get("certainty") + (f" (hedge: {record['hedge']})" if record.get("hedge") else "")],
+        ["context", context or "any"],
+        ["predicate", record.get("predicate")],
+    ]
+    studies = record.get("studies") or []
+    if not studies:
+        rows.append(["studies", "none cited: unsupported by a study"])
+    for study in studies:
+        rows.append(["study", f"{study.get('id')}: {study.get('citation') or study.get('title')} "
+                              f"[{study.get('design_label') or study.get('design')}]"])
+    return to_table(None, ["field", "value"], rows)

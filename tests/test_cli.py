@@ -1,0 +1,87 @@
+"""The hkg command line, through click's CliRunner: exit codes and what a user reads."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from graph.cli import cli
+
+
+def run(project, *args):
+    return CliRunner().invoke(cli, ["--project", str(project), *args])
+
+
+def test_build_reports_counts_and_exports(mini_project):
+    result = run(mini_project, "build")
+    assert result.exit_code == 0, result.output
+    assert "built 8 entities, 6 claims, 2 studies from 1 document(s)" in result.output
+    assert (mini_project / "exports" / "hormone-kg.ttl").exists()
+
+
+def test_build_with_bad_data_is_one_line_per_problem_and_exit_1(mini_project):
+    claims = mini_project / "data/claims.yaml"
+    claims.write_text(claims.read_text().replace("subject: tnf-alpha", "subject: tnf-alfa"))
+    result = run(mini_project, "build")
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: data/claims.yaml:")
+    assert not (mini_project / "exports").exists() and not (mini_project / ".hkg" / "current").exists()
+
+
+def test_entity_by_greek_spelling_json(built_mini):
+    for name in ("TNF-alpha", "tnf-α", "TNF α", "Tumor Necrosis Factor-alpha", "entity:tnf-alpha",
+                 "https://w3id.org/hormone-kg/entity/tnf-alpha"):
+        result = run(built_mini, "entity", name, "--format", "json")
+        assert result.exit_code == 0, (name, result.output)
+        record = json.loads(result.output)
+        assert record["id"] == "tnf-alpha" and record["label"] == "TNF-α"
+        assert record["synonyms"] == ["TNF-alpha", "Tumor Necrosis Factor-alpha"]
+        assert (record["claims_in"], record["claims_out"]) == (1, 1)
+
+
+def test_entity_table_shows_definition_and_source(built_mini):
+    result = run(built_mini, "entity", "visceral fat")
+    assert result.exit_code == 0
+    assert "Visceral fat is fat stored around the internal organs." in result.output
+    assert "Fundamentals" in result.output
+
+
+def test_unknown_entity_exits_2_with_did_you_mean(built_mini):
+    result = run(built_mini, "entity", "testosteron")
+    assert result.exit_code == 2
+    assert result.output.strip() == "error: unknown entity 'testosteron'; did you mean: testosterone?"
+
+
+def test_evidence_json_has_quote_place_and_studies(built_mini):
+    result = run(built_mini, "evidence", "testosterone-decreases-visceral-fat", "--format", "json")
+    assert result.exit_code == 0
+    record = json.loads(result.output)
+    assert record["quote"] == "Testosterone reduces visceral fat in men."
+    assert record["section"] == "fundamentals/testosterone-and-fat"
+    assert record["context"] == {"population": "men"}
+    assert [s["id"] for s in record["studies"]] == ["doe-2020"]
+    assert record["studies"][0]["title"] == "Testosterone and visceral fat ∞ a trial"
+
+
+def test_evidence_marks_unsupported_claim(built_mini):
+    result = run(built_mini, "evidence", "insulin-increases-visceral-fat")
+    assert "unsupported by a study" in result.output
+
+
+def test_commands_before_build_say_so(mini_project):
+    result = run(mini_project, "entity", "insulin")
+    assert result.exit_code == 1
+    assert "run `hkg build` first" in result.output
+
+
+def test_console_script_never_prints_a_traceback(mini_project, capsys):
+    import pytest
+    from graph.cli import main
+
+    with pytest.raises(SystemExit) as caught:
+        main(["--project", str(mini_project), "evidence", "nothing"])
+    assert caught.value.code == 1
+    assert "Traceback" not in capsys.readouterr().err
