@@ -133,6 +133,8 @@ def build(project: Project, *, write_exports: bool = True) -> BuildResult:
                 "studies": len(kb.studies), "documents": [d.id for d in kb.documents],
                 "triples": len(graph)}
         write_index(graph, staging / "index.sqlite", meta)
+        # [cache: signed view] (pathway layer writes its cache files here)
+        # [cache: sparql store] (embedded SPARQL store is loaded here)
         (staging / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         final = builds / digest
         if final.exists():  # the same inputs and code always give the same build: keep it
@@ -152,6 +154,7 @@ def build(project: Project, *, write_exports: bool = True) -> BuildResult:
             target = project.exports / f"{EXPORT_STEM}.{fmt.extension}"
             write_atomic(target, serialized[name])
             written.append(target)
+        # [exports: html] (the HTML explorer of the whole graph is written here)
     return BuildResult(final, digest, len(kb.entities), len(kb.claims), len(kb.studies),
                        len(kb.documents), len(graph), tuple(written))
 

@@ -103,6 +103,15 @@ def evidence(project, claim: str, output_format: str) -> None:
     click.echo(render_evidence(describe_claim(project.index(), claim), output_format))
 
 
+# [commands: pathways] entity-level questions: paths, loops, conflicts, neighbors
+
+
+# [commands: sparql] sparql, queries, serve, push
+
+
+# [commands: html] html
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the CLI and keep tracebacks away from users."""
     try:
