@@ -30,6 +30,9 @@ class Project:
 
     root: Path
 
+    def __post_init__(self):
+        object.__setattr__(self, "root", Path(self.root).resolve())
+
     @classmethod
     def locate(cls, root: str | Path | None = None) -> "Project":
         """Return the project at ``root``, ``$HKG_PROJECT`` or the current directory."""

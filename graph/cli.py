@@ -127,3 +127,7 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"error: internal error: {type(error).__name__}: {error} "
                    "(set HKG_DEBUG=1 for the traceback)", err=True)
         sys.exit(1)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

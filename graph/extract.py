@@ -211,11 +211,14 @@ _ALIAS_PATTERNS = (
 
 
 def _definition_end(text: str) -> int:
-    """Return the index just past the sentence that opens ``text`` (or len(text))."""
+    """Return the index just past the sentence that opens ``text`` (or len(text)).
+
+    A period ends the sentence unless it closes a known abbreviation or an initial ("J.").
+    """
     for match in _DEFINITION_END.finditer(text):
-        word = re.search(r"([\w.]+)$", text[: match.start()])
+        word = re.search(r"(\S+)$", text[: match.start()])
         token = word.group(1).lower() if word else ""
-        if token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()):
+        if token in _ABBREVIATIONS or re.fullmatch(r"[a-z]", token) and word.group(1).isupper():
             continue
         return match.end()
     return len(text)
@@ -256,7 +259,8 @@ def _unsplice(line: str, fmt: DocumentFormat) -> tuple[str, list[tuple[str, str,
             return clean, entries
         before = re.sub(rf"(?:\s+(?:{stray}))?\s*$", "", clean[:at])
         rest = clean[at + len(marker) :].lstrip()
-        end = _definition_end(rest)
+        following = rest.find(marker)
+        end = _definition_end(rest[:following] if following >= 0 else rest)
         definition, after = rest[:end].strip(), rest[end:].lstrip()
         term = _term_before(before, definition)
         entries.append((term, definition, len(before) - len(term)))

@@ -15,6 +15,7 @@ from typing import Any
 from .errors import LoadError, Problem
 from .extract import Document, DocumentFormat, Mention, Reference, extract_document, find_mentions
 from .names import fold, nearest
+from .prefixmap import converter
 from .sources import Entry, read_document, read_yaml_entries, read_yaml_mapping
 from .vocab import CERTAINTY_LEVELS, CONTEXT_KEYS, SIGNS, biolink_classes, biolink_enum
 
@@ -239,6 +240,9 @@ def _load_entities(data: Path, documents: dict[str, Document], problems: list) -
         for curie in curies or []:
             if not isinstance(curie, str) or not _CURIE.match(curie):
                 problems.append(Problem("data/xrefs.yaml", 0, f"bad CURIE {curie!r} for {entity_id!r}"))
+            elif converter().expand(curie) is None:
+                problems.append(Problem("data/xrefs.yaml", 0, f"unknown prefix in {curie!r} for {entity_id!r}; "
+                                        "run `make prefixes` to add it to graph/prefixes.json"))
     definitions: dict[str, tuple[str, str, str]] = {}
     for doc_id in sorted(documents):
         for item in documents[doc_id].glossary:
