@@ -22,7 +22,8 @@ install-test: $(BIN)/python
 ## the main job: build the graph on the embedded store, answer a pathway question, write the HTML
 demo: install
 	$(HKG) build
-	$(HKG) entity "TNF-alpha"
+	$(HKG) paths testosterone "insulin sensitivity" --limit 3
+	@echo "open exports/graph.html in a browser to explore the whole graph"
 
 ## every test, installing what the tests need first
 test: install-test

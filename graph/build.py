@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +22,7 @@ __all__ = ["BuildResult", "Project", "build"]
 
 EXPORT_STEM = "hormone-kg"
 #: formats written to exports/ on every build
-EXPORTED_FORMATS = ("turtle", "n-triples", "json-ld")
+EXPORTED_FORMATS = ("turtle", "n-triples", "json-ld", "graphml", "kgx-tsv", "kgx-jsonl", "cytoscape")
 
 
 @dataclass(frozen=True)
@@ -100,12 +101,23 @@ def _switch_current(cache: Path, build_dir: Path) -> None:
     os.replace(temp, link)
 
 
+#: finished builds kept beside the current one, so a reader that resolved one just before a
+#: swap can still open it
+KEEP_PREVIOUS = 2
+#: a staging folder this old belongs to a build that died, not to one still running
+STALE_STAGING_SECONDS = 3600
+
+
 def _prune(cache: Path, keep: Path) -> None:
-    for old in (cache / "builds").iterdir():
-        if old != keep and not old.name.startswith("."):
-            shutil.rmtree(old, ignore_errors=True)
-    for stale in (cache / "builds").glob(".tmp-*"):
-        shutil.rmtree(stale, ignore_errors=True)
+    builds = cache / "builds"
+    finished = sorted((p for p in builds.iterdir() if not p.name.startswith(".") and p != keep),
+                      key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in finished[KEEP_PREVIOUS:]:
+        shutil.rmtree(old, ignore_errors=True)
+    now = time.time()
+    for stale in builds.glob(".tmp-*"):
+        if now - stale.stat().st_mtime > STALE_STAGING_SECONDS:
+            shutil.rmtree(stale, ignore_errors=True)
 
 
 def build(project: Project, *, write_exports: bool = True) -> BuildResult:
@@ -115,6 +127,7 @@ def build(project: Project, *, write_exports: bool = True) -> BuildResult:
     :raises ShapeError: the graph does not conform to the SHACL shapes; nothing is written.
     """
     from .formats import get_format
+    from .imports import merge_imports
     from .index import write_index
     from .io import write_atomic
     from .rdf import build_graph
@@ -123,9 +136,11 @@ def build(project: Project, *, write_exports: bool = True) -> BuildResult:
 
     kb = load_records(project.data)
     graph = build_graph(kb)
+    merge_imports(graph, project.data / "imports")  # outside RDF joins, checked file by file
     validate_graph(graph)
     digest = _digest(project.data)
-    serialized = {name: get_format(name).serialize(graph) for name in EXPORTED_FORMATS}
+    exported = {name: get_format(name).files(graph, EXPORT_STEM) for name in EXPORTED_FORMATS}
+    serialized = {name: next(iter(files.values())) for name, files in exported.items() if len(files) == 1}
 
     builds = project.cache / "builds"
     builds.mkdir(parents=True, exist_ok=True)
@@ -138,6 +153,8 @@ def build(project: Project, *, write_exports: bool = True) -> BuildResult:
         write_index(graph, staging / "index.sqlite", meta)
         # [cache: signed view] (pathway layer writes its cache files here)
         # [cache: sparql store] (embedded SPARQL store is loaded here)
+        from .store import load_store
+        load_store(staging)  # <build>/store: pyoxigraph, loaded from graph.nt
         (staging / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         final = builds / digest
         if final.exists():  # the same inputs and code always give the same build: keep it
@@ -153,11 +170,13 @@ def build(project: Project, *, write_exports: bool = True) -> BuildResult:
     written = []
     if write_exports:
         for name in EXPORTED_FORMATS:
-            fmt = get_format(name)
-            target = project.exports / f"{EXPORT_STEM}.{fmt.extension}"
-            write_atomic(target, serialized[name])
-            written.append(target)
+            for filename, content in exported[name].items():
+                target = project.exports / filename
+                write_atomic(target, content)
+                written.append(target)
         # [exports: html] (the HTML explorer of the whole graph is written here)
+        from .html import write_html
+        written.append(write_html(project.index(), project.exports / "graph.html"))
     return BuildResult(final, digest, len(kb.entities), len(kb.claims), len(kb.studies),
                        len(kb.documents), len(graph), tuple(written))
 

@@ -103,13 +103,285 @@ def evidence(project, claim: str, output_format: str) -> None:
     click.echo(render_evidence(describe_claim(project.index(), claim), output_format))
 
 
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--force", is_flag=True,
+              help="replace a different document ingested under the same id; rewrite the draft")
+@FORMAT_OPTION
+@pass_project
+def ingest(project, file: str, force: bool, output_format: str) -> None:
+    """Add a document to data/sources/ and draft candidates for a curator in data/drafts/.
+
+    Reports what extraction finds before any curation: sections, glossary definitions (new
+    entities or definitions of existing ones), tables, references (proposed studies), mentions
+    of known entities, candidate claims and the page-format variants met. Drafts never enter the
+    graph until their entries are moved into entities, studies and claims.yaml. Ingesting an
+    unchanged document changes nothing.
+    """
+    from .ingest import ingest_document, render_ingest
+
+    click.echo(render_ingest(ingest_document(file, project.data, force=force), output_format))
+
+
+class LazyChoice(click.Choice):
+    """A Choice whose values are loaded when first needed, so `hkg` starts without rdflib."""
+
+    def __init__(self, load, case_sensitive: bool = False):
+        self._load, self._values, self.case_sensitive = load, None, case_sensitive
+
+    @property
+    def choices(self):
+        if self._values is None:
+            self._values = tuple(self._load())
+        return self._values
+
+
+def _export_format_names():
+    from .formats import format_names
+
+    return format_names()
+
+
+@cli.command()
+@click.option("--format", "export_format", type=LazyChoice(_export_format_names), required=True,
+              help="an export format of the registry (turtle, graphml, kgx-tsv, cytoscape ...)")
+@click.option("-o", "--output", type=click.Path(file_okay=False), default=".", show_default=True,
+              metavar="DIR", help="folder to write the file(s) into")
+@pass_project
+def export(project, export_format: str, output: str) -> None:
+    """Export the current build's graph in one of the field's formats (hormone-kg.* files).
+
+    RDF (turtle, n-triples, json-ld), GraphML for Cytoscape and Gephi, KGX TSV and JSON Lines
+    (nodes and edges files with Biolink fields) and Cytoscape.js JSON; byte-identical on every run.
+    """
+    from .formats import export_build
+
+    for path in export_build(project, export_format, output):
+        click.echo(f"wrote {os.path.relpath(path)}")
+
+
 # [commands: pathways] entity-level questions: paths, loops, conflicts, neighbors
+CONTEXT_OPTION = click.option(
+    "--context", "context", multiple=True, metavar="VALUE",
+    help="keep only steps that hold in this context (men, long-term, population=women ...); "
+         "repeatable; a claim without context holds in every one")
+MAX_LENGTH_OPTION = click.option(
+    "--max-length", type=click.IntRange(min=1), default=5, show_default=True, metavar="N",
+    help="the most steps a route may have")
+
+
+@cli.command()
+@click.argument("source")
+@click.argument("target")
+@click.option("--sign", type=click.Choice(["up", "down"]), default=None,
+              help="keep routes whose net effect is +1 (up) or -1 (down)")
+@MAX_LENGTH_OPTION
+@CONTEXT_OPTION
+@click.option("--limit", type=click.IntRange(min=1), default=None, metavar="K",
+              help="show at most K routes (the best ranked)")
+@FORMAT_OPTION
+@pass_project
+def paths(project, source: str, target: str, sign: str | None, max_length: int,
+          context: tuple[str, ...], limit: int | None, output_format: str) -> None:
+    """Show every route from SOURCE to TARGET with its net effect and the evidence for each step.
+
+    Routes are ranked shorter first, then better supported (more cited studies, higher
+    certainty). A route's net effect is the product of its steps' signs.
+    """
+    from .questions import answer_paths
+    from .render_paths import render_paths
+
+    click.echo(render_paths(answer_paths(project.index(), source, target, sign=sign,
+                                         max_length=max_length, context=context, limit=limit),
+                            output_format))
+
+
+@cli.command()
+@click.option("--through", metavar="ENTITY", default=None, help="only loops through this entity")
+@click.option("--kind", type=click.Choice(["vicious", "self-limiting"]), default=None,
+              help="vicious (net +1) or self-limiting (net -1) loops only")
+@MAX_LENGTH_OPTION
+@CONTEXT_OPTION
+@FORMAT_OPTION
+@pass_project
+def loops(project, through: str | None, kind: str | None, max_length: int,
+          context: tuple[str, ...], output_format: str) -> None:
+    """Show feedback loops: vicious when their net sign is +1, self-limiting when -1."""
+    from .questions import answer_loops
+    from .render_paths import render_loops
+
+    click.echo(render_loops(answer_loops(project.index(), through, kind=kind, max_length=max_length,
+                                         context=context), output_format))
+
+
+@cli.command()
+@click.argument("entity", required=False)
+@FORMAT_OPTION
+@pass_project
+def conflicts(project, entity: str | None, output_format: str) -> None:
+    """Show pairs of claims that disagree, and the contexts that may reconcile them.
+
+    Claims disagree when they have the same subject and object but different signs, or act on an
+    entity and its inverse measure in ways that disagree (raising HOMA-IR vs raising insulin
+    sensitivity). With ENTITY, only conflicts that involve it.
+    """
+    from .questions import answer_conflicts
+    from .render_paths import render_conflicts
+
+    click.echo(render_conflicts(answer_conflicts(project.index(), entity), output_format))
+
+
+@cli.command()
+@click.argument("entity")
+@click.option("--direction", type=click.Choice(["both", "out", "in"]), default="both",
+              show_default=True, help="out: what ENTITY acts on; in: what acts on it")
+@CONTEXT_OPTION
+@FORMAT_OPTION
+@pass_project
+def neighbors(project, entity: str, direction: str, context: tuple[str, ...],
+              output_format: str) -> None:
+    """Show what ENTITY does and what acts on it, with the sign and claims of each link."""
+    from .questions import answer_neighbors
+    from .render_paths import render_neighbors
+
+    click.echo(render_neighbors(answer_neighbors(project.index(), entity, direction=direction,
+                                                 context=context), output_format))
+
 
 
 # [commands: sparql] sparql, queries, serve, push
+AUTH_OPTION = click.option(
+    "--auth", metavar="USER:PASSWORD", envvar="HKG_ENDPOINT_AUTH", default=None,
+    help="HTTP basic authentication for the endpoint (or $HKG_ENDPOINT_AUTH)")
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--format", "output_format", type=click.Choice(
+    ["table", "json", "csv", "tsv", "xml", "turtle", "nt", "jsonld"]), default="table", show_default=True,
+    help="table for people; json, csv, tsv, xml: SPARQL 1.1 results; turtle, nt, jsonld: graphs")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="bind ?NAME to VALUE (an entity name, <IRI>, CURIE or literal); repeatable")
+@click.option("--endpoint", metavar="URL", default=None,
+              help="ask this SPARQL 1.1 endpoint instead of the embedded store")
+@click.option("--allow-service", is_flag=True, help="allow SERVICE calls to other endpoints")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True,
+              metavar="S", help="stop the query after S seconds")
+@AUTH_OPTION
+@pass_project
+def sparql(project, query: str, output_format: str, params: tuple[str, ...], endpoint: str | None,
+           allow_service: bool, timeout: float, auth: str | None) -> None:
+    """Run a SPARQL query: a library query's NAME, a .rq FILE, the QUERY text, or - (stdin).
+
+    SELECT, ASK, CONSTRUCT and DESCRIBE run on the embedded store of the current build, or on any
+    SPARQL 1.1 server with --endpoint. Parameters are bound as RDF terms, never pasted into the
+    query: `hkg sparql what-increases --param target="insulin sensitivity"`.
+    """
+    from .results import render_result
+    from .sparql import answer_query
+
+    result, prepared = answer_query(project, query, params, endpoint=endpoint,
+                                    allow_service=allow_service, timeout=timeout, auth=auth)
+    click.echo(render_result(result, output_format, prepared.title))
+
+
+@cli.command()
+@FORMAT_OPTION
+@pass_project
+def queries(project, output_format: str) -> None:
+    """List the query library: each question, its parameters, and how to run it."""
+    from .library import list_queries
+    from .render import to_json, to_table
+
+    entries = list_queries(project)
+    if output_format == "json":
+        click.echo(to_json([entry.record() for entry in entries]))
+        return
+    rows = [[entry.name, entry.question,
+             "\n".join(f"?{p.name} ({p.kind}{', required' if p.required else ''})" for p in entry.parameters)]
+            for entry in entries]
+    click.echo(to_table("hkg sparql NAME [--param name=value]", ["name", "question", "parameters"], rows))
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="interface to listen on")
+@click.option("--port", type=click.IntRange(0, 65535), default=7070, show_default=True,
+              help="TCP port (0: any free port)")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True,
+              metavar="S", help="stop a query after S seconds")
+@click.option("--limit", type=click.IntRange(min=1), default=10_000, show_default=True, metavar="N",
+              help="the most rows or triples in an answer")
+@click.option("--max-body", type=click.IntRange(min=1), default=1 << 20, show_default=True,
+              metavar="BYTES", help="the largest request body accepted")
+@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
+              help="how many queries may run at once")
+@click.option("--allow-service", is_flag=True, help="allow SERVICE calls to other endpoints")
+@pass_project
+def serve(project, host: str, port: int, timeout: float, limit: int, max_body: int, workers: int,
+          allow_service: bool) -> None:
+    """Serve the graph as a read-only SPARQL 1.1 endpoint (GET and POST on /sparql)."""
+    import logging
+
+    from .endpoint import EndpointSettings, serve as run_server
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    settings = EndpointSettings(project, host, port, timeout, limit, max_body, workers, allow_service)
+    run_server(settings, on_ready=lambda url: click.echo(
+        f"SPARQL endpoint at {url} (read-only; {timeout:g} s per query, at most {limit} results); "
+        "Ctrl-C stops it"))
+
+
+@cli.command()
+@click.option("--endpoint", metavar="URL", required=True,
+              help="the server's SPARQL 1.1 Graph Store endpoint (Oxigraph: http://HOST:7878/store)")
+@click.option("--graph", "graph_iri", metavar="IRI", default=None,
+              help="the named graph to write (default: the default graph)")
+@click.option("--format", "rdf_format", type=click.Choice(["n-triples", "turtle"]), default="n-triples",
+              show_default=True, help="which export to send")
+@click.option("--append", is_flag=True, help="POST: add to the graph instead of replacing it (PUT)")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=600.0, show_default=True,
+              metavar="S", help="seconds to wait for the server")
+@AUTH_OPTION
+@pass_project
+def push(project, endpoint: str, graph_iri: str | None, rdf_format: str, append: bool,
+         timeout: float, auth: str | None) -> None:
+    """Load the graph's export into a SPARQL 1.1 server (Graph Store Protocol PUT or POST)."""
+    from .remote import export_path, push_graph
+
+    path = export_path(project, rdf_format)
+    report = push_graph(endpoint, path, graph=graph_iri, replace=not append, timeout=timeout, auth=auth)
+    click.echo(f"{report.method} {os.path.relpath(path)} ({report.size} bytes, {report.media_type}) "
+               f"to {report.url}: HTTP {report.status}")
 
 
 # [commands: html] html
+@cli.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default="graph.html",
+              show_default=True, metavar="FILE", help="where to write the page")
+@click.option("--focus", metavar="ENTITY", default=None,
+              help="show only the neighbourhood of this entity")
+@click.option("--depth", type=click.IntRange(min=0), default=None, metavar="N",
+              help="with --focus: how many claims away to reach  [default: 1]")
+@click.option("--path", "path_between", nargs=2, metavar="SOURCE TARGET", default=None,
+              help="highlight the routes from SOURCE to TARGET, each step's evidence a click away")
+@click.option("--context", metavar="VALUE", default=None,
+              help="start filtered to a context (men, postmenopausal women, long-term ...); "
+                   "with --path, only routes that hold in it")
+@pass_project
+def html(project, output: str, focus: str | None, depth: int | None,
+         path_between: tuple[str, str] | None, context: str | None) -> None:
+    """Write the graph as one self-contained, offline HTML page to explore in a browser.
+
+    Search any name or synonym, filter by category, sign, context, document section and studies,
+    and click a node or an edge for its definition, identifiers, quote and cited studies.
+    """
+    from .html import write_html
+
+    if depth is not None and focus is None:
+        raise click.UsageError("--depth needs --focus")
+    written = write_html(project.index(), output, focus=focus, depth=depth,
+                         path_between=path_between, context=context)
+    click.echo(f"wrote {os.path.relpath(written)}")
 
 
 def main(argv: list[str] | None = None) -> None:

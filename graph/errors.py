@@ -10,11 +10,13 @@ from collections.abc import Iterable, Sequence
 
 __all__ = [
     "CacheError",
+    "EndpointError",
     "HkgError",
     "LoadError",
     "NoPathError",
     "Problem",
     "QueryError",
+    "QueryTimeoutError",
     "ShapeError",
     "UnknownEntityError",
     "UnknownFormatError",
@@ -109,3 +111,13 @@ class QueryError(HkgError, ValueError):
 
 class CacheError(HkgError):
     """There is no usable build cache (run ``hkg build`` first)."""
+
+
+class QueryTimeoutError(QueryError):
+    """A query ran past its time limit and was stopped."""
+
+    exit_code = 1
+
+
+class EndpointError(HkgError):
+    """A SPARQL endpoint could not be reached or answered with an error."""

@@ -5,6 +5,20 @@ The publisher's pages are plain text: top-level sections named by level (``Funda
 (``TERM Meaning ∞ DEFINITION.``), pipe tables and a reference list. Extraction produces the
 *clean text* (each splice removed, the sentence read as the author meant it) and records whose
 offsets point into that clean text, so a quote can be found and placed in its section.
+
+The publisher's pages vary, and extraction copes with each variant without failing:
+
+- a stray ``html`` token before ``Meaning ∞`` (dropped with the splice);
+- ``∞`` used as a dash or colon in prose and reference titles (kept: only ``Meaning ∞`` splits);
+- copies whose glossary splices were cut out, leaving holes (a double space, a sentence that runs
+  into the next, a paragraph without its final period): mended in the clean text and recorded as
+  :class:`Hole` items;
+- a one-sentence summary spliced into a sentence with no marker ("... improve insulin sensitivity
+  Tesamorelin generally maintains ... individuals. by restoring ..."): kept in the clean text (a
+  curated quote may cite it) and recorded as a :class:`Summary`;
+- a first heading other than ``Fundamentals`` (it opens the first level);
+- image alt-text paragraphs between body paragraphs: recorded as :class:`AltText`, never taken
+  for headings.
 """
 
 from __future__ import annotations
@@ -18,17 +32,21 @@ from .errors import Problem
 from .names import fold, slugify
 
 __all__ = [
+    "AltText",
     "Document",
     "DocumentFormat",
     "GlossaryEntry",
+    "Hole",
     "Mention",
     "Reference",
     "Section",
+    "Summary",
     "Table",
     "TableRow",
     "extract_document",
     "find_mentions",
     "parse_reference",
+    "sentence_spans",
 ]
 
 
@@ -37,9 +55,49 @@ class DocumentFormat:
     """What the publisher's page format looks like (read from ``data/format.yaml``)."""
 
     levels: tuple[str, ...] = ("Fundamentals", "Intermediate", "Academic", "Reflection")
-    references: tuple[str, ...] = ("References",)
+    references: tuple[str, ...] = ("References", "Bibliography", "Works Cited", "Sources")
     glossary_marker: str = "Meaning ∞"
     stray_tokens: tuple[str, ...] = ("html",)
+    #: image alt text: a paragraph with at least one of these verbs or phrases (weight 2 each) ...
+    image_verbs: tuple[str, ...] = (
+        "symbolizing", "symbolizes", "symbolize", "signifying", "signifies", "depicting", "depicts",
+        "embodying", "embodies", "evoking", "evokes", "visualizing", "visualizes", "conveying",
+        "representing", "illustrating")
+    image_phrases: tuple[str, ...] = (
+        "this visual", "this image", "the image", "this photo", "pictured", "close-up", "macro view",
+        "in the background", "in the foreground", "in sharp focus", "in profile")
+    #: ... and scene words (weight 1 each), scoring at least ``image_threshold`` in all
+    image_cues: tuple[str, ...] = (
+        "sphere", "spheres", "spherical", "textured", "translucent", "intricate", "gaze", "smiling",
+        "smiles", "serene", "portrait", "sunlit", "sunlight", "backlit", "leaf", "leaves", "pod",
+        "petals", "orb", "lattice", "woman", "man", "couple", "hands", "patient's", "woman's",
+        "man's", "outdoors", "depicted", "delicate", "vibrant", "contemplative", "calm")
+    #: a paragraph starting with one of these is alt text whatever its score
+    image_prefixes: tuple[str, ...] = ("Image:", "Photo:", "Alt text:", "[Image")
+    image_threshold: int = 3
+
+    @classmethod
+    def from_mapping(cls, data: Mapping) -> "DocumentFormat":
+        """Return the format described by a mapping (``data/format.yaml``); absent keys keep defaults.
+
+        >>> DocumentFormat.from_mapping({"levels": ["Overview"]}).levels
+        ('Overview',)
+        >>> DocumentFormat.from_mapping({"image_alt_text": {"threshold": 5}}).image_threshold
+        5
+        """
+        values: dict = {}
+        for key in ("levels", "references", "stray_tokens"):
+            if data.get(key) is not None:
+                values[key] = tuple(str(v) for v in data[key])
+        if data.get("glossary_marker"):
+            values["glossary_marker"] = str(data["glossary_marker"])
+        images = data.get("image_alt_text") or {}
+        for key in ("verbs", "phrases", "cues", "prefixes"):
+            if images.get(key) is not None:
+                values[f"image_{key}"] = tuple(str(v) for v in images[key])
+        if images.get("threshold") is not None:
+            values["image_threshold"] = int(images["threshold"])
+        return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -107,11 +165,56 @@ class Reference:
     pages: str | None
     line: int
     text: str
+    kind: str = "article"  # "book" (``journal`` holds the publisher) or "other" (parsed loosely)
 
     @property
     def first_author(self) -> str:
         """The first author's surname."""
         return self.authors[0].split(",")[0].strip() if self.authors else ""
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A one-sentence summary spliced into a sentence without a marker.
+
+    Detected as a capitalised sentence that starts right after a lowercase word (no punctuation
+    between) and ends with ``. `` followed by the lowercase rest of the interrupted sentence. The
+    clean text keeps it (a curated quote may cite it); ``start``/``end`` locate it there.
+    """
+
+    text: str
+    line: int
+    section: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Hole:
+    """A trace of a glossary splice cut out of a copy of a page, and how the clean text mends it.
+
+    ``kind`` is one of ``run-on sentence`` (a double space where a cut splice had ended one
+    sentence: the period is put back), ``unterminated paragraph`` (a body paragraph that lost its
+    final period: it is added), ``double space`` or ``period before lowercase`` (both left as
+    written and reported).
+    """
+
+    kind: str
+    line: int
+    section: str
+    start: int
+    text: str
+
+
+@dataclass(frozen=True)
+class AltText:
+    """An image's alt-text paragraph between body paragraphs; never a heading."""
+
+    text: str
+    line: int
+    section: str
+    start: int
+    end: int
 
 
 @dataclass(frozen=True)
@@ -138,6 +241,9 @@ class Document:
     tables: tuple[Table, ...]
     references: tuple[Reference, ...]
     problems: tuple[Problem, ...] = field(default=(), compare=False)
+    summaries: tuple[Summary, ...] = ()
+    holes: tuple[Hole, ...] = ()
+    images: tuple[AltText, ...] = ()
 
     @functools.cached_property
     def _folded(self) -> tuple[str, tuple[int, ...]]:
@@ -224,13 +330,58 @@ def _definition_end(text: str) -> int:
     return len(text)
 
 
+_ARTICLES = ("the ", "a ", "an ")
+_DEFINES = re.compile(r"\s(?:is|are|was|refers?|represents?|describes?|signifies|denotes|"
+                      r"constitutes?|comprises?|involves?|means)\b|,\s")
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Return the (start, end) offsets of the sentences of a paragraph, abbreviations respected.
+
+    >>> text = "Insulin lowers blood sugar, e.g. after meals. TNF-α blocks it."
+    >>> [text[a:b] for a, b in sentence_spans(text)]
+    ['Insulin lowers blood sugar, e.g. after meals.', 'TNF-α blocks it.']
+    """
+    spans, position = [], 0
+    while position < len(text):
+        while position < len(text) and text[position].isspace():
+            position += 1
+        if position >= len(text):
+            break
+        end = position + _definition_end(text[position:])
+        spans.append((position, end))
+        position = end
+    return spans
+
+
 def _term_before(before: str, definition: str) -> str:
-    """Return the words before a splice that the definition names (its term)."""
+    """Return the words before a splice that the definition names (its term).
+
+    The longest run of final words that the definition opens with; else the longest run whose
+    folded form ends the definition's subject ("HPG axis" for "The Hypothalamic-Pituitary-Gonadal
+    (HPG) axis is ..."); else the last word. A leading article is not part of the term.
+
+    >>> _term_before("supports the HPG axis", "The Hypothalamic-Pituitary-Gonadal (HPG) axis is a loop.")
+    'HPG axis'
+    >>> _term_before("a key driver of the visceral fat", "The visceral fat is fat.")
+    'visceral fat'
+    """
     words = before.split()
     head = definition.split()
     for n in range(min(8, len(words), len(head)), 0, -1):
         if fold(" ".join(words[-n:])) and fold(" ".join(words[-n:])) == fold(" ".join(head[:n])):
-            return " ".join(words[-n:])
+            term = " ".join(words[-n:])
+            if n > 1 and term.lower().startswith(_ARTICLES):
+                term = term.split(" ", 1)[1]
+            return term
+    match = _DEFINES.search(definition)
+    subject = fold(definition[: match.start()]) if match else ""
+    for n in range(min(8, len(words)), 1, -1):
+        candidate = " ".join(words[-n:]).strip("“”\"'(),;:")
+        if candidate.lower().startswith(_ARTICLES):
+            continue
+        if fold(candidate) and subject.endswith(fold(candidate)):
+            return candidate
     return words[-1].strip("“”\"'(),;:") if words else ""
 
 
@@ -245,80 +396,256 @@ def _aliases(term: str, definition: str) -> tuple[str, ...]:
 
 
 def _unsplice(line: str, fmt: DocumentFormat) -> tuple[str, list[tuple[str, str, int]]]:
-    """Remove glossary splices from one line.
+    """Remove glossary splices from one line, left to right.
 
     Returns the clean line and, for each splice, (term, definition, offset of term in clean line).
+    Text already cleaned is never searched again, and a join that would spell the marker anew
+    ("Meaning" before a splice, "∞" after it) is joined with a no-break space, so the clean text
+    never holds the marker.
+
+    >>> _unsplice("Meaning Meaning ∞ insulin. ∞.", DocumentFormat())
+    ('Meaning\xa0∞.', [('Meaning', 'insulin.', 0)])
     """
     marker = fmt.glossary_marker
     stray = "|".join(re.escape(t) for t in fmt.stray_tokens) or "(?!)"
     entries = []
-    clean = line
+    done, todo = "", line
     while True:
-        at = clean.find(marker)
+        at = todo.find(marker)
         if at < 0:
-            return clean, entries
-        before = re.sub(rf"(?:\s+(?:{stray}))?\s*$", "", clean[:at])
-        rest = clean[at + len(marker) :].lstrip()
+            return done + todo, entries
+        before = re.sub(rf"(?:\s+(?:{stray}))?\s*$", "", done + todo[:at])
+        rest = todo[at + len(marker) :].lstrip()
         following = rest.find(marker)
         end = _definition_end(rest[:following] if following >= 0 else rest)
         definition, after = rest[:end].strip(), rest[end:].lstrip()
         term = _term_before(before, definition)
         entries.append((term, definition, len(before) - len(term)))
         if not after:
-            clean = before if before.endswith((".", "!", "?")) else before + "."
-        elif after[0] in ".,;:!?)":
-            clean = before + after
+            return (before if before.endswith((".", "!", "?")) else before + "."), entries
+        if after[0] in ".,;:!?)":
+            joint = ""
         elif after[0].isupper() and not before.endswith((".", "!", "?")):
-            clean = before + ". " + after
+            joint = ". "
         else:
-            clean = before + " " + after
+            joint = " "
+        if marker in before[-len(marker):] + joint + after[: len(marker)]:
+            joint = joint.replace(" ", "\u00a0") or "\u00a0"
+        done, todo = before + joint, after
+
+
+# --- holes, unmarked summaries, image alt text --------------------------------------------
+
+_DOUBLE_SPACE = re.compile(r"(?<=\S) {2,}(?=\S)")
+_FUNCTION_WORDS = frozenset({
+    "a", "an", "the", "of", "and", "or", "nor", "but", "like", "with", "by", "as", "to", "in", "on",
+    "at", "for", "from", "into", "onto", "via", "including", "called", "named", "such", "than",
+    "that", "which", "who", "whom", "whose", "is", "are", "was", "were", "be", "per", "vs",
+})
+_SUMMARY_START = re.compile(r"(?<=[a-z]) (?=[A-Z][a-z])")
+_TERMINAL = (".", "!", "?", ":", ";", "…")
+
+
+def _mend_holes(line: str) -> tuple[str, list[tuple[str, int, str]]]:
+    """Find the double spaces a cut-out splice leaves; return the mended line and the holes.
+
+    Each hole is (kind, column in the mended line, the words around it). Where the cut splice had
+    closed a sentence (a lowercase letter, the hole, then a capitalised word) the period the
+    splice supplied is put back, as :func:`_unsplice` does ("run-on sentence"); any other double
+    space is only reported (offsets stay those of the text as written; quotes fold whitespace).
+
+    >>> _mend_holes("drives visceral fat  accumulation.")
+    ('drives visceral fat  accumulation.', [('double space', 19, 'fat  accumulation.')])
+    >>> _mend_holes("with insulin signaling  Inflammation rises.")[0]
+    'with insulin signaling. Inflammation rises.'
+    """
+    holes: list[tuple[str, int, str]] = []
+    mended, last = "", 0
+    for match in _DOUBLE_SPACE.finditer(line):
+        before, after = line[: match.start()], line[match.end():]
+        run_on = before[-1:].islower() and re.match(r"[A-Z][a-z]", after) is not None
+        mended += line[last: match.start()]
+        context = (before.split() or [""])[-1] + match.group() + (after.split() or [""])[0]
+        holes.append(("run-on sentence" if run_on else "double space", len(mended), context))
+        mended += ". " if run_on else match.group()
+        last = match.end()
+    return mended + line[last:], holes
+
+
+def _find_summaries(line: str) -> list[tuple[int, int]]:
+    """Return the (start, end) columns of unmarked one-sentence summaries spliced into ``line``.
+
+    >>> line = "shown to improve insulin sensitivity Tesamorelin keeps fat low in adults. by restoring it."
+    >>> [line[a:b] for a, b in _find_summaries(line)]
+    ['Tesamorelin keeps fat low in adults.']
+    """
+    found = []
+    for match in _SUMMARY_START.finditer(line):
+        start = match.end()
+        previous = line[: match.start()].split()
+        if not previous or previous[-1].lower() in _FUNCTION_WORDS:
+            continue
+        end = start + _definition_end(line[start:])
+        sentence = line[start:end]
+        if (end < len(line) and sentence.endswith(".") and re.match(r" [a-z]", line[end:])
+                and len(sentence.split()) >= 4 and not any(a < end and start < b for a, b in found)):
+            found.append((start, end))
+    return found
+
+
+@functools.lru_cache(maxsize=8)
+def _image_patterns(fmt: DocumentFormat) -> tuple[re.Pattern, re.Pattern]:
+    def words(items):
+        alternatives = "|".join(re.escape(w) for w in sorted(items, key=len, reverse=True))
+        return re.compile(rf"(?<![\w'’-])(?:{alternatives or '(?!)'})(?![\w'’-])", re.IGNORECASE)
+
+    return words((*fmt.image_verbs, *fmt.image_phrases)), words(fmt.image_cues)
+
+
+def _is_alt_text(line: str, fmt: DocumentFormat) -> bool:
+    """Return whether a paragraph reads like an image's alt text (see :class:`DocumentFormat`).
+
+    >>> _is_alt_text("A serene woman in profile gazes at the sea, symbolizing hormonal balance.",
+    ...              DocumentFormat())
+    True
+    >>> _is_alt_text("Insulin resistance represents a breakdown in cellular communication.", DocumentFormat())
+    False
+    """
+    text = line.strip()
+    if text.startswith(fmt.image_prefixes):
+        return True
+    strong_pattern, cue_pattern = _image_patterns(fmt)
+    strong = len(strong_pattern.findall(text))
+    if not strong or "|" in text or len(text.split()) > 120:
+        return False
+    return 2 * strong + len(cue_pattern.findall(text)) >= fmt.image_threshold
+
+
+def _is_terminated(line: str) -> bool:
+    text = line.rstrip()
+    return text.endswith(_TERMINAL) or (text[-1:] in "”\"')]" and text[:-1].endswith(_TERMINAL))
 
 
 # --- references ---------------------------------------------------------------------------
 
+_YEAR = r"(?:(?:[A-Z][a-z]{2,8}\.?|\d{1,2}),?\s+){0,2}(?P<year>(?:1[6-9]|20)\d{2})[a-z]?"
 _REFERENCE = re.compile(
-    r"""^(?P<authors>.+?)\s*[“"](?P<title>.+?)[”"]\s*
+    rf"""^(?P<authors>.+?)\s*[“"](?P<title>.+?)[”"]\s*
         (?P<journal>[^,]+?),\s*
         (?:vol\.\s*(?P<volume>[^,]+?),\s*)?
         (?:no\.\s*(?P<issue>[^,]+?),\s*)?
-        (?P<year>\d{4})
+        {_YEAR}
         (?:,\s*pp?\.\s*(?P<pages>[^,]+?))?\s*\.?\s*$""",
     re.VERBOSE,
 )
-_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+# Journal 81.10 (1996): 3578-3583.   or   Journal, 81(10), (1996), 3578-83.
+_NUMBERED = re.compile(
+    r"""^(?P<authors>.+?)\s*[“"](?P<title>.+?)[”"]\s*
+        (?P<journal>[^\d“”"]+?),?\s+(?P<volume>\d+)(?:[.(](?P<issue>\d+)\)?)?,?\s*
+        \((?P<year>(?:1[6-9]|20)\d{2})\)[:,]?\s*(?P<pages>[\w–-]+)?\s*\.?\s*$""",
+    re.VERBOSE,
+)
+_PUBLISHER = re.compile(rf"^(?P<journal>.+?),\s*{_YEAR}\.?$")
+_TRAILER = re.compile(r"[,.]?\s*(?:doi:\s*|https?://|www\.)\S+\s*\.?$", re.IGNORECASE)
+_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)]|\[\d+\])\s+")
+_ANY_YEAR = re.compile(r"(?<!\d)(?:1[89]|20)\d{2}(?!\d)")
+_VANCOUVER_NAME = re.compile(r"^([A-Z][\w'’-]+(?: [A-Z][\w'’-]+)*) ([A-Z]{1,3})$")
+
+
+def _authors(text: str) -> tuple[tuple[str, ...], bool]:
+    text = text.strip().rstrip(".,").strip()
+    et_al = bool(re.search(r"\bet al\b\.?$", text))
+    text = re.sub(r",?\s*\bet al\b\.?$", "", text).strip().rstrip(",")
+    names = [n.strip() for n in text.split(",")]
+    if names and all(_VANCOUVER_NAME.match(n) for n in names):  # Bhasin S, Brito JP
+        return tuple("{}, {}".format(*_VANCOUVER_NAME.match(n).groups()) + "." for n in names), et_al
+    authors = tuple(a.strip().rstrip(",") + ("." if re.search(r"\b[A-Z]$", a.strip()) else "")
+                    for a in re.split(r",?\s+and\s+|;\s*|\s*&\s*", text) if a.strip())
+    return authors, et_al
 
 
 def parse_reference(text: str, index: int = 1, line: int = 0) -> Reference | None:
-    """Parse one reference-list entry; None when it is not in the expected form.
+    """Parse one reference-list entry; None when it is not in a recognised form.
+
+    MLA journal articles (the publisher's usual form, month before the year allowed), numbered
+    journal citations (``Journal 81.10 (1996): 3578-3583``) and books
+    (``Authors. Title. 13th ed. Publisher, 2016.``) are recognised; a trailing DOI or URL is ignored.
 
     >>> ref = parse_reference('Hotamisligil, G. S. “Inflammation and metabolic disorders.” '
     ...                       'Nature, vol. 444, no. 7121, 2006, pp. 860-867.')
     >>> ref.first_author, ref.title, ref.journal, ref.volume, ref.issue, ref.year, ref.pages
     ('Hotamisligil', 'Inflammation and metabolic disorders', 'Nature', '444', '7121', 2006, '860-867')
+    >>> book = parse_reference("Guyton, A. C. and Hall, J. E. Textbook of Medical Physiology. "
+    ...                        "13th ed. Elsevier, 2016.")
+    >>> book.kind, book.authors, book.title, book.journal, book.year
+    ('book', ('Guyton, A. C.', 'Hall, J. E.'), 'Textbook of Medical Physiology', 'Elsevier', 2016)
     """
     body = _ITEM.sub("", text).strip()
-    match = _REFERENCE.match(body)
-    if not match:
+    bare = _TRAILER.sub("", body).strip()
+    for pattern in (_REFERENCE, _NUMBERED):
+        match = pattern.match(bare)
+        if match:
+            authors, et_al = _authors(match.group("authors"))
+            return Reference(
+                index=index,
+                authors=authors,
+                et_al=et_al,
+                title=match.group("title").strip().rstrip(".").strip(),
+                journal=match.group("journal").strip(),
+                volume=match.group("volume"),
+                issue=match.group("issue"),
+                year=int(match.group("year")),
+                pages=match.group("pages"),
+                line=line,
+                text=body,
+            )
+    if "“" not in bare and '"' not in bare:
+        book = _parse_book(bare, body, index, line)
+        if book is not None:
+            return book
+    return _parse_loosely(bare, body, index, line)
+
+
+def _parse_loosely(bare: str, body: str, index: int, line: int) -> Reference | None:
+    """Last resort for a citation in no known style: authors, title (quoted, else the second
+    part), the source after it and the last year named; None without a year or authors."""
+    quoted = re.search(r"[“\"](.+?)[”\"]", bare)
+    if quoted:
+        authors_text, title = bare[: quoted.start()], quoted.group(1)
+        source = bare[quoted.end():]
+    else:
+        parts = re.split(r"(?<![\s,][A-Z])\.\s+", bare, maxsplit=2)
+        authors_text = parts[0]
+        title = parts[1] if len(parts) > 1 else ""
+        source = parts[2] if len(parts) > 2 else ""
+    authors, et_al = _authors(authors_text)
+    year = _ANY_YEAR.search(source) or _ANY_YEAR.search(bare)
+    if year is None or not authors or not re.search(r"[A-Za-z]", authors[0]):
         return None
-    authors_text = match.group("authors").strip().rstrip(".").strip()
-    et_al = bool(re.search(r"\bet al\b\.?$", authors_text))
-    authors_text = re.sub(r",?\s*\bet al\b\.?$", "", authors_text).strip()
-    authors = tuple(a.strip().rstrip(",") + ("." if re.search(r"\b[A-Z]$", a.strip()) else "")
-                    for a in re.split(r"\s+and\s+|;\s*", authors_text) if a.strip())
-    title = match.group("title").strip().rstrip(".").strip()
-    return Reference(
-        index=index,
-        authors=authors,
-        et_al=et_al,
-        title=title,
-        journal=match.group("journal").strip(),
-        volume=match.group("volume"),
-        issue=match.group("issue"),
-        year=int(match.group("year")),
-        pages=match.group("pages"),
-        line=line,
-        text=body,
-    )
+    journal = re.split(r",|\d", source.strip(" .,"), maxsplit=1)[0].strip(" .,:;")
+    return Reference(index, authors, et_al, title.strip().rstrip(".").strip(), journal, None, None,
+                     int(year.group()), None, line, body, kind="other")
+
+
+def _parse_book(bare: str, body: str, index: int, line: int) -> Reference | None:
+    """Parse ``Authors. Title. [Edition.] Publisher, Year.``: the authors end at the first period
+    after which a title of two words or more, then a publisher and year, follow."""
+    for match in re.finditer(r"\.\s+", bare):
+        authors_text, rest = bare[: match.start()], bare[match.end():]
+        if not re.match(r"[A-Z0-9][\w'’-]+\s", rest) or not re.search(r",|\sand\s|\bet al", authors_text):
+            continue
+        parts = [p.strip() for p in re.split(r"\.\s+", rest.rstrip(". ")) if p.strip()]
+        published = _PUBLISHER.match(parts[-1]) if len(parts) >= 2 else None
+        if published and len(parts[0].split()) >= 2:
+            authors, et_al = _authors(authors_text)
+            return Reference(index, authors, et_al, parts[0], published.group("journal").strip(),
+                             None, None, int(published.group("year")), None, line, body, kind="book")
+    return None
+
+
+def _looks_like_reference(text: str) -> bool:
+    """Return whether an unbulleted line in a reference list is a citation (it names a year)."""
+    return bool(_ANY_YEAR.search(text)) and len(text.split()) >= 4
 
 
 # --- line classification ------------------------------------------------------------------
@@ -347,12 +674,25 @@ def _is_heading(line: str) -> bool:
     )
 
 
+def _reads_as_title(line: str, after_blank: bool) -> bool:
+    """A heading reads as a title: Title Case, a question, or set off by a blank line above.
+
+    A body line that lost its final period (a splice cut at the end of a paragraph) is neither.
+    """
+    text = line.strip()
+    if text.endswith("?") or after_blank:
+        return True
+    words = [w for w in re.findall(r"[^\W\d_][\w'’-]*", text) if len(w) > 3]
+    return not words or sum(w[0].isupper() for w in words) >= 0.6 * len(words)
+
+
 def extract_document(doc_id: str, text: str, fmt: DocumentFormat = DocumentFormat(),
                      path: str | None = None) -> Document:
     """Extract a document's clean text, sections, glossary, tables and references.
 
     Problems that do not stop extraction (a reference that does not parse) are collected in
-    ``Document.problems`` with their line numbers.
+    ``Document.problems`` with their line numbers; the publisher's variants (see the module
+    docstring) are recorded in ``summaries``, ``holes`` and ``images``.
 
     >>> doc = extract_document("d", "Fundamentals\\nHigh insulin drives visceral fat Meaning ∞ "
     ...     "Visceral fat is fat around the organs. accumulation.\\n")
@@ -370,22 +710,21 @@ def extract_document(doc_id: str, text: str, fmt: DocumentFormat = DocumentForma
 
     clean_lines: list[str] = []
     splices: list[tuple[int, list[tuple[str, str, int]]]] = []
+    holes: list[tuple[str, int, int, str]] = []  # kind, line, column, text
     for number, raw in enumerate(lines, start=1):
         clean, found = _unsplice(raw.rstrip(), fmt)
+        clean, mended = _mend_holes(clean)
+        holes.extend((kind, number, column, around) for kind, column, around in mended)
         clean_lines.append(clean)
         if found:
             splices.append((number, found))
-    offsets, position = [], 0
-    for clean in clean_lines:
-        offsets.append(position)
-        position += len(clean) + 1
-    clean_text = "\n".join(clean_lines)
-    end_of_text = len(clean_text)
 
-    # Sections: (title, kind, level, line) in order; ends are filled in afterwards.
+    # Classify lines. Sections: (title, kind, level, line) in order; ends are filled in afterwards.
     marks: list[tuple[str, str, str, int]] = []
     tables: list[tuple[tuple[str, ...], list[TableRow], int]] = []
     reference_lines: list[tuple[int, str]] = []
+    image_lines: list[int] = []
+    body_lines: list[int] = []
     current_level, in_references, seen_text = "", False, False
     number = 0
     while number < len(clean_lines):
@@ -393,6 +732,7 @@ def extract_document(doc_id: str, text: str, fmt: DocumentFormat = DocumentForma
         stripped = line.strip()
         line_no = number + 1
         following = clean_lines[number + 1] if number + 1 < len(clean_lines) else ""
+        after_blank = number > 0 and not clean_lines[number - 1].strip()
         if not stripped:
             number += 1
             continue
@@ -405,28 +745,63 @@ def extract_document(doc_id: str, text: str, fmt: DocumentFormat = DocumentForma
             tables.append((header, rows, line_no))
             continue
         key = fold(stripped)
-        if key in levels or (not seen_text and _is_heading(stripped)):
+        if key in levels:
             current_level, in_references = stripped, False
             marks.append((stripped, "level", stripped, line_no))
         elif key in reference_titles:
             in_references = True
             marks.append((stripped, "references", current_level, line_no))
-        elif in_references and _ITEM.match(stripped):
+        elif in_references and (_ITEM.match(stripped) or _looks_like_reference(stripped)):
             reference_lines.append((line_no, stripped))
-        elif _is_heading(stripped) and not in_references and following.strip():
+        elif not in_references and _is_alt_text(stripped, fmt):
+            image_lines.append(line_no)
+            number += 1
+            continue  # alt text neither opens a section nor counts as the first text
+        elif not seen_text and _is_heading(stripped):
+            current_level, in_references = stripped, False
+            marks.append((stripped, "level", stripped, line_no))
+        elif (_is_heading(stripped) and not in_references and following.strip()
+              and _reads_as_title(stripped, after_blank)):
             marks.append((stripped, "heading", current_level, line_no))
         elif in_references and not _ITEM.match(stripped) and _is_heading(stripped):
             in_references = False
             marks.append((stripped, "heading", current_level, line_no))
+        elif not in_references:
+            body_lines.append(line_no)
+            if not _is_terminated(stripped) and not _ITEM.match(stripped) and len(stripped.split()) >= 4:
+                clean_lines[number] = line.rstrip() + "."
+                last_words = " ".join(stripped.split()[-2:])
+                holes.append(("unterminated paragraph", line_no, len(line.rstrip()), last_words))
         seen_text = True
         number += 1
 
+    offsets, position = [], 0
+    for clean in clean_lines:
+        offsets.append(position)
+        position += len(clean) + 1
+    clean_text = "\n".join(clean_lines)
+    end_of_text = len(clean_text)
     sections = _sections(marks, offsets, end_of_text)
 
     def section_id_at(line_no: int) -> str:
         offset = offsets[line_no - 1]
         inner = [s for s in sections if s.start <= offset < max(s.end, s.start + 1)]
         return max(inner, key=lambda s: s.start).id if inner else ""
+
+    summaries, summary_ends = [], set()
+    for line_no in body_lines:
+        line = clean_lines[line_no - 1]
+        for start, end in _find_summaries(line):
+            base = offsets[line_no - 1]
+            summaries.append(Summary(line[start:end], line_no, section_id_at(line_no), base + start, base + end))
+            summary_ends.add((line_no, end - 1))
+        for match in re.finditer(r"(?<=\w)\. (?=[a-z])", line):
+            word = re.search(r"(\S+)$", line[: match.start()])
+            token = word.group(1).lower() if word else ""
+            if (line_no, match.start()) in summary_ends or token in _ABBREVIATIONS or len(token) == 1:
+                continue
+            holes.append(("period before lowercase", line_no, match.start(),
+                          line[max(0, match.start() - 20): match.end() + 20].strip()))
 
     glossary = []
     for line_no, found in splices:
@@ -450,6 +825,11 @@ def extract_document(doc_id: str, text: str, fmt: DocumentFormat = DocumentForma
         tables=tuple(Table(h, tuple(r), line, section_id_at(line)) for h, r, line in tables),
         references=tuple(references),
         problems=tuple(problems),
+        summaries=tuple(summaries),
+        holes=tuple(sorted((Hole(kind, line_no, section_id_at(line_no), offsets[line_no - 1] + column, around)
+                            for kind, line_no, column, around in holes), key=lambda h: (h.start, h.kind))),
+        images=tuple(AltText(clean_lines[n - 1].strip(), n, section_id_at(n), offsets[n - 1],
+                             offsets[n - 1] + len(clean_lines[n - 1])) for n in image_lines),
     )
 
 

@@ -172,12 +172,7 @@ def _check_id(entry: Entry, seen: dict[str, Entry], problems: list) -> str | Non
 
 def _load_documents(data: Path, problems: list) -> dict[str, Document]:
     fmt_data = read_yaml_mapping(data / "format.yaml", "data/format.yaml")
-    fmt = DocumentFormat(
-        levels=tuple(fmt_data.get("levels", DocumentFormat.levels)),
-        references=tuple(fmt_data.get("references", DocumentFormat.references)),
-        glossary_marker=fmt_data.get("glossary_marker", DocumentFormat.glossary_marker),
-        stray_tokens=tuple(fmt_data.get("stray_tokens", DocumentFormat.stray_tokens)),
-    )
+    fmt = DocumentFormat.from_mapping(fmt_data)
     documents = {}
     for path in sorted((data / "sources").glob("*.txt")):
         label = f"data/sources/{path.name}"

@@ -24,7 +24,7 @@ def test_build_twice_gives_identical_exports(mini_project):
     first = exports_of(mini_project)
     build(Project(mini_project))
     assert exports_of(mini_project) == first
-    assert set(first) == {f"{EXPORT_STEM}.{get_format(n).extension}" for n in EXPORTED_FORMATS}
+    assert set(first) >= {f for n in EXPORTED_FORMATS for f in get_format(n).filenames(EXPORT_STEM)}
 
 
 def test_exports_do_not_depend_on_hash_seed(built_mini, tmp_path):
@@ -39,7 +39,7 @@ def test_exports_do_not_depend_on_hash_seed(built_mini, tmp_path):
     assert exports_of(other) == exports_of(built_mini)
 
 
-@pytest.mark.parametrize("name", EXPORTED_FORMATS)
+@pytest.mark.parametrize("name", [n for n in EXPORTED_FORMATS if get_format(n).rdf_format])
 def test_every_export_reparses_isomorphic_to_the_built_graph(built_mini, name):
     fmt = get_format(name)
     built = Graph().parse(built_mini / ".hkg" / "current" / "graph.nt", format="nt")

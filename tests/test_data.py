@@ -19,10 +19,9 @@ def test_yaml_is_canonical():
     assert not stale, f"not in canonical form: {[str(p.relative_to(ROOT)) for p in stale]}; run `make lint-data`"
 
 
-@pytest.mark.parametrize("name", EXPORTED_FORMATS)
-def test_committed_exports_are_current(real_project, name):
-    fmt = get_format(name)
-    filename = f"{EXPORT_STEM}.{fmt.extension}"
+@pytest.mark.parametrize("name,filename", [(name, filename) for name in EXPORTED_FORMATS
+                                           for filename in get_format(name).filenames(EXPORT_STEM)])
+def test_committed_exports_are_current(real_project, name, filename):
     committed = ROOT / "exports" / filename
     assert committed.exists(), f"exports/{filename} is missing; run `make exports` and commit it"
     fresh = (real_project / "exports" / filename).read_bytes()
@@ -50,3 +49,10 @@ def test_every_entity_is_used_or_deliberately_kept(real_project):
     used |= {e.inverse_of for e in kb.entities if e.inverse_of}
     unused = sorted(e.id for e in kb.entities if e.id not in used and not e.keep)
     assert not unused, f"entities no claim uses (add `keep: true` if deliberate): {unused}"
+
+
+def test_committed_html_explorer_is_current(real_project):
+    committed = ROOT / "exports" / "graph.html"
+    assert committed.exists(), "exports/graph.html is missing; run `make exports` and commit it"
+    fresh = (real_project / "exports" / "graph.html").read_bytes()
+    assert committed.read_bytes() == fresh, "exports/graph.html is stale; run `make exports` and commit it"

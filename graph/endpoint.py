@@ -1,0 +1,436 @@
+"""``hkg serve``: a read-only SPARQL 1.1 Protocol endpoint over the embedded store.
+
+GET and POST (``application/x-www-form-urlencoded`` or a direct ``application/sparql-query``
+body) on ``/sparql`` (also ``/query`` and ``/``), with content negotiation: SPARQL results as
+JSON, XML, CSV or TSV; graphs as Turtle, N-Triples, JSON-LD or RDF/XML. A ``format`` (or
+``output``) parameter may name the format instead (``json``, ``xml``, ``csv``, ``tsv``,
+``turtle``, ``nt``, ``jsonld``), as some clients send. The project's prefixes (``entity:``,
+``biolink:``, ``rdfs:`` ...) may be used without PREFIX declarations.
+
+Read-only and bounded: updates are refused (403) before they reach a store that is opened
+read-only anyway; SERVICE calls to other endpoints are refused unless allowed; each query runs in
+a worker process that is killed at the time limit (503); answers are capped at a number of rows or
+triples (``X-Results-Truncated: true`` says so); request bodies are capped (413). Built on the
+standard library's ``ThreadingHTTPServer``.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import urllib.parse
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from .errors import CacheError, EndpointError, QueryTimeoutError
+from .results import GRAPH_MEDIA_TYPES, RESULT_MEDIA_TYPES
+from .sparqlsyntax import UPDATE_KEYWORDS, query_form, uses_service
+from .workers import QueryJob, QueryWorkers
+
+__all__ = [
+    "EndpointSettings",
+    "SparqlHandler",
+    "SparqlServer",
+    "make_server",
+    "negotiate",
+    "serve",
+]
+
+log = logging.getLogger(__name__)
+
+#: the paths that answer queries
+PATHS = ("/sparql", "/query", "/")
+
+# Media ranges a client may ask for, and what each is answered with (first: the default).
+_RESULT_OFFERS = (
+    ("application/sparql-results+json", "application/sparql-results+json"),
+    ("application/json", "application/sparql-results+json"),
+    ("application/sparql-results+xml", "application/sparql-results+xml"),
+    ("application/xml", "application/sparql-results+xml"),
+    ("text/xml", "application/sparql-results+xml"),
+    ("text/csv", "text/csv"),
+    ("text/tab-separated-values", "text/tab-separated-values"),
+)
+_GRAPH_OFFERS = (
+    ("text/turtle", "text/turtle"),
+    ("application/x-turtle", "text/turtle"),
+    ("application/n-triples", "application/n-triples"),
+    ("text/plain", "application/n-triples"),
+    ("application/ld+json", "application/ld+json"),
+    ("application/json", "application/ld+json"),
+    ("application/rdf+xml", "application/rdf+xml"),
+    ("application/xml", "application/rdf+xml"),
+    ("text/xml", "application/rdf+xml"),
+)
+_RESULT_NAMES = {"json": "application/sparql-results+json", "xml": "application/sparql-results+xml",
+                 "csv": "text/csv", "tsv": "text/tab-separated-values"}
+_GRAPH_NAMES = {"turtle": "text/turtle", "ttl": "text/turtle", "nt": "application/n-triples",
+                "ntriples": "application/n-triples", "n-triples": "application/n-triples",
+                "jsonld": "application/ld+json", "json-ld": "application/ld+json",
+                "json": "application/ld+json", "xml": "application/rdf+xml",
+                "rdfxml": "application/rdf+xml", "rdf": "application/rdf+xml",
+                "rdf+xml": "application/rdf+xml", "n3": "text/turtle"}
+_TEXT_TYPES = ("text/csv", "text/tab-separated-values", "text/turtle")
+
+
+@dataclass(frozen=True)
+class EndpointSettings:
+    """How ``hkg serve`` runs.
+
+    Attributes
+    ----------
+    project : Project
+        Whose current build is served (a new ``hkg build`` is picked up by the next query).
+    host : str
+        Interface to listen on (default ``127.0.0.1``: this machine only).
+    port : int
+        TCP port (default 7070; 0 picks a free one).
+    timeout : float
+        Seconds a query may run before it is stopped (default 30).
+    limit : int
+        The most rows (SELECT) or triples (CONSTRUCT, DESCRIBE) in an answer (default 10000).
+    max_body : int
+        The largest request body accepted, in bytes (default 1 MiB).
+    workers : int
+        How many queries may run at once (default 2).
+    allow_service : bool
+        Allow SERVICE calls to other endpoints (default False).
+    """
+
+    project: object
+    host: str = "127.0.0.1"
+    port: int = 7070
+    timeout: float = 30.0
+    limit: int = 10_000
+    max_body: int = 1 << 20
+    workers: int = 2
+    allow_service: bool = False
+
+
+def _ranges(accept: str | None) -> list[tuple[str, float, int]]:
+    ranges = []
+    for position, item in enumerate((accept or "").split(",")):
+        parts = [p.strip() for p in item.split(";")]
+        if not parts[0]:
+            continue
+        quality = 1.0
+        for part in parts[1:]:
+            key, _, value = part.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        ranges.append((parts[0].lower(), quality, position))
+    return ranges
+
+
+def negotiate(accept: str | None, offers: Sequence[tuple[str, str]]) -> str | None:
+    """Return the media type to answer with, given an Accept header and the offers.
+
+    Each offer pairs a media type a client may name with the type that is sent. The best offer
+    has the highest quality, then the most specific matching range, then comes first in the
+    client's list, then in the offers. No Accept header (or ``*/*``) gets the first offer.
+
+    Examples
+    --------
+    >>> negotiate("text/csv;q=0.5, application/sparql-results+xml", _RESULT_OFFERS)
+    'application/sparql-results+xml'
+    >>> negotiate("application/json", _GRAPH_OFFERS), negotiate(None, _GRAPH_OFFERS)
+    ('application/ld+json', 'text/turtle')
+    >>> negotiate("image/png", _RESULT_OFFERS) is None
+    True
+    """
+    ranges = _ranges(accept) or [("*/*", 1.0, 0)]
+    best, best_key = None, None
+    for order, (named, sent) in enumerate(offers):
+        kind = named.split("/")[0]
+        for media_range, quality, position in ranges:
+            if media_range == named:
+                specificity = 2
+            elif media_range == f"{kind}/*":
+                specificity = 1
+            elif media_range == "*/*":
+                specificity = 0
+            else:
+                continue
+            if quality <= 0:
+                continue
+            key = (quality, specificity, -position, -order)
+            if best_key is None or key > best_key:
+                best, best_key = sent, key
+    return best
+
+
+def _named(value: str | None, names: dict[str, str], media_types) -> str | None:
+    if not value:
+        return None
+    value = value.strip().lower()
+    if value in media_types:
+        return value
+    return names.get(value)
+
+
+class SparqlHandler(BaseHTTPRequestHandler):
+    """One request to the endpoint."""
+
+    server: "SparqlServer"
+    server_version = "hormone-kg"
+    protocol_version = "HTTP/1.0"
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - the stdlib's name
+        log.info("%s %s", self.address_string(), format % args)
+
+    # --- replies -----------------------------------------------------------------------
+
+    def _send(self, status: int, media_type: str, body: bytes, headers: dict[str, str] | None = None) -> None:
+        if media_type in _TEXT_TYPES:
+            media_type += "; charset=utf-8"
+        self.send_response(status)
+        self.send_header("Content-Type", media_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Access-Control-Allow-Origin", "*")
+        self.send_header("Vary", "Accept")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _error(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        self._send(status, "text/plain; charset=utf-8", (message + "\n").encode("utf-8"), headers)
+
+    # --- methods -------------------------------------------------------------------------
+
+    def _path_and_params(self) -> tuple[str, dict[str, list[str]]] | None:
+        split = urllib.parse.urlsplit(self.path)
+        if split.path not in PATHS:
+            self._error(HTTPStatus.NOT_FOUND, f"not found: {split.path}; the endpoint is /sparql")
+            return None
+        return split.path, urllib.parse.parse_qs(split.query, keep_blank_values=True)
+
+    def handle_one_request(self) -> None:
+        """Answer one request; an unexpected failure becomes a 500, never a dropped connection."""
+        try:
+            super().handle_one_request()
+        except Exception as error:  # the last line of defence: log it, tell the client
+            log.exception("internal error")
+            try:
+                self._error(HTTPStatus.INTERNAL_SERVER_ERROR, f"internal error: {type(error).__name__}")
+            except OSError:
+                pass
+            self.close_connection = True
+
+    def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+        found = self._path_and_params()
+        if found is None:
+            return
+        path, params = found
+        if "update" in params:
+            self._error(HTTPStatus.FORBIDDEN, "this endpoint is read-only: updates are refused")
+        elif "query" in params:
+            self._query(params)
+        else:
+            self._describe_service(path)
+
+    do_HEAD = do_GET
+
+    def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+        found = self._path_and_params()
+        if found is None:
+            return
+        _path, params = found
+        length = self.headers.get("Content-Length")
+        if length is None:
+            self._error(HTTPStatus.LENGTH_REQUIRED, "a POST needs a Content-Length header")
+            return
+        try:
+            size = int(length)
+        except ValueError:
+            self._error(HTTPStatus.BAD_REQUEST, f"malformed Content-Length {length!r}")
+            return
+        if size > self.server.settings.max_body:
+            self.close_connection = True
+            self._error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                        f"the request body is {size} bytes; the limit is {self.server.settings.max_body}")
+            return
+        body = self.rfile.read(size)
+        media_type = self.headers.get_content_type()
+        try:
+            text = body.decode(self.headers.get_content_charset() or "utf-8")
+        except (UnicodeDecodeError, LookupError):
+            self._error(HTTPStatus.BAD_REQUEST, "the request body is not valid UTF-8")
+            return
+        if media_type == "application/sparql-update":
+            self._error(HTTPStatus.FORBIDDEN, "this endpoint is read-only: updates are refused")
+        elif media_type == "application/x-www-form-urlencoded":
+            form = urllib.parse.parse_qs(text, keep_blank_values=True)
+            merged = {key: params.get(key, []) + form.get(key, []) for key in {*params, *form}}
+            if "update" in merged:
+                self._error(HTTPStatus.FORBIDDEN, "this endpoint is read-only: updates are refused")
+            elif "query" not in merged:
+                self._error(HTTPStatus.BAD_REQUEST, "missing the query parameter")
+            else:
+                self._query(merged)
+        elif media_type == "application/sparql-query":
+            self._query({**params, "query": [text]})
+        else:
+            self._error(HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+                        f"unsupported Content-Type {media_type}; send application/sparql-query or "
+                        "application/x-www-form-urlencoded")
+
+    def _not_allowed(self) -> None:
+        self._error(HTTPStatus.METHOD_NOT_ALLOWED, "this endpoint is read-only: use GET or POST",
+                    {"Allow": "GET, HEAD, POST"})
+
+    do_PUT = do_DELETE = do_PATCH = _not_allowed
+
+    # --- queries -------------------------------------------------------------------------
+
+    def _query(self, params: dict[str, list[str]]) -> None:
+        import pyoxigraph as ox
+
+        settings = self.server.settings
+        if len(params["query"]) != 1:
+            self._error(HTTPStatus.BAD_REQUEST, "give exactly one query parameter")
+            return
+        text = params["query"][0]
+        form = query_form(text)
+        if form in UPDATE_KEYWORDS:
+            self._error(HTTPStatus.FORBIDDEN, f"this endpoint is read-only: updates are refused ({form})")
+            return
+        if not settings.allow_service and uses_service(text):
+            self._error(HTTPStatus.FORBIDDEN, "SERVICE calls to other endpoints are disabled on this endpoint")
+            return
+        graphs = {}
+        for key in ("default-graph-uri", "named-graph-uri"):
+            graphs[key] = tuple(params.get(key, []))
+            for iri in graphs[key]:
+                try:
+                    ox.NamedNode(iri)
+                except ValueError as error:
+                    self._error(HTTPStatus.BAD_REQUEST, f"invalid {key} <{iri}>: {error}")
+                    return
+        requested = (params.get("format") or params.get("output") or [None])[0]
+        accept = self.headers.get("Accept")
+        result_type = _named(requested, _RESULT_NAMES, RESULT_MEDIA_TYPES) or negotiate(accept, _RESULT_OFFERS)
+        graph_type = _named(requested, _GRAPH_NAMES, GRAPH_MEDIA_TYPES) or negotiate(accept, _GRAPH_OFFERS)
+        wanted = graph_type if form in ("CONSTRUCT", "DESCRIBE") else result_type
+        if wanted is None and form is not None:
+            self._error(HTTPStatus.NOT_ACCEPTABLE, f"none of the accepted media types ({accept}) "
+                                                   f"can carry a {form} answer")
+            return
+        try:
+            build_dir = str(settings.project.current_build())
+        except CacheError as error:
+            self._error(HTTPStatus.SERVICE_UNAVAILABLE, str(error))
+            return
+        job = QueryJob(build_dir, text, result_type, graph_type, settings.limit, settings.allow_service,
+                       graphs["default-graph-uri"], graphs["named-graph-uri"])
+        try:
+            reply = self.server.workers.run(job, settings.timeout)
+        except QueryTimeoutError as error:
+            self._error(HTTPStatus.SERVICE_UNAVAILABLE, str(error))
+            return
+        except EndpointError as error:
+            self._error(HTTPStatus.INTERNAL_SERVER_ERROR, str(error))
+            return
+        headers = {"X-Result-Limit": str(settings.limit)}
+        if reply.truncated:
+            headers["X-Results-Truncated"] = "true"
+        self._send(reply.status, reply.media_type, reply.body, headers)
+
+    def _describe_service(self, path: str) -> None:
+        """Answer a GET without a query with a SPARQL 1.1 Service Description."""
+        import pyoxigraph as ox
+
+        sd = "http://www.w3.org/ns/sparql-service-description#"
+        try:
+            service = ox.NamedNode(f"http://{self.headers.get('Host')}{path}")
+        except ValueError:  # no Host header, or one that makes no IRI
+            service = ox.NamedNode(self.server.url)
+        triples = [
+            ox.Triple(service, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), ox.NamedNode(sd + "Service")),
+            ox.Triple(service, ox.NamedNode(sd + "endpoint"), service),
+            ox.Triple(service, ox.NamedNode(sd + "supportedLanguage"), ox.NamedNode(sd + "SPARQL11Query")),
+            ox.Triple(service, ox.NamedNode("http://purl.org/dc/terms/title"), ox.Literal("hormone-kg (read-only)")),
+        ]
+        for fmt in (*RESULT_MEDIA_TYPES.values(), *GRAPH_MEDIA_TYPES.values()):
+            triples.append(ox.Triple(service, ox.NamedNode(sd + "resultFormat"), ox.NamedNode(fmt.iri)))
+        media_type = negotiate(self.headers.get("Accept"), _GRAPH_OFFERS) or "text/turtle"
+        self._send(HTTPStatus.OK, media_type, ox.serialize(sorted(triples, key=str), format=GRAPH_MEDIA_TYPES[media_type]))
+
+
+class SparqlServer(ThreadingHTTPServer):
+    """The HTTP server: settings and the query workers, shared by every request thread."""
+
+    daemon_threads = True
+
+    def __init__(self, settings: EndpointSettings, workers: QueryWorkers):
+        self.settings = settings
+        self.workers = workers
+        super().__init__((settings.host, settings.port), SparqlHandler)
+
+    @property
+    def url(self) -> str:
+        """The endpoint's URL (with the port actually bound)."""
+        host = self.server_address[0]
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{self.server_port}/sparql"
+
+    def server_close(self) -> None:
+        super().server_close()
+        self.workers.close()
+
+
+def make_server(settings: EndpointSettings) -> SparqlServer:
+    """Start the query workers and bind the server; call ``serve_forever()`` on it to serve.
+
+    Raises
+    ------
+    CacheError
+        If the project has no build (nothing to serve).
+    EndpointError
+        If the address cannot be bound (a port in use).
+    """
+    from .store import open_store
+
+    open_store(settings.project.current_build())  # fail now, not on the first query
+    workers = QueryWorkers(settings.workers)
+    try:
+        return SparqlServer(settings, workers)
+    except OSError as error:
+        workers.close()
+        raise EndpointError(f"cannot listen on {settings.host}:{settings.port}: {error.strerror or error}") from None
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def serve(settings: EndpointSettings, on_ready: Callable[[str], None] | None = None) -> None:
+    """Serve until interrupted (Ctrl-C or SIGTERM), then stop the workers.
+
+    Parameters
+    ----------
+    settings : EndpointSettings
+    on_ready : callable, optional
+        Called with the endpoint's URL once it accepts requests (default None).
+    """
+    server = make_server(settings)
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _interrupt) if in_main else None
+    try:
+        if on_ready is not None:
+            on_ready(server.url)
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        if in_main:
+            signal.signal(signal.SIGTERM, previous)

@@ -1,0 +1,787 @@
+"""Ingest a new source document: copy it in, report what extraction finds, draft candidates.
+
+:func:`ingest_document` copies a text file into ``data/sources/`` (atomically), extracts it with
+the project's page format (``data/format.yaml``) and reports, before any curation: its sections;
+its glossary definitions, proposed as new entities or as definitions of existing ones; its tables;
+its references, proposed as studies; the mentions of known entities; candidate claims (a sentence
+or table row linking two known entities with a verb of change, ``data/ingest.yaml``); and the
+publisher's variants the extractor met (unmarked summaries, holes, image alt text).
+
+The candidates are written to a draft, ``data/drafts/<doc-id>.yaml``, in the very form of
+``entities.yaml``, ``studies.yaml`` and ``claims.yaml`` entries. Drafts never enter the graph: a
+curator moves the entries they accept into those files, where they are validated like any other
+(an accepted claim's quote is checked against the document at build). Ingesting a document whose
+content (SHA-256 of its text) is already in ``data/sources/`` changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from .errors import LoadError, Problem
+from .extract import Document, DocumentFormat, Mention, extract_document, find_mentions, sentence_spans
+from .names import fold, slugify
+
+__all__ = [
+    "CandidateClaim",
+    "GlossaryProposal",
+    "IngestReport",
+    "IngestRules",
+    "MentionCount",
+    "ReferenceProposal",
+    "draft_text",
+    "ingest_document",
+    "inflections",
+    "load_rules",
+    "render_ingest",
+]
+
+_SIGN_NAMES = {"increase": 1, "decrease": -1, "neutral": 0}
+_CLAIM_VERB = {1: "increases", -1: "decreases", 0: "neutral-on"}
+_CLAUSE_BREAK = re.compile(r"[;:]|,\s+(?:which|while|whereas|but|although|though)\b|\s(?:while|whereas|but)\s")
+# "by reducing", "while lowering", ", improve", "and reduce": the verb shares the sentence's subject
+_LEAD_IN = re.compile(r"(?:\b(?:by|while|through|via|thereby|and|or|to|helps?|helping)|,)\s+(?:\w+ly\s+)?$",
+                      re.IGNORECASE)
+# "an increase in", "the increased risk": the word is a noun or adjective here, not a verb
+_NOMINAL = re.compile(r"\b(?:a|an|the|this|that|its|their)\s+$", re.IGNORECASE)
+_CELL_STOP = re.compile(r"\b(?:to|by|via|due|secondary|despite)\b", re.IGNORECASE)
+_NEGATION = re.compile(r"\b(?:not|no|never|without|cannot|neither|nor)\b(?:\s+\S+)?\s*$", re.IGNORECASE)
+#: most words allowed between a verb and its object, and between the subject and the verb
+MAX_OBJECT_GAP, MAX_SUBJECT_GAP = 12, 20
+
+
+# --- rules (data/ingest.yaml) ---------------------------------------------------------------
+
+def inflections(verb: str) -> tuple[str, ...]:
+    """Return a verb with its -s, -ed and -ing forms (a phrase is returned as written).
+
+    >>> inflections("reduce")
+    ('reduce', 'reduced', 'reduces', 'reducing')
+    >>> inflections("amplify")
+    ('amplified', 'amplifies', 'amplify', 'amplifying')
+    >>> inflections("has no effect on")
+    ('has no effect on',)
+    """
+    word = verb.strip()
+    if " " in word:
+        return (word,)
+    if word.endswith("e"):
+        forms = {word, word + "s", word + "d", word[:-1] + "ing"}
+    elif re.search(r"[^aeiou]y$", word):
+        forms = {word, word[:-1] + "ies", word[:-1] + "ied", word + "ing"}
+    elif word.endswith(("s", "sh", "ch", "x", "z")):
+        forms = {word, word + "es", word + "ed", word + "ing"}
+    else:
+        forms = {word, word + "s", word + "ed", word + "ing"}
+    return tuple(sorted(forms))
+
+
+def _words_pattern(words: Iterable[str]) -> re.Pattern:
+    ordered = sorted(set(words), key=lambda w: (-len(w), w))
+    alternatives = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in ordered) or "(?!)"
+    return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class IngestRules:
+    """The words that turn a passage into a candidate (read from ``data/ingest.yaml``)."""
+
+    verbs: tuple[tuple[str, int], ...]  # (word form, sign)
+    nouns: tuple[tuple[str, int], ...]
+    direct: tuple[str, ...]
+    hedges: tuple[tuple[str, str], ...]  # (phrase, certainty), lowest certainty first
+    aspects: tuple[tuple[str, str], ...]  # (word, Biolink aspect)
+    categories: tuple[tuple[str, str], ...]  # (phrase in a definition, Biolink class)
+    designs: tuple[tuple[str, str], ...]  # (phrase in a title, design id)
+
+    @classmethod
+    def from_mapping(cls, data: Mapping, label: str = "data/ingest.yaml") -> "IngestRules":
+        """Return the rules in a mapping, checking aspects and categories against Biolink.
+
+        :raises LoadError: naming each unknown sign name, aspect or category.
+        """
+        from .vocab import CERTAINTY_LEVELS, biolink_classes, biolink_enum
+
+        problems = []
+
+        def signed(key):
+            pairs = []
+            for name, words in (data.get(key) or {}).items():
+                if name not in _SIGN_NAMES:
+                    problems.append(Problem(label, 0, f"{key}: unknown sign {name!r}; use one of "
+                                                      f"{', '.join(_SIGN_NAMES)}"))
+                    continue
+                for word in words or []:
+                    forms = inflections(str(word)) if key == "verbs" else (str(word),)
+                    pairs.extend((form, _SIGN_NAMES[name]) for form in forms)
+            return tuple(pairs)
+
+        hedges = []
+        for level in sorted(data.get("hedges") or {}, key=lambda lv: -CERTAINTY_LEVELS.index(lv)
+                            if lv in CERTAINTY_LEVELS else 0):
+            if level not in CERTAINTY_LEVELS:
+                problems.append(Problem(label, 0, f"hedges: unknown certainty {level!r}"))
+                continue
+            hedges.extend((str(p), level) for p in data["hedges"][level] or [])
+        allowed = biolink_enum("GeneOrGeneProductOrChemicalEntityAspectEnum")
+        aspects = []
+        for aspect, words in (data.get("aspects") or {}).items():
+            if aspect not in allowed:
+                problems.append(Problem(label, 0, f"aspects: {aspect!r} is not a Biolink aspect"))
+            aspects.extend((str(w), aspect) for w in words or [])
+        classes = biolink_classes()
+        categories = []
+        for pair in data.get("categories") or []:
+            phrase, category = pair
+            if category not in classes:
+                problems.append(Problem(label, 0, f"categories: {category!r} is not a Biolink class"))
+            categories.append((str(phrase), str(category)))
+        if problems:
+            raise LoadError(problems)
+        return cls(
+            verbs=signed("verbs"),
+            nouns=signed("nouns"),
+            direct=tuple(str(w) for w in data.get("direct") or ()),
+            hedges=tuple(hedges),
+            aspects=tuple(aspects),
+            categories=tuple(categories),
+            designs=tuple((str(p), str(d)) for p, d in data.get("designs") or ()),
+        )
+
+
+def load_rules(data: Path) -> IngestRules:
+    """Return the ingest rules of a project's ``data/`` folder (``data/ingest.yaml``)."""
+    from .sources import read_yaml_mapping
+
+    return IngestRules.from_mapping(read_yaml_mapping(data / "ingest.yaml", "data/ingest.yaml"))
+
+
+def _load_format(data: Path) -> DocumentFormat:
+    from .sources import read_yaml_mapping
+
+    return DocumentFormat.from_mapping(read_yaml_mapping(data / "format.yaml", "data/format.yaml"))
+
+
+# --- report records -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class GlossaryProposal:
+    """A glossary definition: of an existing ``entity``, or of a ``candidate`` new entity."""
+
+    term: str
+    definition: str
+    aliases: tuple[str, ...]
+    line: int
+    section: str
+    entity: str | None = None
+    candidate: str | None = None
+    category: str | None = None
+    note: str | None = None  # why the build will (not) attach a definition as proposed
+
+
+@dataclass(frozen=True)
+class ReferenceProposal:
+    """A reference-list entry: a study already curated (``known``) or a proposed one."""
+
+    index: int
+    line: int
+    first_author: str
+    year: int
+    title: str
+    source: str
+    kind: str
+    study: str
+    known: bool
+    design: str | None = None
+
+
+@dataclass(frozen=True)
+class MentionCount:
+    """How often, and in which sections, a known entity is named."""
+
+    entity: str
+    label: str
+    count: int
+    sections: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CandidateClaim:
+    """A passage linking two known entities with a word of change, drafted as a claim."""
+
+    id: str
+    subject: str
+    object: str
+    sign: int
+    quote: str
+    line: int
+    section: str
+    cue: str
+    origin: str  # "sentence" or "table"
+    aspect: str | None = None
+    direct: bool = False
+    certainty: str = "high"
+    hedge: str | None = None
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What ingesting a document found and did."""
+
+    document: str
+    source: str
+    sha256: str
+    status: str  # "new", "unchanged" or "updated"
+    draft: str
+    written: tuple[str, ...]
+    sections: tuple[dict[str, Any], ...]
+    glossary: tuple[GlossaryProposal, ...]
+    tables: tuple[dict[str, Any], ...]
+    references: tuple[ReferenceProposal, ...]
+    mentions: tuple[MentionCount, ...]
+    claims: tuple[CandidateClaim, ...]
+    summaries: tuple[dict[str, Any], ...]
+    holes: tuple[dict[str, Any], ...]
+    images: tuple[dict[str, Any], ...]
+    problems: tuple[str, ...]
+    broken_quotes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the report as plain JSON-ready data (stable keys)."""
+        return asdict(self)
+
+
+# --- the curated data, read lightly -------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Known:
+    names: dict[str, str]  # surface name -> entity id
+    folded: dict[str, str]  # folded name -> entity id
+    labels: dict[str, str]  # entity id -> label
+    claim_ids: frozenset[str]
+    claim_keys: frozenset[tuple]  # (subject, object, sign, document)
+    claims: tuple[dict[str, Any], ...]
+    studies: tuple[dict[str, Any], ...]
+    designs: frozenset[str]
+
+
+def _read_known(data: Path) -> _Known:
+    from .sources import read_yaml_entries
+
+    names, folded, labels = {}, {}, {}
+    for entry in read_yaml_entries(data / "entities.yaml", "data/entities.yaml"):
+        entity_id, label = entry.data.get("id"), entry.data.get("label")
+        if not isinstance(entity_id, str) or not isinstance(label, str):
+            continue
+        labels[entity_id] = label
+        for name in (label, *(entry.data.get("synonyms") or [])):
+            names.setdefault(str(name), entity_id)
+            folded.setdefault(fold(str(name)), entity_id)
+    claims = tuple(e.data for e in read_yaml_entries(data / "claims.yaml", "data/claims.yaml"))
+    studies = tuple(e.data for e in read_yaml_entries(data / "studies.yaml", "data/studies.yaml"))
+    designs = frozenset(str(e.data.get("id")) for e in read_yaml_entries(data / "designs.yaml", "data/designs.yaml"))
+    return _Known(
+        names=names, folded=folded, labels=labels,
+        claim_ids=frozenset(str(c.get("id")) for c in claims),
+        claim_keys=frozenset((c.get("subject"), c.get("object"), c.get("sign"), c.get("document")) for c in claims),
+        claims=claims, studies=studies, designs=designs,
+    )
+
+
+def _unique(base: str, taken: set[str]) -> str:
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate, n = f"{base}-{n}", n + 1
+    taken.add(candidate)
+    return candidate
+
+
+def _first_phrase(text: str, pairs: Iterable[tuple[str, str]]) -> str | None:
+    lowered = f" {text.lower()} "
+    for phrase, value in pairs:
+        if re.search(rf"(?<![\w-]){re.escape(phrase.lower())}(?![\w-])", lowered):
+            return value
+    return None
+
+
+def _label_of(term: str) -> str:
+    """Lowercase the capitalised words of a glossary term, keeping acronyms (GLUT4, TNF-α)."""
+    return " ".join(w.lower() if w[:1].isupper() and w[1:].replace("-", "").islower() else w
+                    for w in term.split())
+
+
+# --- glossary, references, mentions -------------------------------------------------------
+
+def _defined_by(data: Path, doc_id: str, fmt: DocumentFormat, known: _Known) -> dict[str, str]:
+    """Return, per entity, the other source document whose glossary defines it at build (the
+    first by id, as :func:`graph.records.load_records` picks it)."""
+    from .sources import read_document
+
+    owners: dict[str, str] = {}
+    for path in sorted((data / "sources").glob("*.txt")):
+        if path.stem == doc_id:
+            continue
+        try:
+            other = extract_document(path.stem, read_document(path), fmt)
+        except LoadError:
+            continue
+        for item in other.glossary:
+            entity = known.folded.get(fold(item.term))
+            if entity and entity not in owners:
+                owners[entity] = path.stem
+    return owners
+
+
+def _glossary(document: Document, known: _Known, rules: IngestRules,
+              defined_by: Mapping[str, str]) -> list[GlossaryProposal]:
+    proposals, taken, proposed, attached = [], set(known.labels), {}, set()
+    for item in document.glossary:
+        owner = known.folded.get(fold(item.term))
+        by_alias = next((known.folded[fold(a)] for a in item.aliases if fold(a) in known.folded), None)
+        if owner or by_alias:
+            other = defined_by.get(owner or by_alias)
+            if not owner:
+                note = "named by an alias only: add the term as a synonym to attach this definition"
+            elif owner in attached:
+                note = "defined earlier in this document; that definition is used"
+            elif other and other < document.id:
+                note = f"the definition from {other} is kept"
+            elif other:
+                note = f"replaces the definition from {other} at build (the first document by id wins)"
+            else:
+                note = None
+            attached.add(owner)
+            proposals.append(GlossaryProposal(item.term, item.definition, item.aliases, item.line,
+                                              item.section, entity=owner or by_alias, note=note))
+            continue
+        key = fold(item.term)
+        if not key:
+            continue
+        if key not in proposed:
+            proposed[key] = _unique(slugify(_label_of(item.term)) or "entity", taken)
+        proposals.append(GlossaryProposal(
+            item.term, item.definition, item.aliases, item.line, item.section,
+            candidate=proposed[key],
+            category=_first_phrase(item.definition, rules.categories) or "NamedThing"))
+    return proposals
+
+
+def _references(document: Document, known: _Known, rules: IngestRules) -> list[ReferenceProposal]:
+    taken = {str(s.get("id")) for s in known.studies}
+    proposals = []
+    for ref in document.references:
+        match = next((s for s in known.studies if s.get("document") == document.id
+                      and fold(str(s.get("first_author"))) == fold(ref.first_author)
+                      and s.get("year") == ref.year), None)
+        design = _first_phrase(ref.title, rules.designs)
+        if match:
+            proposals.append(ReferenceProposal(ref.index, ref.line, ref.first_author, ref.year, ref.title,
+                                               ref.journal, ref.kind, str(match["id"]), True, match.get("design")))
+        else:
+            study = _unique(f"{slugify(ref.first_author) or 'study'}-{ref.year}", taken)
+            proposals.append(ReferenceProposal(ref.index, ref.line, ref.first_author, ref.year, ref.title,
+                                               ref.journal, ref.kind, study, False,
+                                               design if design in known.designs else None))
+    return proposals
+
+
+def _mention_counts(mentions: list[Mention], known: _Known) -> list[MentionCount]:
+    by_entity: dict[str, list[Mention]] = {}
+    for mention in mentions:
+        by_entity.setdefault(mention.entity, []).append(mention)
+    return [MentionCount(entity, known.labels.get(entity, entity), len(found),
+                         tuple(sorted({m.section for m in found if m.section})))
+            for entity, found in sorted(by_entity.items())]
+
+
+# --- candidate claims ---------------------------------------------------------------------
+
+def _line_starts(text: str) -> list[int]:
+    starts, position = [], 0
+    for line in text.split("\n"):
+        starts.append(position)
+        position += len(line) + 1
+    return starts
+
+
+def _excluded_spans(document: Document, starts: list[int]) -> list[tuple[int, int]]:
+    """Clean-text spans that are not running prose: headings, tables, reference lists, alt text."""
+    lines = document.clean_text.split("\n")
+    spans = [(starts[s.line - 1], starts[s.line - 1] + len(lines[s.line - 1])) for s in document.sections]
+    spans += [(s.start, s.end) for s in document.sections if s.kind == "references"]
+    for table in document.tables:
+        last = table.rows[-1].line if table.rows else table.line + 1
+        spans.append((starts[table.line - 1], starts[last - 1] + len(lines[last - 1])))
+    spans += [(image.start, image.end) for image in document.images]
+    return spans
+
+
+def _hedge(text: str, rules: IngestRules) -> tuple[str, str | None]:
+    for phrase, level in rules.hedges:
+        match = _words_pattern([phrase]).search(text)
+        if match:
+            return level, " ".join(match.group().split())
+    return "high", None
+
+
+def _aspect(text: str, rules: IngestRules) -> str | None:
+    best = None
+    for word, aspect in rules.aspects:
+        match = _words_pattern([word]).search(text)
+        if match and (best is None or match.start() < best[0]):
+            best = (match.start(), aspect)
+    return best[1] if best else None
+
+
+def _sentence_claims(document: Document, mentions: list[Mention], rules: IngestRules,
+                     starts: list[int]) -> list[dict[str, Any]]:
+    text = document.clean_text
+    excluded = _excluded_spans(document, starts)
+    cuts = sorted({s.start for s in document.summaries} | {s.end for s in document.summaries})
+    verbs = dict((form.lower(), sign) for form, sign in rules.verbs)
+    pattern = _words_pattern(verbs)
+    found = []
+    lines = text.split("\n")
+    for number, line in enumerate(lines, start=1):
+        base = starts[number - 1]
+        if not line.strip() or any(a <= base < b for a, b in excluded):
+            continue
+        pieces, last = [], 0
+        for cut in (c - base for c in cuts if base < c < base + len(line)):
+            pieces.append((last, cut))
+            last = cut
+        pieces.append((last, len(line)))
+        for piece_start, piece_end in pieces:
+            for a, b in sentence_spans(line[piece_start:piece_end]):
+                s_start, s_end = base + piece_start + a, base + piece_start + b
+                found.extend(_claims_in_sentence(text, s_start, s_end, mentions, verbs, pattern, rules,
+                                                 number, document))
+    return found
+
+
+def _claims_in_sentence(text, s_start, s_end, mentions, verbs, pattern, rules, line_no, document):
+    sentence = text[s_start:s_end]
+    inside = [m for m in mentions if s_start <= m.start and m.end <= s_end]
+    if len({m.entity for m in inside}) < 2:
+        return []
+    results = []
+    for verb in pattern.finditer(sentence):
+        v_start, v_end = s_start + verb.start(), s_start + verb.end()
+        if any(m.start <= v_start < m.end for m in inside):
+            continue
+        before = [m for m in inside if m.end <= v_start]
+        after = [m for m in inside if m.start >= v_end]
+        lead = text[s_start:v_start]
+        if not before or not after or _NOMINAL.search(lead):
+            continue
+        subject = before[0] if _LEAD_IN.search(lead) else before[-1]
+        between = text[subject.end:v_start]
+        if _CLAUSE_BREAK.search(between) or len(between.split()) > MAX_SUBJECT_GAP or _NEGATION.search(between):
+            continue
+        obj = None
+        for candidate in after:
+            gap = text[v_end:candidate.start]
+            if _CLAUSE_BREAK.search(gap) or len(gap.split()) > MAX_OBJECT_GAP:
+                break
+            if candidate.entity != subject.entity:
+                obj = candidate
+                break
+        if obj is None:
+            continue
+        sign = verbs[" ".join(verb.group().lower().split())]
+        certainty, hedge = _hedge(sentence, rules)
+        direct = bool(rules.direct) and _words_pattern(rules.direct).search(text[subject.start:obj.end]) is not None
+        section = document.section_at(s_start)
+        results.append(dict(
+            subject=subject.entity, object=obj.entity, sign=sign, quote=" ".join(sentence.split()),
+            line=line_no, section=section.id if section else "", cue=" ".join(verb.group().split()),
+            origin="sentence", aspect=_aspect(text[v_start:obj.start], rules), direct=direct,
+            certainty=certainty, hedge=hedge))
+    return results
+
+
+def _cells_with_spans(line: str) -> list[tuple[int, int]]:
+    spans, position = [], 0
+    for part in line.split("|"):
+        left = len(part) - len(part.lstrip())
+        if part.strip():
+            spans.append((position + left, position + len(part.rstrip())))
+        position += len(part) + 1
+    return spans
+
+
+def _table_claims(document: Document, mentions: list[Mention], rules: IngestRules,
+                  starts: list[int]) -> list[dict[str, Any]]:
+    text = document.clean_text
+    lines = text.split("\n")
+    nouns = dict((w.lower(), sign) for w, sign in rules.nouns)
+    noun_pattern = _words_pattern(nouns)
+    found = []
+
+    def entities_in(start, end):
+        return [m for m in mentions if start <= m.start and m.end <= end]
+
+    for table in document.tables:
+        header_line = lines[table.line - 1]
+        header = _cells_with_spans(header_line)
+        base = starts[table.line - 1]
+        objects = [[m.entity for m in entities_in(base + a, base + b)] for a, b in header]
+        for row in table.rows:
+            row_line, row_base = lines[row.line - 1], starts[row.line - 1]
+            cells = _cells_with_spans(row_line)
+            if not cells:
+                continue
+            subjects = entities_in(row_base + cells[0][0], row_base + cells[0][1])
+            if not subjects:
+                continue
+            subject = subjects[0].entity
+            for column, (a, b) in enumerate(cells[1:], start=1):
+                cell = row_line[a:b]
+                words = [m for inner in re.findall(r"\(([^)]*)\)", cell) for m in noun_pattern.finditer(inner)]
+                cue = words[0] if words else noun_pattern.search(cell)
+                if cue is None:
+                    continue
+                # the entity the cell's own words name right after the cue, else the column's
+                named = [m.entity for m in entities_in(row_base + a + cue.end(), row_base + b)
+                         if len(row_line[a + cue.end(): m.start - row_base].split()) <= 3
+                         and not _CELL_STOP.search(row_line[a + cue.end(): m.start - row_base])]
+                targets = named[:1] or (objects[column] if column < len(objects) else [])
+                quote = " ".join(row_line[:b].split())
+                certainty, hedge = _hedge(cell, rules)
+                section = document.section_at(row_base)
+                for obj in dict.fromkeys(targets):
+                    if obj == subject:
+                        continue
+                    found.append(dict(
+                        subject=subject, object=obj, sign=nouns[" ".join(cue.group().lower().split())],
+                        quote=quote, line=row.line, section=section.id if section else "",
+                        cue=cue.group(), origin="table", aspect=_aspect(cell, rules), direct=False,
+                        certainty=certainty, hedge=hedge))
+    return found
+
+
+def _candidate_claims(document: Document, mentions: list[Mention], known: _Known,
+                      rules: IngestRules) -> list[CandidateClaim]:
+    starts = _line_starts(document.clean_text)
+    raw = _sentence_claims(document, mentions, rules, starts) + _table_claims(document, mentions, rules, starts)
+    taken, seen, claims = set(known.claim_ids), set(), []
+    for item in sorted(raw, key=lambda c: (c["line"], c["quote"], c["subject"], c["object"], c["cue"])):
+        key = (item["subject"], item["object"], item["sign"], item["quote"])
+        if key in seen or (item["subject"], item["object"], item["sign"], document.id) in known.claim_keys:
+            continue
+        seen.add(key)
+        claim_id = _unique(f"{item['subject']}-{_CLAIM_VERB[item['sign']]}-{item['object']}", taken)
+        claims.append(CandidateClaim(id=claim_id, **item))
+    return claims
+
+
+# --- the draft ----------------------------------------------------------------------------
+
+def _dump(entry: dict[str, Any]) -> str:
+    import yaml
+
+    return yaml.safe_dump([entry], sort_keys=False, allow_unicode=True, default_flow_style=False,
+                          width=100, indent=2)
+
+
+def _comment(text: str) -> str:
+    return "".join(f"# {line}\n" for line in text.splitlines() if line.strip())
+
+
+def draft_text(report: IngestReport) -> str:
+    """Return the draft YAML of an ingest report: entries ready to move into the curated files."""
+    from .records import CLAIM_KEYS, ENTITY_KEYS, STUDY_KEYS
+
+    def ordered(entry, keys):
+        return {k: entry[k] for k in keys if k in entry}
+
+    out = [
+        f"# Draft from `hkg ingest` of {report.source}. Nothing here enters the graph.\n",
+        "# Move the entries you accept into data/entities.yaml, data/studies.yaml and data/claims.yaml\n",
+        "# (check categories, designs, signs and ids), then `make lint-data` and `hkg build`: an\n",
+        "# accepted claim's quote is checked against the document like any other.\n",
+        f"document: {report.document}\n",
+        f"sha256: {report.sha256}\n",
+    ]
+    entities = {}
+    for item in report.glossary:
+        if item.candidate and item.candidate not in entities:
+            entry = {"id": item.candidate, "label": _label_of(item.term), "category": item.category}
+            if item.aliases:
+                entry["synonyms"] = list(item.aliases)
+            entities[item.candidate] = (item, ordered(entry, ENTITY_KEYS))
+    out.append("entities:" + ("\n" if entities else " []\n"))
+    for item, entry in entities.values():
+        out.append(_comment(f"line {item.line} ({item.section}), glossary: {item.definition}"))
+        out.append(_dump(entry))
+    studies = [r for r in report.references if not r.known]
+    out.append("studies:" + ("\n" if studies else " []\n"))
+    for ref in studies:
+        out.append(_comment(f"line {ref.line}, reference {ref.index} ({ref.kind}): {ref.title}. {ref.source}, {ref.year}"))
+        entry = {"id": ref.study, "document": report.document, "first_author": ref.first_author,
+                 "year": ref.year, "design": ref.design}
+        out.append(_dump(ordered(entry, STUDY_KEYS)))
+    out.append("claims:" + ("\n" if report.claims else " []\n"))
+    for claim in report.claims:
+        out.append(_comment(f"line {claim.line} ({claim.section}), {claim.origin} cue: {claim.cue!r}"))
+        entry = {"id": claim.id, "subject": claim.subject, "object": claim.object, "sign": claim.sign}
+        if claim.aspect:
+            entry["aspect"] = claim.aspect
+        if claim.direct:
+            entry["direct"] = True
+        entry.update(document=report.document, quote=claim.quote)
+        if claim.certainty != "high":
+            entry.update(certainty=claim.certainty, hedge=claim.hedge)
+        out.append(_dump(ordered(entry, CLAIM_KEYS)))
+    existing = [g for g in report.glossary if g.entity]
+    out.append("# Glossary definitions of entities that exist: the build attaches them itself.\n")
+    out.append("existing_definitions:" + ("\n" if existing else " []\n"))
+    for item in existing:
+        out.append(_dump({"entity": item.entity, "term": item.term, "line": item.line}))
+    return "".join(out)
+
+
+# --- ingest -------------------------------------------------------------------------------
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def ingest_document(path: str | Path, data: str | Path, *, force: bool = False) -> IngestReport:
+    """Copy a document into ``data/sources/``, extract it and draft candidates for curation.
+
+    Parameters
+    ----------
+    path
+        The text file to ingest. Its id is the slug of its file name (``My Page.txt`` →
+        ``my-page``); it is copied to ``data/sources/<id>.txt``.
+    data
+        The project's ``data/`` folder.
+    force
+        Replace a *different* document already ingested under the same id, and rewrite the draft
+        of an unchanged one (default False).
+
+    Returns
+    -------
+    IngestReport
+        Everything found; ``status`` is ``new``, ``updated`` or ``unchanged`` (then nothing was
+        written) and ``written`` lists the files written.
+
+    Raises
+    ------
+    LoadError
+        The file is not a usable UTF-8 text, ``data/`` cannot be read, or another document with
+        the same id exists (without ``force``).
+    """
+    from .io import write_atomic
+    from .sources import read_document
+
+    path, data = Path(path), Path(data)
+    if not path.is_file():
+        raise LoadError([Problem(str(path), 0, "no such file")])
+    text = read_document(path, str(path))
+    doc_id = slugify(path.stem)
+    if not doc_id:
+        raise LoadError([Problem(str(path), 0, "the file name gives no document id; rename it")])
+    source_label, draft_label = f"data/sources/{doc_id}.txt", f"data/drafts/{doc_id}.yaml"
+    target, draft = data / "sources" / f"{doc_id}.txt", data / "drafts" / f"{doc_id}.yaml"
+    digest = _sha256(text)
+    status = "new"
+    if target.exists():
+        old = read_document(target, source_label)
+        if _sha256(old) == digest:
+            status = "unchanged"
+        elif not force:
+            raise LoadError([Problem(source_label, 0, f"a different document with id {doc_id!r} is already "
+                                                      "ingested; rename the file or pass --force to replace it")])
+        else:
+            status = "updated"
+
+    fmt, rules, known = _load_format(data), load_rules(data), _read_known(data)
+    document = extract_document(doc_id, text, fmt, source_label)
+    mentions = find_mentions(document, known.names)
+    broken = ()
+    if status == "updated":
+        broken = tuple(sorted(str(c.get("id")) for c in known.claims
+                              if c.get("document") == doc_id and document.find_quote(str(c.get("quote", ""))) is None))
+
+    report = IngestReport(
+        document=doc_id,
+        source=source_label,
+        sha256=digest,
+        status=status,
+        draft=draft_label,
+        written=(),
+        sections=tuple({"id": s.id, "title": s.title, "kind": s.kind, "line": s.line} for s in document.sections),
+        glossary=tuple(_glossary(document, known, rules, _defined_by(data, doc_id, fmt, known))),
+        tables=tuple({"line": t.line, "section": t.section, "header": list(t.header), "rows": len(t.rows)}
+                     for t in document.tables),
+        references=tuple(_references(document, known, rules)),
+        mentions=tuple(_mention_counts(mentions, known)),
+        claims=tuple(_candidate_claims(document, mentions, known, rules)),
+        summaries=tuple({"line": s.line, "section": s.section, "text": s.text} for s in document.summaries),
+        holes=tuple({"line": h.line, "section": h.section, "kind": h.kind, "text": h.text} for h in document.holes),
+        images=tuple({"line": i.line, "section": i.section, "text": i.text} for i in document.images),
+        problems=tuple(str(p) for p in document.problems) + (
+            () if (data / "ingest.yaml").exists() else
+            ("data/ingest.yaml: not found, so no candidate claims, categories or designs are drafted",)),
+        broken_quotes=broken,
+    )
+    written = []
+    if status != "unchanged":
+        write_atomic(target, path.read_bytes())
+        written.append(source_label)
+    if status != "unchanged" or force:
+        write_atomic(draft, draft_text(report))
+        written.append(draft_label)
+    return replace(report, written=tuple(written))
+
+
+# --- rendering ----------------------------------------------------------------------------
+
+_SIGN = {1: "+1", -1: "-1", 0: "0"}
+
+
+def render_ingest(report: IngestReport, fmt: str) -> str:
+    """Render an ingest report: ``json`` (stable keys) or ``table`` (one table per finding)."""
+    from .render import to_json, to_table
+
+    if fmt == "json":
+        return to_json(report.to_dict())
+    done = {"new": "ingested", "updated": "replaced", "unchanged": "unchanged (same content); nothing written"}
+    parts = [f"{report.source}: {done[report.status]} (sha256 {report.sha256[:12]})"]
+    parts += [f"wrote {path}" for path in report.written]
+    if report.problems:
+        parts.append(to_table("problems", ["problem"],
+                              [[p] for p in report.problems]))
+    if report.broken_quotes:
+        parts.append(to_table("curated claims whose quote is no longer in the document", ["claim"],
+                              [[c] for c in report.broken_quotes]))
+    parts.append(to_table(f"sections ({len(report.sections)})", ["line", "kind", "id"],
+                          [[s["line"], s["kind"], s["id"]] for s in report.sections]))
+    parts.append(to_table(f"glossary ({len(report.glossary)})", ["line", "term", "proposal"],
+                          [[g.line, g.term, (f"definition of {g.entity}" + (f" ({g.note})" if g.note else ""))
+                            if g.entity else f"new entity {g.candidate} ({g.category})"] for g in report.glossary]))
+    parts.append(to_table(f"tables ({len(report.tables)})", ["line", "section", "columns", "rows"],
+                          [[t["line"], t["section"], " | ".join(t["header"]), t["rows"]] for t in report.tables]))
+    parts.append(to_table(f"references ({len(report.references)})", ["line", "reference", "study"],
+                          [[r.line, f"{r.first_author} {r.year}: {r.title}",
+                            r.study if r.known else f"proposed {r.study} ({r.design or 'design?'})"]
+                           for r in report.references]))
+    parts.append(to_table(f"mentions of known entities ({len(report.mentions)})", ["entity", "count", "sections"],
+                          [[m.entity, m.count, len(m.sections)] for m in report.mentions]))
+    parts.append(to_table(f"candidate claims ({len(report.claims)})", ["line", "claim", "sign", "cue", "certainty"],
+                          [[c.line, f"{c.subject} → {c.object}", _SIGN[c.sign], c.cue, c.certainty]
+                           for c in report.claims]))
+    variants = ([[s["line"], "unmarked summary", s["text"]] for s in report.summaries]
+                + [[h["line"], h["kind"], h["text"]] for h in report.holes]
+                + [[i["line"], "image alt text", i["text"]] for i in report.images])
+    if variants:
+        parts.append(to_table(f"format variants ({len(variants)})", ["line", "kind", "text"],
+                              sorted(variants, key=lambda v: (v[0], v[1]))))
+    return "\n".join(parts)

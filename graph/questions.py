@@ -1,0 +1,196 @@
+"""Pathway questions answered from a build: resolve names, search the signed view, attach evidence.
+
+Each ``answer_*`` function takes the build's :class:`~graph.index.Index`, accepts entity names the
+way users write them (label, synonym, id, CURIE, Greek letters or their names) and returns plain
+JSON-ready data: the shapes ``hkg paths``, ``loops``, ``conflicts`` and ``neighbors`` print.
+Every step is a claim in the stable shape of :func:`graph.lookup.step_of` plus labels, the section
+title and ``supporting_claims`` (every claim that makes the same step, best supported first).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from .lookup import step_of
+from .paths import Hop, Route, find_conflicts, find_loops, find_paths, kind_of, neighbors
+
+__all__ = ["answer_conflicts", "answer_loops", "answer_neighbors", "answer_paths"]
+
+_SIGN_OPTION = {None: None, "up": 1, "down": -1}
+
+
+class _Evidence:
+    """Claims, labels and the signed view of one index, each read once per answer."""
+
+    def __init__(self, index):
+        from .signed import build_signed_graph
+
+        self.index = index
+        self.graph = build_signed_graph(index)
+        self._claims: dict[str, dict[str, Any]] = {}
+
+    def label(self, entity_id: str) -> str:
+        return self.graph.nodes[entity_id].get("label") or entity_id
+
+    def node(self, entity_id: str) -> dict[str, str]:
+        return {"id": entity_id, "label": self.label(entity_id)}
+
+    def claim(self, claim_id: str) -> dict[str, Any]:
+        if claim_id not in self._claims:
+            self._claims[claim_id] = self.index.claim(claim_id)
+        return self._claims[claim_id]
+
+    def step(self, claim_id: str, supporting: Iterable[str] = ()) -> dict[str, Any]:
+        claim = self.claim(claim_id)
+        step = step_of(claim)
+        step["citations"] = list(step.get("citations") or [])
+        step["context"] = dict(step.get("context") or {})
+        step["section_title"] = claim.get("section_title")
+        step["subject_label"] = self.label(claim["subject"])
+        step["object_label"] = self.label(claim["object"])
+        step["supporting_claims"] = list(supporting) or [claim_id]
+        return step
+
+    def hop(self, hop: Hop) -> dict[str, Any]:
+        return self.step(hop.claim, hop.claims)
+
+    def route(self, route: Route) -> dict[str, Any]:
+        return {
+            "sign": route.sign,
+            "length": route.length,
+            "score": route.score,
+            "certainty": route.certainty,
+            "studies": list(route.studies),
+            "nodes": [self.node(n) for n in route.nodes],
+            "steps": [self.hop(hop) for hop in route.hops],
+        }
+
+
+def answer_paths(index, source: str, target: str, *, sign: str | None = None, max_length: int = 5,
+                 context: Iterable[str] = (), limit: int | None = None) -> list[dict[str, Any]]:
+    """Return the ranked routes from ``source`` to ``target``, every step with its evidence.
+
+    Parameters
+    ----------
+    index : graph.index.Index
+        The build's lookup index.
+    source, target : str
+        Entity names (resolved with :meth:`graph.index.Index.resolve`).
+    sign : {None, "up", "down"}, optional
+        Keep only routes whose net effect is +1 ("up") or -1 ("down") (default None: all).
+    max_length : int, optional
+        The most steps a route may have (default 5).
+    context : iterable of str, optional
+        Keep only routes all of whose steps hold in this context (default: all).
+    limit : int, optional
+        Return at most this many routes (default None: all).
+
+    Returns
+    -------
+    list of dict
+        ``{sign, length, score, certainty, studies, nodes: [{id, label}], steps: [...]}``, best
+        first (see :func:`graph.paths.find_paths`).
+
+    Raises
+    ------
+    UnknownEntityError
+        If a name denotes no entity (with the nearest names).
+    """
+    source_id, target_id = index.resolve(source), index.resolve(target)
+    evidence = _Evidence(index)
+    routes = find_paths(evidence.graph, source_id, target_id, max_length=max_length,
+                        sign=_SIGN_OPTION[sign], context=list(context), limit=limit)
+    return [evidence.route(route) for route in routes]
+
+
+def answer_loops(index, through: str | None = None, *, kind: str | None = None,
+                 max_length: int = 5, context: Iterable[str] = ()) -> list[dict[str, Any]]:
+    """Return the feedback loops (through one entity, or all), every step with its evidence.
+
+    Returns
+    -------
+    list of dict
+        ``{sign, kind, length, score, certainty, studies, nodes, steps}`` with ``kind``
+        "vicious" (net +1) or "self-limiting" (net -1); ``nodes`` ends where it starts.
+
+    Raises
+    ------
+    UnknownEntityError
+        If ``through`` denotes no entity.
+    """
+    through_id = index.resolve(through) if through is not None else None
+    evidence = _Evidence(index)
+    loops = find_loops(evidence.graph, through_id, kind=kind, max_length=max_length,
+                       context=list(context))
+    return [{"kind": kind_of(loop.sign), **evidence.route(loop)} for loop in loops]
+
+
+def answer_conflicts(index, entity: str | None = None) -> list[dict[str, Any]]:
+    """Return the pairs of claims that disagree, with the contexts that may reconcile them.
+
+    Returns
+    -------
+    list of dict
+        ``{subject, object, inverse_object, inverse, effects, reconcile, claims: [step, step]}``:
+        ``object`` is the first claim's object, ``inverse_object`` the second claim's object when
+        it is the inverse measure (else None); ``effects`` both signs read on ``object``;
+        ``reconcile`` lists ``{key, contexts: [first, second]}`` for each context key on which
+        the claims differ (None: holds in every such context). An empty ``reconcile`` means
+        nothing in the data tells the two claims apart.
+
+    Raises
+    ------
+    UnknownEntityError
+        If ``entity`` denotes no entity.
+    """
+    entity_id = index.resolve(entity) if entity is not None else None
+    evidence = _Evidence(index)
+    answers = []
+    for conflict in find_conflicts(evidence.graph, entity_id):
+        answers.append({
+            "subject": conflict.subject,
+            "subject_label": evidence.label(conflict.subject),
+            "object": conflict.objects[0],
+            "object_label": evidence.label(conflict.objects[0]),
+            "inverse_object": conflict.objects[1] if conflict.inverse else None,
+            "inverse": conflict.inverse,
+            "effects": list(conflict.effects),
+            "reconcile": [{"key": key, "contexts": [first, second]}
+                          for key, first, second in conflict.reconcile],
+            "claims": [evidence.step(c) for c in conflict.claims],
+        })
+    return answers
+
+
+def answer_neighbors(index, entity: str, *, direction: str = "both",
+                     context: Iterable[str] = ()) -> list[dict[str, Any]]:
+    """Return what an entity acts on and what acts on it, grouped by neighbour and sign.
+
+    Returns
+    -------
+    list of dict
+        ``{direction, neighbor: {id, label}, subject, object, sign, claims: [steps]}``: first
+        ``"out"`` (the entity acts on the neighbour), then ``"in"``; the claims best supported
+        first.
+
+    Raises
+    ------
+    UnknownEntityError
+        If ``entity`` denotes no entity.
+    """
+    entity_id = index.resolve(entity)
+    evidence = _Evidence(index)
+    answers = []
+    for way, hop in neighbors(evidence.graph, entity_id, direction=direction, context=list(context)):
+        other = hop.object if way == "out" else hop.subject
+        answers.append({
+            "direction": way,
+            "neighbor": evidence.node(other),
+            "subject": hop.subject,
+            "object": hop.object,
+            "sign": hop.sign,
+            "studies": list(hop.studies),
+            "claims": [evidence.step(c) for c in hop.claims],
+        })
+    return answers

@@ -1,0 +1,139 @@
+"""Answer ``hkg sparql QUERY|FILE|NAME``: find the query, bind its parameters, run it.
+
+QUERY is, in this order: ``-`` (read standard input), a file, the name of a library query, or the
+query text itself. The answer comes from the embedded store of the current build, or from any
+SPARQL 1.1 endpoint (``endpoint=URL``).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import QueryTimeoutError
+from .params import Parameter, Resolver, bind_parameters
+from .results import QueryResult
+
+__all__ = ["PreparedQuery", "answer_query", "prepare_query"]
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+
+
+@dataclass(frozen=True)
+class PreparedQuery:
+    """A query ready to run: its text, where it came from, and what it declares."""
+
+    text: str
+    source: str | None = None
+    title: str | None = None
+    parameters: tuple[Parameter, ...] = ()
+    strict: bool = False  # library queries accept only the parameters they declare
+
+
+def prepare_query(project, query: str, stdin=None) -> PreparedQuery:
+    """Return the query that QUERY denotes: ``-`` (stdin), a file, a library name, or text.
+
+    Raises
+    ------
+    UnknownEntityError
+        If QUERY looks like a name (one word, no braces) but no library query has it.
+    """
+    from .library import find_query, read_query
+
+    if query == "-":
+        return PreparedQuery((stdin or sys.stdin).read(), "<stdin>")
+    path = Path(query)
+    if "\n" not in query and len(query) < 4096 and path.is_file():
+        entry = read_query(path)
+        return PreparedQuery(entry.text, str(path), entry.question or None, entry.parameters)
+    if _NAME.match(query):
+        entry = find_query(query, project)
+        return PreparedQuery(entry.text, entry.name, entry.question or entry.name, entry.parameters, True)
+    return PreparedQuery(query)
+
+
+def answer_query(project, query: str, params: Iterable[str] = (), *, endpoint: str | None = None,
+                 allow_service: bool = False, timeout: float = 60.0, auth: str | None = None,
+                 stdin=None) -> tuple[QueryResult, PreparedQuery]:
+    """Run a query from the command line's words and return its answer.
+
+    Parameters
+    ----------
+    project : Project
+        Whose build (store and index) answers; the index also resolves names in parameters.
+    query : str
+        ``-``, a file, a library query's name, or SPARQL text.
+    params : iterable of str
+        ``name=value`` assignments (default none).
+    endpoint : str, optional
+        A SPARQL 1.1 endpoint URL to ask instead of the embedded store (default None).
+    allow_service : bool, optional
+        Let the embedded store call SERVICE endpoints (default False).
+    timeout : float, optional
+        Seconds a query may run, on the embedded store or an endpoint (default 60; None: no
+        limit on the embedded store).
+    auth : str, optional
+        ``user:password`` for the endpoint (default None).
+
+    Returns
+    -------
+    (QueryResult, PreparedQuery)
+
+    Raises
+    ------
+    QueryError
+        A malformed query or parameter (with the position), an update, a refused SERVICE.
+    UnknownEntityError
+        An unknown query name or a name in a parameter that denotes nothing.
+    CacheError
+        No build to query (run ``hkg build``).
+    QueryTimeoutError
+        The query ran past ``timeout``.
+    EndpointError
+        The endpoint cannot be reached or fails.
+    """
+    prepared = prepare_query(project, query, stdin)
+    bindings = bind_parameters(params, prepared.text, declared=prepared.parameters,
+                               resolver=Resolver(project), strict=prepared.strict)
+    from .vocab import prefixes
+
+    if endpoint:
+        from .remote import query_endpoint
+
+        return query_endpoint(endpoint, prepared.text, substitutions=bindings, prefixes=prefixes(),
+                              timeout=timeout, auth=auth), prepared
+    from .store import open_store, run_query
+
+    store = open_store(project.current_build())
+    return _within(timeout, lambda: run_query(
+        store, prepared.text, substitutions=bindings, allow_service=allow_service,
+        prefixes=prefixes(), source=prepared.source)), prepared
+
+
+def _within(timeout: float | None, function):
+    """Run ``function`` in a daemon thread and wait at most ``timeout`` seconds for it.
+
+    pyoxigraph releases the GIL while it evaluates, so the waiting thread stays responsive to
+    Ctrl-C; a query past its time ends the command (the thread is left to die with the process).
+    """
+    outcome: dict = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = function()
+        except BaseException as error:  # handed back to the caller's thread
+            outcome["error"] = error
+
+    thread = threading.Thread(target=target, daemon=True, name="hkg-query")
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        raise QueryTimeoutError(f"the query ran past the time limit of {timeout:g} s and was stopped "
+                                "(--timeout raises it)")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]

@@ -1,0 +1,328 @@
+"""Read SPARQL text without running it: tokens, the query form, variables, SERVICE calls.
+
+A small lexer that follows the SPARQL 1.1 grammar's terminals (IRIs, strings, prefixed names,
+variables, comments ...), so that a word inside a string, an IRI or a comment is never mistaken
+for a keyword. The endpoint uses it to refuse updates and SERVICE calls before a query reaches the
+store; the remote client uses it to bind parameters for servers that cannot take bindings (see
+:func:`bind_text`). Nothing here evaluates a query: the store's parser stays the judge of syntax.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from .errors import QueryError
+
+__all__ = [
+    "QUERY_FORMS",
+    "Token",
+    "UPDATE_KEYWORDS",
+    "bind_text",
+    "declare_prefixes",
+    "is_update",
+    "position",
+    "projected_variables",
+    "query_form",
+    "tokenize",
+    "uses_service",
+    "variables",
+]
+
+#: the four read-only query forms
+QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+#: the first keyword of every SPARQL 1.1 Update operation
+UPDATE_KEYWORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH")
+
+_PN_CHARS_BASE = ("A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF"
+                  "\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD"
+                  "\U00010000-\U000EFFFF")
+_PN_CHARS_U = _PN_CHARS_BASE + "_"
+_PN_CHARS = _PN_CHARS_U + "\\-0-9\u00B7\u0300-\u036F\u203F-\u2040"
+_PLX = r"(?:%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%])"
+_PN_PREFIX = f"[{_PN_CHARS_BASE}](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?"
+_PN_LOCAL = (f"(?:[{_PN_CHARS_U}:0-9]|{_PLX})"
+             f"(?:(?:[{_PN_CHARS}.:]|{_PLX})*(?:[{_PN_CHARS}:]|{_PLX}))?")
+_ECHAR = r"\\[tbnrf\\\"']"
+_UCHAR = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
+_VARNAME = f"[{_PN_CHARS_U}0-9][{_PN_CHARS_U}0-9\u00B7\u0300-\u036F\u203F-\u2040]*"
+
+# Order matters: longer and more specific terminals first (an IRI before "<", a prefixed name
+# before a keyword, a long string before a short one).
+_TOKEN_PATTERNS = (
+    ("ws", r"[ \t\r\n]+"),
+    ("comment", r"#[^\r\n]*"),
+    ("iri", f"<(?:[^<>\"{{}}|^`\\\\\x00-\x20]|{_UCHAR})*>"),
+    ("string", f"'''(?:(?:'|'')?(?:[^'\\\\]|{_ECHAR}|{_UCHAR}))*'''"),
+    ("string", f'"""(?:(?:"|"")?(?:[^"\\\\]|{_ECHAR}|{_UCHAR}))*"""'),
+    ("string", f"'(?:[^'\\\\\\n\\r]|{_ECHAR}|{_UCHAR})*'"),
+    ("string", f'"(?:[^"\\\\\\n\\r]|{_ECHAR}|{_UCHAR})*"'),
+    ("var", f"[?$]{_VARNAME}"),
+    ("bnode", f"_:[{_PN_CHARS_U}0-9](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?"),
+    ("pname", f"(?:{_PN_PREFIX})?:(?:{_PN_LOCAL})?"),
+    ("langtag", r"@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*"),
+    ("number", r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"),
+    ("word", r"[A-Za-z_][A-Za-z0-9_]*"),
+    ("punct", r"\^\^|&&|\|\||!=|<=|>=|[{}()\[\];,.*+\-/!=<>|^?@$]"),
+)
+_LEXER = re.compile("|".join(f"(?P<t{i}>{pattern})" for i, (_, pattern) in enumerate(_TOKEN_PATTERNS)))
+_KINDS = {f"t{i}": kind for i, (kind, _) in enumerate(_TOKEN_PATTERNS)}
+_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
+@dataclass(frozen=True)
+class Token:
+    """One lexical token: its kind, its text and where it starts in the query."""
+
+    kind: str
+    text: str
+    start: int
+
+    @property
+    def keyword(self) -> str | None:
+        """The upper-cased word if this token is a bare word (a keyword), else None."""
+        return self.text.upper() if self.kind == "word" else None
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split SPARQL text into tokens; a character no terminal matches becomes an ``error`` token.
+
+    Examples
+    --------
+    >>> [(t.kind, t.text) for t in tokenize('SELECT ?s { ?s a "SERVICE" } # SERVICE') if t.kind != "ws"]
+    [('word', 'SELECT'), ('var', '?s'), ('punct', '{'), ('var', '?s'), ('word', 'a'), ('string', '"SERVICE"'), ('punct', '}'), ('comment', '# SERVICE')]
+    """
+    tokens, offset = [], 0
+    while offset < len(text):
+        match = _LEXER.match(text, offset)
+        if match is None or match.end() == offset:
+            tokens.append(Token("error", text[offset], offset))
+            offset += 1
+            continue
+        tokens.append(Token(_KINDS[match.lastgroup], match.group(), offset))
+        offset = match.end()
+    return tokens
+
+
+def _significant(tokens: list[Token]) -> list[Token]:
+    return [t for t in tokens if t.kind not in ("ws", "comment")]
+
+
+def position(text: str, offset: int) -> tuple[int, int]:
+    """Return the 1-based (line, column) of a character offset.
+
+    >>> position("SELECT\\n  ?x", 9)
+    (2, 3)
+    """
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def query_form(text: str) -> str | None:
+    """Return the first keyword after the prologue: SELECT, ASK, CONSTRUCT, DESCRIBE, an update
+    keyword such as INSERT, or None when there is none.
+
+    >>> query_form("PREFIX ex: <http://e/> # comment\\nconstruct { ?s ?p ?o } WHERE { ?s ?p ?o }")
+    'CONSTRUCT'
+    >>> query_form("DROP ALL")
+    'DROP'
+    """
+    tokens = _significant(tokenize(text))
+    i = 0
+    while i < len(tokens):
+        keyword = tokens[i].keyword
+        if keyword == "BASE":
+            i += 2
+        elif keyword == "PREFIX":
+            i += 3
+        else:
+            return keyword
+    return None
+
+
+def is_update(text: str) -> bool:
+    """Return True if the text is a SPARQL Update request (INSERT, DELETE, LOAD, DROP ...).
+
+    >>> is_update("INSERT DATA { <a:b> <a:c> <a:d> }"), is_update("SELECT * { ?s ?p ?o }")
+    (True, False)
+    """
+    return query_form(text) in UPDATE_KEYWORDS
+
+
+def _unescape_codepoints(text: str) -> str:
+    return _CODEPOINT.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
+
+
+def uses_service(text: str) -> bool:
+    """Return True if the query calls a SERVICE (a federated query to another endpoint).
+
+    The text is read twice, as written and with ``\\uXXXX`` escapes decoded first (the SPARQL
+    specification allows either reading), and SERVICE in either reading counts.
+
+    >>> uses_service("SELECT * { SERVICE <http://example.org/sparql> { ?s ?p ?o } }")
+    True
+    >>> uses_service('SELECT * { ?s <http://e/service> "SERVICE" } # SERVICE')
+    False
+    """
+    readings = {text, _unescape_codepoints(text)}
+    return any(t.keyword == "SERVICE" for reading in readings for t in tokenize(reading))
+
+
+def variables(text: str) -> set[str]:
+    """Return the names of every variable the query mentions (without ``?`` or ``$``).
+
+    >>> sorted(variables('SELECT ?a { ?a <http://e/p> $b FILTER(?c != "?d") }'))
+    ['a', 'b', 'c']
+    """
+    return {t.text[1:] for t in tokenize(text) if t.kind == "var"}
+
+
+def projected_variables(text: str) -> set[str] | None:
+    """Return the variables a SELECT query projects at its top level, or None for ``SELECT *``
+    and for other forms.
+
+    >>> sorted(projected_variables("SELECT ?a (COUNT(?b) AS ?n) WHERE { ?a ?p ?b } GROUP BY ?a"))
+    ['a', 'n']
+    >>> projected_variables("SELECT * { ?s ?p ?o }") is None
+    True
+    """
+    tokens = _significant(tokenize(text))
+    try:
+        start = next(i for i, t in enumerate(tokens) if t.keyword == "SELECT")
+    except StopIteration:
+        return None
+    names, depth = set(), 0
+    for i, token in enumerate(tokens[start + 1:], start + 1):
+        if depth == 0 and (token.keyword in ("WHERE", "FROM") or token.text == "{"):
+            break
+        if token.text == "*" and depth == 0:
+            return None
+        if token.text == "(":
+            depth += 1
+        elif token.text == ")":
+            depth -= 1
+        elif token.kind == "var" and (depth == 0 or tokens[i - 1].keyword == "AS"):
+            names.add(token.text[1:])
+    return names
+
+
+def _term_text(name: str, term) -> str:
+    """Return the SPARQL text of an RDF term, refusing what a server could read two ways."""
+    text = str(term)  # N-Triples syntax written by pyoxigraph: quotes and newlines escaped
+    if type(term).__name__ == "Literal" and re.search(r"\\[uU]", text):
+        raise QueryError(f"parameter ?{name}: a value with a backslash before 'u' cannot be sent to "
+                         "an endpoint (servers may read it as a \\u escape)")
+    if type(term).__name__ == "BlankNode":
+        raise QueryError(f"parameter ?{name}: a blank node cannot be bound")
+    return text
+
+
+def bind_text(text: str, bindings: Mapping[str, object]) -> str:
+    """Return the query with each bound variable replaced by its RDF term, for a remote endpoint.
+
+    The embedded store binds parameters through pyoxigraph's ``substitutions=``; a SPARQL 1.1
+    server has no protocol for bindings, so the client rewrites the query the way SPARQL's
+    substitution proposal (SEP-0007) defines it: a variable token becomes the term, written in
+    N-Triples syntax by pyoxigraph (a literal's quotes are escaped, an IRI was validated when it
+    was made), so a value can never close a brace or a string. Positions where a bare term is not
+    allowed are adjusted: ``SELECT ?x`` becomes ``SELECT (term AS ?x)``, ``GROUP BY ?x`` and
+    ``ORDER BY ?x`` become ``(term)``. A variable that the query assigns (``AS ?x``, ``VALUES
+    ?x``) cannot be bound.
+
+    Parameters
+    ----------
+    text : str
+        The query.
+    bindings : mapping of str to pyoxigraph term
+        Variable names (without ``?``) and their values.
+
+    Returns
+    -------
+    str
+        The query with the values in place; the text is unchanged when nothing is bound.
+
+    Raises
+    ------
+    QueryError
+        If a bound variable is assigned by the query, or a value cannot be written safely.
+
+    Examples
+    --------
+    >>> from pyoxigraph import Literal, NamedNode
+    >>> bind_text('SELECT ?x ?y WHERE { ?x <http://e/p> ?y }', {"y": Literal('a" } DROP ALL #')})
+    'SELECT ?x ("a\\\\" } DROP ALL #" AS ?y) WHERE { ?x <http://e/p> "a\\\\" } DROP ALL #" }'
+    """
+    if not bindings:
+        return text
+    terms = {name: _term_text(name, term) for name, term in bindings.items()}
+    tokens = tokenize(text)
+    out: list[str] = []
+    previous: list[Token] = []  # significant tokens so far
+    depth = 0
+    projection_depth: int | None = None  # paren depth of an open SELECT clause
+    modifier_depth: int | None = None  # paren depth of an open GROUP BY / ORDER BY clause
+    in_values = False
+    for token in tokens:
+        keyword = token.keyword
+        if token.kind in ("ws", "comment"):
+            out.append(token.text)
+            continue
+        if keyword == "SELECT":
+            projection_depth = depth
+        elif projection_depth == depth and (keyword in ("WHERE", "FROM") or token.text == "{"):
+            projection_depth = None
+        if keyword == "BY" and previous and previous[-1].keyword in ("GROUP", "ORDER"):
+            modifier_depth = depth
+        elif modifier_depth == depth and (keyword in ("LIMIT", "OFFSET", "HAVING", "ORDER", "VALUES", "GROUP")
+                                          or token.text in ("{", "}")):
+            modifier_depth = None
+        if keyword == "VALUES":
+            in_values = True
+        elif in_values and token.text == "{":
+            in_values = False
+        if token.text == "(":
+            depth += 1
+        elif token.text == ")":
+            depth -= 1
+        name = token.text[1:] if token.kind == "var" else None
+        if name in terms:
+            line, column = position(text, token.start)
+            if previous and previous[-1].keyword == "AS":
+                raise QueryError(f"parameter ?{name} cannot be bound: the query assigns it "
+                                 f"(AS ?{name} at line {line}, column {column})")
+            if in_values:
+                raise QueryError(f"parameter ?{name} cannot be bound: the query lists its values "
+                                 f"(VALUES at line {line}, column {column})")
+            if projection_depth == depth:
+                out.append(f"({terms[name]} AS {token.text})")
+            elif modifier_depth == depth:
+                out.append(f"({terms[name]})")
+            else:
+                out.append(terms[name])
+        else:
+            out.append(token.text)
+        previous.append(token)
+    return "".join(out)
+
+
+def declare_prefixes(text: str, prefixes: Mapping[str, str]) -> str:
+    """Return the query with a PREFIX declaration for each known prefix it uses but does not declare.
+
+    For servers that know no prefixes of their own; the declarations go first, so positions in
+    the server's error messages move down by as many lines.
+
+    >>> declare_prefixes("SELECT * { ?s rdfs:label ?o ; ex:p ?x }", {"rdfs": "http://www.w3.org/2000/01/rdf-schema#"})
+    'PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\\nSELECT * { ?s rdfs:label ?o ; ex:p ?x }'
+    >>> declare_prefixes("PREFIX rdfs: <http://e/> ASK { ?s rdfs:label ?o }", {"rdfs": "http://x/"})
+    'PREFIX rdfs: <http://e/> ASK { ?s rdfs:label ?o }'
+    """
+    import pyoxigraph as ox
+
+    tokens = _significant(tokenize(text))
+    declared = {tokens[i + 1].text[:-1] for i, t in enumerate(tokens[:-1])
+                if t.keyword == "PREFIX" and tokens[i + 1].kind == "pname"}
+    used = {t.text.split(":", 1)[0] for t in tokens if t.kind == "pname"}
+    missing = sorted((used - declared) & set(prefixes))
+    lines = [f"PREFIX {name}: {ox.NamedNode(prefixes[name])}\n" for name in missing]
+    return "".join(lines) + text

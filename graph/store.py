@@ -1,0 +1,187 @@
+"""The embedded SPARQL store: pyoxigraph on disk, one per build, read-only once built.
+
+``hkg build`` loads the build's ``graph.nt`` into ``<build>/store`` (RocksDB) while the build is
+still staged, so the store is swapped in atomically with the rest of the cache and always holds
+exactly the graph of its build. Commands open it read-only (many processes may read it at once)
+and run queries with parameters bound through pyoxigraph's ``substitutions=``: values are RDF
+terms, never text pasted into the query.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .errors import CacheError, QueryError
+from .results import QueryResult
+from .sparqlsyntax import QUERY_FORMS, UPDATE_KEYWORDS, query_form, uses_service
+
+__all__ = ["STORE_DIR", "check_query", "load_store", "open_store", "run_query", "syntax_error"]
+
+#: the store's folder inside a build directory
+STORE_DIR = "store"
+
+_POSITION = re.compile(r"^error at (\d+):(\d+): ")
+
+
+def load_store(build_dir: Path) -> Path:
+    """Load ``<build_dir>/graph.nt`` into a new on-disk store ``<build_dir>/store``.
+
+    Parameters
+    ----------
+    build_dir : Path
+        A (staging) build directory holding ``graph.nt``.
+
+    Returns
+    -------
+    Path
+        The store's directory, closed and ready to be opened read-only.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "graph.nt").write_text('<http://e/a> <http://e/p> "x" .\\n')
+    >>> len(open_store(load_store(folder).parent))
+    1
+    """
+    target = Path(build_dir) / STORE_DIR
+    store = ox.Store(str(target))
+    try:
+        store.bulk_load(path=str(Path(build_dir) / "graph.nt"), format=ox.RdfFormat.N_TRIPLES)
+        store.flush()
+        store.optimize()
+    finally:
+        del store  # closes RocksDB before the build directory is renamed
+    return target
+
+
+def open_store(build_dir: Path) -> ox.Store:
+    """Open the store of a build read-only.
+
+    Raises
+    ------
+    CacheError
+        If the build has no store (it was made before the SPARQL layer: run ``hkg build``).
+    """
+    path = Path(build_dir) / STORE_DIR
+    if not (path / "CURRENT").exists():
+        raise CacheError(f"no SPARQL store in {build_dir}; run `hkg build` first")
+    try:
+        return ox.Store.read_only(str(path))
+    except OSError as error:
+        raise CacheError(f"cannot open the SPARQL store in {path}: {error}") from None
+
+
+def check_query(text: str, *, allow_service: bool = False) -> str | None:
+    """Return the query's form after refusing what a read-only store must not run.
+
+    Raises
+    ------
+    QueryError
+        If the text is an update (INSERT, DELETE, LOAD, DROP ...) or calls a SERVICE while
+        ``allow_service`` is False (the default).
+
+    Examples
+    --------
+    >>> check_query("ASK { ?s ?p ?o }")
+    'ASK'
+    >>> check_query("DROP ALL")
+    Traceback (most recent call last):
+    ...
+    graph.errors.QueryError: updates are not allowed: the store is read-only (DROP)
+    """
+    form = query_form(text)
+    if form in UPDATE_KEYWORDS:
+        raise QueryError(f"updates are not allowed: the store is read-only ({form})")
+    if not allow_service and uses_service(text):
+        raise QueryError("SERVICE (a federated query to another endpoint) is not allowed")
+    return form
+
+
+def syntax_error(error: SyntaxError, source: str | None = None) -> QueryError:
+    """Turn pyoxigraph's ``error at L:C: message`` into a one-line QueryError with the position."""
+    message = str(error).splitlines()[0] if str(error) else "malformed query"
+    match = _POSITION.match(message)
+    where = f"{source}: " if source else ""
+    if match:
+        line, column = match.groups()
+        return QueryError(f"{where}malformed query at line {line}, column {column}: {message[match.end():]}")
+    return QueryError(f"{where}malformed query: {message}")
+
+
+def run_query(store: ox.Store, text: str, *, substitutions: Mapping[str, object] | None = None,
+              limit: int | None = None, allow_service: bool = False, default_graph=None,
+              named_graphs=None, prefixes: Mapping[str, str] | None = None,
+              source: str | None = None) -> QueryResult:
+    """Run a SPARQL query (SELECT, ASK, CONSTRUCT, DESCRIBE) and collect its answer.
+
+    Parameters
+    ----------
+    store : pyoxigraph.Store
+        The store, usually from :func:`open_store`.
+    text : str
+        The query.
+    substitutions : mapping of str to pyoxigraph term, optional
+        Values for variables (names without ``?``), bound by pyoxigraph (default None).
+    limit : int, optional
+        Keep at most this many rows or triples (default None: all); see ``truncated``.
+    allow_service : bool, optional
+        Allow SERVICE calls to other endpoints (default False).
+    default_graph, named_graphs : optional
+        The RDF dataset of the query (SPARQL protocol ``default-graph-uri`` / ``named-graph-uri``),
+        lists of NamedNode (default None: the store's).
+    prefixes : mapping of str to str, optional
+        Prefixes the query may use without declaring them (default None: none); the query's own
+        PREFIX declarations win.
+    source : str, optional
+        Where the text came from (a file name), to prefix error messages.
+
+    Returns
+    -------
+    QueryResult
+
+    Raises
+    ------
+    QueryError
+        If the query is malformed (with line and column), an update, calls a SERVICE that is not
+        allowed, or a parameter cannot be bound.
+
+    Examples
+    --------
+    >>> store = ox.Store()
+    >>> store.add(ox.Quad(ox.NamedNode("http://e/a"), ox.NamedNode("http://e/p"), ox.Literal("x")))
+    >>> run_query(store, "SELECT ?s ?o WHERE { ?s <http://e/p> ?o }",
+    ...           substitutions={"o": ox.Literal("x")}).table()
+    [['<http://e/a>', '"x"']]
+    >>> run_query(store, "SELECT ?s WHERE { ?s ?p }")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    graph.errors.QueryError: malformed query at line 1, column 26: expected ...
+    """
+    form = check_query(text, allow_service=allow_service)
+    bindings = {ox.Variable(name): term for name, term in (substitutions or {}).items()}
+    options = {}
+    if prefixes:
+        options["prefixes"] = dict(prefixes)
+    if default_graph:
+        options["default_graph"] = list(default_graph)
+    if named_graphs:
+        options["named_graphs"] = list(named_graphs)
+    try:
+        answer = store.query(text, substitutions=bindings or None, **options)
+        return QueryResult.from_pyoxigraph(answer, form if form in QUERY_FORMS else "CONSTRUCT", limit)
+    except SyntaxError as error:
+        raise syntax_error(error, source) from None
+    except RuntimeError as error:
+        message = str(error)
+        found = re.search(r"variable \?(\S+) in its SELECT projection", message)
+        if found:
+            raise QueryError(f"parameter ?{found.group(1)} must be selected by the query: add "
+                             f"?{found.group(1)} to its SELECT clause") from None
+        raise QueryError(f"query failed: {message}") from None
+    except OSError as error:
+        raise QueryError(f"query failed: {error}") from None

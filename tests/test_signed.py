@@ -1,0 +1,66 @@
+"""The signed view: one edge per claim, the attributes path questions need, read from the cache."""
+
+from __future__ import annotations
+
+import pytest
+
+from graph.signed import EDGE_KEYS, build_signed_graph, make_signed_graph
+
+
+def claim(cid, subject, obj, sign, **extra):
+    return {"claim": cid, "subject": subject, "object": obj, "sign": sign, **extra}
+
+
+def test_one_edge_per_claim_keyed_by_claim_id_with_parallel_edges_kept():
+    g = make_signed_graph([claim("c2", "a", "b", -1), claim("c1", "a", "b", 1), claim("c3", "b", "a", 0)])
+    assert sorted(g.edges(keys=True)) == [("a", "b", "c1"), ("a", "b", "c2"), ("b", "a", "c3")]
+    assert g.number_of_edges("a", "b") == 2
+    assert [g.edges[e]["sign"] for e in sorted(g.edges(keys=True))] == [1, -1, 0]
+
+
+def test_edges_carry_sign_claim_context_certainty_citations_with_defaults():
+    g = make_signed_graph([
+        claim("c1", "a", "b", 1, context={"population": "men"}, certainty="low", citations=["s2", "s1"]),
+        claim("c2", "a", "b", -1),
+    ])
+    first, second = g.edges["a", "b", "c1"], g.edges["a", "b", "c2"]
+    assert set(EDGE_KEYS) <= set(first)
+    assert (first["sign"], first["claim"], first["context"], first["certainty"], first["citations"]) == (
+        1, "c1", {"population": "men"}, "low", ("s1", "s2"))
+    assert (second["context"], second["certainty"], second["citations"]) == ({}, "high", ())
+
+
+def test_entities_are_nodes_with_label_and_inverse_even_without_claims():
+    g = make_signed_graph([claim("c1", "x", "homa", 1)],
+                          [{"id": "homa", "label": "HOMA-IR", "inverse_of": "sens"},
+                           {"id": "sens", "label": "insulin sensitivity"}])
+    assert g.nodes["homa"] == {"label": "HOMA-IR", "category": None, "inverse_of": "sens"}
+    assert g.nodes["sens"]["label"] == "insulin sensitivity" and g.degree("sens") == 0
+    assert g.nodes["x"]["label"] == "x"  # a subject no entity record names still gets a node
+
+
+def test_node_and_edge_order_is_deterministic():
+    claims = [claim(f"c{i}", f"n{i % 3}", f"n{(i + 1) % 3}", 1) for i in range(6)]
+    one, two = make_signed_graph(claims), make_signed_graph(list(reversed(claims)))
+    assert list(one.edges(keys=True)) == list(two.edges(keys=True))
+    assert list(one.nodes) == list(two.nodes)
+
+
+@pytest.mark.parametrize("bad", [{"sign": 2}, {"sign": 1, "certainty": "sure"}])
+def test_invalid_sign_or_certainty_is_rejected_naming_the_claim(bad):
+    with pytest.raises(ValueError, match="claim 'c1'"):
+        make_signed_graph([{**claim("c1", "a", "b", 1), **bad}])
+
+
+def test_view_of_a_build_has_every_entity_and_claim(built_mini):
+    from graph.build import Project
+
+    index = Project(built_mini).index()
+    g = build_signed_graph(index)
+    assert set(g.nodes) == {e["id"] for e in index.entities()}
+    assert sorted(k for _u, _v, k in g.edges(keys=True)) == sorted(c["claim"] for c in index.claims())
+    edge = g.edges["testosterone", "visceral-fat", "testosterone-decreases-visceral-fat"]
+    assert (edge["sign"], edge["context"], edge["citations"]) == (-1, {"population": "men"}, ("doe-2020",))
+    assert g.edges["testosterone", "insulin-sensitivity",
+                   "testosterone-increases-insulin-sensitivity"]["certainty"] == "low"
+    assert g.nodes["homa-ir"]["inverse_of"] == "insulin-sensitivity"
