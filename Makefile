@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HKG := $(BIN)/hkg
 
-.PHONY: demo test install install-test build exports check-exports prefixes lint-data clean
+.PHONY: demo test install install-test build exports check-exports prefixes lint-data clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,5 +44,21 @@ prefixes: $(BIN)/python
 lint-data: install
 	$(BIN)/python -m graph.lint
 
+## benchmark at 10³ … 10⁵ claims (every figure a ratio against a baseline of the same run);
+## prints a table and writes benchmarks/results.md. 10⁶ takes long: make bench SIZES=1000000
+SIZES ?= 1000 10000 100000
+bench: install
+	$(BIN)/python -m benchmarks.run --sizes $(SIZES)
+
 clean:
 	rm -rf .hkg .pytest_cache
+
+## coverage-guided fuzzing of the document extractor with atheris (docs/fuzzing.md);
+## bounded: FUZZ_SECONDS (default 60). Findings land in .fuzz/ as crash-* / timeout-* files.
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz
+fuzz: install
+	$(BIN)/python -m pip install --quiet 'atheris>=2.3'
+	mkdir -p .fuzz/corpus
+	$(BIN)/python fuzz/fuzz_extract.py -dict=fuzz/extract.dict -max_total_time=$(FUZZ_SECONDS) \
+		-timeout=5 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=.fuzz/ .fuzz/corpus

@@ -23,6 +23,15 @@ __all__ = ["BuildResult", "Project", "build"]
 EXPORT_STEM = "hormone-kg"
 #: formats written to exports/ on every build
 EXPORTED_FORMATS = ("turtle", "n-triples", "json-ld", "graphml", "kgx-tsv", "kgx-jsonl", "cytoscape")
+#: above this many claims the build streams (see graph/bulk.py): no rdflib graph, SHACL as
+#: SPARQL on the store, the index from the store. Below it the graph is built in rdflib and
+#: validated by pyshacl, as always.
+LARGE_GRAPH_CLAIMS = 5_000
+#: formats a streamed build writes (from the sorted N-Triples, in bounded memory)
+STREAMED_FORMATS = ("turtle", "n-triples")
+#: formats a streamed build writes only with ``full_exports=True`` (they need the whole graph
+#: in memory: fine to ~10⁵ claims), like exports/graph.html
+IN_MEMORY_FORMATS = tuple(n for n in EXPORTED_FORMATS if n not in STREAMED_FORMATS)
 
 
 @dataclass(frozen=True)
@@ -81,6 +90,9 @@ class BuildResult:
     documents: int
     triples: int
     exports: tuple[Path, ...]
+    #: export files a streamed build left out (``full_exports=False``)
+    skipped: tuple[str, ...] = ()
+    streamed: bool = False
 
 
 def _digest(data: Path) -> str:
@@ -120,21 +132,44 @@ def _prune(cache: Path, keep: Path) -> None:
             shutil.rmtree(stale, ignore_errors=True)
 
 
-def build(project: Project, *, write_exports: bool = True) -> BuildResult:
+def _has_imports(data: Path) -> bool:
+    folder = data / "imports"
+    return folder.is_dir() and any(p.is_file() and not p.name.startswith(".") for p in folder.iterdir())
+
+
+def build(project: Project, *, write_exports: bool = True, streamed: bool | None = None,
+          full_exports: bool = False) -> BuildResult:
     """Build the graph of a project: load, validate, write the cache and the exports.
+
+    Parameters
+    ----------
+    project : Project
+    write_exports : bool, optional
+        Write exports/ (default True).
+    streamed : bool, optional
+        Use the streamed build of :mod:`graph.bulk` (default None: when the data has more than
+        :data:`LARGE_GRAPH_CLAIMS` claims and no RDF imports, which merge in memory).
+    full_exports : bool, optional
+        With a streamed build, also write the in-memory formats (:data:`IN_MEMORY_FORMATS`) and
+        graph.html (default False: they are left out and stale copies removed).
 
     :raises LoadError: the data has problems (each ``file:line: message``); nothing is written.
     :raises ShapeError: the graph does not conform to the SHACL shapes; nothing is written.
     """
+    from .records import load_records
+
+    kb = load_records(project.data)
+    if streamed is None:
+        streamed = len(kb.claims) > LARGE_GRAPH_CLAIMS and not _has_imports(project.data)
+    if streamed:
+        return _build_streamed(project, kb, write_exports=write_exports, full_exports=full_exports)
     from .formats import get_format
     from .imports import merge_imports
     from .index import write_index
     from .io import write_atomic
     from .rdf import build_graph
-    from .records import load_records
     from .shapes import validate_graph
 
-    kb = load_records(project.data)
     graph = build_graph(kb)
     merge_imports(graph, project.data / "imports")  # outside RDF joins, checked file by file
     validate_graph(graph)
@@ -180,3 +215,75 @@ def build(project: Project, *, write_exports: bool = True) -> BuildResult:
     return BuildResult(final, digest, len(kb.entities), len(kb.claims), len(kb.studies),
                        len(kb.documents), len(graph), tuple(written))
 
+
+
+def _build_streamed(project: Project, kb, *, write_exports: bool, full_exports: bool) -> BuildResult:
+    """The build of :mod:`graph.bulk`: the same cache, no rdflib graph (see :func:`build`)."""
+    from .bulk import copy_atomic, write_graph_nt, write_turtle
+    from .checks import check_store
+    from .index import write_index_from_ntriples
+    from .store import load_store, open_store
+
+    if _has_imports(project.data):
+        raise ValueError("a streamed build cannot merge data/imports/ yet; build with streamed=False")
+    counts = {"entities": len(kb.entities), "claims": len(kb.claims), "studies": len(kb.studies),
+              "documents": [d.id for d in kb.documents]}
+    digest = _digest(project.data)
+    builds = project.cache / "builds"
+    builds.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".tmp-", dir=builds))
+    try:
+        triples = write_graph_nt(kb, staging / "graph.nt", staging)
+        del kb  # the records are in the file now; free them before the store loads
+        meta = {"digest": digest, **counts, "triples": triples}
+        load_store(staging)
+        store = open_store(staging)
+        try:
+            check_store(store)  # the SHACL shapes, as SPARQL: a violation aborts the build
+            write_index_from_ntriples(staging / "graph.nt", staging / "index.sqlite", meta)
+        finally:
+            del store
+        (staging / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        final = builds / digest
+        if final.exists():
+            shutil.rmtree(staging)
+        else:
+            os.replace(staging, final)
+        _switch_current(project.cache, final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _prune(project.cache, final)
+
+    written, skipped = [], []
+    if write_exports:
+        from .formats import get_format
+
+        nt = final / "graph.nt"
+        target = project.exports / get_format("n-triples").filenames(EXPORT_STEM)[0]
+        copy_atomic(nt, target)
+        written.append(target)
+        target = project.exports / get_format("turtle").filenames(EXPORT_STEM)[0]
+        write_turtle(nt, target)
+        written.append(target)
+        in_memory = [(name, filename) for name in IN_MEMORY_FORMATS
+                     for filename in get_format(name).filenames(EXPORT_STEM)] + [(None, "graph.html")]
+        if full_exports:
+            from rdflib import Graph
+
+            from .html import write_html
+            from .io import write_atomic
+
+            graph = Graph().parse(nt, format="nt")
+            for name in IN_MEMORY_FORMATS:
+                for filename, content in get_format(name).files(graph, EXPORT_STEM).items():
+                    write_atomic(project.exports / filename, content)
+                    written.append(project.exports / filename)
+            del graph
+            written.append(write_html(project.index(), project.exports / "graph.html"))
+        else:  # never leave an export of an older graph beside the new ones
+            for _name, filename in in_memory:
+                (project.exports / filename).unlink(missing_ok=True)
+                skipped.append(filename)
+    return BuildResult(final, digest, counts["entities"], counts["claims"], counts["studies"],
+                       len(counts["documents"]), triples, tuple(written), tuple(skipped), True)

@@ -15,7 +15,7 @@ import click
 
 from .errors import HkgError
 
-__all__ = ["cli", "main"]
+__all__ = ["HkgCommandError", "HkgGroup", "HkgUsageError", "cli", "main"]
 
 
 class HkgCommandError(click.ClickException):
@@ -32,14 +32,48 @@ class HkgCommandError(click.ClickException):
             click.echo(f"error: {line}", err=True)
 
 
+class HkgUsageError(click.UsageError):
+    """A usage error (bad option value, missing argument, unknown command) told in one line.
+
+    Click prints a usage block and ``Error: ...``; hkg prints ``error: MESSAGE (try 'hkg CMD
+    --help')`` like every other error, and keeps click's exit code 2.
+    """
+
+    def __init__(self, error: click.UsageError):
+        message = error.format_message().strip().rstrip(".")
+        message = message[:1].lower() + message[1:]
+        if error.ctx is not None:
+            message += f" (try '{error.ctx.command_path} --help')"
+        super().__init__(message, error.ctx)
+        self.exit_code = error.exit_code
+
+    def show(self, file=None) -> None:
+        click.echo(f"error: {' '.join(self.format_message().split())}", err=True)
+
+
+def _one_line(error: click.UsageError) -> click.UsageError:
+    """Return the error to raise for a usage error: help stays help, the rest one line."""
+    if isinstance(error, (click.exceptions.NoArgsIsHelpError, HkgUsageError)):
+        return error
+    return HkgUsageError(error)
+
+
 class HkgGroup(click.Group):
-    """A group whose commands report HkgError as one clear line."""
+    """A group whose commands report HkgError and usage errors as one clear line."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as error:
+            raise _one_line(error) from None
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except HkgError as error:
             raise HkgCommandError(error) from None
+        except click.UsageError as error:
+            raise _one_line(error) from None
 
 
 FORMAT_OPTION = click.option(
@@ -315,17 +349,20 @@ def queries(project, output_format: str) -> None:
               metavar="BYTES", help="the largest request body accepted")
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
               help="how many queries may run at once")
+@click.option("--max-memory", type=click.IntRange(min=0), default=2048, show_default=True, metavar="MIB",
+              help="the memory each query worker may use, in MiB (0: no limit)")
 @click.option("--allow-service", is_flag=True, help="allow SERVICE calls to other endpoints")
 @pass_project
 def serve(project, host: str, port: int, timeout: float, limit: int, max_body: int, workers: int,
-          allow_service: bool) -> None:
+          max_memory: int, allow_service: bool) -> None:
     """Serve the graph as a read-only SPARQL 1.1 endpoint (GET and POST on /sparql)."""
     import logging
 
     from .endpoint import EndpointSettings, serve as run_server
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    settings = EndpointSettings(project, host, port, timeout, limit, max_body, workers, allow_service)
+    settings = EndpointSettings(project, host, port, timeout, limit, max_body, workers, allow_service,
+                                max_memory=max_memory * 2**20 or None)
     run_server(settings, on_ready=lambda url: click.echo(
         f"SPARQL endpoint at {url} (read-only; {timeout:g} s per query, at most {limit} results); "
         "Ctrl-C stops it"))

@@ -9,9 +9,11 @@ JSON, XML, CSV or TSV; graphs as Turtle, N-Triples, JSON-LD or RDF/XML. A ``form
 
 Read-only and bounded: updates are refused (403) before they reach a store that is opened
 read-only anyway; SERVICE calls to other endpoints are refused unless allowed; each query runs in
-a worker process that is killed at the time limit (503); answers are capped at a number of rows or
-triples (``X-Results-Truncated: true`` says so); request bodies are capped (413). Built on the
-standard library's ``ThreadingHTTPServer``.
+a worker process that is killed at the time limit and cannot grow past its memory limit (503);
+answers are capped at a number of rows or triples (``X-Results-Truncated: true`` says so);
+request bodies are capped (413); a client that stops sending is dropped after ``read_timeout``
+(408 when its body is late); at most ``max_connections`` are served at once (more get 503 at once). It listens on
+127.0.0.1 unless told otherwise. Built on the standard library's ``ThreadingHTTPServer``.
 """
 
 from __future__ import annotations
@@ -25,10 +27,10 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from .errors import CacheError, EndpointError, QueryTimeoutError
+from .errors import CacheError, EndpointError, QueryError, QueryLimitError
 from .results import GRAPH_MEDIA_TYPES, RESULT_MEDIA_TYPES
-from .sparqlsyntax import UPDATE_KEYWORDS, query_form, uses_service
-from .workers import QueryJob, QueryWorkers
+from .sparqlsyntax import UPDATE_KEYWORDS, check_size, query_form, uses_service
+from .workers import DEFAULT_MEMORY_LIMIT, QueryJob, QueryWorkers
 
 __all__ = [
     "EndpointSettings",
@@ -98,6 +100,12 @@ class EndpointSettings:
         How many queries may run at once (default 2).
     allow_service : bool
         Allow SERVICE calls to other endpoints (default False).
+    max_memory : int or None
+        Bytes of memory each query worker may use (default 2 GiB; None: no limit).
+    read_timeout : float
+        Seconds a client may take to send each part of its request (default 30).
+    max_connections : int
+        Connections served at once; more are answered 503 and closed (default 256).
     """
 
     project: object
@@ -108,6 +116,9 @@ class EndpointSettings:
     max_body: int = 1 << 20
     workers: int = 2
     allow_service: bool = False
+    max_memory: int | None = DEFAULT_MEMORY_LIMIT
+    read_timeout: float = 30.0
+    max_connections: int = 256
 
 
 def _ranges(accept: str | None) -> list[tuple[str, float, int]]:
@@ -213,6 +224,10 @@ class SparqlHandler(BaseHTTPRequestHandler):
             return None
         return split.path, urllib.parse.parse_qs(split.query, keep_blank_values=True)
 
+    def setup(self) -> None:
+        self.timeout = self.server.settings.read_timeout  # a client that stops sending is dropped
+        super().setup()
+
     def handle_one_request(self) -> None:
         """Answer one request; an unexpected failure becomes a 500, never a dropped connection."""
         try:
@@ -251,14 +266,32 @@ class SparqlHandler(BaseHTTPRequestHandler):
         try:
             size = int(length)
         except ValueError:
+            size = -1
+        if size < 0 or not length.strip().isdigit():  # "-1" would read until the client stops
+            self.close_connection = True
             self._error(HTTPStatus.BAD_REQUEST, f"malformed Content-Length {length!r}")
+            return
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            self.close_connection = True
+            self._error(HTTPStatus.NOT_IMPLEMENTED, "chunked request bodies are not accepted; "
+                                                     "send a Content-Length")
             return
         if size > self.server.settings.max_body:
             self.close_connection = True
             self._error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
                         f"the request body is {size} bytes; the limit is {self.server.settings.max_body}")
             return
-        body = self.rfile.read(size)
+        try:
+            body = self.rfile.read(size)
+        except TimeoutError:  # the stdlib drops a client that sends no request line in time
+            self.close_connection = True
+            self._error(HTTPStatus.REQUEST_TIMEOUT, "the request body did not arrive within "
+                                                    f"{self.server.settings.read_timeout:g} s")
+            return
+        if len(body) < size:
+            self.close_connection = True
+            self._error(HTTPStatus.BAD_REQUEST, f"the request body ended after {len(body)} of {size} bytes")
+            return
         media_type = self.headers.get_content_type()
         try:
             text = body.decode(self.headers.get_content_charset() or "utf-8")
@@ -299,6 +332,11 @@ class SparqlHandler(BaseHTTPRequestHandler):
             self._error(HTTPStatus.BAD_REQUEST, "give exactly one query parameter")
             return
         text = params["query"][0]
+        try:
+            check_size(text)
+        except QueryError as error:
+            self._error(HTTPStatus.BAD_REQUEST, str(error))
+            return
         form = query_form(text)
         if form in UPDATE_KEYWORDS:
             self._error(HTTPStatus.FORBIDDEN, f"this endpoint is read-only: updates are refused ({form})")
@@ -333,7 +371,7 @@ class SparqlHandler(BaseHTTPRequestHandler):
                        graphs["default-graph-uri"], graphs["named-graph-uri"])
         try:
             reply = self.server.workers.run(job, settings.timeout)
-        except QueryTimeoutError as error:
+        except QueryLimitError as error:  # past the time or memory limit: stopped
             self._error(HTTPStatus.SERVICE_UNAVAILABLE, str(error))
             return
         except EndpointError as error:
@@ -369,11 +407,38 @@ class SparqlServer(ThreadingHTTPServer):
     """The HTTP server: settings and the query workers, shared by every request thread."""
 
     daemon_threads = True
+    #: connections the kernel queues before they are accepted; the standard library's 5 makes
+    #: a burst of clients see resets and one-second SYN retries
+    request_queue_size = 128
 
     def __init__(self, settings: EndpointSettings, workers: QueryWorkers):
         self.settings = settings
         self.workers = workers
+        self._slots = threading.BoundedSemaphore(settings.max_connections)
         super().__init__((settings.host, settings.port), SparqlHandler)
+
+    def process_request(self, request, client_address) -> None:
+        """Serve a connection in its own thread, or refuse it at once when all slots are taken."""
+        if not self._slots.acquire(blocking=False):
+            try:
+                request.sendall(b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: text/plain; "
+                                b"charset=utf-8\r\nConnection: close\r\nRetry-After: 1\r\n\r\n"
+                                b"too many connections; try again\n")
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request, client_address) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
 
     @property
     def url(self) -> str:
@@ -400,7 +465,7 @@ def make_server(settings: EndpointSettings) -> SparqlServer:
     from .store import open_store
 
     open_store(settings.project.current_build())  # fail now, not on the first query
-    workers = QueryWorkers(settings.workers)
+    workers = QueryWorkers(settings.workers, memory_limit=settings.max_memory)
     try:
         return SparqlServer(settings, workers)
     except OSError as error:

@@ -16,6 +16,7 @@ __all__ = [
     "NoPathError",
     "Problem",
     "QueryError",
+    "QueryLimitError",
     "QueryTimeoutError",
     "ShapeError",
     "UnknownEntityError",
@@ -59,11 +60,30 @@ class LoadError(HkgError):
 
 
 class ShapeError(HkgError):
-    """The built graph does not conform to the SHACL shapes."""
+    """The built graph does not conform to the SHACL shapes.
 
-    def __init__(self, report: str):
+    ``report`` is a heading line ending in ``:`` and one line per violation; the message is one
+    self-contained line per violation, the heading in front of each (the CLI prints each line as
+    its own ``error:`` line). ``violations`` gives those lines directly.
+
+    >>> print(ShapeError("x.ttl fails the SHACL shapes:\\nentity:a: rdfs:label needs one\\nclaim:b: hkg:sign"))
+    x.ttl fails the SHACL shapes: entity:a: rdfs:label needs one
+    x.ttl fails the SHACL shapes: claim:b: hkg:sign
+    """
+
+    def __init__(self, report: str, violations: Sequence[str] | None = None):
         self.report = report
-        super().__init__(report)
+        head, *rest = [line.strip() for line in report.splitlines() if line.strip()] or [""]
+        if violations is not None:
+            self.violations = tuple(violations)
+        elif head.endswith(":") and rest:
+            self.violations = tuple(f"{head} {line}" for line in rest)
+        else:
+            self.violations = (head, *rest)
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return "\n".join(self.violations)
 
 
 class UnknownEntityError(HkgError, LookupError):
@@ -113,10 +133,14 @@ class CacheError(HkgError):
     """There is no usable build cache (run ``hkg build`` first)."""
 
 
-class QueryTimeoutError(QueryError):
-    """A query ran past its time limit and was stopped."""
+class QueryLimitError(QueryError):
+    """A query ran into a limit that protects the machine (time, memory) and was stopped."""
 
     exit_code = 1
+
+
+class QueryTimeoutError(QueryLimitError):
+    """A query ran past its time limit and was stopped."""
 
 
 class EndpointError(HkgError):

@@ -564,8 +564,18 @@ def _authors(text: str) -> tuple[tuple[str, ...], bool]:
     return authors, et_al
 
 
+def _named(authors: tuple[str, ...]) -> bool:
+    """Return whether a parsed author list names someone (the first author has a letter).
+
+    >>> _named(("Doe, J.",)), _named(()), _named((".",))
+    (True, False, False)
+    """
+    return bool(authors) and any(character.isalpha() for character in authors[0])
+
+
 def parse_reference(text: str, index: int = 1, line: int = 0) -> Reference | None:
-    """Parse one reference-list entry; None when it is not in a recognised form.
+    """Parse one reference-list entry; None when it is not in a recognised form or names no author
+    (a citation wrapped onto a second line leaves such a remnant: ``. “Title.” Journal ...``).
 
     MLA journal articles (the publisher's usual form, month before the year allowed), numbered
     journal citations (``Journal 81.10 (1996): 3578-3583``) and books
@@ -586,6 +596,8 @@ def parse_reference(text: str, index: int = 1, line: int = 0) -> Reference | Non
         match = pattern.match(bare)
         if match:
             authors, et_al = _authors(match.group("authors"))
+            if not _named(authors):  # ". “Title.” Journal ...": the authors are missing
+                return None
             return Reference(
                 index=index,
                 authors=authors,
@@ -620,7 +632,7 @@ def _parse_loosely(bare: str, body: str, index: int, line: int) -> Reference | N
         source = parts[2] if len(parts) > 2 else ""
     authors, et_al = _authors(authors_text)
     year = _ANY_YEAR.search(source) or _ANY_YEAR.search(bare)
-    if year is None or not authors or not re.search(r"[A-Za-z]", authors[0]):
+    if year is None or not _named(authors):
         return None
     journal = re.split(r",|\d", source.strip(" .,"), maxsplit=1)[0].strip(" .,:;")
     return Reference(index, authors, et_al, title.strip().rstrip(".").strip(), journal, None, None,
@@ -638,6 +650,8 @@ def _parse_book(bare: str, body: str, index: int, line: int) -> Reference | None
         published = _PUBLISHER.match(parts[-1]) if len(parts) >= 2 else None
         if published and len(parts[0].split()) >= 2:
             authors, et_al = _authors(authors_text)
+            if not _named(authors):
+                return None
             return Reference(index, authors, et_al, parts[0], published.group("journal").strip(),
                              None, None, int(published.group("year")), None, line, body, kind="book")
     return None

@@ -294,7 +294,7 @@ def _validate(label: str, imported: Graph, graphs) -> None:
         validate_graph(data)
     except ShapeError as error:
         lines = [line for line in error.report.splitlines()[1:] if line.strip()]
-        raise ShapeError(f"{label} fails the SHACL shapes:\n" + "\n".join(f"{label}: {line}" for line in lines)) from None
+        raise ShapeError(f"{label} fails the SHACL shapes:\n" + "\n".join(lines)) from None
 
 
 # --- merging ------------------------------------------------------------------------------
@@ -331,8 +331,14 @@ def merge_imports(graph: Graph, folder: Path) -> tuple[ImportedFile, ...]:
         prepared.append((path, label, source, imported, entities, claims))
     if problems:
         raise LoadError(problems)
+    violations = []
     for path, label, source, imported, _entities, _claims in prepared:
-        _validate(label, imported, [graph, *(p[3] for p in prepared if p[3] is not imported)])
+        try:
+            _validate(label, imported, [graph, *(p[3] for p in prepared if p[3] is not imported)])
+        except ShapeError as error:  # check every file, then report them all
+            violations.extend(error.violations)
+    if violations:
+        raise ShapeError("\n".join(violations), violations)
 
     merged = []
     for path, label, source, imported, entities, claims in prepared:

@@ -259,3 +259,215 @@ class Index:
     def meta(self) -> dict[str, Any]:
         """Return the build's metadata."""
         return {k: json.loads(v) for k, v in self._db.execute("SELECT key, value FROM meta")}
+
+
+# --- the same index, derived from a pyoxigraph store (graphs too large for rdflib) ----------
+
+def _py(term):
+    """A pyoxigraph term as rdflib's ``toPython`` would give it (None stays None)."""
+    if term is None:
+        return None
+    import pyoxigraph as ox
+
+    if isinstance(term, ox.Literal):
+        datatype = term.datatype.value
+        if datatype == "http://www.w3.org/2001/XMLSchema#integer":
+            try:
+                return int(term.value)
+            except ValueError:
+                return term.value
+        if datatype == "http://www.w3.org/2001/XMLSchema#boolean":
+            return term.value in ("true", "1")
+        return term.value
+    return term.value
+
+
+def write_index_from_ntriples(nt_path: Path, path: Path, meta: dict[str, Any] | None = None,
+                              batch: int = 20_000) -> None:
+    """Write the lookup index of a graph given as *sorted* N-Triples (a build's ``graph.nt``).
+
+    The same records as :func:`write_index` gives for the same graph, in one streaming pass
+    (Oxigraph's parser; a subject's triples are contiguous in sorted N-Triples) plus SQLite joins
+    for what lives on other nodes (a claim's evidence excerpt, a section's title, a study's
+    journal and design): memory stays flat however large the graph.
+    ``tests/test_bulk.py`` checks that both write identical tables.
+    """
+    import pyoxigraph as ox
+
+    from .prefixmap import converter
+    from .vocab import BIBO, BIOLINK, CLAIM, DCTERMS, DOC, ENTITY, HKG, PROV, RDF, RDFS, SKOS, STUDY
+
+    conv = converter()
+    ent = lambda iri: _local(iri, str(ENTITY), conv)  # noqa: E731
+    study_id = lambda iri: _local(iri, str(STUDY), conv)  # noqa: E731
+    doc_local = lambda iri: _local(iri, str(DOC), conv)  # noqa: E731
+    dump = lambda record: json.dumps(record, ensure_ascii=False, sort_keys=True, default=str)  # noqa: E731
+    T = {name: str(term) for name, term in dict(
+        type=RDF.type, category=BIOLINK.category, label=RDFS.label, alt=SKOS.altLabel, definition=SKOS.definition,
+        source=HKG.definitionSource, xref=SKOS.exactMatch, inverse=HKG.inverseOf, association=BIOLINK.Association,
+        r_subject=RDF.subject, r_object=RDF.object, derived=PROV.wasDerivedFrom, quoted=PROV.wasQuotedFrom,
+        value=PROV.value, start=HKG.start, end=HKG.end, part=DCTERMS.isPartOf, title=DCTERMS.title,
+        sign=HKG.sign, original=BIOLINK.original_predicate, text=BIOLINK.supporting_text,
+        direction=BIOLINK.object_direction_qualifier, aspect=BIOLINK.object_aspect_qualifier,
+        certainty=HKG.certainty, hedge=HKG.hedge, publications=BIOLINK.publications, level=BIOLINK.knowledge_level,
+        agent=BIOLINK.agent_type, article=BIOLINK.JournalArticle, creator=DCTERMS.creator, et_al=HKG.etAl,
+        date=DCTERMS.date, volume=BIBO.volume, issue=BIBO.issue, pages=BIBO.pages, design=HKG.studyDesign,
+        citation=DCTERMS.bibliographicCitation, population=HKG.population, document=BIBO.Document,
+        dsource=DCTERMS.source, sha=HKG.sha256).items()}
+    contexts = [(key, str(HKG[key])) for key in ("population", "timescale", "formulation", "tissue")]
+    aux_keys = (T["part"], T["quoted"], T["value"], T["start"], T["end"], T["title"], T["label"], T["xref"])
+
+    def first(found: dict, key: str):
+        values = found.get(T[key])
+        return values[0] if values else None
+
+    connection = sqlite3.connect(path)
+    try:
+        connection.executescript(_SCHEMA)
+        connection.executescript(
+            "CREATE TEMP TABLE aux (iri TEXT PRIMARY KEY, part TEXT, quoted TEXT, value TEXT, start TEXT,"
+            " end_ TEXT, title TEXT, label TEXT, xrefs TEXT);"
+            "CREATE TEMP TABLE raw_claims (iri TEXT, evidence TEXT, data TEXT);")
+        entities, studies, documents, aux, raw = [], [], [], [], []
+
+        def flush(force: bool = False) -> None:
+            if aux and (force or len(aux) >= batch):
+                connection.executemany("INSERT OR IGNORE INTO aux VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", aux)
+                aux.clear()
+            if raw and (force or len(raw) >= batch):
+                connection.executemany("INSERT INTO raw_claims VALUES (?, ?, ?)", raw)
+                raw.clear()
+
+        def group(node: str, found: dict) -> None:
+            types = {t.value for t in found.get(T["type"], ())}
+            if any(key in found for key in aux_keys):
+                part, quoted = first(found, "part"), first(found, "quoted")
+                aux.append((node, part.value if part is not None else None,
+                            quoted.value if quoted is not None else None,
+                            *(json.dumps(_py(first(found, key))) for key in ("value", "start", "end")),
+                            _py(first(found, "title")), _py(first(found, "label")),
+                            json.dumps([x.value for x in found.get(T["xref"], ())])))
+            if T["category"] in found:
+                entities.append((node, found))
+            if T["association"] in types and T["r_subject"] in found and T["r_object"] in found:
+                evidence, original, sign = first(found, "derived"), first(found, "original"), _py(first(found, "sign"))
+                record = {
+                    "claim": _local(node, str(CLAIM), conv),
+                    "subject": ent(first(found, "r_subject").value),
+                    "object": ent(first(found, "r_object").value),
+                    "predicate": _local(original.value, "\0", conv) if original is not None else None,
+                    "sign": int(sign) if sign is not None else 0,
+                    "direction": _py(first(found, "direction")),
+                    "aspect": _py(first(found, "aspect")),
+                    "quote": _py(first(found, "text")),
+                    "context": {key: str(_py(found[p][0])) for key, p in contexts if p in found and _py(found[p][0])},
+                    "certainty": _py(first(found, "certainty")) or "high",
+                    "hedge": _py(first(found, "hedge")),
+                    "citations": sorted(study_id(s.value) for s in found.get(T["publications"], ())),
+                    "knowledge_level": _py(first(found, "level")),
+                    "agent_type": _py(first(found, "agent")),
+                }
+                raw.append((node, evidence.value if evidence is not None else None, json.dumps(record)))
+            if T["article"] in types:
+                studies.append((node, found))
+            if T["document"] in types:
+                documents.append({"id": doc_local(node), "source": _py(first(found, "dsource")),
+                                  "sha256": _py(first(found, "sha"))})
+            flush()
+
+        current, found = None, {}
+        for triple in ox.parse(path=str(nt_path), format=ox.RdfFormat.N_TRIPLES):
+            subject = triple.subject
+            if not isinstance(subject, ox.NamedNode):
+                continue
+            if subject.value != current:
+                if current is not None:
+                    group(current, found)
+                current, found = subject.value, {}
+            found.setdefault(triple.predicate.value, []).append(triple.object)
+        if current is not None:
+            group(current, found)
+        flush(force=True)
+
+        def aux_row(iri: str | None):
+            if iri is None:
+                return None
+            return connection.execute("SELECT part, quoted, value, start, end_, title, label, xrefs FROM aux "
+                                      "WHERE iri = ?", (iri,)).fetchone()
+
+        names, rows = set(), []
+        for node, found in entities:
+            src, label, inverse = first(found, "source"), first(found, "label"), first(found, "inverse")
+            source = aux_row(src.value) if src is not None else None
+            record = {
+                "id": ent(node), "iri": node,
+                "label": label.value if label is not None else ent(node),
+                "category": first(found, "category").value.rsplit("/", 1)[-1],
+                "synonyms": sorted(s.value for s in found.get(T["alt"], ())),
+                "definition": _py(first(found, "definition")),
+                "definition_source": None if src is None else {
+                    "document": doc_local(source[0]) if source and source[0] is not None else None,
+                    "section": doc_local(src.value).split("/section/", 1)[-1],
+                    "section_title": source[5] if source else None,
+                },
+                "xrefs": sorted(_local(x.value, "\0", conv) for x in found.get(T["xref"], ())),
+                "inverse_of": ent(inverse.value) if inverse is not None else None,
+            }
+            rows.append((record["id"], record["label"], record["category"], dump(record)))
+            for name in (record["id"], record["label"], *record["synonyms"]):
+                names.add((fold(name), name, record["id"]))
+        connection.executemany("INSERT INTO entities VALUES (?, ?, ?, ?)", rows)
+        connection.executemany("INSERT INTO names VALUES (?, ?, ?)", sorted(names))
+        entities.clear()
+        del names, rows
+
+        rows = []
+        for _iri, evidence, data, part, quoted, value, start, end, title in connection.execute(
+                "SELECT c.iri, c.evidence, c.data, e.part, e.quoted, e.value, e.start, e.end_, s.title "
+                "FROM raw_claims c LEFT JOIN aux e ON e.iri = c.evidence LEFT JOIN aux s ON s.iri = e.part"):
+            record = json.loads(data)
+            if not record["quote"] and evidence is not None and value is not None:
+                record["quote"] = json.loads(value)
+            record.update({
+                "document": doc_local(quoted) if quoted is not None else None,
+                "section": doc_local(part).split("/section/", 1)[-1] if part is not None else None,
+                "section_title": title if part is not None else None,
+                "start": json.loads(start) if start is not None else None,
+                "end": json.loads(end) if end is not None else None,
+            })
+            rows.append((record["claim"], record["subject"], record["object"], record["sign"], dump(record)))
+            if len(rows) >= batch:
+                connection.executemany("INSERT OR IGNORE INTO claims VALUES (?, ?, ?, ?, ?)", rows)
+                rows = []
+        connection.executemany("INSERT OR IGNORE INTO claims VALUES (?, ?, ?, ?, ?)", rows)
+
+        rows = []
+        for node, found in studies:
+            journal, design, date = first(found, "part"), first(found, "design"), first(found, "date")
+            journal_row = aux_row(journal.value) if journal is not None else None
+            design_row = aux_row(design.value) if design is not None else None
+            record = {
+                "id": study_id(node),
+                "title": _py(first(found, "title")),
+                "authors": sorted(a.value for a in found.get(T["creator"], ())),
+                "et_al": bool(_py(first(found, "et_al"))),
+                "year": int(date.value) if date is not None else None,
+                "journal": journal_row[5] if journal_row else None,
+                "volume": _py(first(found, "volume")),
+                "issue": _py(first(found, "issue")),
+                "pages": _py(first(found, "pages")),
+                "design": design.value.rsplit("/", 1)[-1] if design is not None else None,
+                "design_label": design_row[6] if design_row else None,
+                "design_xrefs": sorted(_local(x, "\0", conv) for x in json.loads(design_row[7])) if design_row else [],
+                "citation": _py(first(found, "citation")),
+                "population": _py(first(found, "population")),
+            }
+            rows.append((record["id"], dump(record)))
+        connection.executemany("INSERT INTO studies VALUES (?, ?)", rows)
+        connection.executemany("INSERT INTO documents VALUES (?, ?)", [(d["id"], dump(d)) for d in documents])
+        connection.executemany("INSERT INTO meta VALUES (?, ?)",
+                               sorted((k, json.dumps(v, sort_keys=True)) for k, v in (meta or {}).items()))
+        connection.executescript("DROP TABLE aux; DROP TABLE raw_claims;")
+        connection.commit()
+    finally:
+        connection.close()

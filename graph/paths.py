@@ -229,6 +229,18 @@ class _Hops:
         self.test = test
         self._out: dict[str, list[Hop]] = {}
         self._in: dict[str, list[Hop]] = {}
+        self._signs_in: dict[str, list[tuple[str, int]]] = {}
+
+    def signs_into(self, node: str) -> list[tuple[str, int]]:
+        """The distinct (predecessor, sign) pairs of the claims into a node (no Hop objects:
+        the backward search needs nothing else)."""
+        found = self._signs_in.get(node)
+        if found is None:
+            test = self.test
+            found = self._signs_in[node] = list({
+                (pred, data["sign"]) for pred, edges in self.graph.pred[node].items()
+                for data in edges.values() if test is None or test(data.get("context") or {})})
+        return found
 
     def _group(self, edges) -> dict[tuple[str, str], list]:
         grouped: dict[tuple[str, str], list] = {}
@@ -300,13 +312,13 @@ def _distances(hops: _Hops, goal: str, wanted: frozenset[int], max_length: int,
         if steps >= max_length:
             continue
         node, net = state
-        for hop in hops.into(node):
-            if hop.subject == goal or not allowed(hop.subject):
+        for subject, sign in hops.signs_into(node):
+            if subject == goal or not allowed(subject):
                 continue
             for before in SIGNS:
-                if before * hop.sign == net and (hop.subject, before) not in distance:
-                    distance[hop.subject, before] = steps + 1
-                    queue.append((hop.subject, before))
+                if before * sign == net and (subject, before) not in distance:
+                    distance[subject, before] = steps + 1
+                    queue.append((subject, before))
     return distance
 
 
@@ -316,9 +328,10 @@ def _routes(hops: _Hops, start: str, goal: str, wanted: frozenset[int], max_leng
 
     ``start == goal`` yields the feedback loops through it.
     """
-    distance = _distances(hops, goal, wanted, max_length, allowed)
-    if (start, 1) not in distance and start != goal:
-        return
+    # Every state after the first step needs at most max_length - 1 more steps, so the backward
+    # search stops one layer short (in a scale-free graph the last layer is most of the graph);
+    # a start that cannot reach the goal finds no state to extend at depth 1.
+    distance = _distances(hops, goal, wanted, max_length - 1, allowed)
     frontier: list[tuple[tuple[str, ...], tuple[Hop, ...], int]] = [((start,), (), 1)]
     for depth in range(1, max_length + 1):
         complete: list[Route] = []

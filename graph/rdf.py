@@ -24,6 +24,9 @@ from .vocab import (
 __all__ = [
     "DATASET",
     "build_graph",
+    "describe_dataset",
+    "iter_triples",
+    "ntriple",
     "claim_iri",
     "design_iri",
     "document_iri",
@@ -70,101 +73,239 @@ def _bind(graph: Graph) -> None:
         graph.bind(prefix, namespace, override=True, replace=True)
 
 
-def _add_entity(graph: Graph, entity: Entity) -> None:
-    node = entity_iri(entity.id)
-    category = category_iri(entity.category)
-    graph.add((node, RDF.type, category))
-    graph.add((node, BIOLINK.category, category))
-    graph.add((node, DCTERMS.identifier, Literal(entity.id)))
-    graph.add((node, RDFS.label, Literal(entity.label)))
-    graph.add((node, SKOS.prefLabel, Literal(entity.label)))
+# --- the model, as a stream of plain triples ----------------------------------------------
+#
+# Each triple is (subject IRI, predicate IRI, object, kind): kind None means the object is an
+# IRI, "" a plain literal, anything else the datatype IRI of a typed literal whose lexical form
+# is the object. Plain ``str`` throughout: the same stream becomes an rdflib graph
+# (:func:`build_graph`) or N-Triples lines (:func:`iter_ntriples`) without creating rdflib terms.
+
+_INT, _BOOL, _YEAR = str(XSD.integer), str(XSD.boolean), str(XSD.gYear)
+_TYPE, _LABEL = str(RDF.type), str(RDFS.label)
+
+
+def _p(term) -> str:
+    return str(term)
+
+
+def _entity_triples(entity: Entity, expand):
+    node = str(entity_iri(entity.id))
+    category = str(category_iri(entity.category))
+    yield node, _TYPE, category, None
+    yield node, _p(BIOLINK.category), category, None
+    yield node, _p(DCTERMS.identifier), entity.id, ""
+    yield node, _LABEL, entity.label, ""
+    yield node, _p(SKOS.prefLabel), entity.label, ""
     for synonym in entity.synonyms:
-        graph.add((node, SKOS.altLabel, Literal(synonym)))
+        yield node, _p(SKOS.altLabel), synonym, ""
     if entity.definition:
-        graph.add((node, SKOS.definition, Literal(entity.definition)))
+        yield node, _p(SKOS.definition), entity.definition, ""
         doc_id, section_id = entity.definition_source
-        graph.add((node, HKG.definitionSource, section_iri(doc_id, section_id)))
+        yield node, _p(HKG.definitionSource), str(section_iri(doc_id, section_id)), None
     for curie in entity.xrefs:
-        graph.add((node, SKOS.exactMatch, URIRef(converter().expand(curie, strict=True))))
+        yield node, _p(SKOS.exactMatch), expand(curie), None
     if entity.inverse_of:
-        graph.add((node, HKG.inverseOf, entity_iri(entity.inverse_of)))
+        yield node, _p(HKG.inverseOf), str(entity_iri(entity.inverse_of)), None
     if entity.keep:
-        graph.add((node, HKG.keep, Literal(True)))
+        yield node, _p(HKG.keep), "true", _BOOL
 
 
-def _add_claim(graph: Graph, claim: Claim) -> None:
-    node = claim_iri(claim.id)
-    subject, obj = entity_iri(claim.subject), entity_iri(claim.object)
-    ro = original_predicate(claim.sign, claim.direct)
-    for kind in (BIOLINK.Association, RDF.Statement):
-        graph.add((node, RDF.type, kind))
-    graph.add((node, DCTERMS.identifier, Literal(claim.id)))
-    for reified, value in ((RDF.subject, subject), (RDF.predicate, BIOLINK.affects), (RDF.object, obj)):
-        graph.add((node, reified, value))
-    graph.add((node, BIOLINK.subject, subject))
-    graph.add((node, BIOLINK.predicate, BIOLINK.affects))
-    graph.add((node, BIOLINK.object, obj))
-    graph.add((node, BIOLINK.original_predicate, ro))
+class _ClaimTerms:
+    """Predicate IRIs of a claim, as plain strings (built once per stream)."""
+
+    def __init__(self):
+        for name, term in (
+                ("association", BIOLINK.Association), ("statement", RDF.Statement),
+                ("identifier", DCTERMS.identifier), ("r_subject", RDF.subject),
+                ("r_predicate", RDF.predicate), ("r_object", RDF.object), ("affects", BIOLINK.affects),
+                ("b_subject", BIOLINK.subject), ("b_predicate", BIOLINK.predicate),
+                ("b_object", BIOLINK.object), ("original", BIOLINK.original_predicate),
+                ("direction", BIOLINK.object_direction_qualifier), ("aspect", BIOLINK.object_aspect_qualifier),
+                ("level", BIOLINK.knowledge_level), ("agent", BIOLINK.agent_type), ("sign", HKG.sign),
+                ("certainty", HKG.certainty), ("hedge", HKG.hedge),
+                ("anatomical", BIOLINK.anatomical_context_qualifier), ("text", BIOLINK.supporting_text),
+                ("publications", BIOLINK.publications), ("support", HKG.hasStudySupport),
+                ("derived", PROV.wasDerivedFrom), ("prov_entity", PROV.Entity), ("excerpt", HKG.Excerpt),
+                ("value", PROV.value), ("quoted", PROV.wasQuotedFrom), ("part_of", DCTERMS.isPartOf),
+                ("start", HKG.start), ("end", HKG.end)):
+            setattr(self, name, str(term))
+        self.context = {key: str(HKG[key]) for key in ("population", "timescale", "formulation", "tissue")}
+        self.ro = {}
+
+
+def _claim_triples(claim: Claim, t: _ClaimTerms):
+    node = str(claim_iri(claim.id))
+    subject, obj = str(entity_iri(claim.subject)), str(entity_iri(claim.object))
+    ro = t.ro.get((claim.sign, claim.direct))
+    if ro is None:
+        ro = t.ro[claim.sign, claim.direct] = str(original_predicate(claim.sign, claim.direct))
+    yield node, _TYPE, t.association, None
+    yield node, _TYPE, t.statement, None
+    yield node, t.identifier, claim.id, ""
+    yield node, t.r_subject, subject, None
+    yield node, t.r_predicate, t.affects, None
+    yield node, t.r_object, obj, None
+    yield node, t.b_subject, subject, None
+    yield node, t.b_predicate, t.affects, None
+    yield node, t.b_object, obj, None
+    yield node, t.original, ro, None
     direction = direction_of(claim.sign)
     if direction:
-        graph.add((node, BIOLINK.object_direction_qualifier, Literal(direction)))
+        yield node, t.direction, direction, ""
     if claim.aspect:
-        graph.add((node, BIOLINK.object_aspect_qualifier, Literal(claim.aspect)))
-    graph.add((node, BIOLINK.knowledge_level, Literal(claim.knowledge_level)))
-    graph.add((node, BIOLINK.agent_type, Literal(claim.agent_type)))
-    graph.add((node, HKG.sign, Literal(claim.sign, datatype=XSD.integer)))
-    graph.add((node, HKG.certainty, Literal(claim.certainty)))
+        yield node, t.aspect, claim.aspect, ""
+    yield node, t.level, claim.knowledge_level, ""
+    yield node, t.agent, claim.agent_type, ""
+    yield node, t.sign, str(int(claim.sign)), _INT
+    yield node, t.certainty, claim.certainty, ""
     if claim.hedge:
-        graph.add((node, HKG.hedge, Literal(claim.hedge)))
+        yield node, t.hedge, claim.hedge, ""
     for key, value in claim.context.items():
         if key == "tissue":
-            graph.add((node, BIOLINK.anatomical_context_qualifier, entity_iri(value)))
-        graph.add((node, HKG[key], Literal(value)))
-    graph.add((node, BIOLINK.supporting_text, Literal(claim.evidence.quote)))
+            yield node, t.anatomical, str(entity_iri(value)), None
+        yield node, t.context.get(key) or str(HKG[key]), value, ""
+    quote = claim.evidence.quote
+    yield node, t.text, quote, ""
     for study in claim.studies:
-        graph.add((node, BIOLINK.publications, study_iri(study)))
-    graph.add((node, HKG.hasStudySupport, Literal(bool(claim.studies))))
+        yield node, t.publications, str(study_iri(study)), None
+    yield node, t.support, "true" if claim.studies else "false", _BOOL
     # Direct triples keep property paths simple: ?a biolink:affects/biolink:affects ?b.
-    graph.add((subject, BIOLINK.affects, obj))
-    graph.add((subject, ro, obj))
+    yield subject, t.affects, obj, None
+    yield subject, ro, obj, None
     # PROV-O evidence: the excerpt the claim is derived from, located in its document.
-    evidence = URIRef(f"{node}/evidence")
-    graph.add((node, PROV.wasDerivedFrom, evidence))
-    graph.add((evidence, RDF.type, PROV.Entity))
-    graph.add((evidence, RDF.type, HKG.Excerpt))
-    graph.add((evidence, PROV.value, Literal(claim.evidence.quote)))
-    graph.add((evidence, PROV.wasQuotedFrom, document_iri(claim.evidence.document)))
-    graph.add((evidence, DCTERMS.isPartOf, section_iri(claim.evidence.document, claim.evidence.section)))
-    graph.add((evidence, HKG.start, Literal(claim.evidence.start, datatype=XSD.integer)))
-    graph.add((evidence, HKG.end, Literal(claim.evidence.end, datatype=XSD.integer)))
+    evidence = node + "/evidence"
+    yield node, t.derived, evidence, None
+    yield evidence, _TYPE, t.prov_entity, None
+    yield evidence, _TYPE, t.excerpt, None
+    yield evidence, t.value, quote, ""
+    yield evidence, t.quoted, str(document_iri(claim.evidence.document)), None
+    yield evidence, t.part_of, str(section_iri(claim.evidence.document, claim.evidence.section)), None
+    yield evidence, t.start, str(int(claim.evidence.start)), _INT
+    yield evidence, t.end, str(int(claim.evidence.end)), _INT
 
 
-def _add_study(graph: Graph, study: Study) -> None:
-    node = study_iri(study.id)
+def _study_triples(study: Study):
+    node = str(study_iri(study.id))
     ref = study.reference
-    graph.add((node, RDF.type, FABIO.JournalArticle))
-    graph.add((node, RDF.type, BIOLINK.JournalArticle))
-    graph.add((node, DCTERMS.identifier, Literal(study.id)))
-    graph.add((node, DCTERMS.title, Literal(ref.title)))
-    graph.add((node, RDFS.label, Literal(f"{ref.first_author} {ref.year}")))
+    yield node, _TYPE, _p(FABIO.JournalArticle), None
+    yield node, _TYPE, _p(BIOLINK.JournalArticle), None
+    yield node, _p(DCTERMS.identifier), study.id, ""
+    yield node, _p(DCTERMS.title), ref.title, ""
+    yield node, _LABEL, f"{ref.first_author} {ref.year}", ""
     for author in ref.authors:
-        graph.add((node, DCTERMS.creator, Literal(author)))
+        yield node, _p(DCTERMS.creator), author, ""
     if ref.et_al:
-        graph.add((node, HKG.etAl, Literal(True)))
-    graph.add((node, DCTERMS.date, Literal(str(ref.year), datatype=XSD.gYear)))
+        yield node, _p(HKG.etAl), "true", _BOOL
+    yield node, _p(DCTERMS.date), str(ref.year), _YEAR
     for predicate, value in ((BIBO.volume, ref.volume), (BIBO.issue, ref.issue), (BIBO.pages, ref.pages)):
         if value:
-            graph.add((node, predicate, Literal(value)))
-    journal = JOURNAL[slugify(ref.journal)]
-    graph.add((node, DCTERMS.isPartOf, journal))
-    graph.add((journal, RDF.type, BIBO.Journal))
-    graph.add((journal, DCTERMS.title, Literal(ref.journal)))
-    graph.add((node, DCTERMS.bibliographicCitation, Literal(ref.text)))
-    graph.add((node, HKG.studyDesign, design_iri(study.design)))
+            yield node, _p(predicate), value, ""
+    journal = str(JOURNAL[slugify(ref.journal)])
+    yield node, _p(DCTERMS.isPartOf), journal, None
+    yield journal, _TYPE, _p(BIBO.Journal), None
+    yield journal, _p(DCTERMS.title), ref.journal, ""
+    yield node, _p(DCTERMS.bibliographicCitation), ref.text, ""
+    yield node, _p(HKG.studyDesign), str(design_iri(study.design)), None
     if study.population:
-        graph.add((node, HKG.population, Literal(study.population)))
-    graph.add((node, PROV.wasQuotedFrom, document_iri(study.document)))
-    graph.add((document_iri(study.document), DCTERMS.references, node))
+        yield node, _p(HKG.population), study.population, ""
+    yield node, _p(PROV.wasQuotedFrom), str(document_iri(study.document)), None
+    yield str(document_iri(study.document)), _p(DCTERMS.references), node, None
+
+
+def iter_triples(kb: KnowledgeBase):
+    """Yield every triple of a knowledge base except the dataset description, as plain strings.
+
+    Each is ``(subject, predicate, object, kind)``: ``kind`` None for an IRI object, ``""`` for
+    a plain literal, else the datatype IRI of a typed literal (``object`` is its lexical form).
+    A triple may come more than once (two claims between the same entities share their direct
+    triple); a graph keeps it once. :func:`describe_dataset` gives the rest of the graph.
+    """
+    expand = lambda curie: converter().expand(curie, strict=True)  # noqa: E731
+    for document in kb.documents:
+        node = str(document_iri(document.id))
+        yield node, _TYPE, _p(BIBO.Document), None
+        yield node, _TYPE, _p(PROV.Entity), None
+        yield node, _p(DCTERMS.identifier), document.id, ""
+        yield node, _p(DCTERMS.source), document.path, ""
+        digest = hashlib.sha256(document.text.encode("utf-8")).hexdigest()
+        yield node, _p(HKG.sha256), digest, ""
+        for section in document.sections:
+            part = str(section_iri(document.id, section.id))
+            yield part, _TYPE, _p(BIBO.DocumentPart), None
+            yield part, _p(DCTERMS.title), section.title, ""
+            yield part, _p(DCTERMS.isPartOf), node, None
+            yield part, _p(HKG.sectionKind), section.kind, ""
+            yield part, _p(HKG.line), str(int(section.line)), _INT
+            if section.kind != "level":
+                parent = next((s for s in document.sections if s.kind == "level" and s.title == section.level), None)
+                if parent:
+                    yield part, _p(HKG.withinSection), str(section_iri(document.id, parent.id)), None
+    mentions = _p(SCHEMA.mentions)
+    for doc_id, mention in kb.mentions:
+        if mention.section:
+            yield str(section_iri(doc_id, mention.section)), mentions, str(entity_iri(mention.entity)), None
+    for design in kb.designs:
+        node = str(design_iri(design.id))
+        yield node, _TYPE, _p(HKG.StudyDesign), None
+        yield node, _LABEL, design.label, ""
+        for curie in design.xrefs:
+            yield node, _p(SKOS.exactMatch), expand(curie), None
+    for entity in kb.entities:
+        yield from _entity_triples(entity, expand)
+    for study in kb.studies:
+        yield from _study_triples(study)
+    terms = _ClaimTerms()
+    for claim in kb.claims:
+        yield from _claim_triples(claim, terms)
+
+
+def describe_dataset(kb: KnowledgeBase, triples: int):
+    """Yield the VoID / DCAT description of the dataset, which counts ``triples`` other triples."""
+    from . import __version__
+
+    node = str(DATASET)
+    for kind in (VOID.Dataset, DCAT.Dataset):
+        yield node, _TYPE, _p(kind), None
+    yield node, _p(DCTERMS.title), "hormone-kg", ""
+    yield node, _p(DCTERMS.description), (
+        "A knowledge graph of hormones, molecular mechanisms and the evidence behind them, "
+        "built from source documents."), ""
+    yield node, _p(DCTERMS.hasVersion), __version__, ""
+    yield node, _p(VOID.uriSpace), BASE, ""
+    yield node, _p(VOID.triples), str(int(triples)), _INT
+    yield node, _p(VOID.entities), str(len(kb.entities)), _INT
+    yield node, _p(HKG.claims), str(len(kb.claims)), _INT
+    yield node, _p(HKG.studies), str(len(kb.studies)), _INT
+    for vocabulary in (BIOLINK, PROV, SKOS, DCTERMS, BIBO, FABIO):
+        yield node, _p(VOID.vocabulary), str(vocabulary), None
+    for document in kb.documents:
+        yield node, _p(DCTERMS.source), str(document_iri(document.id)), None
+    if kb.entities:
+        yield node, _p(VOID.exampleResource), str(entity_iri(kb.entities[0].id)), None
+
+
+def _rdflib_term(value: str, kind):
+    if kind is None:
+        return URIRef(value)
+    return Literal(value, datatype=URIRef(kind)) if kind else Literal(value)
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"').replace("\r", "\\r")
+
+
+def ntriple(triple) -> str:
+    """Return the N-Triples line of a plain triple, as rdflib writes it (no newline).
+
+    >>> ntriple(("http://e/a", "http://e/p", 'say "hi"', ""))
+    '<http://e/a> <http://e/p> "say \\\\"hi\\\\"" .'
+    """
+    s, p, o, kind = triple
+    if kind is None:
+        return f"<{s}> <{p}> <{o}> ."
+    if kind:
+        return f'<{s}> <{p}> "{_escape(o)}"^^<{kind}> .'
+    return f'<{s}> <{p}> "{_escape(o)}" .'
 
 
 def build_graph(kb: KnowledgeBase) -> Graph:
@@ -174,63 +315,9 @@ def build_graph(kb: KnowledgeBase) -> Graph:
     """
     graph = Graph()
     _bind(graph)
-    for document in kb.documents:
-        node = document_iri(document.id)
-        graph.add((node, RDF.type, BIBO.Document))
-        graph.add((node, RDF.type, PROV.Entity))
-        graph.add((node, DCTERMS.identifier, Literal(document.id)))
-        graph.add((node, DCTERMS.source, Literal(document.path)))
-        digest = hashlib.sha256(document.text.encode("utf-8")).hexdigest()
-        graph.add((node, HKG.sha256, Literal(digest)))
-        for section in document.sections:
-            part = section_iri(document.id, section.id)
-            graph.add((part, RDF.type, BIBO.DocumentPart))
-            graph.add((part, DCTERMS.title, Literal(section.title)))
-            graph.add((part, DCTERMS.isPartOf, node))
-            graph.add((part, HKG.sectionKind, Literal(section.kind)))
-            graph.add((part, HKG.line, Literal(section.line, datatype=XSD.integer)))
-            if section.kind != "level":
-                parent = next((s for s in document.sections if s.kind == "level" and s.title == section.level), None)
-                if parent:
-                    graph.add((part, HKG.withinSection, section_iri(document.id, parent.id)))
-    for doc_id, mention in kb.mentions:
-        if mention.section:
-            graph.add((section_iri(doc_id, mention.section), SCHEMA.mentions, entity_iri(mention.entity)))
-    for design in kb.designs:
-        node = design_iri(design.id)
-        graph.add((node, RDF.type, HKG.StudyDesign))
-        graph.add((node, RDFS.label, Literal(design.label)))
-        for curie in design.xrefs:
-            graph.add((node, SKOS.exactMatch, URIRef(converter().expand(curie, strict=True))))
-    for entity in kb.entities:
-        _add_entity(graph, entity)
-    for study in kb.studies:
-        _add_study(graph, study)
-    for claim in kb.claims:
-        _add_claim(graph, claim)
-    _describe_dataset(graph, kb)
+    add = graph.add
+    for s, p, o, kind in iter_triples(kb):
+        add((URIRef(s), URIRef(p), _rdflib_term(o, kind)))
+    for s, p, o, kind in describe_dataset(kb, len(graph)):
+        add((URIRef(s), URIRef(p), _rdflib_term(o, kind)))
     return graph
-
-
-def _describe_dataset(graph: Graph, kb: KnowledgeBase) -> None:
-    triples = len(graph)
-    from . import __version__
-
-    for kind in (VOID.Dataset, DCAT.Dataset):
-        graph.add((DATASET, RDF.type, kind))
-    graph.add((DATASET, DCTERMS.title, Literal("hormone-kg")))
-    graph.add((DATASET, DCTERMS.description, Literal(
-        "A knowledge graph of hormones, molecular mechanisms and the evidence behind them, "
-        "built from source documents.")))
-    graph.add((DATASET, DCTERMS.hasVersion, Literal(__version__)))
-    graph.add((DATASET, VOID.uriSpace, Literal(BASE)))
-    graph.add((DATASET, VOID.triples, Literal(triples, datatype=XSD.integer)))
-    graph.add((DATASET, VOID.entities, Literal(len(kb.entities), datatype=XSD.integer)))
-    graph.add((DATASET, HKG.claims, Literal(len(kb.claims), datatype=XSD.integer)))
-    graph.add((DATASET, HKG.studies, Literal(len(kb.studies), datatype=XSD.integer)))
-    for vocabulary in (BIOLINK, PROV, SKOS, DCTERMS, BIBO, FABIO):
-        graph.add((DATASET, VOID.vocabulary, URIRef(str(vocabulary))))
-    for document in kb.documents:
-        graph.add((DATASET, DCTERMS.source, document_iri(document.id)))
-    if kb.entities:
-        graph.add((DATASET, VOID.exampleResource, entity_iri(kb.entities[0].id)))

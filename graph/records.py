@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from .errors import LoadError, Problem
-from .extract import Document, DocumentFormat, Mention, Reference, extract_document, find_mentions
+from .extract import Document, DocumentFormat, Mention, Reference, extract_document
 from .names import fold, nearest
 from .prefixmap import converter
-from .sources import Entry, read_document, read_yaml_entries, read_yaml_mapping
+from .textindex import QuoteFinder, SectionLocator, find_mentions_fast
+from .sources import Entry, iter_yaml_entries, read_document, read_yaml_entries, read_yaml_mapping
 from .vocab import CERTAINTY_LEVELS, CONTEXT_KEYS, SIGNS, biolink_classes, biolink_enum
 
 __all__ = [
@@ -38,7 +39,7 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _CURIE = re.compile(r"^[A-Za-z][A-Za-z0-9_.]*:\S+$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entity:
     """A named thing: hormone, protein, drug, tissue, process, condition, measurement ..."""
 
@@ -53,7 +54,7 @@ class Entity:
     definition_source: tuple[str, str] | None = None  # (document id, section id)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Context:
     """Where a claim holds; None means "not restricted"."""
 
@@ -67,7 +68,7 @@ class Context:
         return tuple((k, getattr(self, k)) for k in CONTEXT_KEYS if getattr(self, k))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Evidence:
     """The passage that states a claim: verbatim quote, its section and clean-text offsets."""
 
@@ -78,7 +79,7 @@ class Evidence:
     quote: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Claim:
     """One signed assertion: subject increases (+1), decreases (-1) or leaves unchanged (0) object."""
 
@@ -97,7 +98,7 @@ class Claim:
     agent_type: str = "manual_agent"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Design:
     """A study design and the evidence / design ontology terms verified for it."""
 
@@ -106,7 +107,7 @@ class Design:
     xrefs: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Study:
     """A cited study: the curated design plus the record parsed from the reference list."""
 
@@ -117,7 +118,7 @@ class Study:
     population: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class KnowledgeBase:
     """Everything loaded from ``data/``, validated and cross-checked."""
 
@@ -156,15 +157,15 @@ def _string_list(entry: Entry, key: str, problems: list) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _check_id(entry: Entry, seen: dict[str, Entry], problems: list) -> str | None:
+def _check_id(entry: Entry, seen: dict[str, int], problems: list) -> str | None:
     value = entry.data.get("id")
     if not isinstance(value, str) or not _ID.match(value):
         problems.append(entry.problem(f"bad id {value!r}: use lowercase letters, digits and hyphens", "id"))
         return None
     if value in seen:
-        problems.append(entry.problem(f"duplicate id {value!r} (first at line {seen[value].line})", "id"))
+        problems.append(entry.problem(f"duplicate id {value!r} (first at line {seen[value]})", "id"))
         return None
-    seen[value] = entry
+    seen[value] = entry.line  # the line only: entries are not kept alive
     return value
 
 
@@ -198,7 +199,7 @@ def _load_entities(data: Path, documents: dict[str, Document], problems: list) -
     entries = read_yaml_entries(data / "entities.yaml", "data/entities.yaml")
     xref_data = read_yaml_mapping(data / "xrefs.yaml", "data/xrefs.yaml").get("entities") or {}
     categories = biolink_classes()
-    seen: dict[str, Entry] = {}
+    seen: dict[str, int] = {}
     names: dict[str, tuple[str, Entry]] = {}
     raw: dict[str, dict[str, Any]] = {}
     for entry in entries:
@@ -268,7 +269,7 @@ DESIGN_KEYS = ("id", "label")
 
 
 def _load_designs(data: Path, problems: list) -> dict[str, Design]:
-    seen: dict[str, Entry] = {}
+    seen: dict[str, int] = {}
     xrefs = read_yaml_mapping(data / "xrefs.yaml", "data/xrefs.yaml").get("designs") or {}
     designs = {}
     for entry in read_yaml_entries(data / "designs.yaml", "data/designs.yaml"):
@@ -284,7 +285,7 @@ STUDY_KEYS = ("id", "document", "first_author", "year", "design", "population")
 
 
 def _load_studies(data: Path, documents, designs, problems: list) -> dict[str, Study]:
-    seen: dict[str, Entry] = {}
+    seen: dict[str, int] = {}
     studies: dict[str, Study] = {}
     declared: set[str | None] = set()
     for entry in read_yaml_entries(data / "studies.yaml", "data/studies.yaml"):
@@ -319,90 +320,118 @@ CLAIM_KEYS = ("id", "subject", "object", "sign", "aspect", "direct", "document",
                "certainty", "hedge", "context", "studies", "knowledge_level", "agent_type")
 
 
+def _check_claim(entry: Entry, documents, entities, studies, mine: list, pending: dict, seen: dict,
+                 aspects, levels, agents) -> None:
+    """Check one claim entry; queue it under its document for the quote look-up."""
+    if not _check_keys(entry, CLAIM_KEYS, ("id", "subject", "object", "document", "quote"), mine):
+        return
+    claim_id = _check_id(entry, seen, mine)
+    d = entry.data
+    bad = False
+    for role in ("subject", "object"):
+        if entities is not None and d[role] not in entities:
+            mine.append(entry.problem(
+                f"claim {claim_id!r}: unknown {role} entity {d[role]!r}{_did_you_mean(str(d[role]), entities)}", role))
+            bad = True
+    sign = d.get("sign")
+    if type(sign) is not int or sign not in SIGNS:
+        mine.append(entry.problem(f"claim {claim_id!r}: sign {sign!r} is not one of +1, -1, 0", "sign"))
+        bad = True
+    for key, allowed in (("aspect", aspects), ("knowledge_level", levels), ("agent_type", agents),
+                         ("certainty", CERTAINTY_LEVELS)):
+        if key in d and d[key] not in allowed:
+            mine.append(entry.problem(
+                f"claim {claim_id!r}: {key} {d[key]!r} is not allowed{_did_you_mean(str(d[key]), allowed)}", key))
+            bad = True
+    if "direct" in d and not isinstance(d["direct"], bool):
+        mine.append(entry.problem(f"claim {claim_id!r}: direct must be true or false", "direct"))
+    context = d.get("context") or {}
+    if not isinstance(context, dict):
+        mine.append(entry.problem(f"claim {claim_id!r}: context must be a mapping", "context"))
+        context = {}
+    for key, value in context.items():
+        if key not in CONTEXT_KEYS:
+            mine.append(entry.problem(f"claim {claim_id!r}: unknown context key {key!r}{_did_you_mean(str(key), CONTEXT_KEYS)}", "context"))
+            bad = True
+        elif not isinstance(value, str) or not value.strip():
+            mine.append(entry.problem(f"claim {claim_id!r}: context {key} must be text", "context"))
+            bad = True
+    if context.get("tissue") and entities is not None and context["tissue"] not in entities:
+        mine.append(entry.problem(f"claim {claim_id!r}: context tissue {context['tissue']!r} is not an entity{_did_you_mean(str(context['tissue']), entities)}", "context"))
+        bad = True
+    cited = d.get("studies") or []
+    for study in cited:
+        if studies is not None and study not in studies:
+            mine.append(entry.problem(f"claim {claim_id!r}: unknown study {study!r}{_did_you_mean(str(study), studies)}", "studies"))
+            bad = True
+    document = documents.get(d["document"])
+    if document is None:
+        mine.append(entry.problem(f"claim {claim_id!r}: unknown document {d['document']!r}{_did_you_mean(str(d['document']), documents)}", "document"))
+        return
+    # the quote is located later, with every other quote of its document in one pass
+    where = Entry(entry.file, entry.line, {}, {k: entry.key_lines[k] for k in ("quote", "hedge")
+                                               if k in entry.key_lines})
+    pending.setdefault(document.id, []).append((where, claim_id, bad, str(d["quote"]), d.get("hedge"), (
+        d["subject"], d["object"], sign, d.get("aspect"), bool(d.get("direct", False)),
+        d.get("certainty", "high"), context or None,
+        tuple(sorted(cited)), d.get("knowledge_level", "knowledge_assertion"),
+        d.get("agent_type", "manual_agent"))))
+
+
+_NO_CONTEXT = Context()
+
+
 def _load_claims(data: Path, documents, entities, studies, problems: list) -> dict[str, Claim]:
     """Load claims; ``entities`` / ``studies`` are None when their file could not be read,
     in which case references to them are not checked (one error, not a cascade)."""
-    seen: dict[str, Entry] = {}
+    seen: dict[str, int] = {}
     aspects = biolink_enum("GeneOrGeneProductOrChemicalEntityAspectEnum")
     levels = biolink_enum("KnowledgeLevelEnum")
     agents = biolink_enum("AgentTypeEnum")
-    claims = {}
-    for entry in read_yaml_entries(data / "claims.yaml", "data/claims.yaml"):
-        if not _check_keys(entry, CLAIM_KEYS, ("id", "subject", "object", "document", "quote"), problems):
-            continue
-        claim_id = _check_id(entry, seen, problems)
-        d = entry.data
-        bad = False
-        for role in ("subject", "object"):
-            if entities is not None and d[role] not in entities:
-                problems.append(entry.problem(
-                    f"claim {claim_id!r}: unknown {role} entity {d[role]!r}{_did_you_mean(str(d[role]), entities)}", role))
+    claims: dict[str, Claim] = {}
+    # problems of this file are kept aside: if the file turns out unreadable half-way, only
+    # its reading error is reported (as when the whole file was read before any check)
+    mine: list[Problem] = []
+    pending: dict[str, list[tuple]] = {}
+    for entry in iter_yaml_entries(data / "claims.yaml", "data/claims.yaml"):
+        # a LoadError raised half-way (unreadable file) propagates: the caller reports it
+        # alone and ``mine`` is dropped
+        _check_claim(entry, documents, entities, studies, mine, pending, seen, aspects, levels, agents)
+    for doc_id, items in pending.items():
+        document = documents[doc_id]
+        spans = QuoteFinder(document).find_all(item[3] for item in items)
+        locator = SectionLocator(document)
+        for (where, claim_id, bad, quote, hedge, fields), span in zip(items, spans):
+            if span is None:
+                mine.append(where.problem(
+                    f"claim {claim_id!r}: quote not found in {document.path}: {quote[:60]!r}; "
+                    f"closest passage: {document.closest_passage(quote)!r}", "quote"))
+                continue
+            if hedge and fold(hedge) not in fold(quote):
+                mine.append(where.problem(f"claim {claim_id!r}: hedge {hedge!r} is not in the quote", "hedge"))
                 bad = True
-        sign = d.get("sign")
-        if type(sign) is not int or sign not in SIGNS:
-            problems.append(entry.problem(f"claim {claim_id!r}: sign {sign!r} is not one of +1, -1, 0", "sign"))
-            bad = True
-        for key, allowed in (("aspect", aspects), ("knowledge_level", levels), ("agent_type", agents),
-                             ("certainty", CERTAINTY_LEVELS)):
-            if key in d and d[key] not in allowed:
-                problems.append(entry.problem(
-                    f"claim {claim_id!r}: {key} {d[key]!r} is not allowed{_did_you_mean(str(d[key]), allowed)}", key))
-                bad = True
-        if "direct" in d and not isinstance(d["direct"], bool):
-            problems.append(entry.problem(f"claim {claim_id!r}: direct must be true or false", "direct"))
-        context = d.get("context") or {}
-        if not isinstance(context, dict):
-            problems.append(entry.problem(f"claim {claim_id!r}: context must be a mapping", "context"))
-            context = {}
-        for key, value in context.items():
-            if key not in CONTEXT_KEYS:
-                problems.append(entry.problem(f"claim {claim_id!r}: unknown context key {key!r}{_did_you_mean(str(key), CONTEXT_KEYS)}", "context"))
-                bad = True
-            elif not isinstance(value, str) or not value.strip():
-                problems.append(entry.problem(f"claim {claim_id!r}: context {key} must be text", "context"))
-                bad = True
-        if context.get("tissue") and entities is not None and context["tissue"] not in entities:
-            problems.append(entry.problem(f"claim {claim_id!r}: context tissue {context['tissue']!r} is not an entity{_did_you_mean(str(context['tissue']), entities)}", "context"))
-            bad = True
-        cited = d.get("studies") or []
-        for study in cited:
-            if studies is not None and study not in studies:
-                problems.append(entry.problem(f"claim {claim_id!r}: unknown study {study!r}{_did_you_mean(str(study), studies)}", "studies"))
-                bad = True
-        document = documents.get(d["document"])
-        if document is None:
-            problems.append(entry.problem(f"claim {claim_id!r}: unknown document {d['document']!r}{_did_you_mean(str(d['document']), documents)}", "document"))
-            continue
-        quote = str(d["quote"])
-        span = document.find_quote(quote)
-        if span is None:
-            problems.append(entry.problem(
-                f"claim {claim_id!r}: quote not found in {document.path}: {quote[:60]!r}; "
-                f"closest passage: {document.closest_passage(quote)!r}", "quote"))
-            continue
-        hedge = d.get("hedge")
-        if hedge and fold(hedge) not in fold(quote):
-            problems.append(entry.problem(f"claim {claim_id!r}: hedge {hedge!r} is not in the quote", "hedge"))
-            bad = True
-        if bad or claim_id is None:
-            continue
-        section = document.section_at(span[0])
-        claims[claim_id] = Claim(
-            id=claim_id,
-            subject=d["subject"],
-            object=d["object"],
-            sign=sign,
-            evidence=Evidence(document.id, section.id if section else "", span[0], span[1],
-                              " ".join(quote.split())),
-            aspect=d.get("aspect"),
-            direct=bool(d.get("direct", False)),
-            certainty=d.get("certainty", "high"),
-            hedge=hedge,
-            context=Context(**{k: v.strip() for k, v in context.items()}),
-            studies=tuple(sorted(cited)),
-            knowledge_level=d.get("knowledge_level", "knowledge_assertion"),
-            agent_type=d.get("agent_type", "manual_agent"),
-        )
+            if bad or claim_id is None:
+                continue
+            section = locator.section_at(span[0])
+            subject, obj, sign, aspect, direct, certainty, context, cited, level, agent = fields
+            context = Context(**{k: v.strip() for k, v in context.items()}) if context else _NO_CONTEXT
+            claims[claim_id] = Claim(
+                id=claim_id,
+                subject=subject,
+                object=obj,
+                sign=sign,
+                evidence=Evidence(document.id, section.id if section else "", span[0], span[1],
+                                  " ".join(quote.split())),
+                aspect=aspect,
+                direct=direct,
+                certainty=certainty,
+                hedge=hedge,
+                context=context,
+                studies=cited,
+                knowledge_level=level,
+                agent_type=agent,
+            )
+    problems.extend(mine)
     return claims
 
 
@@ -436,7 +465,7 @@ def load_records(data: Path | str) -> KnowledgeBase:
     mentions = tuple(
         (doc_id, mention)
         for doc_id in sorted(documents)
-        for mention in find_mentions(documents[doc_id], names)
+        for mention in find_mentions_fast(documents[doc_id], names)
     )
     entities = entities or {}
     return KnowledgeBase(

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import QueryTimeoutError
+from .errors import QueryError, QueryTimeoutError
 from .params import Parameter, Resolver, bind_parameters
 from .results import QueryResult
 
@@ -106,12 +106,17 @@ def answer_query(project, query: str, params: Iterable[str] = (), *, endpoint: s
 
         return query_endpoint(endpoint, prepared.text, substitutions=bindings, prefixes=prefixes(),
                               timeout=timeout, auth=auth), prepared
+    from .sparqlsyntax import check_size, explain_prefix_error
     from .store import open_store, run_query
 
+    check_size(prepared.text)
     store = open_store(project.current_build())
-    return _within(timeout, lambda: run_query(
-        store, prepared.text, substitutions=bindings, allow_service=allow_service,
-        prefixes=prefixes(), source=prepared.source)), prepared
+    try:
+        return _within(timeout, lambda: run_query(
+            store, prepared.text, substitutions=bindings, allow_service=allow_service,
+            prefixes=prefixes(), source=prepared.source)), prepared
+    except QueryError as error:
+        raise explain_prefix_error(error, prepared.text, prefixes(), prepared.source) from None
 
 
 def _within(timeout: float | None, function):
@@ -119,7 +124,11 @@ def _within(timeout: float | None, function):
 
     pyoxigraph releases the GIL while it evaluates, so the waiting thread stays responsive to
     Ctrl-C; a query past its time ends the command (the thread is left to die with the process).
+    The thread has a large stack (:data:`graph.sparqlsyntax.QUERY_STACK_BYTES`): the store's
+    parser recurses once per nesting level or chained operator.
     """
+    from .sparqlsyntax import QUERY_STACK_BYTES
+
     outcome: dict = {}
 
     def target() -> None:
@@ -128,8 +137,12 @@ def _within(timeout: float | None, function):
         except BaseException as error:  # handed back to the caller's thread
             outcome["error"] = error
 
-    thread = threading.Thread(target=target, daemon=True, name="hkg-query")
-    thread.start()
+    previous = threading.stack_size(QUERY_STACK_BYTES)
+    try:
+        thread = threading.Thread(target=target, daemon=True, name="hkg-query")
+        thread.start()
+    finally:
+        threading.stack_size(previous)
     thread.join(timeout)
     if thread.is_alive():
         raise QueryTimeoutError(f"the query ran past the time limit of {timeout:g} s and was stopped "

@@ -16,16 +16,22 @@ from dataclasses import dataclass
 from .errors import QueryError
 
 __all__ = [
+    "MAX_NESTING",
+    "MAX_TOKENS",
     "QUERY_FORMS",
+    "QUERY_STACK_BYTES",
     "Token",
     "UPDATE_KEYWORDS",
     "bind_text",
+    "check_size",
     "declare_prefixes",
+    "explain_prefix_error",
     "is_update",
     "position",
     "projected_variables",
     "query_form",
     "tokenize",
+    "undeclared_prefix",
     "uses_service",
     "variables",
 ]
@@ -34,6 +40,16 @@ __all__ = [
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 #: the first keyword of every SPARQL 1.1 Update operation
 UPDATE_KEYWORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH")
+
+#: brackets, braces and parentheses a query may nest: the store's parser recurses once per level
+MAX_NESTING = 1000
+#: terms, operators and punctuation a query may hold: long chains (``a || b || ...``, ``UNION``,
+#: ``OPTIONAL``) recurse in the store's parser as deep nesting does
+MAX_TOKENS = 100_000
+#: the stack of a thread that runs a query: enough for any query within the two limits above
+#: (pyoxigraph overflows a default 8 MiB stack, and the process dies, at ~2,200 nested braces or
+#: ~7,000 chained operators)
+QUERY_STACK_BYTES = 128 * 1024 * 1024
 
 _PN_CHARS_BASE = ("A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF"
                   "\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD"
@@ -105,6 +121,41 @@ def tokenize(text: str) -> list[Token]:
     return tokens
 
 
+def check_size(text: str, *, max_nesting: int = MAX_NESTING, max_tokens: int = MAX_TOKENS) -> None:
+    """Refuse a query nested deeper or longer than a store can parse without running out of stack.
+
+    Raises
+    ------
+    QueryError
+        Naming the line and column where the query passes a limit.
+
+    Examples
+    --------
+    >>> check_size("SELECT * { ?s ?p ?o }")
+    >>> check_size("ASK " + "{" * 5 + "}" * 5, max_nesting=3)
+    Traceback (most recent call last):
+    ...
+    graph.errors.QueryError: malformed query at line 1, column 8: nested more than 3 deep (brackets, braces and parentheses)
+    """
+    depth, count = 0, 0
+    for token in tokenize(text):
+        if token.kind in ("ws", "comment"):
+            continue
+        count += 1
+        if count > max_tokens:
+            line, column = position(text, token.start)
+            raise QueryError(f"malformed query at line {line}, column {column}: more than {max_tokens} "
+                             "terms, operators and punctuation; split the query")
+        if token.text in ("(", "{", "["):
+            depth += 1
+            if depth > max_nesting:
+                line, column = position(text, token.start)
+                raise QueryError(f"malformed query at line {line}, column {column}: nested more than "
+                                 f"{max_nesting} deep (brackets, braces and parentheses)")
+        elif token.text in (")", "}", "]"):
+            depth -= 1
+
+
 def _significant(tokens: list[Token]) -> list[Token]:
     return [t for t in tokens if t.kind not in ("ws", "comment")]
 
@@ -167,6 +218,53 @@ def uses_service(text: str) -> bool:
     """
     readings = {text, _unescape_codepoints(text)}
     return any(t.keyword == "SERVICE" for reading in readings for t in tokenize(reading))
+
+
+def undeclared_prefix(text: str, known: Mapping[str, str] | None = None) -> Token | None:
+    """Return the first prefixed name whose prefix the query neither declares nor may assume.
+
+    ``known`` holds the prefixes usable without a declaration (the project's). Used to explain a
+    store's "prefix not found" syntax error in words a user can act on.
+
+    >>> undeclared_prefix("PREFIX ex: <http://e/> SELECT * { ?s ex:p ?o ; nope:q 'a:b' }").text
+    'nope:q'
+    >>> undeclared_prefix("SELECT * { ?s rdfs:label ?o }", {"rdfs": "http://www.w3.org/2000/01/rdf-schema#"}) is None
+    True
+    """
+    tokens = _significant(tokenize(text))
+    declared = {tokens[i + 1].text[:-1] for i, t in enumerate(tokens[:-1])
+                if t.keyword == "PREFIX" and tokens[i + 1].kind == "pname"}
+    allowed = declared | set(known or ())
+    for i, token in enumerate(tokens):
+        if token.kind != "pname" or (i > 0 and tokens[i - 1].keyword == "PREFIX"):
+            continue
+        if token.text.split(":", 1)[0] not in allowed:
+            return token
+    return None
+
+
+def explain_prefix_error(error: QueryError, text: str, known: Mapping[str, str],
+                         source: str | None = None) -> QueryError:
+    """Return ``error``, or a plainer one when the store's parser only says "Prefix not found".
+
+    pyoxigraph reports an undeclared prefix as a list of the characters it expected; this names
+    the prefix, where it is, and the prefixes the project declares for every query.
+
+    >>> explain_prefix_error(QueryError("malformed query at line 1, column 15: expected one of "
+    ...     "Prefix not found, ['%']"), "ASK { ?s nope:p ?o }", {"rdfs": "http://e/"})
+    QueryError("malformed query at line 1, column 10: unknown prefix 'nope:' in nope:p; declare it (PREFIX nope: <IRI>) or use one of the project's: rdfs")
+    """
+    if "Prefix not found" not in str(error):
+        return error
+    token = undeclared_prefix(text, known)
+    if token is None:
+        return error
+    line, column = position(text, token.start)
+    prefix = token.text.split(":", 1)[0]
+    where = f"{source}: " if source else ""
+    return QueryError(f"{where}malformed query at line {line}, column {column}: unknown prefix "
+                      f"'{prefix}:' in {token.text}; declare it (PREFIX {prefix}: <IRI>) or use one of "
+                      f"the project's: {', '.join(sorted(known))}")
 
 
 def variables(text: str) -> set[str]:

@@ -24,6 +24,9 @@ __all__ = ["STORE_DIR", "check_query", "load_store", "open_store", "run_query", 
 #: the store's folder inside a build directory
 STORE_DIR = "store"
 
+#: N-Triples bytes handed to one bulk load (about a million triples)
+LOAD_SLICE_BYTES = 128 * 1024 * 1024
+
 _POSITION = re.compile(r"^error at (\d+):(\d+): ")
 
 
@@ -51,7 +54,15 @@ def load_store(build_dir: Path) -> Path:
     target = Path(build_dir) / STORE_DIR
     store = ox.Store(str(target))
     try:
-        store.bulk_load(path=str(Path(build_dir) / "graph.nt"), format=ox.RdfFormat.N_TRIPLES)
+        # Oxigraph's bulk loader holds what it loads in memory (~0.5 GB per million triples):
+        # a large file goes in slices of LOAD_SLICE_BYTES, so memory stays flat
+        with (Path(build_dir) / "graph.nt").open("rb") as handle:
+            while True:
+                piece = handle.read(LOAD_SLICE_BYTES)
+                if not piece:
+                    break
+                piece += handle.readline()  # end the slice at a line end
+                store.bulk_load(piece, format=ox.RdfFormat.N_TRIPLES)
         store.flush()
         store.optimize()
     finally:

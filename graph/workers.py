@@ -5,6 +5,11 @@ pyoxigraph cannot interrupt a query once it runs, and a thread cannot be killed;
 to an idle one and waits at most the time limit: a worker still busy then is killed and replaced,
 and the caller gets :class:`~graph.errors.QueryTimeoutError`. A worker writes the answer in the
 negotiated media type, capped at the result limit, so only bytes cross the pipe.
+
+A time limit alone does not protect the machine: a cross join with ``ORDER BY`` holds every row
+in memory and grows by gigabytes in seconds. Each worker therefore runs under a memory limit
+(``RLIMIT_DATA``, default 2 GiB): a query that needs more ends its worker, which is replaced, and
+the caller gets :class:`~graph.errors.QueryLimitError`.
 """
 
 from __future__ import annotations
@@ -15,9 +20,12 @@ import signal
 import time
 from dataclasses import dataclass, field
 
-from .errors import EndpointError, QueryTimeoutError
+from .errors import EndpointError, QueryLimitError, QueryTimeoutError
 
-__all__ = ["QueryJob", "QueryReply", "QueryWorkers", "execute"]
+__all__ = ["DEFAULT_MEMORY_LIMIT", "QueryJob", "QueryReply", "QueryWorkers", "execute", "limit_memory"]
+
+#: the memory a query worker may use, in bytes (its data segment: heap and anonymous mappings)
+DEFAULT_MEMORY_LIMIT = 2 << 30
 
 
 @dataclass(frozen=True)
@@ -65,6 +73,7 @@ def execute(job: QueryJob, stores: dict | None = None) -> QueryReply:
 
     from .errors import CacheError, QueryError
     from .results import serialize_result
+    from .sparqlsyntax import explain_prefix_error
     from .store import open_store, run_query
     from .vocab import prefixes
 
@@ -79,7 +88,7 @@ def execute(job: QueryJob, stores: dict | None = None) -> QueryReply:
             default_graph=[ox.NamedNode(iri) for iri in job.default_graph] or None,
             named_graphs=[ox.NamedNode(iri) for iri in job.named_graphs] or None)
     except QueryError as error:
-        return _text(400, str(error))
+        return _text(400, str(explain_prefix_error(error, job.query, prefixes())))
     except CacheError as error:
         return _text(503, str(error))
     media_type = job.graph_type if result.kind == "graph" else job.result_type
@@ -88,9 +97,42 @@ def execute(job: QueryJob, stores: dict | None = None) -> QueryReply:
     return QueryReply(200, media_type, serialize_result(result, media_type), result.truncated)
 
 
-def _work(connection) -> None:
-    """A worker's loop: receive jobs, send replies, until the pipe closes."""
+def limit_memory(limit: int | None) -> bool:
+    """Limit this process's data segment (heap and anonymous mappings) to ``limit`` bytes.
+
+    Returns whether a limit was set (None, 0 or a platform without ``RLIMIT_DATA``: no limit).
+    A lower limit already in place is kept.
+    """
+    if not limit:
+        return False
+    try:
+        import resource
+
+        _soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+        value = limit if hard == resource.RLIM_INFINITY else min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_DATA, (value, hard))
+    except (ImportError, AttributeError, ValueError, OSError):
+        return False
+    return True
+
+
+def _work(connection, memory_limit: int | None = None) -> None:
+    """A worker process: serve jobs in a thread with a stack deep enough for any accepted query."""
+    import threading
+
+    from .sparqlsyntax import QUERY_STACK_BYTES
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server stops its workers itself
+    threading.stack_size(QUERY_STACK_BYTES)
+    # the limit is on what queries use: the thread's stack (reserved, mostly untouched) is extra
+    limit_memory(memory_limit + QUERY_STACK_BYTES if memory_limit else None)
+    serving = threading.Thread(target=_serve, args=(connection, memory_limit), name="hkg-query")
+    serving.start()
+    serving.join()
+
+
+def _serve(connection, memory_limit: int | None = None) -> None:
+    """A worker's loop: receive jobs, send replies, until the pipe closes."""
     stores: dict = {}
     while True:
         try:
@@ -99,6 +141,10 @@ def _work(connection) -> None:
             return
         try:
             reply = execute(job, stores)
+        except MemoryError:
+            stores.clear()
+            reply = _text(503, f"the query needed more than the memory limit of "
+                               f"{(memory_limit or 0) // 2**20} MiB and was stopped")
         except Exception as error:  # a bug must not kill the worker silently
             reply = _text(500, f"internal error: {type(error).__name__}: {error}")
         try:
@@ -108,9 +154,10 @@ def _work(connection) -> None:
 
 
 class _Worker:
-    def __init__(self, context):
+    def __init__(self, context, memory_limit: int | None = None):
         self.connection, child = context.Pipe()
-        self.process = context.Process(target=_work, args=(child,), daemon=True, name="hkg-query-worker")
+        self.process = context.Process(target=_work, args=(child, memory_limit), daemon=True,
+                                       name="hkg-query-worker")
         self.process.start()
         child.close()
 
@@ -130,17 +177,25 @@ class QueryWorkers:
         How many queries may run at once (default 2).
     start_method : str, optional
         multiprocessing start method (default ``spawn``: safe with the server's threads).
+    memory_limit : int, optional
+        Bytes of memory each worker may use (default :data:`DEFAULT_MEMORY_LIMIT`, 2 GiB; None
+        or 0: no limit).
     """
 
-    def __init__(self, size: int = 2, *, start_method: str = "spawn"):
+    def __init__(self, size: int = 2, *, start_method: str = "spawn",
+                 memory_limit: int | None = DEFAULT_MEMORY_LIMIT):
         if size < 1:
             raise ValueError(f"a pool needs at least one worker, not {size}")
         self._context = multiprocessing.get_context(start_method)
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._closed = False
         self.size = size
+        self.memory_limit = memory_limit or None
         for _ in range(size):
-            self._idle.put(_Worker(self._context))
+            self._idle.put(self._start())
+
+    def _start(self) -> _Worker:
+        return _Worker(self._context, self.memory_limit)
 
     def run(self, job: QueryJob, timeout: float) -> QueryReply:
         """Run a job in an idle worker; stop it after ``timeout`` seconds.
@@ -151,8 +206,10 @@ class QueryWorkers:
         ------
         QueryTimeoutError
             If no answer came within ``timeout`` (the worker was killed and replaced).
+        QueryLimitError
+            If the worker died under its memory limit (it was replaced).
         EndpointError
-            If the pool is closed or a worker died.
+            If the pool is closed or a worker died otherwise.
         """
         deadline = time.monotonic() + timeout
         try:
@@ -170,11 +227,17 @@ class QueryWorkers:
             raise QueryTimeoutError(f"the query ran past the time limit of {timeout:g} s and was stopped")
         except (EOFError, OSError) as error:
             healthy = False
+            worker.process.join(timeout=5)
+            code = worker.process.exitcode
+            if self.memory_limit and code not in (None, 0):
+                raise QueryLimitError(
+                    f"the query stopped its worker (exit code {code}): it needed more than the "
+                    f"memory limit of {self.memory_limit // 2**20} MiB, or failed otherwise") from None
             raise EndpointError(f"a query worker failed: {type(error).__name__}") from None
         finally:
             if not healthy:
                 worker.stop()
-                worker = None if self._closed else _Worker(self._context)
+                worker = None if self._closed else self._start()
             if worker is not None and self._closed:
                 worker.stop()
             elif worker is not None:

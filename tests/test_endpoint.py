@@ -1,16 +1,24 @@
 """`hkg serve` as a real HTTP server: the SPARQL 1.1 Protocol, read-only, bounded, and usable by
-standard clients (SPARQLWrapper, curl) unchanged."""
+standard clients (SPARQLWrapper, curl) unchanged; and under attack (the last section): updates in
+disguise, SERVICE and FROM aimed at other hosts, endless and ever-growing queries, malformed and
+slow requests, connection floods. The load test is tests/test_load.py."""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
+import os
 import shutil
 import socket
 import subprocess
+import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -18,9 +26,10 @@ from click.testing import CliRunner
 
 from graph.build import Project
 from graph.cli import cli
-from graph.endpoint import negotiate
+from graph.endpoint import EndpointSettings, make_server, negotiate
 from graph.store import open_store, run_query
-from sparql_servers import hkg_server
+from sparql_servers import ROOT as REPO
+from sparql_servers import _stop, _wait, hkg_server
 
 LABELS = "SELECT ?s ?label WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?label } ORDER BY ?s ?label"
 PROTEINS = "CONSTRUCT { ?s a ?c } WHERE { ?s a ?c . FILTER(?c = <https://w3id.org/biolink/vocab/Protein>) }"
@@ -296,3 +305,293 @@ def test_curl(endpoint):
                           "-H", "Content-Type: application/sparql-query", "-H", "Accept: text/csv"],
                          capture_output=True, check=True, timeout=60).stdout
     assert out.decode().splitlines()[0] == "s,label" and len(out.decode().splitlines()) == 3
+
+
+# --- under attack ---------------------------------------------------------------------------------
+# A hostile client on the network: updates in disguise, SERVICE and FROM aimed at other hosts,
+# queries that never end or grow without bound, malformed and slow requests, connection floods.
+
+EVERYTHING_SORTED = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?a ?f ?i"
+
+
+@contextlib.contextmanager
+def serve_process(project, *options):
+    """`hkg serve --port 0 OPTIONS` in a subprocess; yield (url, process)."""
+    command = [sys.executable, "-m", "graph.cli", "--project", str(project), "serve", "--port", "0", *options]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=REPO,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        line = process.stdout.readline().decode("utf-8")
+        url = line.split("at ", 1)[1].split(" ", 1)[0]
+        _wait(url, process)
+        yield url, process
+    finally:
+        _stop(process)
+        process.stdout.close()
+
+
+@contextlib.contextmanager
+def serve_thread(project, **settings):
+    """An endpoint served by a thread of this process; yield the server."""
+    server = make_server(EndpointSettings(Project(project), port=0, **settings))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
+
+
+def children(pid: int) -> list[int]:
+    """The query worker processes of a server (its children but multiprocessing's tracker)."""
+    found = []
+    for task in (Path(f"/proc/{pid}/task")).glob("*"):
+        with contextlib.suppress(OSError):
+            found += [int(c) for c in (task / "children").read_text().split()]
+    workers = []
+    for child in found:
+        with contextlib.suppress(OSError):
+            if b"resource_tracker" not in Path(f"/proc/{child}/cmdline").read_bytes():
+                workers.append(child)
+    return workers
+
+
+def store_digest(project) -> str:
+    """A digest of every file of the current build (its store included)."""
+    digest = hashlib.sha256()
+    build_dir = Project(project).current_build()
+    for path in sorted(build_dir.rglob("*")):
+        if path.is_file() and path.name != "LOCK":
+            digest.update(path.relative_to(build_dir).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def raw_exchange(url: str, data: bytes, *, wait: float = 10.0) -> bytes:
+    """Send raw bytes to the server and return everything it answers before closing."""
+    host, port = urllib.parse.urlsplit(url).hostname, urllib.parse.urlsplit(url).port
+    with socket.create_connection((host, port), timeout=wait) as sock:
+        sock.sendall(data)
+        chunks = []
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+
+
+def test_it_listens_on_loopback_only_by_default(endpoint):
+    assert EndpointSettings(project=None).host == "127.0.0.1"
+    serve_host = next(p for p in cli.commands["serve"].params if p.name == "host")
+    assert serve_host.default == "127.0.0.1"
+    split = urllib.parse.urlsplit(endpoint)
+    assert split.hostname == "127.0.0.1"  # the fixture passes no --host
+    # bound to 127.0.0.1 itself, not to every interface: another loopback address is refused
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.2", split.port), timeout=5).close()
+
+
+@pytest.mark.parametrize("request_kwargs", [
+    {"params": {"query": "drop all"}},
+    {"params": {"update": "DELETE WHERE { ?s ?p ?o }"}},
+    {"data": b"# a comment first\nPREFIX ex: <http://example.org/>\nINSERT DATA { ex:a ex:b ex:c }",
+     "headers": {"Content-Type": "application/sparql-query"}},
+    {"data": {"query": "LOAD <http://127.0.0.1:9/x.ttl> INTO GRAPH <http://example.org/g>"}},
+    {"data": {"query": "CLEAR ALL"}},
+    {"data": {"query": "DROP GRAPH <https://w3id.org/hormone-kg/dataset>"}},
+    {"data": {"query": "CREATE GRAPH <http://example.org/g>"}},
+    {"data": {"query": "ADD DEFAULT TO <http://example.org/g>"}},
+    {"data": {"query": "WITH <http://example.org/g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }"}},
+    {"data": {"query": "\\u0044ROP ALL"}},
+    {"data": {"query": "ASK { ?s ?p ?o } ; DROP ALL"}},
+    {"data": {"query": "ASK { ?s ?p ?o }", "update": "DROP ALL"}},
+])
+def test_updates_in_disguise_are_refused_and_the_store_is_untouched(endpoint, real_project, request_kwargs):
+    before, files = bindings(http(endpoint, params={"query": COUNT})[2]), store_digest(real_project)
+    status, _, body = http(endpoint, **request_kwargs)
+    assert status in (400, 403), (status, body)
+    assert bindings(http(endpoint, params={"query": COUNT})[2]) == before
+    assert store_digest(real_project) == files
+
+
+@pytest.fixture
+def other_host():
+    """A listener on another loopback port standing for "another host"; yields its base URL and
+    a function returning how many connections it received."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        listener.setblocking(False)
+
+        def connections() -> int:
+            count = 0
+            while True:
+                try:
+                    listener.accept()[0].close()
+                    count += 1
+                except BlockingIOError:
+                    return count
+
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}", connections
+
+
+@pytest.mark.parametrize("template", [
+    "SELECT * WHERE { SERVICE <{url}/sparql> { ?s ?p ?o } }",
+    "select * where { service silent <{url}/sparql> { ?s ?p ?o } }",
+    "SELECT * WHERE { VALUES ?e { <{url}/sparql> } SERVICE ?e { ?s ?p ?o } }",
+    "SELECT * WHERE { { SELECT ?s WHERE { SERVICE <{url}/sparql> { ?s ?p ?o } } } }",
+    "ASK { ?s ?p ?o FILTER EXISTS { SERVICE <{url}/sparql> { ?s ?p ?o } } }",
+    "SELECT * WHERE { \\u0053ERVICE <{url}/sparql> { ?s ?p ?o } }",
+    "CONSTRUCT { ?s ?p ?o } WHERE { # SERVICE in a comment does not hide the real one\n SERVICE <{url}/x> { ?s ?p ?o } }",
+])
+def test_service_to_another_host_is_refused_and_never_called(endpoint, other_host, template):
+    url, connections = other_host
+    query = template.replace("{url}", url)
+    for kwargs in ({"params": {"query": query}}, {"data": {"query": query}},
+                   {"data": query.encode(), "headers": {"Content-Type": "application/sparql-query"}}):
+        status, _, body = http(endpoint, **kwargs)
+        assert status == 403 and b"SERVICE" in body, (status, body)
+    assert connections() == 0
+
+
+def test_graph_names_of_other_hosts_are_never_fetched(endpoint, other_host):
+    url, connections = other_host
+    for kwargs in ({"params": {"query": f"SELECT * FROM <{url}/data.ttl> WHERE {{ ?s ?p ?o }}"}},
+                   {"params": {"query": f"SELECT * FROM NAMED <{url}/g> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"}},
+                   {"params": {"query": COUNT, "default-graph-uri": f"{url}/data.ttl"}},
+                   {"params": {"query": f"DESCRIBE <{url}/thing>"}}):
+        status, _, body = http(endpoint, **kwargs)
+        assert status == 200, body
+    assert connections() == 0
+
+
+def test_time_limit_keeps_the_server_serving_and_leaks_no_worker(real_project):
+    with serve_process(real_project, "--timeout", "1", "--workers", "2") as (url, process):
+        workers = sorted(children(process.pid))
+        assert len(workers) == 2
+        results: list[int] = []
+
+        def endless():
+            results.append(http(url, data={"query": ENDLESS})[0])
+
+        started = time.monotonic()
+        runners = [threading.Thread(target=endless) for _ in range(3)]
+        for runner in runners:
+            runner.start()
+            time.sleep(0.1)
+        for runner in runners:
+            runner.join(30)
+        assert results == [503, 503, 503] and time.monotonic() - started < 10
+        # each stopped worker was replaced by a new one: the same number, none left behind
+        deadline = time.monotonic() + 10
+        while len(children(process.pid)) != 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        now = sorted(children(process.pid))
+        assert len(now) == 2 and not set(now) & set(workers)
+        status, _, body = http(url, params={"query": "ASK { ?s ?p ?o }"})
+        assert status == 200 and json.loads(body)["boolean"] is True
+
+
+def test_one_endless_query_does_not_hold_up_the_others(real_project):
+    with serve_process(real_project, "--timeout", "3", "--workers", "2") as (url, _process):
+        runner = threading.Thread(target=http, args=(url,), kwargs={"data": {"query": ENDLESS}})
+        runner.start()
+        time.sleep(0.3)
+        started = time.monotonic()
+        status, _, _ = http(url, params={"query": LABELS})
+        assert status == 200 and time.monotonic() - started < 2
+        runner.join(30)
+
+
+def test_a_query_that_grows_past_the_memory_limit_is_stopped(real_project):
+    with serve_process(real_project, "--timeout", "60", "--workers", "1", "--max-memory", "256") as (url, process):
+        started = time.monotonic()
+        status, _, body = http(url, params={"query": EVERYTHING_SORTED})
+        assert status == 503 and b"memory limit of 256 MiB" in body, body
+        assert time.monotonic() - started < 30  # the memory limit, not the time limit, stopped it
+        status, _, body = http(url, params={"query": "ASK { ?s ?p ?o }"})
+        assert status == 200 and json.loads(body)["boolean"] is True
+        assert len(children(process.pid)) == 1
+
+
+def test_deep_or_long_queries_are_refused_or_answered_never_crash_a_worker(real_project):
+    """The store's parser recurses per nesting level and per chained operator: too deep is a 400,
+    and what is accepted runs on a stack deep enough (a default 8 MiB stack dies at ~10,000 `!`)."""
+    with serve_process(real_project, "--workers", "1") as (url, process):
+        (worker,) = children(process.pid)
+        status, _, body = http(url, data={"query": "SELECT * WHERE " + "{" * 5000 + "}" * 5000})
+        assert status == 400 and b"nested more than 1000 deep" in body, body
+        status, _, body = http(url, data={"query": "SELECT * WHERE { ?s ?p ?o } VALUES ?s { "
+                                                   + "<http://e/x> " * 100_001 + "}"})
+        assert status in (400, 413) and (b"more than 100000" in body or b"limit is" in body), body
+        status, _, body = http(url, data={"query": "ASK { FILTER(" + "!" * 20_001 + "false) }"})
+        assert status == 200 and json.loads(body)["boolean"] is True
+        assert children(process.pid) == [worker]  # the same worker: nothing crashed
+
+
+def test_an_undeclared_prefix_is_named(endpoint):
+    status, _, body = http(endpoint, params={"query": "SELECT * WHERE { ?s nope:thing ?o }"})
+    assert status == 400
+    assert body.decode().startswith("malformed query at line 1, column 21: unknown prefix 'nope:' in nope:thing")
+
+
+def test_a_huge_result_is_capped_without_waiting_for_it(bounded):
+    started = time.monotonic()
+    status, headers, body = http(bounded, params={"query": ENDLESS.replace("(COUNT(*) AS ?n)", "*")})
+    # a 200 at all means the cap, not the 1.5 s time limit, ended it (that would be a 503)
+    assert status == 200 and len(bindings(body)) == 5 and headers["X-Results-Truncated"] == "true"
+    assert time.monotonic() - started < 5
+
+
+@pytest.mark.parametrize("head, status", [
+    (b"POST /sparql HTTP/1.0\r\nContent-Type: application/sparql-query\r\nContent-Length: -1\r\n\r\n", b"400"),
+    (b"POST /sparql HTTP/1.0\r\nContent-Type: application/sparql-query\r\nContent-Length: +5\r\n\r\n", b"400"),
+    (b"POST /sparql HTTP/1.0\r\nContent-Type: application/sparql-query\r\nContent-Length: 99999999999\r\n\r\n", b"413"),
+    (b"POST /sparql HTTP/1.0\r\nContent-Type: application/sparql-query\r\nTransfer-Encoding: chunked\r\n"
+     b"Content-Length: 3\r\n\r\n", b"501"),
+    (b"POST /sparql HTTP/1.0\r\nContent-Type: application/sparql-query\r\n\r\n", b"411"),
+    (b"GET /sparql?query=" + b"x" * 70000 + b" HTTP/1.0\r\n\r\n", b"414"),
+    (b"GET /sparql HTTP/1.0\r\n" + b"".join(b"X-H%d: v\r\n" % i for i in range(200)) + b"\r\n", b"431"),
+])
+def test_malformed_requests_get_a_clear_status_and_never_hang(bounded, head, status):
+    started = time.monotonic()
+    # the client keeps the connection open and sends more: the server must not wait for it
+    answer = raw_exchange(bounded, head + b"ASK { ?s ?p ?o }" * 10)
+    assert answer.split(b" ", 2)[1] == status, answer[:200]
+    assert time.monotonic() - started < 5
+
+
+def test_a_client_that_stops_sending_is_dropped(real_project):
+    with serve_thread(real_project, read_timeout=1.0, workers=1) as server:
+        host, port = server.server_address[:2]
+        with socket.create_connection((host, port), timeout=10) as slow:
+            slow.sendall(b"POST /sparql HTTP/1.0\r\nContent-Type: application/sparql-query\r\n"
+                         b"Content-Length: 100\r\n\r\nASK {")  # ... and nothing more
+            status, _, _ = http(server.url, params={"query": "ASK { ?s ?p ?o }"})
+            assert status == 200  # others are served meanwhile
+            started = time.monotonic()
+            answer = slow.recv(65536)
+            assert answer.startswith(b"HTTP/1.0 408") and time.monotonic() - started < 5
+
+
+def test_connections_beyond_the_cap_are_refused_at_once(real_project):
+    with serve_thread(real_project, read_timeout=5.0, max_connections=2, workers=1) as server:
+        host, port = server.server_address[:2]
+        idle = [socket.create_connection((host, port), timeout=10) for _ in range(2)]
+        try:
+            time.sleep(0.3)  # both are accepted and waiting for their request line
+            started = time.monotonic()
+            answer = raw_exchange(server.url, b"GET /sparql?query=ASK%7B%7D HTTP/1.0\r\n\r\n")
+            assert answer.startswith(b"HTTP/1.0 503") and b"too many connections" in answer
+            assert time.monotonic() - started < 2
+        finally:
+            for sock in idle:
+                sock.close()
+        deadline = time.monotonic() + 10
+        while True:  # the slots come back as the idle connections close
+            status, _, _ = http(server.url, params={"query": "ASK { ?s ?p ?o }"})
+            if status == 200 or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        assert status == 200

@@ -336,3 +336,83 @@ def test_cli_html_unknown_names_exit_2(built_mini, tmp_path, args, message):
 def test_cli_html_depth_needs_focus(built_mini, tmp_path):
     result = run(built_mini, "html", "-o", str(tmp_path / "x.html"), "--depth", "2")
     assert result.exit_code == 2 and "--depth needs --focus" in result.output
+
+
+MARKUP_QUOTE = ("Insulin <script>window.__pwned = 3</script> and <img src=x onerror=\"window.__pwned = 4\"> "
+                "lower </script><b>sugar</b> & fat.")
+MARKUP_TITLE = "Cytokines <img src=x onerror='window.__pwned = 5'> and </script><script>window.__pwned = 6</script> insulin"
+MARKUP_DEFINITION = "Insulin signaling describes <iframe src=javascript:window.__pwned=7></iframe> how cells respond."
+MARKUP_HEADING = "Testosterone and <u onmouseover=window.__pwned=8>Fat</u>"
+MARKUP_CONTEXT = "<svg onload=window.__pwned=9>"
+INJECTED = ("#details img, #details script, #details iframe, #details svg, #details b, #details u, "
+            ".vis-tooltip img, .vis-tooltip script, .vis-tooltip svg, .vis-tooltip b, #pathway img")
+
+
+@pytest.fixture
+def markup_project(mini_project) -> Path:
+    """The mini project with markup and script in a quote, a study title, a glossary definition,
+    a section heading and a context value: everything the explorer shows that comes from data."""
+    data = mini_project / "data"
+    source = data / "sources" / "mini.txt"
+    text = source.read_text(encoding="utf-8")
+    for old, new in (
+        ("Testosterone and Fat\n", MARKUP_HEADING + "\n"),
+        ("Testosterone reduces visceral fat in men.", "Testosterone reduces visceral fat in men. " + MARKUP_QUOTE),
+        ("Cytokines and insulin.", MARKUP_TITLE + "."),
+        ("Insulin signaling describes how cells respond to insulin.", MARKUP_DEFINITION),
+    ):
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    source.write_text(text, encoding="utf-8")
+    with (data / "claims.yaml").open("a", encoding="utf-8") as claims:
+        claims.write(
+            "- id: insulin-decreases-insulin-signaling-markup\n  subject: insulin\n  object: insulin-signaling\n"
+            f"  sign: -1\n  document: mini\n  quote: '{MARKUP_QUOTE}'\n  studies:\n  - roe-2019\n"
+            f"  context:\n    population: '{MARKUP_CONTEXT}'\n")
+    build(Project(mini_project))
+    return mini_project
+
+
+def test_markup_in_quotes_titles_definitions_sections_and_contexts_is_shown_as_text(markup_project, open_page):
+    html = markup_project / "exports" / "graph.html"
+    raw = html.read_text(encoding="utf-8")
+    for needle in ("<script>window", "<img src=x", "</script><b>", "<iframe", "<svg onload", "<u onmouseover"):
+        assert needle not in raw, needle
+    page = open_page(html)
+    assert page.js("document.scripts.length") == 3  # data, vis-network, the page's own
+
+    page.click_canvas("edge", "insulin-decreases-insulin-signaling-markup")
+    assert page.page.text_content("#claim-quote") == f"“{MARKUP_QUOTE}”"
+    details = page.details()
+    assert MARKUP_TITLE in details  # the cited study's reference, as text
+    assert MARKUP_HEADING in details  # the section the quote is from
+    assert MARKUP_CONTEXT in details  # the claim's context
+
+    page.click_canvas("node", "insulin-signaling")
+    assert MARKUP_DEFINITION in page.details()
+
+    page.page.check("#show-studies")
+    page.click_canvas("node", "study:roe-2019")
+    assert MARKUP_TITLE in page.details() and "Claims citing it (2)" in page.details()
+    point = page.js("hkg.nodePoint('study:roe-2019')")  # hover: vis-network's tooltip shows the title
+    page.page.mouse.move(point["x"] + 1, point["y"] + 1)
+    page.page.mouse.move(point["x"], point["y"])
+    page.wait("!!document.querySelector('.vis-tooltip') && "
+              "getComputedStyle(document.querySelector('.vis-tooltip')).visibility === 'visible'", timeout=20)
+    assert MARKUP_TITLE in page.page.text_content(".vis-tooltip")
+
+    page.page.select_option("#context-filter", f"population={MARKUP_CONTEXT}")
+    assert "insulin-decreases-insulin-signaling-markup" in page.js("hkg.visibleEdgeIds()")
+    assert page.js(f"document.querySelectorAll({INJECTED!r}).length") == 0
+    assert page.js("window.__pwned") is None
+    assert page.dialogs == [] and page.errors == [] and page.outside_requests() == []
+
+
+def test_markup_in_a_highlighted_path_is_shown_as_text(markup_project, tmp_path, open_page):
+    index = Project(markup_project).index()
+    html = write_html(index, tmp_path / "path.html", path_between=("insulin", "insulin signaling"))
+    page = open_page(html)
+    page.page.click('#pathway button[data-claim="insulin-decreases-insulin-signaling-markup"]')
+    assert page.page.text_content("#claim-quote") == f"“{MARKUP_QUOTE}”"
+    assert page.js(f"document.querySelectorAll({INJECTED!r}).length") == 0
+    assert page.js("window.__pwned") is None and page.dialogs == [] and page.errors == []

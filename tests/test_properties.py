@@ -1,8 +1,13 @@
-"""Property-based tests (hypothesis): the extractor and name folding never break their promises."""
+"""Property-based tests (hypothesis): the extractor, name folding and entity name resolution never
+break their promises. (Path search: tests/test_properties_paths.py.)"""
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+import re
+import unicodedata
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from graph.extract import extract_document
@@ -58,3 +63,65 @@ def test_greek_letters_fold_like_their_names(letter, stem):
 
     spelled = unicodedata.name(letter).split()[-1].lower()
     assert fold(stem + letter) == fold(stem + "-" + spelled)
+
+
+# --- entity name resolution ------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def names_index(real_project):
+    """The real build's index, and every (name, entity id) of its entities."""
+    from graph.build import Project
+
+    index = Project(real_project).index()
+    pairs = sorted((name, e["id"]) for e in index.entities() for name in (e["label"], *e.get("synonyms", [])))
+    yield real_project, index, pairs
+    index.close()
+
+
+def _greek_spelled(text: str) -> str:
+    out = []
+    for char in text:
+        name = unicodedata.name(char, "")
+        out.append(name.split()[-1].lower() if name.startswith("GREEK ") and "LETTER" in name else char)
+    return "".join(out)
+
+
+@st.composite
+def respellings(draw, name: str) -> str:
+    """Another way to write a name: random case, Greek letters spelled out or not, the
+    separators swapped, stray spaces around it."""
+    text = _greek_spelled(name) if draw(st.booleans()) else name
+    text = "".join(c.upper() if draw(st.booleans()) else c.lower() for c in text) if text.isascii() else (
+        text.upper() if draw(st.booleans()) else text.lower() if draw(st.booleans()) else text)
+    separator = draw(st.sampled_from(["-", " ", "", "_", " - "]))
+    text = re.sub(r"[\s\-_]+", separator, text)
+    return draw(st.sampled_from(["", " ", "  "])) + text + draw(st.sampled_from(["", " ", "\t"]))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.data())
+def test_every_spelling_of_every_name_resolves_to_its_entity(names_index, data):
+    _project, index, pairs = names_index
+    name, entity_id = data.draw(st.sampled_from(pairs), label="name")
+    spelled = data.draw(respellings(name), label="spelled")
+    assume(fold(spelled) == fold(name))  # a respelling that changes the letters is another name
+    assert index.resolve(spelled) == entity_id
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(min_size=1, max_size=40).filter(lambda t: "\x00" not in t and not t.startswith("-")))
+def test_any_text_as_an_entity_name_is_an_answer_or_one_clean_error(names_index, text):
+    from click.testing import CliRunner
+
+    from graph.cli import cli
+
+    project, _index, _pairs = names_index
+    result = CliRunner().invoke(cli, ["--project", str(project), "entity", text, "--format", "json"])
+    assert result.exit_code in (0, 2), result.output
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    if result.exit_code == 2:
+        lines = result.stderr.splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: "), lines
+    else:
+        assert result.stderr == ""

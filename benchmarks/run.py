@@ -1,0 +1,364 @@
+"""The benchmark: every figure a ratio against a baseline measured in the same run.
+
+    python -m benchmarks.run --sizes 1000 10000 100000      # what `make bench` runs
+    make bench SIZES="1000000"                              # the 10⁶ graph (long)
+
+For each size the runner writes a synthetic project (:mod:`benchmarks.synth`), builds it with
+``hkg build`` in a fresh process, then measures:
+
+- **build**: the streamed build (``build(streamed=True)``, what ``hkg build`` does above
+  ``LARGE_GRAPH_CLAIMS``): wall time, claims per second and peak memory (max RSS of the build
+  process and of the ``sort`` it runs) against the 4 GiB target; up to
+  :data:`IN_MEMORY_BUILD_MAX` claims also the in-memory build (rdflib graph + pyshacl,
+  ``streamed=False``, the only build before) as the baseline;
+- **paths**: ``find_paths(A, B, max_length=4, limit=50)`` on the signed view, p50 / p95 over
+  100 random pairs (a fifth of them with a hub as source or target), against networkx
+  ``all_simple_paths(cutoff=4)`` plus the sign product of every path, ranked, top 50. Each call
+  of either gets :data:`PAIR_TIMEOUT` seconds; a baseline that runs out counts as that bound
+  (so its ratio is a lower bound), ours must answer every pair within it;
+- **sparql**: three queries (label lookup through synonyms, a two-step property path, an
+  aggregate with ORDER BY) on the build's pyoxigraph store against rdflib's in-memory SPARQL on
+  the same graph (parsed from the build's N-Triples; up to :data:`RDFLIB_MAX` claims);
+- **lookup**: ``hkg entity NAME`` in a new process against ``python -c "import graph"``
+  (median of :data:`LOOKUP_RUNS`), and ``-X importtime`` proof that a lookup imports no RDF or
+  YAML parser.
+
+The table is printed and written to ``benchmarks/results.md`` (with ``benchmarks/profile.md``,
+the profile notes, appended).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import resource
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+__all__ = ["main", "run_size"]
+
+HERE = Path(__file__).resolve().parent
+PAIRS = 100
+PAIR_TIMEOUT = 5.0
+LOOKUP_RUNS = 7
+IN_MEMORY_BUILD_MAX = 10_000
+RDFLIB_MAX = 100_000
+FORBIDDEN_ON_LOOKUP = ("rdflib", "yaml", "pyshacl", "pyoxigraph", "networkx", "pyvis")
+TARGETS = {"paths": 10.0, "sparql": 10.0, "lookup": 2.0, "memory_mib": 4096}
+
+
+class _Timeout(Exception):
+    pass
+
+
+@contextmanager
+def _deadline(seconds: float):
+    def expire(_signum, _frame):
+        raise _Timeout()
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _timed(function, timeout: float) -> tuple[float, bool]:
+    """Return (seconds, finished) of a call cut at ``timeout``."""
+    start = time.perf_counter()
+    try:
+        with _deadline(timeout):
+            function()
+    except _Timeout:
+        return timeout, False
+    return time.perf_counter() - start, True
+
+
+def _hkg() -> list[str]:
+    """The ``hkg`` command: the console script when it runs the fast entry point, else the same
+    entry point through the interpreter."""
+    script = Path(sys.executable).with_name("hkg")
+    if script.exists() and "graph.fastpath" in script.read_text(errors="replace"):
+        return [str(script)]
+    return [sys.executable, "-c", "import sys; from graph.fastpath import main; sys.exit(main())"]
+
+
+def _child(args: list[str], cwd: Path | None = None, env: dict | None = None) -> tuple[float, int, str]:
+    """Run a command; return (seconds, peak RSS in MiB of it and its children, stdout)."""
+    start = time.perf_counter()
+    process = subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = process.communicate()
+    seconds = time.perf_counter() - start
+    if process.returncode:
+        raise RuntimeError(f"{' '.join(args)} failed ({process.returncode}): {err.decode()[-2000:]}")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
+    return seconds, peak, out.decode()
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
+
+
+# --- build ----------------------------------------------------------------------------------
+
+def bench_build(project: Path, claims: int) -> dict:
+    code = ("import json, resource, sys, time\nfrom graph.build import Project, build\n"
+            "t = time.perf_counter(); r = build(Project(sys.argv[1]), streamed={streamed})\n"
+            "print(json.dumps({{'seconds': time.perf_counter() - t, 'triples': r.triples, 'streamed': r.streamed,"
+            " 'self': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,"
+            " 'children': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024}}))")
+    result = {}
+    for label, streamed in (("ours", "True"), ("baseline", "False")):
+        if label == "baseline" and claims > IN_MEMORY_BUILD_MAX:
+            continue
+        shutil.rmtree(project / ".hkg", ignore_errors=True)
+        _seconds, _peak, out = _child([sys.executable, "-c", code.format(streamed=streamed), str(project)])
+        run = json.loads(out.strip().splitlines()[-1])
+        result[label] = {"seconds": run["seconds"], "claims_per_s": claims / run["seconds"],
+                         "peak_mib": max(run["self"], run["children"]), "triples": run["triples"],
+                         "streamed": run["streamed"]}
+    if "baseline" in result:  # leave the streamed build as the current one
+        shutil.rmtree(project / ".hkg", ignore_errors=True)
+        _child([sys.executable, "-c", code.format(streamed="True"), str(project)])
+    return result
+
+
+# --- paths ----------------------------------------------------------------------------------
+
+def _baseline_paths(graph, source: str, target: str, max_length: int = 4, limit: int = 50):
+    """networkx all_simple_paths with a cutoff, the sign product of each, ranked, top ``limit``."""
+    import networkx as nx
+
+    routes = []
+    for path in nx.all_simple_paths(graph, source, target, cutoff=max_length):
+        signs = {1}
+        for u, v in zip(path, path[1:]):
+            signs = {s * data["sign"] for s in signs for data in graph[u][v].values()}
+        routes.extend((len(path) - 1, tuple(path), sign) for sign in signs)
+    routes.sort()
+    return routes[:limit]
+
+
+def _pairs(graph, count: int, seed: int = 11) -> list[tuple[str, str]]:
+    rng = random.Random(seed)
+    nodes = sorted(graph)
+    hubs = sorted(nodes, key=lambda n: (-graph.degree(n), n))[:10]
+    pairs = []
+    while len(pairs) < count:
+        a, b = rng.choice(nodes), rng.choice(nodes)
+        if len(pairs) % 5 == 0:  # a fifth with a hub at one end
+            if rng.random() < 0.5:
+                a = rng.choice(hubs)
+            else:
+                b = rng.choice(hubs)
+        if a != b:
+            pairs.append((a, b))
+    return pairs
+
+
+def bench_paths(project: Path, timeout: float = PAIR_TIMEOUT) -> dict:
+    from graph.build import Project
+    from graph.paths import find_paths
+    from graph.signed import build_signed_graph
+
+    index = Project(project).index()
+    start = time.perf_counter()
+    graph = build_signed_graph(index)
+    load = time.perf_counter() - start
+    ours, base, unfinished, base_unfinished, found = [], [], 0, 0, 0
+    for a, b in _pairs(graph, PAIRS):
+        routes = []
+        seconds, done = _timed(lambda: routes.extend(find_paths(graph, a, b, max_length=4, limit=50)), timeout)
+        ours.append(seconds)
+        unfinished += not done
+        found += bool(routes)
+        seconds, done = _timed(lambda: _baseline_paths(graph, a, b), timeout)
+        base.append(seconds)
+        base_unfinished += not done
+    return {
+        "load_s": load, "pairs": len(ours), "with_routes": found, "timeout_s": timeout,
+        "ours_p50": _percentile(ours, 0.5), "ours_p95": _percentile(ours, 0.95), "ours_max": max(ours),
+        "ours_unfinished": unfinished,
+        "base_p50": _percentile(base, 0.5), "base_p95": _percentile(base, 0.95),
+        "base_unfinished": base_unfinished,
+    }
+
+
+# --- SPARQL ---------------------------------------------------------------------------------
+
+QUERIES = {
+    "label lookup through synonyms": """
+        SELECT DISTINCT ?entity WHERE {
+          ?entity rdfs:label|skos:altLabel ?name .
+          FILTER (LCASE(STR(?name)) = "factor 12-alpha")
+        }""",
+    "two-step property path": """
+        SELECT ?b (COUNT(*) AS ?routes) WHERE {
+          entity:e12 biolink:affects/biolink:affects ?b .
+        } GROUP BY ?b ORDER BY ?b""",
+    "aggregate with ORDER BY": """
+        SELECT ?subject (COUNT(?claim) AS ?claims) WHERE {
+          ?claim a biolink:Association ; rdf:subject ?subject .
+        } GROUP BY ?subject ORDER BY DESC(?claims) ?subject LIMIT 10""",
+}
+
+
+def _prologue() -> str:
+    from graph.vocab import prefixes
+
+    return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in sorted(prefixes().items()))
+
+
+def _best(function, runs: int = 3) -> tuple[float, object]:
+    times, result = [], None
+    for _ in range(runs):
+        start = time.perf_counter()
+        result = function()
+        times.append(time.perf_counter() - start)
+    return min(times), result
+
+
+def bench_sparql(project: Path, claims: int) -> dict:
+    from graph.build import Project
+    from graph.store import open_store
+
+    build_dir = Project(project).current_build()
+    store = open_store(build_dir)
+    prologue = _prologue()
+    results = {}
+    graph = None
+    if claims <= RDFLIB_MAX:
+        from rdflib import Graph
+
+        start = time.perf_counter()
+        graph = Graph().parse(build_dir / "graph.nt", format="nt")
+        results["_rdflib_parse_s"] = time.perf_counter() - start
+    for name, text in QUERIES.items():
+        query = prologue + text
+        ours, rows = _best(lambda: len(list(store.query(query))))
+        entry = {"ours_s": ours, "rows": rows}
+        if graph is not None:
+            base, base_rows = _best(lambda: len(list(graph.query(query))), runs=1)
+            entry.update(base_s=base, base_rows=base_rows)
+        results[name] = entry
+    return results
+
+
+# --- cold lookup ------------------------------------------------------------------------------
+
+def bench_lookup(project: Path) -> dict:
+    env = {**os.environ, "HKG_PROJECT": str(project)}
+    name = "factor 12-alpha"
+
+    def median(args):
+        return statistics.median(_child(args, cwd=project, env=env)[0] for _ in range(LOOKUP_RUNS))
+
+    _child(_hkg() + ["entity", name], cwd=project, env=env)  # warm the OS file cache
+    ours = median(_hkg() + ["entity", name])
+    base = median([sys.executable, "-c", "import graph"])
+    process = subprocess.run([sys.executable, "-X", "importtime", "-c",
+                              "import sys; from graph.fastpath import main; main()", "entity", name],
+                             cwd=project, env=env, capture_output=True, text=True)
+    imported = {line.split("|")[-1].strip().split(".")[0] for line in process.stderr.splitlines()
+                if line.startswith("import time:")}
+    return {"ours_s": ours, "base_s": base, "forbidden_imports": sorted(imported & set(FORBIDDEN_ON_LOOKUP))}
+
+
+# --- the run ------------------------------------------------------------------------------------
+
+def run_size(claims: int, workdir: Path, timeout: float = PAIR_TIMEOUT) -> dict:
+    """Generate, build and measure one size; return its figures."""
+    from benchmarks.synth import write_project
+
+    project = workdir / f"claims-{claims}"
+    if not (project / "data" / "claims.yaml").exists():
+        shutil.rmtree(project, ignore_errors=True)
+        write_project(project, claims)
+    figures = {"claims": claims, "build": bench_build(project, claims)}
+    figures["paths"] = bench_paths(project, timeout)
+    figures["sparql"] = bench_sparql(project, claims)
+    figures["lookup"] = bench_lookup(project)
+    return figures
+
+
+def _ratio(base: float | None, ours: float | None) -> str:
+    if not base or not ours:
+        return "–"
+    return f"{base / ours:.1f}×"
+
+
+def render(all_figures: list[dict]) -> str:
+    """Return the results as Markdown tables."""
+    out = ["| claims | build s | claims/s | peak MiB | baseline build s | build speed-up | ≤ 4 GiB |",
+           "|---:|---:|---:|---:|---:|---:|:---:|"]
+    for f in all_figures:
+        ours, base = f["build"]["ours"], f["build"].get("baseline")
+        out.append(f"| {f['claims']:,} | {ours['seconds']:.1f} | {ours['claims_per_s']:,.0f} | {ours['peak_mib']:,} | "
+                   f"{base['seconds']:.1f} | {_ratio(base['seconds'], ours['seconds'])} | "
+                   if base else
+                   f"| {f['claims']:,} | {ours['seconds']:.1f} | {ours['claims_per_s']:,.0f} | {ours['peak_mib']:,} | "
+                   f"not run | – | ")
+        out[-1] += "yes |" if ours["peak_mib"] <= TARGETS["memory_mib"] else "**no** |"
+    out += ["", "| claims | paths p50 ms | p95 ms | max ms | unfinished | baseline p50 ms | p95 ms | "
+            "baseline unfinished | p50 speed-up | p95 speed-up |", "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for f in all_figures:
+        p = f["paths"]
+        out.append(f"| {f['claims']:,} | {p['ours_p50'] * 1e3:.2f} | {p['ours_p95'] * 1e3:.2f} | {p['ours_max'] * 1e3:.1f} | "
+                   f"{p['ours_unfinished']}/{p['pairs']} | {p['base_p50'] * 1e3:.2f} | {p['base_p95'] * 1e3:.2f} | "
+                   f"{p['base_unfinished']}/{p['pairs']} (cut at {p['timeout_s']:g} s) | "
+                   f"{_ratio(p['base_p50'], p['ours_p50'])} | {_ratio(p['base_p95'], p['ours_p95'])} |")
+    out += ["", "| claims | query | rows | store ms | rdflib ms | speed-up |", "|---:|---|---:|---:|---:|---:|"]
+    for f in all_figures:
+        for name, q in f["sparql"].items():
+            if name.startswith("_"):
+                continue
+            base = q.get("base_s")
+            out.append(f"| {f['claims']:,} | {name} | {q['rows']} | {q['ours_s'] * 1e3:.2f} | "
+                       f"{base * 1e3:.1f} | {_ratio(base, q['ours_s'])} |" if base is not None else
+                       f"| {f['claims']:,} | {name} | {q['rows']} | {q['ours_s'] * 1e3:.2f} | not run | – |")
+    out += ["", "| claims | `hkg entity` ms | `import graph` ms | ratio (target ≤ 2) | RDF/YAML imported |",
+            "|---:|---:|---:|---:|---|"]
+    for f in all_figures:
+        lk = f["lookup"]
+        out.append(f"| {f['claims']:,} | {lk['ours_s'] * 1e3:.0f} | {lk['base_s'] * 1e3:.0f} | "
+                   f"{lk['ours_s'] / lk['base_s']:.2f} | {', '.join(lk['forbidden_imports']) or 'none'} |")
+    return "\n".join(out) + "\n"
+
+
+def main(argv: list[str] | None = None) -> None:  # pragma: no cover - exercised by tests/test_bench.py
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    parser.add_argument("--workdir", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "hkg-bench")
+    parser.add_argument("--out", type=Path, default=HERE / "results.md")
+    parser.add_argument("--timeout", type=float, default=PAIR_TIMEOUT, help="seconds per path search")
+    args = parser.parse_args(argv)
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    figures = []
+    for size in args.sizes:
+        print(f"benchmarking {size:,} claims ...", file=sys.stderr, flush=True)
+        figures.append(run_size(size, args.workdir, args.timeout))
+        (args.workdir / "figures.json").write_text(json.dumps(figures, indent=1))
+    table = render(figures)
+    print(table)
+    notes = HERE / "profile.md"
+    header = ("# Benchmark results\n\nWritten by `make bench` (`python -m benchmarks.run`); every figure "
+              "is set against a baseline measured in the same run. Sizes: "
+              + ", ".join(f"{s:,}" for s in args.sizes) + f" claims; machine: {os.cpu_count()} cores.\n\n")
+    args.out.write_text(header + table + ("\n" + notes.read_text(encoding="utf-8") if notes.exists() else ""),
+                        encoding="utf-8")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

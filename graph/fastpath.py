@@ -1,0 +1,142 @@
+"""The ``hkg`` entry point: answers ``hkg entity NAME`` without importing click or rich.
+
+A cold lookup is dominated by imports (click ~50 ms, rich ~60 ms), not by the lookup (one SQLite
+query). :func:`main` answers the plain forms ``hkg entity NAME [--format table|json]`` itself,
+from the build's index with ``sqlite3`` and ``json`` only, and hands every other command line to
+:func:`graph.cli.main` unchanged. Its output is byte-identical to the full CLI's
+(``tests/test_fastpath.py`` compares them): a table it cannot draw exactly as rich draws it
+(a line too wide for 120 columns, wide or combining characters), an unknown name (which needs
+"did you mean"), a missing build or any error goes to the full CLI, so messages and exit codes
+stay the CLI's own.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import unicodedata
+
+__all__ = ["main", "render_entity_table"]
+
+_WIDTH = 120
+
+
+def _parse(argv: list[str]) -> tuple[str, str] | None:
+    """Return (name, format) for ``entity NAME [--format F]`` command lines, else None."""
+    if len(argv) < 2 or argv[0] != "entity":
+        return None
+    rest, fmt, name = argv[1:], "table", None
+    i = 0
+    while i < len(rest):
+        arg = rest[i]
+        if arg == "--format" and i + 1 < len(rest) and rest[i + 1] in ("table", "json"):
+            fmt, i = rest[i + 1], i + 2
+        elif arg.startswith("--format=") and arg.split("=", 1)[1] in ("table", "json"):
+            fmt, i = arg.split("=", 1)[1], i + 1
+        elif arg.startswith("-") or name is not None:
+            return None
+        else:
+            name, i = arg, i + 1
+    return (name, fmt) if name is not None else None
+
+
+def _plain(text: str) -> bool:
+    """True when every character is one terminal cell wide (so widths are ``len``)."""
+    return all(" " <= c <= "~" or (unicodedata.east_asian_width(c) in ("N", "Na", "H", "A")
+                                   and not unicodedata.combining(c) and c.isprintable()
+                                   and unicodedata.category(c) not in ("Mn", "Me", "Cf"))
+               for c in text)
+
+
+def render_entity_table(record: dict) -> str | None:
+    """Draw ``hkg entity``'s table as rich does, or return None when it cannot be sure to."""
+    source = record.get("definition_source") or {}
+    rows = [
+        ["id", record["id"]],
+        ["label", record["label"]],
+        ["category", record.get("category")],
+        ["synonyms", ", ".join(record.get("synonyms") or [])],
+        ["definition", record.get("definition") or ""],
+        ["definition source", " / ".join(filter(None, [source.get("document"), source.get("section_title")]))],
+        ["identifiers", ", ".join(record.get("xrefs") or [])],
+        ["claims in / out", f"{record.get('claims_in', 0)} / {record.get('claims_out', 0)}"],
+    ]
+    if record.get("inverse_of"):
+        rows.append(["inverse of", record["inverse_of"]])
+    cells = [["field", "value"]] + [["" if c is None else str(c) for c in row] for row in rows]
+    title = record["label"]
+    if not all(_plain(c) and c == c.strip() and "\n" not in c for row in cells for c in row) or not _plain(title):
+        return None
+    widths = [max(len(row[i]) for row in cells) for i in (0, 1)]
+    width = widths[0] + widths[1] + 4 + 3  # padding 1+1 per cell, three borders
+    if width > _WIDTH or len(title) > width or not title.strip() or title != title.strip():
+        return None
+
+    def line(left, fill, middle, right):
+        return left + fill * (widths[0] + 2) + middle + fill * (widths[1] + 2) + right
+
+    def row(cells_, bar):
+        return f"{bar} {cells_[0].ljust(widths[0])} {bar} {cells_[1].ljust(widths[1])} {bar}"
+
+    excess = width - len(title)
+    out = [" " * (excess // 2) + title + " " * (excess - excess // 2),
+           line("┏", "━", "┳", "┓"), row(cells[0], "┃"), line("┡", "━", "╇", "┩")]
+    out += [row(r, "│") for r in cells[1:]]
+    out.append(line("└", "─", "┴", "┘"))
+    return "\n".join(out)
+
+
+def _answer(name: str, fmt: str) -> str | None:
+    root = os.environ.get("HKG_PROJECT") or "."
+    cache = os.environ.get("HKG_CACHE") or os.path.join(root, ".hkg")
+    path = os.path.realpath(os.path.join(cache, "current", "index.sqlite"))
+    if not os.path.exists(path):
+        return None
+    import json
+    import sqlite3
+
+    db = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
+    try:
+        entity_id = _resolve_exactly(db, name)
+        if entity_id is None:
+            return None
+        (data,) = db.execute("SELECT data FROM entities WHERE id = ?", (entity_id,)).fetchone()
+        record = json.loads(data)
+        record["claims_in"] = db.execute("SELECT COUNT(*) FROM claims WHERE object = ?", (entity_id,)).fetchone()[0]
+        record["claims_out"] = db.execute("SELECT COUNT(*) FROM claims WHERE subject = ?", (entity_id,)).fetchone()[0]
+    finally:
+        db.close()
+    if fmt == "json":
+        return json.dumps(record, ensure_ascii=False, indent=2, sort_keys=True)
+    return render_entity_table(record)
+
+
+def _resolve_exactly(db, name: str) -> str | None:
+    """:meth:`graph.index.Index.resolve` without its "did you mean" branch (left to the full CLI)."""
+    from .names import fold
+
+    text = name.strip()
+    for candidate in (text, text.rsplit("/", 1)[-1] if "://" in text else None,
+                      text.split(":", 1)[1] if text.lower().startswith("entity:") else None):
+        if candidate and db.execute("SELECT 1 FROM entities WHERE id = ?", (candidate,)).fetchone():
+            return candidate
+    rows = db.execute("SELECT DISTINCT entity FROM names WHERE key = ?", (fold(text),)).fetchall()
+    return rows[0][0] if len(rows) == 1 else None
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: the fast lookup when it applies, else the full CLI."""
+    args = sys.argv[1:] if argv is None else argv
+    parsed = _parse(args)
+    if parsed is not None:
+        try:
+            answer = _answer(*parsed)
+        except Exception:  # anything odd: the full CLI reports it properly
+            answer = None
+        if answer is not None:
+            sys.stdout.write(answer + "\n")
+            sys.stdout.flush()
+            return
+    from .cli import main as full_main
+
+    full_main(argv)
