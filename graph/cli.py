@@ -97,12 +97,15 @@ pass_project = click.make_pass_decorator(object)
 
 
 @cli.command()
+@click.option("--full-exports", is_flag=True,
+              help="also write JSON-LD, GraphML, KGX, Cytoscape and the HTML for a large graph "
+                   "(small graphs always get every export)")
 @pass_project
-def build(project) -> None:
+def build(project, full_exports: bool) -> None:
     """Build the graph from data/: validate, write the cache and exports/."""
     from .build import build as run_build
 
-    result = run_build(project)
+    result = run_build(project, full_exports=full_exports)
     click.echo(f"built {result.entities} entities, {result.claims} claims, {result.studies} studies "
                f"from {result.documents} document(s): {result.triples} triples")
     for path in result.exports:
