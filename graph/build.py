@@ -137,6 +137,19 @@ def _has_imports(data: Path) -> bool:
     return folder.is_dir() and any(p.is_file() and not p.name.startswith(".") for p in folder.iterdir())
 
 
+def _publish(project: Project, staging: Path, digest: str, meta: dict) -> Path:
+    """Make a finished staging folder the current build (one rename each) and prune old builds."""
+    (staging / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    final = project.cache / "builds" / digest
+    if final.exists():  # the same inputs and code always give the same build: keep it
+        shutil.rmtree(staging)
+    else:
+        os.replace(staging, final)
+    _switch_current(project.cache, final)
+    _prune(project.cache, final)
+    return final
+
+
 def build(project: Project, *, write_exports: bool = True, streamed: bool | None = None,
           full_exports: bool = False) -> BuildResult:
     """Build the graph of a project: load, validate, write the cache and the exports.
@@ -190,17 +203,10 @@ def build(project: Project, *, write_exports: bool = True, streamed: bool | None
         # [cache: sparql store] (embedded SPARQL store is loaded here)
         from .store import load_store
         load_store(staging)  # <build>/store: pyoxigraph, loaded from graph.nt
-        (staging / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        final = builds / digest
-        if final.exists():  # the same inputs and code always give the same build: keep it
-            shutil.rmtree(staging)
-        else:
-            os.replace(staging, final)
-        _switch_current(project.cache, final)
+        final = _publish(project, staging, digest, meta)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    _prune(project.cache, final)
 
     written = []
     if write_exports:
@@ -243,17 +249,10 @@ def _build_streamed(project: Project, kb, *, write_exports: bool, full_exports: 
             write_index_from_ntriples(staging / "graph.nt", staging / "index.sqlite", meta)
         finally:
             del store
-        (staging / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        final = builds / digest
-        if final.exists():
-            shutil.rmtree(staging)
-        else:
-            os.replace(staging, final)
-        _switch_current(project.cache, final)
+        final = _publish(project, staging, digest, meta)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    _prune(project.cache, final)
 
     written, skipped = [], []
     if write_exports:
