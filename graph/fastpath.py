@@ -50,19 +50,9 @@ def _plain(text: str) -> bool:
 
 def render_entity_table(record: dict) -> str | None:
     """Draw ``hkg entity``'s table as rich does, or return None when it cannot be sure to."""
-    source = record.get("definition_source") or {}
-    rows = [
-        ["id", record["id"]],
-        ["label", record["label"]],
-        ["category", record.get("category")],
-        ["synonyms", ", ".join(record.get("synonyms") or [])],
-        ["definition", record.get("definition") or ""],
-        ["definition source", " / ".join(filter(None, [source.get("document"), source.get("section_title")]))],
-        ["identifiers", ", ".join(record.get("xrefs") or [])],
-        ["claims in / out", f"{record.get('claims_in', 0)} / {record.get('claims_out', 0)}"],
-    ]
-    if record.get("inverse_of"):
-        rows.append(["inverse of", record["inverse_of"]])
+    from .render import entity_rows  # json, io, typing only: rich is imported by to_table
+
+    rows = entity_rows(record)
     cells = [["field", "value"]] + [["" if c is None else str(c) for c in row] for row in rows]
     title = record["label"]
     if not all(_plain(c) and c == c.strip() and "\n" not in c for row in cells for c in row) or not _plain(title):

@@ -9,7 +9,7 @@ import io
 import json
 from typing import Any
 
-__all__ = ["render_entity", "render_evidence", "to_json", "to_table"]
+__all__ = ["entity_rows", "render_entity", "render_evidence", "to_json", "to_table"]
 
 
 def to_json(value: Any) -> str:
@@ -40,10 +40,8 @@ def _sign(sign: int) -> str:
     return {1: "+1 increases", -1: "-1 decreases", 0: "0 no effect"}.get(sign, str(sign))
 
 
-def render_entity(record: dict[str, Any], fmt: str) -> str:
-    """Render ``hkg entity``."""
-    if fmt == "json":
-        return to_json(record)
+def entity_rows(record: dict[str, Any]) -> list[list[Any]]:
+    """Return the (field, value) rows of ``hkg entity``'s table (shared with :mod:`graph.fastpath`)."""
     source = record.get("definition_source") or {}
     rows = [
         ["id", record["id"]],
@@ -57,7 +55,14 @@ def render_entity(record: dict[str, Any], fmt: str) -> str:
     ]
     if record.get("inverse_of"):
         rows.append(["inverse of", record["inverse_of"]])
-    return to_table(record["label"], ["field", "value"], rows)
+    return rows
+
+
+def render_entity(record: dict[str, Any], fmt: str) -> str:
+    """Render ``hkg entity``."""
+    if fmt == "json":
+        return to_json(record)
+    return to_table(record["label"], ["field", "value"], entity_rows(record))
 
 
 def render_evidence(record: dict[str, Any], fmt: str) -> str:
