@@ -226,9 +226,9 @@ def build(project: Project, *, write_exports: bool = True, streamed: bool | None
 def _build_streamed(project: Project, kb, *, write_exports: bool, full_exports: bool) -> BuildResult:
     """The build of :mod:`graph.bulk`: the same cache, no rdflib graph (see :func:`build`)."""
     from .bulk import copy_atomic, write_graph_nt, write_turtle
-    from .checks import check_store
+    from .checks import check_ntriples
     from .index import write_index_from_ntriples
-    from .store import load_store, open_store
+    from .store import loading_store
 
     if _has_imports(project.data):
         raise ValueError("a streamed build cannot merge data/imports/ yet; build with streamed=False")
@@ -242,13 +242,9 @@ def _build_streamed(project: Project, kb, *, write_exports: bool, full_exports: 
         triples = write_graph_nt(kb, staging / "graph.nt", staging)
         del kb  # the records are in the file now; free them before the store loads
         meta = {"digest": digest, **counts, "triples": triples}
-        load_store(staging)
-        store = open_store(staging)
-        try:
-            check_store(store)  # the SHACL shapes, as SPARQL: a violation aborts the build
+        with loading_store(staging):  # in a child process, beside the checks and the index
+            check_ntriples(staging / "graph.nt")  # the SHACL shapes: a violation aborts the build
             write_index_from_ntriples(staging / "graph.nt", staging / "index.sqlite", meta)
-        finally:
-            del store
         final = _publish(project, staging, digest, meta)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

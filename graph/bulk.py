@@ -8,9 +8,11 @@ validates it with pyshacl; above it, no rdflib graph is ever built:
    or an external merge sort in Python where there is no ``sort``), counts them, and merges in the
    dataset description that counts them: the same bytes ``formats._ntriples`` gives for the same
    graph, in bounded memory;
-2. the store is bulk-loaded from that file (:func:`graph.store.load_store`);
-3. the SHACL shapes run as SPARQL on the store (:func:`graph.checks.check_store`);
-4. the lookup index is derived from the store (:func:`graph.index.write_index_from_store`);
+2. the store is bulk-loaded from that file (:func:`graph.store.loading_store`, in a child
+   process while the next two steps run);
+3. the SHACL shapes are checked in a streaming pass over that file
+   (:func:`graph.checks.check_ntriples`);
+4. the lookup index is derived from that file (:func:`graph.index.write_index_from_ntriples`);
 5. Turtle is written by Oxigraph's streaming serializer from the sorted N-Triples
    (:func:`write_turtle`; deterministic, but laid out differently from rdflib's).
 """

@@ -9,8 +9,10 @@ terms, never text pasted into the query.
 
 from __future__ import annotations
 
+import multiprocessing
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -19,7 +21,7 @@ from .errors import CacheError, QueryError
 from .results import QueryResult
 from .sparqlsyntax import QUERY_FORMS, UPDATE_KEYWORDS, query_form, uses_service
 
-__all__ = ["STORE_DIR", "check_query", "load_store", "open_store", "run_query", "syntax_error"]
+__all__ = ["STORE_DIR", "check_query", "load_store", "loading_store", "open_store", "run_query", "syntax_error"]
 
 #: the store's folder inside a build directory
 STORE_DIR = "store"
@@ -68,6 +70,41 @@ def load_store(build_dir: Path) -> Path:
     finally:
         del store  # closes RocksDB before the build directory is renamed
     return target
+
+
+def _load_in_child(build_dir: Path, report) -> None:
+    try:
+        load_store(build_dir)
+    except BaseException as error:  # reported by the parent as one line, never a traceback
+        report.send(f"{type(error).__name__}: {error}")
+        raise SystemExit(1) from None
+    report.send(None)
+
+
+@contextmanager
+def loading_store(build_dir: Path) -> Iterator[None]:
+    """Load the store of ``build_dir`` in a child process while the body of the ``with`` runs.
+
+    Oxigraph's bulk loader holds the GIL, so a thread would not overlap with the build's other
+    stages (shape checks, the index) that read ``graph.nt`` at the same time; a process does.
+    If the body fails, the child is stopped; if the load fails, :class:`CacheError` says why.
+    """
+    context = multiprocessing.get_context("spawn")  # no copy of the parent's memory
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_load_in_child, args=(Path(build_dir), send), daemon=True)
+    child.start()
+    send.close()
+    try:
+        yield
+    except BaseException:
+        child.terminate()
+        child.join()
+        raise
+    child.join()
+    problem = receive.recv() if receive.poll() else f"the loader exited with code {child.exitcode}"
+    receive.close()
+    if problem is not None or child.exitcode:
+        raise CacheError(f"cannot load the SPARQL store in {build_dir}: {problem}")
 
 
 def open_store(build_dir: Path) -> ox.Store:
