@@ -9,8 +9,10 @@ terms, never text pasted into the query.
 
 from __future__ import annotations
 
-import multiprocessing
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -72,39 +74,32 @@ def load_store(build_dir: Path) -> Path:
     return target
 
 
-def _load_in_child(build_dir: Path, report) -> None:
-    try:
-        load_store(build_dir)
-    except BaseException as error:  # reported by the parent as one line, never a traceback
-        report.send(f"{type(error).__name__}: {error}")
-        raise SystemExit(1) from None
-    report.send(None)
-
-
 @contextmanager
 def loading_store(build_dir: Path) -> Iterator[None]:
     """Load the store of ``build_dir`` in a child process while the body of the ``with`` runs.
 
     Oxigraph's bulk loader holds the GIL, so a thread would not overlap with the build's other
     stages (shape checks, the index) that read ``graph.nt`` at the same time; a process does.
-    If the body fails, the child is stopped; if the load fails, :class:`CacheError` says why.
+    The child is a fresh interpreter (``python -m graph.store``), not a fork of the build's
+    memory nor a re-import of the caller's script. If the body fails, the child is stopped; if
+    the load fails, :class:`CacheError` says why in one line.
     """
-    context = multiprocessing.get_context("spawn")  # no copy of the parent's memory
-    receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_load_in_child, args=(Path(build_dir), send), daemon=True)
-    child.start()
-    send.close()
+    package_root = str(Path(__file__).resolve().parent.parent)
+    path = os.pathsep.join(filter(None, (package_root, os.environ.get("PYTHONPATH"))))
+    child = subprocess.Popen([sys.executable, "-m", "graph.store", str(build_dir)],
+                             env={**os.environ, "PYTHONPATH": path},
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         yield
     except BaseException:
-        child.terminate()
-        child.join()
+        child.kill()
+        child.wait()
         raise
-    child.join()
-    problem = receive.recv() if receive.poll() else f"the loader exited with code {child.exitcode}"
-    receive.close()
-    if problem is not None or child.exitcode:
-        raise CacheError(f"cannot load the SPARQL store in {build_dir}: {problem}")
+    _, err = child.communicate()
+    if child.returncode:
+        lines = err.decode("utf-8", "replace").strip().splitlines()
+        raise CacheError(f"cannot load the SPARQL store in {build_dir}: "
+                         f"{lines[-1] if lines else f'the loader exited with code {child.returncode}'}")
 
 
 def open_store(build_dir: Path) -> ox.Store:
@@ -233,3 +228,17 @@ def run_query(store: ox.Store, text: str, *, substitutions: Mapping[str, object]
         raise QueryError(f"query failed: {message}") from None
     except OSError as error:
         raise QueryError(f"query failed: {error}") from None
+
+
+def _main(argv: list[str]) -> int:
+    """``python -m graph.store BUILD_DIR``: the loader :func:`loading_store` runs."""
+    try:
+        load_store(Path(argv[0]))
+    except Exception as error:  # one line for the parent, never a traceback
+        print(f"{type(error).__name__}: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))

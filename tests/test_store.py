@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from graph.build import Project
 from graph.cli import cli
 from graph.errors import CacheError, QueryError
-from graph.store import STORE_DIR, check_query, open_store, run_query
+from graph.store import STORE_DIR, check_query, loading_store, open_store, run_query
 
 E = "https://w3id.org/hormone-kg/entity/"
 AFFECTS = "https://w3id.org/biolink/vocab/affects"
@@ -55,6 +55,27 @@ def test_the_store_is_read_only(store):
 def test_a_build_without_a_store_is_a_cache_error(tmp_path):
     with pytest.raises(CacheError, match="run `hkg build`"):
         open_store(tmp_path)
+
+
+def test_the_store_loads_in_a_child_process_beside_other_work(tmp_path):
+    (tmp_path / "graph.nt").write_text('<http://e/a> <http://e/p> "x" .\n')
+    with loading_store(tmp_path):
+        assert (tmp_path / "graph.nt").exists()  # the parent goes on meanwhile
+    assert len(open_store(tmp_path)) == 1
+
+
+def test_a_failed_store_load_is_one_line(tmp_path):
+    (tmp_path / "graph.nt").write_text("<http://e/a> not n-triples\n")
+    with pytest.raises(CacheError, match=r"^cannot load the SPARQL store in .*: SyntaxError: [^\n]*$"):
+        with loading_store(tmp_path):
+            pass
+
+
+def test_a_failed_build_stops_the_loader(tmp_path):
+    (tmp_path / "graph.nt").write_text('<http://e/a> <http://e/p> "x" .\n')
+    with pytest.raises(RuntimeError, match="shapes failed"):
+        with loading_store(tmp_path):
+            raise RuntimeError("shapes failed")
 
 
 def test_select_with_substitutions(store):
