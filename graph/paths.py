@@ -6,23 +6,30 @@ is shown, the others listed), so a route is a sequence of entities and signs, no
 of redundant claims. A route's net effect is the product of its signs; a 0 ("no effect") step
 makes it 0.
 
-The search works over signed states ``(entity, net sign so far)`` as INDRA's signed network search
-does: breadth first from the source, never visiting an entity twice on one route, and pruned by
-the distance of every state to the target's wanted signs (computed backwards first), so only
-states that can still reach the target within the remaining steps are expanded. Nothing
-enumerates all simple paths.
+The search grows partial routes breadth first from the source, never visiting an entity twice on
+one route, and keeps only those that can still reach the target within the remaining steps: the
+entities near the target are found backwards, one step at a time while a step back reads fewer
+claims than the next step forward, so the two ends meet in the middle and a hub at either end
+costs little. Partial routes are bare entity sequences on the plain-dict :func:`adjacency
+<graph.signed.adjacency>` of the view; signs are multiplied out, and hops with their evidence
+made, only for complete routes. Nothing enumerates all simple paths.
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import math
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import UnknownEntityError
 from .vocab import CERTAINTY_SCORE, CONTEXT_KEYS, SIGNS
+
+if TYPE_CHECKING:  # graph.signed imports networkx, which answering needs only once a graph is built
+    from .signed import Adjacency, Rows
 
 __all__ = [
     "Conflict",
@@ -38,6 +45,8 @@ __all__ = [
 
 #: loop kinds by net sign
 LOOP_KINDS = {1: "vicious", -1: "self-limiting"}
+#: the key of the context value -> keys map in a graph's ``__networkx_cache__``
+_CONTEXT_KEYS_CACHE = "hormone_kg_context_keys"
 _SIGN_WORDS = {"up": 1, "down": -1, "+1": 1, "-1": -1, "0": 0, "+": 1, "-": -1}
 
 
@@ -152,11 +161,20 @@ def kind_of(sign: int) -> str | None:
 
 
 def _context_keys(graph) -> dict[str, set[str]]:
-    """Map each context value (casefolded) to the keys it is used under in the graph."""
-    keys: dict[str, set[str]] = {}
-    for _u, _v, context in graph.edges(data="context"):
-        for key, value in (context or {}).items():
-            keys.setdefault(str(value).casefold(), set()).add(key)
+    """Map each context value (casefolded) to the keys it is used under in the graph.
+
+    Reading every claim's context costs more than a search, so the map is kept in the graph's
+    ``__networkx_cache__`` (cleared by networkx when edges are added or removed).
+    """
+    cache = getattr(graph, "__networkx_cache__", None)
+    keys = cache.get(_CONTEXT_KEYS_CACHE) if cache is not None else None
+    if keys is None:
+        keys = {}
+        for _u, _v, context in graph.edges(data="context"):
+            for key, value in (context or {}).items():
+                keys.setdefault(str(value).casefold(), set()).add(key)
+        if cache is not None:
+            cache[_CONTEXT_KEYS_CACHE] = keys
     return keys
 
 
@@ -222,44 +240,32 @@ def _make_hops(subject: str, obj: str, edges: Iterable[Mapping[str, Any]]) -> li
 
 
 class _Hops:
-    """Hops into and out of nodes, computed on demand (only the part of the graph searched)."""
+    """Hops between entities, made on demand: a search ranks a few routes, so only their hops
+    (and the entities :func:`neighbors` lists) are built."""
 
     def __init__(self, graph, test: Callable[[Mapping[str, Any]], bool] | None):
         self.graph = graph
         self.test = test
-        self._out: dict[str, list[Hop]] = {}
-        self._in: dict[str, list[Hop]] = {}
-        self._signs_in: dict[str, list[tuple[str, int]]] = {}
+        self._pairs: dict[tuple[str, str], list[Hop]] = {}
 
-    def signs_into(self, node: str) -> list[tuple[str, int]]:
-        """The distinct (predecessor, sign) pairs of the claims into a node (no Hop objects:
-        the backward search needs nothing else)."""
-        found = self._signs_in.get(node)
+    def between(self, subject: str, obj: str) -> list[Hop]:
+        """The hops from subject to object, one per sign (+1, 0, -1)."""
+        found = self._pairs.get((subject, obj))
         if found is None:
             test = self.test
-            found = self._signs_in[node] = list({
-                (pred, data["sign"]) for pred, edges in self.graph.pred[node].items()
-                for data in edges.values() if test is None or test(data.get("context") or {})})
+            edges = [data for data in self.graph.succ[subject][obj].values()
+                     if test is None or test(data.get("context") or {})]
+            found = self._pairs[subject, obj] = _make_hops(subject, obj, edges)
         return found
 
-    def _group(self, edges) -> dict[tuple[str, str], list]:
-        grouped: dict[tuple[str, str], list] = {}
-        for u, v, data in edges:
-            if self.test is None or self.test(data.get("context") or {}):
-                grouped.setdefault((u, v), []).append(data)
-        return grouped
+    def hop(self, subject: str, obj: str, sign: int) -> Hop:
+        return next(hop for hop in self.between(subject, obj) if hop.sign == sign)
 
     def out(self, node: str) -> list[Hop]:
-        if node not in self._out:
-            grouped = self._group(self.graph.out_edges(node, data=True))
-            self._out[node] = [h for (u, v) in sorted(grouped) for h in _make_hops(u, v, grouped[u, v])]
-        return self._out[node]
+        return [hop for obj in sorted(self.graph.succ[node]) for hop in self.between(node, obj)]
 
     def into(self, node: str) -> list[Hop]:
-        if node not in self._in:
-            grouped = self._group(self.graph.in_edges(node, data=True))
-            self._in[node] = [h for (u, v) in sorted(grouped) for h in _make_hops(u, v, grouped[u, v])]
-        return self._in[node]
+        return [hop for subject in sorted(self.graph.pred[node]) for hop in self.between(subject, node)]
 
 
 # --- validation ---------------------------------------------------------------------------
@@ -297,61 +303,113 @@ def _check_count(value, name: str, minimum: int) -> int | None:
 # --- the search ---------------------------------------------------------------------------
 
 
-def _distances(hops: _Hops, goal: str, wanted: frozenset[int], max_length: int,
-               allowed: Callable[[str], bool]) -> dict[tuple[str, int], int]:
-    """Steps from each signed state ``(node, net sign so far)`` to the goal at a wanted sign.
+class _Ball:
+    """The entities that reach the goal in a few steps, found backwards one step at a time.
 
-    A backward breadth-first search over states, at most ``max_length`` deep, never passing
-    through the goal (a route ends the first time it reaches it).
+    ``distance[v]`` is the fewest steps from ``v`` to the goal, never through it, for every ``v``
+    at most ``depth`` steps away; ``toward[v]`` lists ``v``'s successors fewer than ``depth``
+    steps away, so a route that must get there can follow them instead of all of ``v``'s
+    claims. ``cost`` is the number of claims the next step back reads. Once a step adds nothing,
+    every entity that reaches the goal is known and ``depth`` is infinite.
     """
-    distance = {(goal, s): 0 for s in wanted}
-    queue = deque(distance)
-    while queue:
-        state = queue.popleft()
-        steps = distance[state]
-        if steps >= max_length:
-            continue
-        node, net = state
-        for subject, sign in hops.signs_into(node):
-            if subject == goal or not allowed(subject):
-                continue
-            for before in SIGNS:
-                if before * sign == net and (subject, before) not in distance:
-                    distance[subject, before] = steps + 1
-                    queue.append((subject, before))
-    return distance
+
+    def __init__(self, pred: Rows, goal: str, allowed: Callable[[str], bool] | None):
+        self.pred, self.allowed = pred, allowed
+        self.distance: dict[str, int] = {goal: 0}
+        self.toward: dict[str, list[str]] = {}
+        self.frontier = [goal]
+        self.depth: float = 0
+        self.cost = pred.width(goal)
+
+    def grow(self) -> None:
+        """Add the entities one more step back."""
+        pred, allowed, distance, toward = self.pred, self.allowed, self.distance, self.toward
+        width = pred.width
+        depth = self.depth + 1
+        layer, cost = [], 0
+        for node in self.frontier:
+            for before in pred[node]:
+                row = toward.get(before)
+                if row is None:
+                    toward[before] = [node]
+                else:
+                    row.append(node)
+                if before not in distance and (allowed is None or allowed(before)):
+                    distance[before] = depth
+                    layer.append(before)
+                    cost += width(before)
+        self.frontier, self.cost = layer, cost
+        self.depth = depth if layer else math.inf
 
 
-def _routes(hops: _Hops, start: str, goal: str, wanted: frozenset[int], max_length: int,
-            allowed: Callable[[str], bool]) -> Iterator[Route]:
+def _signed(succ: Rows, hops: _Hops, nodes: tuple[str, ...], wanted: frozenset[int]) -> Iterator[Route]:
+    """The routes along a sequence of entities: one per choice of sign at each step (parallel
+    claims may disagree) whose product is wanted."""
+    steps = list(itertools.pairwise(nodes))
+    for signs in itertools.product(*(succ[u][v] for u, v in steps)):
+        if math.prod(signs) in wanted:
+            yield Route(tuple(hops.hop(u, v, sign) for (u, v), sign in zip(steps, signs)))
+
+
+def _routes(adj: Adjacency, hops: _Hops, start: str, goal: str, wanted: frozenset[int],
+            max_length: int, allowed: Callable[[str], bool] | None = None,
+            limit: int | None = None) -> Iterator[Route]:
     """Yield routes from start to goal with a wanted net sign, shortest first, ranked per length.
 
-    ``start == goal`` yields the feedback loops through it.
+    ``start == goal`` yields the feedback loops through it; ``allowed`` limits the entities a
+    route may pass through; ``limit`` stops after that many routes. Partial routes are entity
+    sequences (signs are multiplied out only for complete ones, so parallel claims do not
+    multiply the work). A backward :class:`_Ball` around the goal prunes them; before each step
+    it is grown while a step back reads no more claims than the step forward would, so the
+    search meets in the middle from whichever end is cheaper. A step forward follows ``toward``
+    once the ball is deep enough, else every claim, keeping entities close enough to the goal
+    when the ball tells, else those with any claim out.
     """
-    # Every state after the first step needs at most max_length - 1 more steps, so the backward
-    # search stops one layer short (in a scale-free graph the last layer is most of the graph);
-    # a start that cannot reach the goal finds no state to extend at depth 1.
-    distance = _distances(hops, goal, wanted, max_length - 1, allowed)
-    frontier: list[tuple[tuple[str, ...], tuple[Hop, ...], int]] = [((start,), (), 1)]
+    succ = adj.succ
+    width = succ.width
+    ball = _Ball(adj.pred, goal, allowed)
+    distance, toward = ball.distance, ball.toward
+    paths: list[tuple[str, ...]] = [(start,)]
     for depth in range(1, max_length + 1):
-        complete: list[Route] = []
-        extended = []
-        for nodes, path, net in frontier:
-            for hop in hops.out(nodes[-1]):
-                node, sign = hop.object, net * hop.sign
-                if node == goal:
-                    if sign in wanted:
-                        complete.append(Route((*path, hop)))
-                    continue
-                if node in nodes or not allowed(node):
-                    continue
-                remaining = distance.get((node, sign))
-                if remaining is None or depth + remaining > max_length:
-                    continue
-                extended.append(((*nodes, node), (*path, hop), sign))
-        yield from sorted(complete, key=Route.rank_key)
-        frontier = extended
-        if not frontier:
+        left = max_length - depth  # steps a partial route of this length may still take
+        if ball.depth <= left:
+            ahead = sum(width(nodes[-1]) for nodes in paths)
+            while ball.depth <= left and ball.cost <= ahead:
+                ball.grow()
+        complete: list[tuple[str, ...]] = []
+        extended: list[tuple[str, ...]] = []
+        if not left:
+            complete = [(*nodes, goal) for nodes in paths if goal in succ[nodes[-1]]]
+        elif ball.depth > left:  # every useful next entity is in toward
+            for nodes in paths:
+                for node in toward.get(nodes[-1], ()):
+                    if node == goal:
+                        complete.append((*nodes, node))
+                    elif distance[node] <= left and node not in nodes:
+                        extended.append((*nodes, node))
+        else:
+            known = ball.depth == left  # an entity not in the ball is too far away
+            for nodes in paths:
+                for node in succ[nodes[-1]]:
+                    if node == goal:
+                        complete.append((*nodes, node))
+                    elif node in nodes or (allowed is not None and not allowed(node)):
+                        continue
+                    elif known:
+                        if distance.get(node, left + 1) <= left:
+                            extended.append((*nodes, node))
+                    elif width(node):
+                        extended.append((*nodes, node))
+        if complete:
+            found = [route for nodes in complete for route in _signed(succ, hops, nodes, wanted)]
+            if limit is not None and limit < len(found):
+                yield from heapq.nsmallest(limit, found, key=Route.rank_key)
+                return
+            yield from sorted(found, key=Route.rank_key)
+            if limit is not None:
+                limit -= len(found)
+        paths = extended
+        if not paths or limit == 0:
             return
 
 
@@ -409,14 +467,13 @@ def find_paths(graph, source: str, target: str, *, max_length: int = 5, sign: in
     test = holds_in(graph, context)
     wanted = frozenset(SIGNS if wanted_sign is None else (wanted_sign,))
 
+    from .signed import adjacency
+
     def generate() -> Iterator[Route]:
         if limit == 0:
             return
-        routes = _routes(_Hops(graph, test), source, target, wanted, max_length, lambda _n: True)
-        for count, route in enumerate(routes, 1):
-            yield route
-            if limit is not None and count >= limit:
-                return
+        yield from _routes(adjacency(graph, test), _Hops(graph, test), source, target, wanted,
+                           max_length, limit=limit)
 
     return generate()
 
@@ -472,9 +529,12 @@ def find_loops(graph, through: str | None = None, *, kind: str | None = None, ma
         raise ValueError(f"kind {kind!r} is not one of {', '.join(LOOP_KINDS.values())}")
     max_length = _check_count(max_length, "max_length", 1)
     wanted = frozenset(s for s, k in LOOP_KINDS.items() if kind in (None, k))
-    hops = _Hops(graph, holds_in(graph, context))
+    from .signed import adjacency
+
+    test = holds_in(graph, context)
+    adj, hops = adjacency(graph, test), _Hops(graph, test)
     if through is not None:
-        loops = list(_routes(hops, through, through, wanted, max_length, lambda _n: True))
+        loops = list(_routes(adj, hops, through, through, wanted, max_length))
     else:
         import networkx as nx
 
@@ -482,7 +542,7 @@ def find_loops(graph, through: str | None = None, *, kind: str | None = None, ma
                         for n in component if len(component) > 1 or graph.has_edge(n, n))
         loops = []
         for node in cyclic:
-            loops.extend(_routes(hops, node, node, wanted, max_length, lambda n, low=node: n > low))
+            loops.extend(_routes(adj, hops, node, node, wanted, max_length, lambda n, low=node: n > low))
     return sorted(loops, key=Route.rank_key)
 
 

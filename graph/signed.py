@@ -9,21 +9,30 @@ ids). Quotes and other evidence stay in the index and are looked up for the answ
 
 The view is derived from the lookup index, which is itself derived from the RDF graph at build,
 so it never parses YAML or RDF.
+
+Searches read the view through :func:`adjacency`, plain dicts of the distinct signs between two
+entities: walking networkx's edge views claim by claim costs more than the search itself.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
 
 from .vocab import CERTAINTY_SCORE, SIGNS
 
-__all__ = ["EDGE_KEYS", "build_signed_graph", "make_signed_graph"]
+__all__ = ["EDGE_KEYS", "Adjacency", "Rows", "adjacency", "build_signed_graph", "make_signed_graph"]
 
 #: the attributes every edge of the signed view carries
 EDGE_KEYS = ("sign", "claim", "context", "certainty", "citations")
+
+#: the key of the unfiltered adjacency in a graph's ``__networkx_cache__``
+_CACHE_KEY = "hormone_kg_adjacency"
+
+Signs = tuple[int, ...]
 
 
 def make_signed_graph(claims: Iterable[Mapping[str, Any]],
@@ -96,4 +105,75 @@ def build_signed_graph(index) -> nx.MultiDiGraph:
     networkx.MultiDiGraph
         See :func:`make_signed_graph`.
     """
-    return make_signed_graph(index.claims(), index.entities())
+    return make_signed_graph(index.claim_edges(), index.entities())
+
+
+_ONE_SIGN = {sign: (sign,) for sign in SIGNS}
+
+
+class Rows(dict):
+    """One side of an :class:`Adjacency`: ``rows[u]`` maps each neighbour ``v`` of ``u`` to the
+    distinct signs of the claims between them, largest first (``{}`` if there are none).
+
+    A row is made from the multigraph when first read (a search touches a small part of a large
+    graph, and making every row up front costs more than a search); :meth:`width` answers "how
+    many neighbours at most" without making it.
+    """
+
+    def __init__(self, edges: Mapping[str, Mapping[str, Mapping[Any, Mapping[str, Any]]]],
+                 keep: Callable[[Mapping[str, Any]], bool] | None):
+        super().__init__()
+        self._edges, self._keep = edges, keep
+
+    def width(self, node: str) -> int:
+        """The number of neighbours of a node, before the context filter (an upper bound)."""
+        return len(self._edges[node])
+
+    def __missing__(self, node: str) -> dict[str, Signs]:
+        keep, row = self._keep, {}
+        for other, claims in self._edges[node].items():
+            if keep is None and len(claims) == 1:  # most pairs: one claim
+                for data in claims.values():
+                    row[other] = _ONE_SIGN[data["sign"]]
+                continue
+            signs = {d["sign"] for d in claims.values() if keep is None or keep(d.get("context") or {})}
+            if signs:
+                row[other] = tuple(sorted(signs, reverse=True))
+        self[node] = row
+        return row
+
+
+@dataclass(frozen=True)
+class Adjacency:
+    """The signed view as plain dicts, for searches: ``succ[u][v]`` and ``pred[v][u]`` are the
+    distinct signs of the claims from ``u`` to ``v``, largest first (see :class:`Rows`)."""
+
+    succ: Rows
+    pred: Rows
+
+
+def adjacency(graph: nx.MultiDiGraph,
+              keep: Callable[[Mapping[str, Any]], bool] | None = None) -> Adjacency:
+    """Return the adjacency of the signed view, or of its claims whose context passes ``keep``.
+
+    The unfiltered adjacency is kept in ``graph.__networkx_cache__`` (its rows are reused by later
+    searches), which networkx clears when nodes or edges are added or removed; changing an edge's
+    attributes in place is not seen (the view is read-only once built). A filtered one is made
+    per call. Rows read networkx's own dict-of-dicts (``_succ``, ``_pred``): its read-only views
+    cost more than the search.
+
+    >>> g = make_signed_graph([{"claim": "c1", "subject": "a", "object": "b", "sign": -1},
+    ...                        {"claim": "c2", "subject": "a", "object": "b", "sign": 1}])
+    >>> adj = adjacency(g)
+    >>> adj.succ["a"], adj.pred["b"], adj.succ["b"], adj.succ.width("a")
+    ({'b': (1, -1)}, {'a': (1, -1)}, {}, 1)
+    >>> adjacency(g, lambda context: False).succ["a"]
+    {}
+    """
+    if keep is not None:
+        return Adjacency(Rows(graph._succ, keep), Rows(graph._pred, keep))
+    cache = graph.__networkx_cache__
+    found = cache.get(_CACHE_KEY)
+    if found is None:
+        found = cache[_CACHE_KEY] = Adjacency(Rows(graph._succ, None), Rows(graph._pred, None))
+    return found

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from graph.signed import EDGE_KEYS, build_signed_graph, make_signed_graph
+from graph.signed import EDGE_KEYS, adjacency, build_signed_graph, make_signed_graph
 
 
 def claim(cid, subject, obj, sign, **extra):
@@ -64,3 +64,34 @@ def test_view_of_a_build_has_every_entity_and_claim(built_mini):
     assert g.edges["testosterone", "insulin-sensitivity",
                    "testosterone-increases-insulin-sensitivity"]["certainty"] == "low"
     assert g.nodes["homa-ir"]["inverse_of"] == "insulin-sensitivity"
+
+
+def test_the_view_of_a_build_reads_the_same_edges_as_the_full_claim_records(built_mini):
+    from graph.build import Project
+
+    index = Project(built_mini).index()
+    narrow = build_signed_graph(index)
+    full = make_signed_graph(index.claims(), index.entities())
+    assert list(narrow.edges(keys=True, data=True)) == list(full.edges(keys=True, data=True))
+    assert any(data["context"] for *_, data in narrow.edges(keys=True, data=True))
+    assert any(data["citations"] for *_, data in narrow.edges(keys=True, data=True))
+
+
+def test_adjacency_has_the_distinct_signs_between_two_entities_largest_first():
+    g = make_signed_graph([claim("c1", "a", "b", -1), claim("c2", "a", "b", 1), claim("c3", "a", "b", 1),
+                           claim("c4", "b", "a", 0, context={"population": "men"})], [{"id": "lone"}])
+    adj = adjacency(g)
+    assert adj.succ["a"] == {"b": (1, -1)} and adj.pred["b"] == {"a": (1, -1)}
+    assert adj.succ["b"] == {"a": (0,)} and adj.succ["lone"] == {} == adj.pred["lone"]
+    assert (adj.succ.width("a"), adj.pred.width("a"), adj.succ.width("lone")) == (1, 1, 0)
+    women = adjacency(g, lambda context: context.get("population", "women") == "women")
+    assert women.succ["b"] == {} and women.succ["a"] == {"b": (1, -1)}
+    assert women.succ.width("b") == 1  # an upper bound: the filter is not applied
+
+
+def test_adjacency_is_kept_until_the_graph_changes():
+    g = make_signed_graph([claim("c1", "a", "b", 1)])
+    first = adjacency(g)
+    assert adjacency(g) is first and first.succ["a"] == {"b": (1,)}
+    g.add_edge("a", "c", key="c2", sign=-1, claim="c2", context={}, certainty="high", citations=())
+    assert adjacency(g) is not first and adjacency(g).succ["a"] == {"b": (1,), "c": (-1,)}
