@@ -100,8 +100,12 @@ def _digest(data: Path) -> str:
     inputs = [("data/" + p.relative_to(data).as_posix(), p) for p in data.rglob("*") if p.is_file()]
     inputs += [("graph/" + p.name, p) for p in code.iterdir() if p.suffix in (".py", ".ttl", ".json")]
     hasher = hashlib.sha256()
-    for name, path in sorted(inputs):
-        hasher.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+    for name, path in sorted(inputs):  # streamed: a large claims file is never held twice
+        hasher.update(name.encode() + b"\0")
+        with path.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                hasher.update(chunk)
+        hasher.update(b"\0")
     return hasher.hexdigest()[:16]
 
 
