@@ -217,9 +217,9 @@ class AltText:
     end: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Mention:
-    """Where a name of an entity occurs in a document's clean text."""
+    """Where a name of an entity occurs in a document's clean text (slots: there are millions)."""
 
     entity: str
     text: str
@@ -407,6 +407,8 @@ def _unsplice(line: str, fmt: DocumentFormat) -> tuple[str, list[tuple[str, str,
     ('Meaning\xa0∞.', [('Meaning', 'insulin.', 0)])
     """
     marker = fmt.glossary_marker
+    if marker not in line:  # the common case, answered before any pattern is built
+        return line, []
     stray = "|".join(re.escape(t) for t in fmt.stray_tokens) or "(?!)"
     entries = []
     done, todo = "", line
@@ -443,6 +445,8 @@ _FUNCTION_WORDS = frozenset({
     "that", "which", "who", "whom", "whose", "is", "are", "was", "were", "be", "per", "vs",
 })
 _SUMMARY_START = re.compile(r"(?<=[a-z]) (?=[A-Z][a-z])")
+_PERIOD_BEFORE_LOWER = re.compile(r"\. [a-z]")
+_HOLE_PERIOD = re.compile(r"(?<=\w)\. (?=[a-z])")
 _TERMINAL = (".", "!", "?", ":", ";", "…")
 
 
@@ -460,6 +464,8 @@ def _mend_holes(line: str) -> tuple[str, list[tuple[str, int, str]]]:
     'with insulin signaling. Inflammation rises.'
     """
     holes: list[tuple[str, int, str]] = []
+    if "  " not in line:
+        return line, holes
     mended, last = "", 0
     for match in _DOUBLE_SPACE.finditer(line):
         before, after = line[: match.start()], line[match.end():]
@@ -479,7 +485,9 @@ def _find_summaries(line: str) -> list[tuple[int, int]]:
     >>> [line[a:b] for a, b in _find_summaries(line)]
     ['Tesamorelin keeps fat low in adults.']
     """
-    found = []
+    found: list[tuple[int, int]] = []
+    if not _PERIOD_BEFORE_LOWER.search(line):  # a summary is followed by ". " and lowercase
+        return found
     for match in _SUMMARY_START.finditer(line):
         start = match.end()
         previous = line[: match.start()].split()
@@ -497,12 +505,16 @@ def _find_summaries(line: str) -> list[tuple[int, int]]:
 def _image_patterns(fmt: DocumentFormat) -> tuple[re.Pattern, re.Pattern]:
     def words(items):
         alternatives = "|".join(re.escape(w) for w in sorted(items, key=len, reverse=True))
-        return re.compile(rf"(?<![\w'’-])(?:{alternatives or '(?!)'})(?![\w'’-])", re.IGNORECASE)
+        # the look-ahead on first letters (same matches) lets the engine skip most positions
+        firsts = "".join(sorted({re.escape(w[0]) for w in items if w}))
+        head = f"(?=[{firsts}])" if firsts and all(items) else ""
+        return re.compile(rf"{head}(?<![\w'’-])(?:{alternatives or '(?!)'})(?![\w'’-])", re.IGNORECASE)
 
     return words((*fmt.image_verbs, *fmt.image_phrases)), words(fmt.image_cues)
 
 
-def _is_alt_text(line: str, fmt: DocumentFormat) -> bool:
+def _is_alt_text(line: str, fmt: DocumentFormat,
+                 patterns: tuple[re.Pattern, re.Pattern] | None = None) -> bool:
     """Return whether a paragraph reads like an image's alt text (see :class:`DocumentFormat`).
 
     >>> _is_alt_text("A serene woman in profile gazes at the sea, symbolizing hormonal balance.",
@@ -514,7 +526,7 @@ def _is_alt_text(line: str, fmt: DocumentFormat) -> bool:
     text = line.strip()
     if text.startswith(fmt.image_prefixes):
         return True
-    strong_pattern, cue_pattern = _image_patterns(fmt)
+    strong_pattern, cue_pattern = patterns or _image_patterns(fmt)  # passed in: no hashing per line
     strong = len(strong_pattern.findall(text))
     if not strong or "|" in text or len(text.split()) > 120:
         return False
@@ -680,11 +692,11 @@ def _is_heading(line: str) -> bool:
     text = line.strip()
     return (
         0 < len(text) <= 120
-        and len(text.split()) <= 16
-        and "|" not in text
-        and not _ITEM.match(text)
+        and not text.endswith((".", ",", ";", ":", "”", '"', "∞"))  # cheapest tests first
         and text[0].isupper()
-        and not text.endswith((".", ",", ";", ":", "”", '"', "∞"))
+        and "|" not in text
+        and len(text.split()) <= 16
+        and not _ITEM.match(text)
     )
 
 
@@ -721,6 +733,7 @@ def extract_document(doc_id: str, text: str, fmt: DocumentFormat = DocumentForma
         lines.pop()
     levels = {fold(name): name for name in fmt.levels}
     reference_titles = {fold(name) for name in fmt.references}
+    image_patterns = _image_patterns(fmt)
 
     clean_lines: list[str] = []
     splices: list[tuple[int, list[tuple[str, str, int]]]] = []
@@ -767,7 +780,7 @@ def extract_document(doc_id: str, text: str, fmt: DocumentFormat = DocumentForma
             marks.append((stripped, "references", current_level, line_no))
         elif in_references and (_ITEM.match(stripped) or _looks_like_reference(stripped)):
             reference_lines.append((line_no, stripped))
-        elif not in_references and _is_alt_text(stripped, fmt):
+        elif not in_references and _is_alt_text(stripped, fmt, image_patterns):
             image_lines.append(line_no)
             number += 1
             continue  # alt text neither opens a section nor counts as the first text
@@ -809,7 +822,7 @@ def extract_document(doc_id: str, text: str, fmt: DocumentFormat = DocumentForma
             base = offsets[line_no - 1]
             summaries.append(Summary(line[start:end], line_no, section_id_at(line_no), base + start, base + end))
             summary_ends.add((line_no, end - 1))
-        for match in re.finditer(r"(?<=\w)\. (?=[a-z])", line):
+        for match in _HOLE_PERIOD.finditer(line):
             word = re.search(r"(\S+)$", line[: match.start()])
             token = word.group(1).lower() if word else ""
             if (line_no, match.start()) in summary_ends or token in _ABBREVIATIONS or len(token) == 1:
@@ -870,7 +883,7 @@ def _sections(marks, offsets, end_of_text) -> list[Section]:
 # --- mentions -----------------------------------------------------------------------------
 
 def _is_acronym(name: str) -> bool:
-    return any(c.isupper() for c in name[1:]) or len(name) <= 2
+    return any(map(str.isupper, name[1:])) or len(name) <= 2
 
 
 def find_mentions(document: Document, names: Mapping[str, str] | Iterable[tuple[str, str]]) -> list[Mention]:

@@ -7,8 +7,11 @@
 
 from __future__ import annotations
 
+import functools
+import gc
 import re
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +19,7 @@ from .errors import LoadError, Problem
 from .extract import Document, DocumentFormat, Mention, Reference, extract_document
 from .names import fold, nearest
 from .prefixmap import converter
-from .textindex import QuoteFinder, SectionLocator, find_mentions_fast
+from .textindex import MentionFinder, QuoteFinder, SectionLocator
 from .sources import Entry, iter_yaml_entries, read_document, read_yaml_entries, read_yaml_mapping
 from .vocab import CERTAINTY_LEVELS, CONTEXT_KEYS, SIGNS, biolink_classes, biolink_enum
 
@@ -137,11 +140,17 @@ def _did_you_mean(value: str, choices) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+@functools.lru_cache(maxsize=None)
+def _key_set(keys: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(keys)
+
+
 def _check_keys(entry: Entry, allowed: tuple[str, ...], required: tuple[str, ...], problems: list) -> bool:
     ok = True
-    for key in entry.data:
-        if key not in allowed:
-            problems.append(entry.problem(f"unknown key {key!r}{_did_you_mean(str(key), allowed)}", key))
+    if not _key_set(allowed).issuperset(entry.data):  # one test for the usual entry
+        for key in entry.data:
+            if key not in allowed:
+                problems.append(entry.problem(f"unknown key {key!r}{_did_you_mean(str(key), allowed)}", key))
     for key in required:
         if entry.data.get(key) in (None, "", []):
             problems.append(entry.problem(f"missing required key {key!r}"))
@@ -196,70 +205,79 @@ ENTITY_KEYS = ("id", "label", "category", "synonyms", "inverse_of", "keep")
 
 
 def _load_entities(data: Path, documents: dict[str, Document], problems: list) -> dict[str, Entity]:
-    entries = read_yaml_entries(data / "entities.yaml", "data/entities.yaml")
-    xref_data = read_yaml_mapping(data / "xrefs.yaml", "data/xrefs.yaml").get("entities") or {}
+    entries = iter_yaml_entries(data / "entities.yaml", "data/entities.yaml")
+    try:  # an unreadable xrefs.yaml is reported once entities.yaml has been read (as before)
+        xref_data = read_yaml_mapping(data / "xrefs.yaml", "data/xrefs.yaml").get("entities") or {}
+        unreadable = None
+    except LoadError as error:
+        xref_data, unreadable = {}, error
     categories = biolink_classes()
     seen: dict[str, int] = {}
-    names: dict[str, tuple[str, Entry]] = {}
-    raw: dict[str, dict[str, Any]] = {}
+    names: dict[str, str] = {}  # folded name -> entity (``seen`` has its line): entries are not kept
+    inverses: list[tuple[str, int, Any]] = []  # (file, line, value) of each inverse_of
+    entities: dict[str, Entity] = {}
+    shared: dict = {}
+    # problems are kept aside until the file is read through: an unreadable file reports only
+    # its reading error (as when the whole file was read before any check)
+    mine: list[Problem] = []
     for entry in entries:
-        _check_keys(entry, ENTITY_KEYS, ("id", "label", "category"), problems)
-        entity_id = _check_id(entry, seen, problems)
+        _check_keys(entry, ENTITY_KEYS, ("id", "label", "category"), mine)
+        entity_id = _check_id(entry, seen, mine)
         label = entry.data.get("label")
         category = entry.data.get("category")
         if category and category not in categories:
-            problems.append(entry.problem(
+            mine.append(entry.problem(
                 f"unknown category {category!r}{_did_you_mean(str(category), categories)}", "category"))
-        synonyms = _string_list(entry, "synonyms", problems)
+        synonyms = _string_list(entry, "synonyms", mine)
         if entity_id is None or not isinstance(label, str):
             continue
         for name in (label, *synonyms):
             key = fold(name)
             if not key:
-                problems.append(entry.problem(f"name {name!r} has no letters or digits", "synonyms"))
-            elif key in names and names[key][0] != entity_id:
+                mine.append(entry.problem(f"name {name!r} has no letters or digits", "synonyms"))
+            elif key in names and names[key] != entity_id:
                 other = names[key]
-                problems.append(entry.problem(
-                    f"name {name!r} also names {other[0]!r} (line {other[1].line}); a name must resolve to one entity",
+                mine.append(entry.problem(
+                    f"name {name!r} also names {other!r} (line {seen[other]}); a name must resolve to one entity",
                     "synonyms"))
             else:
-                names[key] = (entity_id, entry)
-        raw[entity_id] = dict(entry=entry, label=label, category=category, synonyms=synonyms)
-    for entity_id, fields in raw.items():
-        entry = fields["entry"]
+                names[key] = entity_id
         inverse = entry.data.get("inverse_of")
-        if inverse is not None and inverse not in raw:
-            problems.append(entry.problem(f"inverse_of names unknown entity {inverse!r}{_did_you_mean(str(inverse), raw)}", "inverse_of"))
+        if inverse is not None:
+            inverses.append((entry.file, entry.line_of("inverse_of"), inverse))
+        entities[entity_id] = Entity(
+            id=entity_id,
+            label=label,
+            category=shared.setdefault(category, category) if isinstance(category, str) else category,
+            synonyms=synonyms,
+            xrefs=tuple(sorted(c for c in (xref_data.get(entity_id) or []) if isinstance(c, str))),
+            inverse_of=inverse,
+            keep=bool(entry.data.get("keep", False)),
+        )
+    if unreadable is not None:
+        raise unreadable
+    for file, line, inverse in inverses:
+        if inverse not in entities:
+            mine.append(Problem(file, line, f"inverse_of names unknown entity {inverse!r}"
+                                                 f"{_did_you_mean(str(inverse), entities)}"))
     for entity_id, curies in sorted(xref_data.items()):
-        if entity_id not in raw:
-            problems.append(Problem("data/xrefs.yaml", 0, f"xrefs for unknown entity {entity_id!r}{_did_you_mean(entity_id, raw)}"))
+        if entity_id not in entities:
+            mine.append(Problem("data/xrefs.yaml", 0, f"xrefs for unknown entity {entity_id!r}{_did_you_mean(entity_id, entities)}"))
         for curie in curies or []:
             if not isinstance(curie, str) or not _CURIE.match(curie):
-                problems.append(Problem("data/xrefs.yaml", 0, f"bad CURIE {curie!r} for {entity_id!r}"))
+                mine.append(Problem("data/xrefs.yaml", 0, f"bad CURIE {curie!r} for {entity_id!r}"))
             elif converter().expand(curie) is None:
-                problems.append(Problem("data/xrefs.yaml", 0, f"unknown prefix in {curie!r} for {entity_id!r}; "
+                mine.append(Problem("data/xrefs.yaml", 0, f"unknown prefix in {curie!r} for {entity_id!r}; "
                                         "run `make prefixes` to add it to graph/prefixes.json"))
-    definitions: dict[str, tuple[str, str, str]] = {}
+    defined: set[str] = set()
     for doc_id in sorted(documents):
         for item in documents[doc_id].glossary:
             owner = names.get(fold(item.term))
-            if owner and owner[0] not in definitions:
-                definitions[owner[0]] = (item.definition, doc_id, item.section)
-    entities = {}
-    for entity_id, fields in raw.items():
-        entry = fields["entry"]
-        definition = definitions.get(entity_id)
-        entities[entity_id] = Entity(
-            id=entity_id,
-            label=fields["label"],
-            category=fields["category"],
-            synonyms=fields["synonyms"],
-            xrefs=tuple(sorted(c for c in (xref_data.get(entity_id) or []) if isinstance(c, str))),
-            inverse_of=entry.data.get("inverse_of"),
-            keep=bool(entry.data.get("keep", False)),
-            definition=definition[0] if definition else None,
-            definition_source=(definition[1], definition[2]) if definition else None,
-        )
+            if owner and owner not in defined:
+                defined.add(owner)
+                entities[owner] = replace(entities[owner], definition=item.definition,
+                                          definition_source=(doc_id, item.section))
+    problems.extend(mine)
     return entities
 
 
@@ -287,12 +305,13 @@ STUDY_KEYS = ("id", "document", "first_author", "year", "design", "population")
 def _load_studies(data: Path, documents, designs, problems: list) -> dict[str, Study]:
     seen: dict[str, int] = {}
     studies: dict[str, Study] = {}
-    declared: set[str | None] = set()
+    declared: dict[str | None, str | None] = {}  # each id to itself: claims share the string
+    cited_as: dict[str, dict] = {}  # per document: (folded first author, year) -> references
     for entry in read_yaml_entries(data / "studies.yaml", "data/studies.yaml"):
         if not _check_keys(entry, STUDY_KEYS, ("id", "document", "first_author", "year", "design"), problems):
             continue
         study_id = _check_id(entry, seen, problems)
-        declared.add(study_id)
+        declared[study_id] = study_id
         doc_id, design = entry.data["document"], entry.data["design"]
         if designs is not None and design not in designs:
             problems.append(entry.problem(f"unknown design {design!r}{_did_you_mean(str(design), designs)}", "design"))
@@ -301,7 +320,14 @@ def _load_studies(data: Path, documents, designs, problems: list) -> dict[str, S
             problems.append(entry.problem(f"unknown document {doc_id!r}{_did_you_mean(str(doc_id), documents)}", "document"))
             continue
         author, year = str(entry.data["first_author"]), entry.data["year"]
-        matches = [r for r in document.references if fold(r.first_author) == fold(author) and r.year == year]
+        if doc_id not in cited_as:
+            cited_as[doc_id] = {}
+            for r in document.references:
+                cited_as[doc_id].setdefault((fold(r.first_author), r.year), []).append(r)
+        try:
+            matches = cited_as[doc_id].get((fold(author), year), [])
+        except TypeError:  # an unhashable year matches no reference
+            matches = []
         if len(matches) != 1:
             known = [f"{r.first_author} {r.year}" for r in document.references]
             problems.append(entry.problem(
@@ -321,8 +347,13 @@ CLAIM_KEYS = ("id", "subject", "object", "sign", "aspect", "direct", "document",
 
 
 def _check_claim(entry: Entry, documents, entities, studies, mine: list, pending: dict, seen: dict,
-                 aspects, levels, agents) -> None:
-    """Check one claim entry; queue it under its document for the quote look-up."""
+                 aspects, levels, agents, shared: dict) -> None:
+    """Check one claim entry; queue it under its document for the quote look-up.
+
+    Only what the claim record needs is queued, with strings shared with the entities,
+    documents and studies they name (``shared`` holds one copy of every other repeated value):
+    a project of a million claims keeps a million of these until its quotes are located.
+    """
     if not _check_keys(entry, CLAIM_KEYS, ("id", "subject", "object", "document", "quote"), mine):
         return
     claim_id = _check_id(entry, seen, mine)
@@ -368,14 +399,23 @@ def _check_claim(entry: Entry, documents, entities, studies, mine: list, pending
     if document is None:
         mine.append(entry.problem(f"claim {claim_id!r}: unknown document {d['document']!r}{_did_you_mean(str(d['document']), documents)}", "document"))
         return
+    if bad or claim_id is None:  # only the quote and the hedge are still to be checked
+        fields = None
+    else:
+        context = Context(**{k: v.strip() for k, v in context.items()}) if context else _NO_CONTEXT
+        # the values shared are checked text (or None), contexts and tuples: no 1 / True mix-up
+        share = shared.setdefault
+        aspect = d.get("aspect")
+        level, agent = d.get("knowledge_level", "knowledge_assertion"), d.get("agent_type", "manual_agent")
+        certainty, cited = d.get("certainty", "high"), tuple(sorted(studies[s] if studies else s for s in cited))
+        fields = (entities[d["subject"]].id if entities else d["subject"],
+                  entities[d["object"]].id if entities else d["object"],
+                  sign, aspect if aspect is None else share(aspect, aspect), bool(d.get("direct", False)),
+                  share(certainty, certainty), share(context, context), share(cited, cited),
+                  share(level, level), share(agent, agent))
     # the quote is located later, with every other quote of its document in one pass
-    where = Entry(entry.file, entry.line, {}, {k: entry.key_lines[k] for k in ("quote", "hedge")
-                                               if k in entry.key_lines})
-    pending.setdefault(document.id, []).append((where, claim_id, bad, str(d["quote"]), d.get("hedge"), (
-        d["subject"], d["object"], sign, d.get("aspect"), bool(d.get("direct", False)),
-        d.get("certainty", "high"), context or None,
-        tuple(sorted(cited)), d.get("knowledge_level", "knowledge_assertion"),
-        d.get("agent_type", "manual_agent"))))
+    pending.setdefault(document.id, []).append(
+        (claim_id, str(d["quote"]), d.get("hedge"), entry.line_of("quote"), entry.line_of("hedge"), fields))
 
 
 _NO_CONTEXT = Context()
@@ -393,35 +433,39 @@ def _load_claims(data: Path, documents, entities, studies, problems: list) -> di
     # its reading error is reported (as when the whole file was read before any check)
     mine: list[Problem] = []
     pending: dict[str, list[tuple]] = {}
-    for entry in iter_yaml_entries(data / "claims.yaml", "data/claims.yaml"):
+    shared: dict = {}
+    label = "data/claims.yaml"
+    for entry in iter_yaml_entries(data / "claims.yaml", label):
         # a LoadError raised half-way (unreadable file) propagates: the caller reports it
         # alone and ``mine`` is dropped
-        _check_claim(entry, documents, entities, studies, mine, pending, seen, aspects, levels, agents)
+        _check_claim(entry, documents, entities, studies, mine, pending, seen, aspects, levels,
+                     agents, shared)
+    del seen  # a million ids and lines: not needed any more
     for doc_id, items in pending.items():
         document = documents[doc_id]
-        spans = QuoteFinder(document).find_all(item[3] for item in items)
+        spans = QuoteFinder(document).find_all(item[1] for item in items)
         locator = SectionLocator(document)
-        for (where, claim_id, bad, quote, hedge, fields), span in zip(items, spans):
+        for (claim_id, quote, hedge, quote_line, hedge_line, fields), span in zip(items, spans):
             if span is None:
-                mine.append(where.problem(
+                mine.append(Problem(label, quote_line,
                     f"claim {claim_id!r}: quote not found in {document.path}: {quote[:60]!r}; "
-                    f"closest passage: {document.closest_passage(quote)!r}", "quote"))
+                    f"closest passage: {document.closest_passage(quote)!r}"))
                 continue
             if hedge and fold(hedge) not in fold(quote):
-                mine.append(where.problem(f"claim {claim_id!r}: hedge {hedge!r} is not in the quote", "hedge"))
-                bad = True
-            if bad or claim_id is None:
+                mine.append(Problem(label, hedge_line, f"claim {claim_id!r}: hedge {hedge!r} is not in the quote"))
+                continue
+            if fields is None:
                 continue
             section = locator.section_at(span[0])
             subject, obj, sign, aspect, direct, certainty, context, cited, level, agent = fields
-            context = Context(**{k: v.strip() for k, v in context.items()}) if context else _NO_CONTEXT
+            folded = " ".join(quote.split())
             claims[claim_id] = Claim(
                 id=claim_id,
                 subject=subject,
                 object=obj,
                 sign=sign,
                 evidence=Evidence(document.id, section.id if section else "", span[0], span[1],
-                                  " ".join(quote.split())),
+                                  quote if folded == quote else folded),
                 aspect=aspect,
                 direct=direct,
                 certainty=certainty,
@@ -431,8 +475,35 @@ def _load_claims(data: Path, documents, entities, studies, problems: list) -> di
                 knowledge_level=level,
                 agent_type=agent,
             )
+        items.clear()  # what is located is no longer needed
     problems.extend(mine)
     return claims
+
+
+def _find_mentions(documents: dict[str, Document], entities: dict[str, Entity]) -> tuple:
+    """Return (document id, mention) of every entity name in every document."""
+    names: dict[str, str] = {}
+    for entity in entities.values():
+        for name in (entity.label, *entity.synonyms):
+            names.setdefault(name, entity.id)
+    finder = MentionFinder(names)
+    del names  # the finder keeps what it needs
+    return tuple((doc_id, mention) for doc_id in sorted(documents)
+                 for mention in finder.find(documents[doc_id], SectionLocator(documents[doc_id])))
+
+
+@contextmanager
+def _collector_paused():
+    """Pause the cyclic garbage collector: loading creates millions of records and no cycles,
+    and each full collection walks every record made so far (a fifth of the time at 10⁵
+    claims, more beyond). Reference counting still frees everything as usual."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def load_records(data: Path | str) -> KnowledgeBase:
@@ -440,7 +511,11 @@ def load_records(data: Path | str) -> KnowledgeBase:
 
     :raises LoadError: listing every problem found, each as ``file:line: message``.
     """
-    data = Path(data)
+    with _collector_paused():
+        return _load_records(Path(data))
+
+
+def _load_records(data: Path) -> KnowledgeBase:
     problems: list[Problem] = []
 
     def attempt(step, *args):
@@ -458,15 +533,7 @@ def load_records(data: Path | str) -> KnowledgeBase:
     claims = attempt(_load_claims, data, documents, entities, declared_studies, problems) or {}
     if problems:
         raise LoadError(problems)
-    names: dict[str, str] = {}
-    for entity in entities.values():
-        for name in (entity.label, *entity.synonyms):
-            names.setdefault(name, entity.id)
-    mentions = tuple(
-        (doc_id, mention)
-        for doc_id in sorted(documents)
-        for mention in find_mentions_fast(documents[doc_id], names)
-    )
+    mentions = _find_mentions(documents, entities)
     entities = entities or {}
     return KnowledgeBase(
         documents=tuple(documents[k] for k in sorted(documents)),

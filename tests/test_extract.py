@@ -125,3 +125,22 @@ def test_mentions_by_label_and_synonym_section_by_section():
 
 def test_parse_reference_rejects_missing_year():
     assert parse_reference("Doe, J. “Title.” Journal, vol. 1, pp. 1-2.") is None
+
+
+def test_fold_spells_and_folds_character_by_character():
+    """fold's fast path (ASCII encoding with a handler) agrees with spelling out each character."""
+    import random
+    import unicodedata
+
+    from graph.names import _NON_ALNUM, _greek_name, fold
+
+    def reference(name):
+        text = unicodedata.normalize("NFKC", name)
+        spelled = "".join((_greek_name(c) if not c.isascii() else None) or c for c in text)
+        return _NON_ALNUM.sub("", spelled.casefold())
+
+    rng = random.Random(1)
+    alphabet = "aZ 9-_αβΣςſİıßﬁ\u00a0\u0301ΐ①Ωµ\ud800" + "".join(chr(rng.randrange(0x20, 0x3000)) for _ in range(400))
+    for _ in range(20000):
+        name = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 12)))
+        assert fold(name) == reference(name), name

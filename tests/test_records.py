@@ -109,3 +109,126 @@ def test_study_must_match_one_reference(mini_project):
     replace(mini_project / "data/studies.yaml", "year: 2019", "year: 2018")
     (message,) = problems(mini_project)
     assert "0 references of 'mini' match Roe 2018" in message and "Roe 2019" in message
+
+
+# --- the fast YAML reader and the chunking of list files (graph.sources) -------------------
+
+import gc
+import random
+
+import yaml
+
+import graph.sources
+from graph.sources import _LOADER, _chunks, _entries, _fast_entries
+
+ROOT = Path(__file__).resolve().parent.parent
+LIST_FILES = sorted(p for folder in (ROOT / "data", ROOT / "tests/fixtures/mini/data")
+                    for p in folder.glob("*.yaml") if p.name not in ("format.yaml", "ingest.yaml", "xrefs.yaml"))
+
+
+def _pyyaml(text: str):
+    """What PyYAML makes of a chunk: (line, data, key lines) per entry, or "refused"."""
+    try:
+        root = yaml.compose(text, Loader=_LOADER)
+        if not isinstance(root, yaml.SequenceNode):
+            return "refused"
+        refused: list = []
+        items = list(_entries(root, "f", refused))
+    except yaml.YAMLError:
+        return "refused"
+    return "refused" if refused else [(e.line, e.data, e.key_lines) for e in items]
+
+
+def _fast(text: str):
+    entries = _fast_entries(text, 1, "f")
+    return None if entries is None else [(e.line, e.data, e.key_lines) for e in entries]
+
+
+@pytest.mark.parametrize("path", LIST_FILES, ids=lambda p: f"{p.parent.parent.name}/{p.name}")
+def test_fast_reader_reads_the_curated_files_as_pyyaml_does(path):
+    text = path.read_text(encoding="utf-8")
+    fast = _fast(text)
+    assert fast is not None, "the curated files are written in the plain subset"
+    assert repr(fast) == repr(_pyyaml(text))  # repr: 1 and True differ
+
+
+TRICKY = [
+    "- id: a\n  on: yes\n  n: 0x1F\n  t: 1:30\n  o: 017\n  f: 1.5\n  e: 1e3\n  z: ~\n  d: 2001-01-01\n",
+    "- id: a\n  quote: wrapped over\n    two lines | with a pipe\n   and three\n  next: b\n",
+    "- id: a\n  context:\n    population: men\n    on: off\n  studies:\n  - s1\n  - 2\n  - 'q'\n",
+    "- id: a\n  studies:\n    - s1\n    - s2\n",
+    "- id: a\n  k: \"quoted: # not a comment\"\n  j: 'single'\n",
+    "- id: a\n  k: \"esc\\\"aped\"\n",
+    "- id: a\n  k: a: b\n", "- id: a\n  k: a #c\n", "- id: a\n  k: value:\n", "- id: a\n  k: &x v\n",
+    "- id: a\n  k: *x\n", "- id: a\n  k: !tag v\n", "- id: a\n  k: [a, b]\n", "- id: a\n  k: |\n    block\n",
+    "- id: a\n  k: -x\n  j: - x\n", "- id: a\n\tk: v\n", "- id: a\n  k: v \n", "- id: a\n  k: v\n\n    w\n",
+    "- id: a\n  k: v\n  # c\n    w\n", "- id: a\n  k:\n  j:\n", "- id: a\n  k:\n    x:\n", "- id: a\n  k: x\r\n",
+    "- just a string\n", "- id: a\n   k: v\n", "- id: a\n  k: v\n - j: w\n", "- id: a\n  k: a\u2028b\n",
+    "# lead\n\n- id: a  \n", "- id: a\n  k: v\n  k: w\n", "- id: a\n  <<: v\n", "- id: a\n  k: =\n",
+]
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_fast_reader_agrees_or_leaves_the_chunk_to_pyyaml(text):
+    fast = _fast(text)
+    assert fast is None or repr(fast) == repr(_pyyaml(text))
+
+
+def test_fast_reader_agrees_on_mutated_entries():
+    rng = random.Random(7)
+    lines = "".join(p.read_text(encoding="utf-8") for p in LIST_FILES).split("\n")
+    snippets = ["- ", "  ", "    ", ": ", ":", " #", "'", '"', "\\", "-", "? ", "on", "1", "0x1", "1:3",
+                "~", "[a]", "&a ", "*a", "!x ", "|", "\t", "\n", "\n  ", "\n    ", "\n  - ", "é", ",", "%"]
+    accepted = 0
+    for _ in range(1500):
+        start = rng.randrange(len(lines))
+        text = "- id: x\n" + "\n".join(lines[start:start + rng.randrange(1, 12)]) + "\n"
+        for _ in range(rng.randrange(0, 3)):
+            at = rng.randrange(len(text) + 1)
+            text = text[:at] + rng.choice(snippets) + text[at:]
+        fast = _fast(text)
+        if fast is not None:
+            accepted += 1
+            assert repr(fast) == repr(_pyyaml(text)), text
+    assert accepted > 300
+
+
+def _chunks_line_by_line(path: Path, size: int):
+    """The reference: the same chunks, found one line at a time."""
+    block, first_line, entries = [], 1, 0
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, 1):
+            if raw.startswith((b"- ", b"-\n", b"-\r")) or raw == b"-":
+                if entries >= size:
+                    yield first_line, b"".join(block)
+                    block, first_line, entries = [], number, 0
+                entries += 1
+            elif raw[:1] not in (b" ", b"#") and raw.strip():
+                yield None
+                return
+            block.append(raw)
+    if block:
+        yield first_line, b"".join(block)
+
+
+def test_chunks_split_as_line_by_line_reading_does(tmp_path, monkeypatch):
+    rng = random.Random(3)
+    pieces = [b"- id: x\n", b"  k: v\n", b"# c\n", b"\n", b"-\n", b"-", b"- ", b"\tx\n", b"\r\n", b"-x\n",
+              b"---\n", b" \n", b"-\r\n", b"  - a\n", b"\xef\xbb\xbf- a\n"]
+    weights = [30, 30] + [1] * (len(pieces) - 2)
+    path = tmp_path / "list.yaml"
+    for _ in range(300):
+        path.write_bytes(b"".join(rng.choices(pieces, weights, k=rng.randrange(0, 40))))
+        for block_bytes in (1, 5, 1 << 20):
+            monkeypatch.setattr(graph.sources, "BLOCK_BYTES", block_bytes)
+            for size in (1, 3):
+                assert list(_chunks(path, size)) == list(_chunks_line_by_line(path, size))
+
+
+def test_loading_restores_the_garbage_collector(mini_project):
+    assert gc.isenabled()
+    load_records(mini_project / "data")
+    assert gc.isenabled()
+    replace(mini_project / "data/claims.yaml", "sign: 1", "sign: 2")
+    problems(mini_project)
+    assert gc.isenabled()

@@ -9,7 +9,7 @@ import pytest
 
 from graph.extract import extract_document, find_mentions
 from graph.records import load_records
-from graph.textindex import QuoteFinder, SectionLocator, find_mentions_fast
+from graph.textindex import MentionFinder, QuoteFinder, SectionLocator, _case_key, find_mentions_fast
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,3 +62,46 @@ def test_quotes_and_sections_match_the_reference(kb):
         locator = SectionLocator(document)
         for offset in range(0, len(text) + 2, 7):
             assert locator.section_at(offset) == document.section_at(offset)
+
+
+def _repetitive_document():
+    rng = random.Random(11)
+    words = ["the", "of", "a", "the  cat", "sat\n\non", "α", "IL-6", "Insulin"]
+    return extract_document("rep", "Fundamentals\n" + " ".join(rng.choice(words) for _ in range(3000)) + "\n")
+
+
+@pytest.mark.parametrize("limit", [0, 1, 256])
+def test_quotes_found_by_anchor_or_by_prefix_alike(monkeypatch, limit):
+    """Quotes of common words only go through the prefix table: the answers do not change."""
+    import graph.textindex
+
+    monkeypatch.setattr(graph.textindex, "ANCHOR_LIMIT", limit)
+    rng = random.Random(limit)
+    for document in (_repetitive_document(), load_records(ROOT / "tests/fixtures/mini/data").documents[0]):
+        text = document.clean_text
+        quotes = [text[i:i + rng.randrange(1, 120)] for i in (rng.randrange(len(text)) for _ in range(300))]
+        quotes += [" ".join(rng.choice(text.split()) for _ in range(rng.randrange(1, 6))) for _ in range(100)]
+        quotes += [q.replace(" ", " \n\t ") for q in quotes[:40]]
+        assert QuoteFinder(document).find_all(quotes) == [document.find_quote(q) for q in quotes]
+
+
+def test_one_mention_finder_serves_every_document(kb):
+    names = _names(kb)
+    finder = MentionFinder(names)
+    for document in (*kb.documents, _repetitive_document()):
+        assert finder.find(document) == find_mentions(document, names)
+
+
+def test_case_key_is_one_representative_per_ignorecase_class():
+    import _sre
+    from re._casefix import _EXTRA_CASES
+
+    def reference(text):
+        return "".join(chr(min((low := _sre.unicode_tolower(ord(c)), *_EXTRA_CASES.get(low, ())))) for c in text)
+
+    key = _case_key()
+    rng = random.Random(2)
+    pool = "aAbΣσςİıKkſsµΜμ ΑΣ-ǅǄ" + "".join(chr(rng.randrange(0x20, 0x3000)) for _ in range(300))
+    for _ in range(5000):
+        text = "".join(rng.choice(pool) for _ in range(rng.randrange(0, 12)))
+        assert key(text) == reference(text), text
