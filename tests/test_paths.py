@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from itertools import islice
 
 import pytest
 
 from graph.errors import UnknownEntityError
 from graph.paths import find_conflicts, find_loops, find_paths, holds_in, kind_of, neighbors
-from graph.signed import make_signed_graph
+from graph.signed import adjacency, make_signed_graph
 
 
 def claim(cid, subject, obj, sign, **extra):
@@ -161,9 +160,9 @@ def test_search_prunes_states_that_cannot_reach_the_target():
              if (i + j) % 40 == 0]
     dead += [claim(f"f{j}-{k}", f"y{j}", f"x{k}", -1) for j in range(400) for k in range(0, 400, 50)]
     g = make_signed_graph(dead + [claim("s-v", "s", "v", -1), claim("v-t", "v", "t", -1)])
-    began = time.perf_counter()
     assert routes(g, "s", "t", max_length=5) == [(("s", "v", "t"), 1)]
-    assert time.perf_counter() - began < 5
+    read = adjacency(g)  # the rows the search made: a handful, not the 800 dead-end nodes
+    assert len(read.succ) + len(read.pred) < 10
 
 
 def test_source_equal_to_target_gives_its_loops(chain):
