@@ -27,6 +27,8 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from .io import atomic_path
+
 __all__ = ["copy_atomic", "sort_unique", "write_graph_nt", "write_turtle"]
 
 #: lines sorted in memory per run by the Python fallback of :func:`sort_unique`
@@ -119,17 +121,8 @@ def write_graph_nt(kb, target: Path, workdir: Path | None = None) -> int:
 
 def copy_atomic(source: Path, target: Path) -> None:
     """Copy a (large) file to ``target`` through a temporary file and a rename."""
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_path(target) as temp:
         shutil.copyfile(source, temp)
-        os.chmod(temp, 0o644)
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def write_turtle(nt_path: Path, target: Path) -> None:
@@ -138,15 +131,6 @@ def write_turtle(nt_path: Path, target: Path) -> None:
 
     from .vocab import prefixes
 
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        ox.serialize(ox.parse(path=str(nt_path), format=ox.RdfFormat.N_TRIPLES), output=temp,
+    with atomic_path(target) as temp:
+        ox.serialize(ox.parse(path=str(nt_path), format=ox.RdfFormat.N_TRIPLES), output=str(temp),
                      format=ox.RdfFormat.TURTLE, prefixes=dict(sorted(prefixes().items())))
-        os.chmod(temp, 0o644)
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
