@@ -18,8 +18,10 @@ For each size the runner writes a synthetic project (:mod:`benchmarks.synth`), b
   of either gets :data:`PAIR_TIMEOUT` seconds; a baseline that runs out counts as that bound
   (so its ratio is a lower bound), ours must answer every pair within it;
 - **sparql**: three queries (label lookup through synonyms, a two-step property path, an
-  aggregate with ORDER BY) on the build's pyoxigraph store against rdflib's in-memory SPARQL on
-  the same graph (parsed from the build's N-Triples; up to :data:`RDFLIB_MAX` claims);
+  aggregate with ORDER BY) on the build's pyoxigraph store, on disk (as ``hkg sparql`` and
+  ``hkg serve`` read it) and loaded into memory (as ``hkg serve --in-memory`` holds it), against
+  rdflib's in-memory SPARQL on the same graph (parsed from the build's N-Triples; up to
+  :data:`RDFLIB_MAX` claims). Loading is timed apart from the queries for both in-memory engines;
 - **lookup**: ``hkg entity NAME`` in a new process against ``python -c "import graph"``
   (median of :data:`LOOKUP_RUNS`), and ``-X importtime`` proof that a lookup imports no RDF or
   YAML parser.
@@ -271,12 +273,19 @@ def _best(function, runs: int = 3) -> tuple[float, object]:
 
 def bench_sparql(project: Path, claims: int) -> dict:
     from graph.build import Project
+    from graph.errors import CacheError
     from graph.store import open_store
 
     build_dir = Project(project).current_build()
     store = open_store(build_dir)
     prologue = _prologue()
     results = {}
+    start = time.perf_counter()
+    try:
+        in_memory = open_store(build_dir, in_memory=True)
+        results["_in_memory_load_s"] = time.perf_counter() - start
+    except CacheError:  # does not fit this machine
+        in_memory = None
     graph = None
     if claims <= RDFLIB_MAX:
         from rdflib import Graph
@@ -288,6 +297,10 @@ def bench_sparql(project: Path, claims: int) -> dict:
         query = prologue + text
         ours, rows = _best(lambda: len(list(store.query(query))))
         entry = {"ours_s": ours, "rows": rows}
+        if in_memory is not None:
+            entry["memory_s"], memory_rows = _best(lambda: len(list(in_memory.query(query))))
+            if memory_rows != rows:
+                raise RuntimeError(f"{name}: {memory_rows} rows in memory, {rows} on disk")
         if graph is not None:
             base, base_rows = _best(lambda: len(list(graph.query(query))), runs=1)
             entry.update(base_s=base, base_rows=base_rows)
@@ -332,6 +345,14 @@ def run_size(claims: int, workdir: Path, timeout: float = PAIR_TIMEOUT) -> dict:
     return figures
 
 
+def _ms(seconds: float | None, digits: int) -> str:
+    return "not run" if seconds is None else f"{seconds * 1e3:.{digits}f}"
+
+
+def _seconds(seconds: float | None) -> str:
+    return "not run" if seconds is None else f"{seconds:.1f}"
+
+
 def _ratio(base: float | None, ours: float | None) -> str:
     if not base or not ours:
         return "–"
@@ -358,15 +379,19 @@ def render(all_figures: list[dict]) -> str:
                    f"{p['ours_unfinished']}/{p['pairs']} | {p['base_p50'] * 1e3:.2f} | {p['base_p95'] * 1e3:.2f} | "
                    f"{p['base_unfinished']}/{p['pairs']} (cut at {p['timeout_s']:g} s) | "
                    f"{_ratio(p['base_p50'], p['ours_p50'])} | {_ratio(p['base_p95'], p['ours_p95'])} |")
-    out += ["", "| claims | query | rows | store ms | rdflib ms | speed-up |", "|---:|---|---:|---:|---:|---:|"]
+    out += ["", "| claims | query | rows | on disk ms | in memory ms | rdflib ms | speed-up on disk | "
+            "speed-up in memory |", "|---:|---|---:|---:|---:|---:|---:|---:|"]
     for f in all_figures:
         for name, q in f["sparql"].items():
             if name.startswith("_"):
                 continue
-            base = q.get("base_s")
+            base, memory = q.get("base_s"), q.get("memory_s")
             out.append(f"| {f['claims']:,} | {name} | {q['rows']} | {q['ours_s'] * 1e3:.2f} | "
-                       f"{base * 1e3:.1f} | {_ratio(base, q['ours_s'])} |" if base is not None else
-                       f"| {f['claims']:,} | {name} | {q['rows']} | {q['ours_s'] * 1e3:.2f} | not run | – |")
+                       f"{_ms(memory, 2)} | {_ms(base, 1)} | {_ratio(base, q['ours_s'])} | {_ratio(base, memory)} |")
+    out += ["", "| claims | load into memory: Oxigraph s | rdflib s |", "|---:|---:|---:|"]
+    for f in all_figures:
+        s = f["sparql"]
+        out.append(f"| {f['claims']:,} | {_seconds(s.get('_in_memory_load_s'))} | {_seconds(s.get('_rdflib_parse_s'))} |")
     out += ["", "| claims | `hkg entity` ms | `import graph` ms | ratio (target ≤ 2) | RDF/YAML imported |",
             "|---:|---:|---:|---:|---|"]
     for f in all_figures:

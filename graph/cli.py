@@ -355,9 +355,11 @@ def queries(project, output_format: str) -> None:
 @click.option("--max-memory", type=click.IntRange(min=0), default=2048, show_default=True, metavar="MIB",
               help="the memory each query worker may use, in MiB (0: no limit)")
 @click.option("--allow-service", is_flag=True, help="allow SERVICE calls to other endpoints")
+@click.option("--in-memory", is_flag=True,
+              help="load the graph into memory once (slower start, faster queries over the whole graph)")
 @pass_project
 def serve(project, host: str, port: int, timeout: float, limit: int, max_body: int, workers: int,
-          max_memory: int, allow_service: bool) -> None:
+          max_memory: int, allow_service: bool, in_memory: bool) -> None:
     """Serve the graph as a read-only SPARQL 1.1 endpoint (GET and POST on /sparql)."""
     import logging
 
@@ -365,9 +367,12 @@ def serve(project, host: str, port: int, timeout: float, limit: int, max_body: i
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     settings = EndpointSettings(project, host, port, timeout, limit, max_body, workers, allow_service,
-                                max_memory=max_memory * 2**20 or None)
+                                max_memory=max_memory * 2**20 or None, in_memory=in_memory)
+    where = "in memory" if in_memory else "on disk"
+    if in_memory:
+        click.echo("loading the graph into memory (about 10 s per 3 million triples) ...", err=True)
     run_server(settings, on_ready=lambda url: click.echo(
-        f"SPARQL endpoint at {url} (read-only; {timeout:g} s per query, at most {limit} results); "
+        f"SPARQL endpoint at {url} (read-only, {where}; {timeout:g} s per query, at most {limit} results); "
         "Ctrl-C stops it"))
 
 

@@ -8,16 +8,23 @@ negotiated media type, capped at the result limit, so only bytes cross the pipe.
 
 A time limit alone does not protect the machine: a cross join with ``ORDER BY`` holds every row
 in memory and grows by gigabytes in seconds. Each worker therefore runs under a memory limit
-(``RLIMIT_DATA``, default 2 GiB): a query that needs more ends its worker, which is replaced, and
-the caller gets :class:`~graph.errors.QueryLimitError`.
+(``RLIMIT_DATA``, default 2 GiB on top of what the worker holds when it starts): a query that
+needs more ends its worker, which is replaced, and the caller gets
+:class:`~graph.errors.QueryLimitError`.
+
+Workers open the build's on-disk store themselves. Given stores already in memory
+(``preloaded``), the pool forks its workers instead: each starts with the copy the server loaded
+(shared until a query touches its pages) and a replacement is ready at once, with no reload.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 import queue
 import signal
 import time
+import warnings
 from dataclasses import dataclass, field
 
 from .errors import EndpointError, QueryLimitError, QueryTimeoutError
@@ -98,16 +105,18 @@ def execute(job: QueryJob, stores: dict | None = None) -> QueryReply:
 
 
 def limit_memory(limit: int | None) -> bool:
-    """Limit this process's data segment (heap and anonymous mappings) to ``limit`` bytes.
+    """Let this process's data segment (heap and anonymous mappings) grow by at most ``limit`` bytes.
 
-    Returns whether a limit was set (None, 0 or a platform without ``RLIMIT_DATA``: no limit).
-    A lower limit already in place is kept.
+    The limit counts from what the process holds now, so a worker that inherited a store in
+    memory may still use ``limit`` for its queries. Returns whether a limit was set (None, 0 or
+    a platform without ``RLIMIT_DATA``: no limit). A lower limit already in place is kept.
     """
     if not limit:
         return False
     try:
         import resource
 
+        limit += _data_segment_bytes()
         _soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
         value = limit if hard == resource.RLIM_INFINITY else min(limit, hard)
         resource.setrlimit(resource.RLIMIT_DATA, (value, hard))
@@ -116,24 +125,49 @@ def limit_memory(limit: int | None) -> bool:
     return True
 
 
-def _work(connection, memory_limit: int | None = None) -> None:
+def _data_segment_bytes() -> int:
+    """This process's data segment (``VmData``) in bytes; 0 where /proc does not tell."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("VmData:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def _close_inherited_files(keep: int) -> None:
+    """Close every file a forked worker inherited but standard streams and ``keep``.
+
+    A worker forked while the server runs holds copies of the server's sockets: a client's
+    connection would stay open (the client waiting for its end) as long as the worker lives.
+    """
+    os.closerange(3, keep)
+    os.closerange(keep + 1, os.sysconf("SC_OPEN_MAX"))
+
+
+def _work(connection, memory_limit: int | None = None, stores: dict | None = None) -> None:
     """A worker process: serve jobs in a thread with a stack deep enough for any accepted query."""
     import threading
 
     from .sparqlsyntax import QUERY_STACK_BYTES
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server stops its workers itself
+    if stores:
+        _close_inherited_files(connection.fileno())
     threading.stack_size(QUERY_STACK_BYTES)
     # the limit is on what queries use: the thread's stack (reserved, mostly untouched) is extra
     limit_memory(memory_limit + QUERY_STACK_BYTES if memory_limit else None)
-    serving = threading.Thread(target=_serve, args=(connection, memory_limit), name="hkg-query")
+    serving = threading.Thread(target=_serve, args=(connection, memory_limit, stores), name="hkg-query")
     serving.start()
     serving.join()
 
 
-def _serve(connection, memory_limit: int | None = None) -> None:
+def _serve(connection, memory_limit: int | None = None, stores: dict | None = None) -> None:
     """A worker's loop: receive jobs, send replies, until the pipe closes."""
-    stores: dict = {}
+    stores = {} if stores is None else stores
+    preloaded = bool(stores)
     while True:
         try:
             job = connection.recv()
@@ -142,7 +176,8 @@ def _serve(connection, memory_limit: int | None = None) -> None:
         try:
             reply = execute(job, stores)
         except MemoryError:
-            stores.clear()
+            if not preloaded:  # a preloaded copy cannot be opened again: keep it
+                stores.clear()
             reply = _text(503, f"the query needed more than the memory limit of "
                                f"{(memory_limit or 0) // 2**20} MiB and was stopped")
         except Exception as error:  # a bug must not kill the worker silently
@@ -154,11 +189,16 @@ def _serve(connection, memory_limit: int | None = None) -> None:
 
 
 class _Worker:
-    def __init__(self, context, memory_limit: int | None = None):
+    def __init__(self, context, memory_limit: int | None = None, stores: dict | None = None):
         self.connection, child = context.Pipe()
-        self.process = context.Process(target=_work, args=(child, memory_limit), daemon=True,
+        # a forked worker inherits ``stores`` as they are; a spawned one gets none
+        self.process = context.Process(target=_work, args=(child, memory_limit, stores), daemon=True,
                                        name="hkg-query-worker")
-        self.process.start()
+        with warnings.catch_warnings():
+            # Python 3.12+ warns on any fork in a process with threads; the worker only reads
+            # the preloaded store, which no other thread of the server touches
+            warnings.filterwarnings("ignore", "This process .* is multi-threaded", DeprecationWarning)
+            self.process.start()
         child.close()
 
     def stop(self) -> None:
@@ -176,17 +216,22 @@ class QueryWorkers:
     size : int, optional
         How many queries may run at once (default 2).
     start_method : str, optional
-        multiprocessing start method (default ``spawn``: safe with the server's threads).
+        multiprocessing start method (default ``spawn``: safe with the server's threads;
+        ``fork`` when stores are preloaded, to share them).
     memory_limit : int, optional
-        Bytes of memory each worker may use (default :data:`DEFAULT_MEMORY_LIMIT`, 2 GiB; None
-        or 0: no limit).
+        Bytes of memory each worker may use for its queries (default
+        :data:`DEFAULT_MEMORY_LIMIT`, 2 GiB; None or 0: no limit).
+    preloaded : mapping of str to pyoxigraph.Store, optional
+        Stores already in memory by build directory (:func:`graph.store.open_store` with
+        ``in_memory=True``), answered from instead of the build's on-disk store (default None).
     """
 
-    def __init__(self, size: int = 2, *, start_method: str = "spawn",
-                 memory_limit: int | None = DEFAULT_MEMORY_LIMIT):
+    def __init__(self, size: int = 2, *, start_method: str | None = None,
+                 memory_limit: int | None = DEFAULT_MEMORY_LIMIT, preloaded: dict | None = None):
         if size < 1:
             raise ValueError(f"a pool needs at least one worker, not {size}")
-        self._context = multiprocessing.get_context(start_method)
+        self._preloaded = dict(preloaded or {})
+        self._context = multiprocessing.get_context(start_method or ("fork" if self._preloaded else "spawn"))
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._closed = False
         self.size = size
@@ -195,7 +240,7 @@ class QueryWorkers:
             self._idle.put(self._start())
 
     def _start(self) -> _Worker:
-        return _Worker(self._context, self.memory_limit)
+        return _Worker(self._context, self.memory_limit, dict(self._preloaded))
 
     def run(self, job: QueryJob, timeout: float) -> QueryReply:
         """Run a job in an idle worker; stop it after ``timeout`` seconds.
