@@ -28,7 +28,8 @@ For each size the runner writes a synthetic project (:mod:`benchmarks.synth`), b
 
 The table is printed and written to ``benchmarks/results.md`` (with ``benchmarks/profile.md``,
 the profile notes, appended). Figures are kept in ``<workdir>/figures.json``, so a later run of
-one size (``make bench SIZES=1000000``) adds its rows to those of the earlier sizes.
+one size (``make bench SIZES=1000000``) adds its rows to those of the earlier sizes, and a run of
+some stages (``--stages sparql``, on the earlier build) replaces only theirs.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ IN_MEMORY_BUILD_MAX = 10_000
 RDFLIB_MAX = 100_000
 FORBIDDEN_ON_LOOKUP = ("rdflib", "yaml", "pyshacl", "pyoxigraph", "networkx", "pyvis")
 TARGETS = {"paths": 10.0, "sparql": 10.0, "lookup": 2.0, "memory_mib": 4096}
+STAGES = ("build", "paths", "sparql", "lookup")
 
 
 class _Timeout(Exception):
@@ -330,18 +332,33 @@ def bench_lookup(project: Path) -> dict:
 
 # --- the run ------------------------------------------------------------------------------------
 
-def run_size(claims: int, workdir: Path, timeout: float = PAIR_TIMEOUT) -> dict:
-    """Generate, build and measure one size; return its figures."""
+def run_size(claims: int, workdir: Path, timeout: float = PAIR_TIMEOUT, stages: tuple[str, ...] = STAGES) -> dict:
+    """Generate, build and measure one size (the given stages only); return its figures.
+
+    Without the ``build`` stage the project's earlier build is measured.
+    """
     from benchmarks.synth import write_project
+    from graph.build import Project
+    from graph.errors import CacheError
 
     project = workdir / f"claims-{claims}"
-    if not (project / "data" / "claims.yaml").exists():
+    if "build" not in stages:
+        try:
+            Project(project).current_build()
+        except CacheError:
+            raise SystemExit(f"no build of {project} to measure: run the build stage first") from None
+    elif not (project / "data" / "claims.yaml").exists():
         shutil.rmtree(project, ignore_errors=True)
         write_project(project, claims)
-    figures = {"claims": claims, "build": bench_build(project, claims)}
-    figures["paths"] = bench_paths(project, timeout)
-    figures["sparql"] = bench_sparql(project, claims)
-    figures["lookup"] = bench_lookup(project)
+    figures = {"claims": claims}
+    if "build" in stages:
+        figures["build"] = bench_build(project, claims)
+    if "paths" in stages:
+        figures["paths"] = bench_paths(project, timeout)
+    if "sparql" in stages:
+        figures["sparql"] = bench_sparql(project, claims)
+    if "lookup" in stages:
+        figures["lookup"] = bench_lookup(project)
     return figures
 
 
@@ -359,11 +376,15 @@ def _ratio(base: float | None, ours: float | None) -> str:
     return f"{base / ours:.1f}×"
 
 
+def _measured(all_figures: list[dict], stage: str) -> list[dict]:
+    return [f for f in all_figures if stage in f]
+
+
 def render(all_figures: list[dict]) -> str:
     """Return the results as Markdown tables."""
     out = ["| claims | build s | claims/s | peak MiB (process tree) | baseline build s | build speed-up | ≤ 4 GiB |",
            "|---:|---:|---:|---:|---:|---:|:---:|"]
-    for f in all_figures:
+    for f in _measured(all_figures, "build"):
         ours, base = f["build"]["ours"], f["build"].get("baseline")
         out.append(f"| {f['claims']:,} | {ours['seconds']:.1f} | {ours['claims_per_s']:,.0f} | {ours['peak_mib']:,} | "
                    f"{base['seconds']:.1f} | {_ratio(base['seconds'], ours['seconds'])} | "
@@ -373,7 +394,7 @@ def render(all_figures: list[dict]) -> str:
         out[-1] += "yes |" if ours["peak_mib"] <= TARGETS["memory_mib"] else "**no** |"
     out += ["", "| claims | paths p50 ms | p95 ms | max ms | unfinished | baseline p50 ms | p95 ms | "
             "baseline unfinished | p50 speed-up | p95 speed-up |", "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    for f in all_figures:
+    for f in _measured(all_figures, "paths"):
         p = f["paths"]
         out.append(f"| {f['claims']:,} | {p['ours_p50'] * 1e3:.2f} | {p['ours_p95'] * 1e3:.2f} | {p['ours_max'] * 1e3:.1f} | "
                    f"{p['ours_unfinished']}/{p['pairs']} | {p['base_p50'] * 1e3:.2f} | {p['base_p95'] * 1e3:.2f} | "
@@ -381,7 +402,7 @@ def render(all_figures: list[dict]) -> str:
                    f"{_ratio(p['base_p50'], p['ours_p50'])} | {_ratio(p['base_p95'], p['ours_p95'])} |")
     out += ["", "| claims | query | rows | on disk ms | in memory ms | rdflib ms | speed-up on disk | "
             "speed-up in memory |", "|---:|---|---:|---:|---:|---:|---:|---:|"]
-    for f in all_figures:
+    for f in _measured(all_figures, "sparql"):
         for name, q in f["sparql"].items():
             if name.startswith("_"):
                 continue
@@ -389,12 +410,12 @@ def render(all_figures: list[dict]) -> str:
             out.append(f"| {f['claims']:,} | {name} | {q['rows']} | {q['ours_s'] * 1e3:.2f} | "
                        f"{_ms(memory, 2)} | {_ms(base, 1)} | {_ratio(base, q['ours_s'])} | {_ratio(base, memory)} |")
     out += ["", "| claims | load into memory: Oxigraph s | rdflib s |", "|---:|---:|---:|"]
-    for f in all_figures:
+    for f in _measured(all_figures, "sparql"):
         s = f["sparql"]
         out.append(f"| {f['claims']:,} | {_seconds(s.get('_in_memory_load_s'))} | {_seconds(s.get('_rdflib_parse_s'))} |")
     out += ["", "| claims | `hkg entity` ms | `import graph` ms | ratio (target ≤ 2) | RDF/YAML imported |",
             "|---:|---:|---:|---:|---|"]
-    for f in all_figures:
+    for f in _measured(all_figures, "lookup"):
         lk = f["lookup"]
         out.append(f"| {f['claims']:,} | {lk['ours_s'] * 1e3:.0f} | {lk['base_s'] * 1e3:.0f} | "
                    f"{lk['ours_s'] / lk['base_s']:.2f} | {', '.join(lk['forbidden_imports']) or 'none'} |")
@@ -408,13 +429,15 @@ def main(argv: list[str] | None = None) -> None:  # pragma: no cover - exercised
     parser.add_argument("--workdir", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "hkg-bench")
     parser.add_argument("--out", type=Path, default=HERE / "results.md")
     parser.add_argument("--timeout", type=float, default=PAIR_TIMEOUT, help="seconds per path search")
+    parser.add_argument("--stages", nargs="+", choices=STAGES, default=list(STAGES),
+                        help="what to measure (default all); the others keep their earlier figures")
     args = parser.parse_args(argv)
     args.workdir.mkdir(parents=True, exist_ok=True)
     saved = args.workdir / "figures.json"  # sizes measured by earlier runs stay in the table
     by_size = {f["claims"]: f for f in json.loads(saved.read_text())} if saved.exists() else {}
     for size in args.sizes:
         print(f"benchmarking {size:,} claims ...", file=sys.stderr, flush=True)
-        by_size[size] = run_size(size, args.workdir, args.timeout)
+        by_size[size] = {**by_size.get(size, {}), **run_size(size, args.workdir, args.timeout, tuple(args.stages))}
         saved.write_text(json.dumps([by_size[s] for s in sorted(by_size)], indent=1))
     figures = [by_size[s] for s in sorted(by_size)]
     table = render(figures)

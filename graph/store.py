@@ -18,6 +18,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
+import psutil
 import pyoxigraph as ox
 
 from .errors import CacheError, QueryError
@@ -169,22 +170,10 @@ def check_memory(build_dir: Path, copies: int = 1) -> None:
     if not ntriples.is_file():
         raise CacheError(f"no graph.nt in {build_dir}; run `hkg build` first")
     needed = ntriples.stat().st_size * MEMORY_PER_NTRIPLES_BYTE * copies
-    available = _available_memory()
-    if available is not None and needed > available:
+    available = psutil.virtual_memory().available
+    if needed > available:
         raise CacheError(f"the graph needs about {needed / 2**30:.1f} GiB in memory and "
                          f"{available / 2**30:.1f} GiB are available: serve it from disk (without --in-memory)")
-
-
-def _available_memory() -> int | None:
-    """Bytes of memory the system can still give (``MemAvailable``), or None where unknown."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as handle:
-            for line in handle:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
 
 
 def check_query(text: str, *, allow_service: bool = False) -> str | None:

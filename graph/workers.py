@@ -116,25 +116,15 @@ def limit_memory(limit: int | None) -> bool:
     try:
         import resource
 
-        limit += _data_segment_bytes()
+        import psutil
+
+        limit += getattr(psutil.Process().memory_info(), "data", 0)  # Linux: VmData plus stack
         _soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
         value = limit if hard == resource.RLIM_INFINITY else min(limit, hard)
         resource.setrlimit(resource.RLIMIT_DATA, (value, hard))
     except (ImportError, AttributeError, ValueError, OSError):
         return False
     return True
-
-
-def _data_segment_bytes() -> int:
-    """This process's data segment (``VmData``) in bytes; 0 where /proc does not tell."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as handle:
-            for line in handle:
-                if line.startswith("VmData:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0
 
 
 def _close_inherited_files(keep: int) -> None:

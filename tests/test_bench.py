@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from benchmarks import run
 
 
@@ -23,3 +25,13 @@ def test_the_benchmark_runs_at_1000_claims_and_writes_its_table(tmp_path, monkey
     assert size["lookup"]["forbidden_imports"] == []
     queries = [q for name, q in size["sparql"].items() if not name.startswith("_")]
     assert queries and all(q["rows"] == q["base_rows"] and "memory_s" in q for q in queries)
+    # one stage again: its figures are replaced, the others kept
+    run.main(["--sizes", "1000", "--workdir", str(tmp_path / "work"), "--out", str(out), "--stages", "sparql"])
+    (again,) = json.loads((tmp_path / "work" / "figures.json").read_text())
+    assert {key: again[key] for key in ("build", "paths", "lookup")} == {key: size[key] for key in ("build", "paths", "lookup")}
+    assert again["sparql"] != size["sparql"]  # measured anew (times never repeat to the nanosecond)
+
+
+def test_a_stage_without_its_build_says_what_to_run(tmp_path):
+    with pytest.raises(SystemExit, match="no build of .*claims-1000 to measure: run the build stage first"):
+        run.main(["--sizes", "1000", "--workdir", str(tmp_path), "--out", str(tmp_path / "r.md"), "--stages", "sparql"])

@@ -19,6 +19,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
+from types import SimpleNamespace
 
 import pyoxigraph as ox
 import pytest
@@ -595,3 +596,66 @@ def test_connections_beyond_the_cap_are_refused_at_once(real_project):
                 break
             time.sleep(0.1)
         assert status == 200
+
+
+# --- in memory ------------------------------------------------------------------------------------
+
+def sockets(pid: int) -> int:
+    """How many sockets a process holds open."""
+    count = 0
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            count += os.readlink(fd).startswith("socket:")
+    return count
+
+
+def test_in_memory_the_same_answers_time_limit_and_clean_replacements(real_project, embedded):
+    expected = [[term.value for term in row] for row in run_query(embedded, LABELS).rows]
+    with serve_process(real_project, "--in-memory", "--timeout", "1", "--workers", "1") as (url, process):
+        (worker,) = children(process.pid)
+        status, _, body = http(url, data={"query": LABELS})
+        assert status == 200 and [[b["s"], b["label"]] for b in bindings(body)] == expected
+        status, _, body = http(url, data={"query": ENDLESS})
+        assert status == 503 and b"time limit of 1 s" in body
+        deadline = time.monotonic() + 10
+        while children(process.pid) in ([], [worker]) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        (replacement,) = children(process.pid)
+        assert replacement != worker
+        status, _, body = http(url, data={"query": LABELS})
+        assert status == 200 and [[b["s"], b["label"]] for b in bindings(body)] == expected
+        # forked while a client was connected, it kept none of the server's sockets: only its pipe
+        assert sockets(replacement) == 1
+
+
+def test_in_memory_says_so_when_it_starts(real_project):
+    command = [sys.executable, "-m", "graph.cli", "--project", str(real_project), "serve", "--port", "0", "--in-memory"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        assert "read-only, in memory;" in process.stdout.readline().decode("utf-8")
+        assert process.stderr.readline().decode("utf-8").startswith("loading the graph into memory")
+    finally:
+        _stop(process)
+        process.stdout.close()
+        process.stderr.close()
+
+
+def test_a_worker_memory_limit_counts_from_what_it_already_holds():
+    """A worker forked with the graph in memory may still use its whole limit for queries."""
+    script = ("from graph.workers import limit_memory\n"
+              "held = bytearray(300 << 20)\n"
+              "assert limit_memory(100 << 20)\n"
+              "room = bytearray(50 << 20)\n"
+              "try:\n    bytearray(200 << 20)\nexcept MemoryError:\n    print('stopped')\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert result.returncode == 0 and result.stdout == "stopped\n", result.stderr
+
+
+def test_in_memory_refuses_to_start_when_the_copies_would_not_fit(real_project, monkeypatch):
+    import psutil
+
+    monkeypatch.setattr(psutil, "virtual_memory", lambda: SimpleNamespace(available=1 << 20))
+    result = CliRunner().invoke(cli, ["--project", str(real_project), "serve", "--port", "0", "--in-memory"])
+    assert result.exit_code == 1
+    assert "error: the graph needs about" in result.output and "serve it from disk (without --in-memory)" in result.output

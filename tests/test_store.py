@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import time
+from types import SimpleNamespace
 
 import pyoxigraph as ox
 import pytest
@@ -55,6 +56,47 @@ def test_the_store_is_read_only(store):
 def test_a_build_without_a_store_is_a_cache_error(tmp_path):
     with pytest.raises(CacheError, match="run `hkg build`"):
         open_store(tmp_path)
+
+
+SOME_QUERIES = (
+    "SELECT ?s ?label WHERE { ?s rdfs:label ?label } ORDER BY ?s ?label",
+    "SELECT ?s (COUNT(?c) AS ?n) WHERE { ?c a biolink:Association ; rdf:subject ?s } GROUP BY ?s ORDER BY DESC(?n) ?s",
+    "CONSTRUCT WHERE { ?s biolink:affects ?o }",
+)
+
+
+@pytest.mark.parametrize("query", SOME_QUERIES)
+def test_a_copy_in_memory_answers_as_the_store_on_disk(built_mini, store, query):
+    from graph.vocab import prefixes
+
+    copy = open_store(Project(built_mini).current_build(), in_memory=True)
+    assert len(copy) == len(store)
+    on_disk = run_query(store, query, prefixes=prefixes()).table()
+    assert on_disk and run_query(copy, query, prefixes=prefixes()).table() == on_disk
+
+
+def test_a_copy_in_memory_leaves_the_build_alone(built_mini):
+    build_dir = Project(built_mini).current_build()
+    copy = open_store(build_dir, in_memory=True)
+    copy.update("INSERT DATA { <http://e/a> <http://e/b> <http://e/c> }")
+    assert len(copy) == len(open_store(build_dir)) + 1
+
+
+def test_a_graph_too_big_for_memory_is_refused_in_one_line(built_mini, monkeypatch):
+    import psutil
+
+    monkeypatch.setattr(psutil, "virtual_memory", lambda: SimpleNamespace(available=1000))
+    with pytest.raises(CacheError, match=r"^the graph needs about [\d.]+ GiB in memory and 0\.0 GiB are "
+                                         r"available: serve it from disk \(without --in-memory\)$"):
+        open_store(Project(built_mini).current_build(), in_memory=True)
+
+
+def test_a_copy_in_memory_of_a_missing_or_broken_graph_is_a_cache_error(tmp_path):
+    with pytest.raises(CacheError, match="no graph.nt in .*; run `hkg build` first"):
+        open_store(tmp_path, in_memory=True)
+    (tmp_path / "graph.nt").write_text("<http://e/a> not n-triples\n")
+    with pytest.raises(CacheError, match=r"^cannot load .*graph\.nt into memory: "):
+        open_store(tmp_path, in_memory=True)
 
 
 def test_the_store_loads_in_a_child_process_beside_other_work(tmp_path):
