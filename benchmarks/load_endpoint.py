@@ -37,6 +37,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from benchmarks.memory import tree_rss
+
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -175,37 +177,6 @@ def check_answer(request: Request, status: int, body: bytes) -> str | None:
 
 
 # --- the server and its memory ----------------------------------------------------------------
-
-def _rss(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            found += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
-            continue
-    return found
-
-
-def tree_rss(pid: int) -> int:
-    """Resident memory of a process and all its descendants (Linux /proc), in bytes."""
-    total, todo = 0, [pid]
-    while todo:
-        current = todo.pop()
-        total += _rss(current)
-        todo += _children(current)
-    return total
-
 
 class Server:
     """``hkg serve --port 0`` in a subprocess; its URL, pid, and its log file."""

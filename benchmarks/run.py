@@ -13,7 +13,9 @@ For each size the runner writes a synthetic project (:mod:`benchmarks.synth`), b
   :data:`IN_MEMORY_BUILD_MAX` claims also the in-memory build (rdflib graph + pyshacl,
   ``streamed=False``, the only build before) as the baseline;
 - **paths**: ``find_paths(A, B, max_length=4, limit=50)`` on the signed view, p50 / p95 over
-  100 random pairs (a fifth of them with a hub as source or target), against networkx
+  100 random pairs (a fifth of them with a hub as source or target; on a large sparse graph most
+  have no route) and over 100 pairs drawn so that a route exists (one end random or a hub, the
+  other among the nodes it reaches, or that reach it, in 4 steps), against networkx
   ``all_simple_paths(cutoff=4)`` plus the sign product of every path, ranked, top 50. Each call
   of either gets :data:`PAIR_TIMEOUT` seconds; a baseline that runs out counts as that bound
   (so its ratio is a lower bound), ours must answer every pair within it;
@@ -47,6 +49,8 @@ import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
+
+from benchmarks.memory import tree_rss
 
 __all__ = ["main", "run_size"]
 
@@ -99,27 +103,6 @@ def _hkg() -> list[str]:
     return [sys.executable, "-c", "import sys; from graph.fastpath import main; sys.exit(main())"]
 
 
-def _tree_rss_mib(root: int) -> int:
-    """Resident memory (MiB) of a process and all its descendants right now (Linux /proc)."""
-    parents, rss = {}, {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            parents[int(entry.name)] = int(fields[1])
-            rss[int(entry.name)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-        except (OSError, IndexError, ValueError):
-            continue
-    tree, frontier = {root}, [root]
-    while frontier:
-        parent = frontier.pop()
-        children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in tree]
-        tree.update(children)
-        frontier += children
-    return sum(rss.get(pid, 0) for pid in tree) // (1 << 20)
-
-
 def _child(args: list[str], cwd: Path | None = None, env: dict | None = None) -> tuple[float, int, str]:
     """Run a command; return (seconds, peak RSS in MiB of it and its children at once, stdout).
 
@@ -134,7 +117,7 @@ def _child(args: list[str], cwd: Path | None = None, env: dict | None = None) ->
 
     def sample():
         while not done.wait(0.05):
-            peaks[0] = max(peaks[0], _tree_rss_mib(process.pid))
+            peaks[0] = max(peaks[0], tree_rss(process.pid) // (1 << 20))
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -194,10 +177,15 @@ def _baseline_paths(graph, source: str, target: str, max_length: int = 4, limit:
     return routes[:limit]
 
 
+def _hubs(graph, count: int = 10) -> list[str]:
+    return sorted(graph, key=lambda n: (-graph.degree(n), n))[:count]
+
+
 def _pairs(graph, count: int, seed: int = 11) -> list[tuple[str, str]]:
+    """Random pairs, a fifth of them with a hub at one end (most have no route on a large graph)."""
     rng = random.Random(seed)
     nodes = sorted(graph)
-    hubs = sorted(nodes, key=lambda n: (-graph.degree(n), n))[:10]
+    hubs = _hubs(graph)
     pairs = []
     while len(pairs) < count:
         a, b = rng.choice(nodes), rng.choice(nodes)
@@ -211,17 +199,37 @@ def _pairs(graph, count: int, seed: int = 11) -> list[tuple[str, str]]:
     return pairs
 
 
-def bench_paths(project: Path, timeout: float = PAIR_TIMEOUT) -> dict:
-    from graph.build import Project
-    from graph.paths import find_paths
-    from graph.signed import build_signed_graph
+def _within(rows, start: str, depth: int) -> list[str]:
+    """The nodes ``depth`` steps or fewer from ``start`` along ``rows`` (successors or predecessors)."""
+    seen, frontier = {start}, [start]
+    for _ in range(depth):
+        frontier = [m for n in frontier for m in rows[n] if m not in seen and not seen.add(m)]
+    seen.discard(start)
+    return sorted(seen)
 
-    index = Project(project).index()
-    start = time.perf_counter()
-    graph = build_signed_graph(index)
-    load = time.perf_counter() - start
+
+def _connected_pairs(graph, count: int, seed: int = 13) -> list[tuple[str, str]]:
+    """Pairs with a route of at most 4 steps: a random end (a hub for a fifth of them), the other
+    end drawn from what it reaches (or what reaches it) in 4 steps."""
+    rng = random.Random(seed)
+    nodes = sorted(graph)
+    hubs = _hubs(graph)
+    pairs = []
+    while len(pairs) < count:
+        anchor = rng.choice(hubs if len(pairs) % 5 == 0 else nodes)
+        forward = rng.random() < 0.5
+        reached = _within(graph.succ if forward else graph.pred, anchor, 4)
+        if reached:
+            other = rng.choice(reached)
+            pairs.append((anchor, other) if forward else (other, anchor))
+    return pairs
+
+
+def _measure_pairs(graph, pairs: list[tuple[str, str]], timeout: float) -> dict:
+    from graph.paths import find_paths
+
     ours, base, unfinished, base_unfinished, found = [], [], 0, 0, 0
-    for a, b in _pairs(graph, PAIRS):
+    for a, b in pairs:
         routes = []
         seconds, done = _timed(lambda: routes.extend(find_paths(graph, a, b, max_length=4, limit=50)), timeout)
         ours.append(seconds)
@@ -231,12 +239,26 @@ def bench_paths(project: Path, timeout: float = PAIR_TIMEOUT) -> dict:
         base.append(seconds)
         base_unfinished += not done
     return {
-        "load_s": load, "pairs": len(ours), "with_routes": found, "timeout_s": timeout,
+        "pairs": len(ours), "with_routes": found, "timeout_s": timeout,
         "ours_p50": _percentile(ours, 0.5), "ours_p95": _percentile(ours, 0.95), "ours_max": max(ours),
         "ours_unfinished": unfinished,
         "base_p50": _percentile(base, 0.5), "base_p95": _percentile(base, 0.95),
         "base_unfinished": base_unfinished,
     }
+
+
+def bench_paths(project: Path, timeout: float = PAIR_TIMEOUT) -> dict:
+    """Path search on random pairs (as the target asks) and on pairs known to have a route."""
+    from graph.build import Project
+    from graph.signed import build_signed_graph
+
+    index = Project(project).index()
+    start = time.perf_counter()
+    graph = build_signed_graph(index)
+    load = time.perf_counter() - start
+    return {"load_s": load,
+            "random": _measure_pairs(graph, _pairs(graph, PAIRS), timeout),
+            "connected": _measure_pairs(graph, _connected_pairs(graph, PAIRS), timeout)}
 
 
 # --- SPARQL ---------------------------------------------------------------------------------
@@ -392,14 +414,19 @@ def render(all_figures: list[dict]) -> str:
                    f"| {f['claims']:,} | {ours['seconds']:.1f} | {ours['claims_per_s']:,.0f} | {ours['peak_mib']:,} | "
                    f"not run | – | ")
         out[-1] += "yes |" if ours["peak_mib"] <= TARGETS["memory_mib"] else "**no** |"
-    out += ["", "| claims | paths p50 ms | p95 ms | max ms | unfinished | baseline p50 ms | p95 ms | "
-            "baseline unfinished | p50 speed-up | p95 speed-up |", "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    out += ["", "| claims | pairs | with a route | paths p50 ms | p95 ms | max ms | unfinished | baseline p50 ms | "
+            "p95 ms | baseline unfinished | p50 speed-up | p95 speed-up |",
+            "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for f in _measured(all_figures, "paths"):
-        p = f["paths"]
-        out.append(f"| {f['claims']:,} | {p['ours_p50'] * 1e3:.2f} | {p['ours_p95'] * 1e3:.2f} | {p['ours_max'] * 1e3:.1f} | "
-                   f"{p['ours_unfinished']}/{p['pairs']} | {p['base_p50'] * 1e3:.2f} | {p['base_p95'] * 1e3:.2f} | "
-                   f"{p['base_unfinished']}/{p['pairs']} (cut at {p['timeout_s']:g} s) | "
-                   f"{_ratio(p['base_p50'], p['ours_p50'])} | {_ratio(p['base_p95'], p['ours_p95'])} |")
+        for kind in ("random", "connected"):
+            p = f["paths"].get(kind)
+            if p is None:
+                continue
+            out.append(f"| {f['claims']:,} | {kind} | {p['with_routes']}/{p['pairs']} | {p['ours_p50'] * 1e3:.2f} | "
+                       f"{p['ours_p95'] * 1e3:.2f} | {p['ours_max'] * 1e3:.1f} | {p['ours_unfinished']}/{p['pairs']} | "
+                       f"{p['base_p50'] * 1e3:.2f} | {p['base_p95'] * 1e3:.2f} | "
+                       f"{p['base_unfinished']}/{p['pairs']} (cut at {p['timeout_s']:g} s) | "
+                       f"{_ratio(p['base_p50'], p['ours_p50'])} | {_ratio(p['base_p95'], p['ours_p95'])} |")
     out += ["", "| claims | query | rows | on disk ms | in memory ms | rdflib ms | speed-up on disk | "
             "speed-up in memory |", "|---:|---|---:|---:|---:|---:|---:|---:|"]
     for f in _measured(all_figures, "sparql"):

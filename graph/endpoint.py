@@ -475,8 +475,8 @@ def make_server(settings: EndpointSettings) -> SparqlServer:
 
     build_dir = settings.project.current_build()
     if settings.in_memory:
-        # the server's copy, and one per worker: a query reading the whole graph makes its
-        # worker copy the pages it touches (Oxigraph counts references in place)
+        # the server's copy, and one per worker: Oxigraph writes to the memory it reads, so a
+        # query over the whole graph leaves its worker with a private copy of the pages
         check_memory(build_dir, copies=settings.workers + 1)
     store = open_store(build_dir, in_memory=settings.in_memory)  # fail now, not on the first query
     preloaded = {str(build_dir): store} if settings.in_memory else None

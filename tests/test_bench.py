@@ -21,7 +21,9 @@ def test_the_benchmark_runs_at_1000_claims_and_writes_its_table(tmp_path, monkey
     figures = json.loads((tmp_path / "work" / "figures.json").read_text())
     (size,) = figures
     assert size["build"]["ours"]["streamed"] and size["build"]["baseline"]
-    assert size["paths"]["ours_unfinished"] == 0
+    paths = size["paths"]
+    assert paths["random"]["ours_unfinished"] == paths["connected"]["ours_unfinished"] == 0
+    assert paths["connected"]["with_routes"] == paths["connected"]["pairs"] == 10  # every drawn pair has a route
     assert size["lookup"]["forbidden_imports"] == []
     queries = [q for name, q in size["sparql"].items() if not name.startswith("_")]
     assert queries and all(q["rows"] == q["base_rows"] and "memory_s" in q for q in queries)
