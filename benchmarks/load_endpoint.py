@@ -11,8 +11,8 @@ connection, no answer within 30 s), the server died, or its memory grew more tha
 ``--max-growth``. ``--max-seconds`` is a safety stop: a run it cuts short says so and counts the
 requests it did send.
 
-    .venv/bin/python benchmarks/load_endpoint.py                     # the real data: 50 clients, 2000 requests
-    .venv/bin/python benchmarks/load_endpoint.py --project DIR --clients 50 --requests 200 --json
+    .venv/bin/python -m benchmarks.load_endpoint                     # the real data: 50 clients, 2000 requests
+    .venv/bin/python -m benchmarks.load_endpoint --project DIR --clients 50 --requests 200 --json
 
 Without ``--project`` the repository's ``data/`` is copied to a temporary folder and built
 there (the repository is left as it is). Only loopback is used.

@@ -21,13 +21,18 @@ _SIGN_OPTION = {None: None, "up": 1, "down": -1}
 
 
 class _Evidence:
-    """Claims, labels and the signed view of one index, each read once per answer."""
+    """Claims, labels and the signed view of one index, each read once per answer.
 
-    def __init__(self, index):
-        from .signed import build_signed_graph
+    Questions about routes from one entity (paths, neighbours) read the view from the index as
+    the search goes (:class:`~graph.signed.IndexedView`); whole-graph questions (loops, conflicts)
+    build the networkx view first.
+    """
+
+    def __init__(self, index, *, whole: bool):
+        from .signed import IndexedView, build_signed_graph
 
         self.index = index
-        self.graph = build_signed_graph(index)
+        self.graph = build_signed_graph(index) if whole else IndexedView(index)
         self._claims: dict[str, dict[str, Any]] = {}
 
     def label(self, entity_id: str) -> str:
@@ -98,7 +103,7 @@ def answer_paths(index, source: str, target: str, *, sign: str | None = None, ma
         If a name denotes no entity (with the nearest names).
     """
     source_id, target_id = index.resolve(source), index.resolve(target)
-    evidence = _Evidence(index)
+    evidence = _Evidence(index, whole=False)
     routes = find_paths(evidence.graph, source_id, target_id, max_length=max_length,
                         sign=_SIGN_OPTION[sign], context=list(context), limit=limit)
     return [evidence.route(route) for route in routes]
@@ -120,7 +125,7 @@ def answer_loops(index, through: str | None = None, *, kind: str | None = None,
         If ``through`` denotes no entity.
     """
     through_id = index.resolve(through) if through is not None else None
-    evidence = _Evidence(index)
+    evidence = _Evidence(index, whole=True)
     loops = find_loops(evidence.graph, through_id, kind=kind, max_length=max_length,
                        context=list(context))
     return [{"kind": kind_of(loop.sign), **evidence.route(loop)} for loop in loops]
@@ -145,7 +150,7 @@ def answer_conflicts(index, entity: str | None = None) -> list[dict[str, Any]]:
         If ``entity`` denotes no entity.
     """
     entity_id = index.resolve(entity) if entity is not None else None
-    evidence = _Evidence(index)
+    evidence = _Evidence(index, whole=True)
     answers = []
     for conflict in find_conflicts(evidence.graph, entity_id):
         answers.append({
@@ -180,7 +185,7 @@ def answer_neighbors(index, entity: str, *, direction: str = "both",
         If ``entity`` denotes no entity.
     """
     entity_id = index.resolve(entity)
-    evidence = _Evidence(index)
+    evidence = _Evidence(index, whole=False)
     answers = []
     for way, hop in neighbors(evidence.graph, entity_id, direction=direction, context=list(context)):
         other = hop.object if way == "out" else hop.subject

@@ -16,7 +16,7 @@ entities: walking networkx's edge views claim by claim costs more than the searc
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +24,7 @@ import networkx as nx
 
 from .vocab import CERTAINTY_SCORE, SIGNS
 
-__all__ = ["EDGE_KEYS", "Adjacency", "Rows", "adjacency", "build_signed_graph", "make_signed_graph"]
+__all__ = ["EDGE_KEYS", "Adjacency", "IndexedView", "Rows", "adjacency", "build_signed_graph", "make_signed_graph"]
 
 #: the attributes every edge of the signed view carries
 EDGE_KEYS = ("sign", "claim", "context", "certainty", "citations")
@@ -73,23 +73,33 @@ def make_signed_graph(claims: Iterable[Mapping[str, Any]],
     """
     graph = nx.MultiDiGraph()
     for entity in sorted(entities, key=lambda e: e["id"]):
-        graph.add_node(entity["id"], label=entity.get("label") or entity["id"],
-                       category=entity.get("category"), inverse_of=entity.get("inverse_of"))
+        graph.add_node(entity["id"], **_node_data(entity["id"], entity))
     for claim in sorted(claims, key=lambda c: c["claim"]):
-        sign = claim["sign"]
-        if sign not in SIGNS:
-            raise ValueError(f"claim {claim['claim']!r}: sign {sign!r} is not one of +1, -1, 0")
-        certainty = claim.get("certainty") or "high"
-        if certainty not in CERTAINTY_SCORE:
-            raise ValueError(f"claim {claim['claim']!r}: certainty {certainty!r} is not one of "
-                             f"{', '.join(CERTAINTY_SCORE)}")
         for node in (claim["subject"], claim["object"]):
             if node not in graph:
-                graph.add_node(node, label=node, category=None, inverse_of=None)
-        graph.add_edge(claim["subject"], claim["object"], key=claim["claim"], sign=int(sign),
-                       claim=claim["claim"], context=dict(claim.get("context") or {}),
-                       certainty=certainty, citations=tuple(sorted(claim.get("citations") or ())))
+                graph.add_node(node, **_node_data(node, None))
+        graph.add_edge(claim["subject"], claim["object"], key=claim["claim"], **_edge_data(claim))
     return graph
+
+
+def _node_data(node: str, entity: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A node's attributes: its entity's, or its id as label for an id no entity has."""
+    entity = entity or {}
+    return {"label": entity.get("label") or node, "category": entity.get("category"),
+            "inverse_of": entity.get("inverse_of")}
+
+
+def _edge_data(claim: Mapping[str, Any]) -> dict[str, Any]:
+    """An edge's attributes (:data:`EDGE_KEYS`) from a claim, its sign and certainty checked."""
+    sign = claim["sign"]
+    if sign not in SIGNS:
+        raise ValueError(f"claim {claim['claim']!r}: sign {sign!r} is not one of +1, -1, 0")
+    certainty = claim.get("certainty") or "high"
+    if certainty not in CERTAINTY_SCORE:
+        raise ValueError(f"claim {claim['claim']!r}: certainty {certainty!r} is not one of "
+                         f"{', '.join(CERTAINTY_SCORE)}")
+    return {"sign": int(sign), "claim": claim["claim"], "context": dict(claim.get("context") or {}),
+            "certainty": certainty, "citations": tuple(sorted(claim.get("citations") or ()))}
 
 
 def build_signed_graph(index) -> nx.MultiDiGraph:
@@ -106,6 +116,70 @@ def build_signed_graph(index) -> nx.MultiDiGraph:
         See :func:`make_signed_graph`.
     """
     return make_signed_graph(index.claim_edges(), index.entities())
+
+
+class _Side(dict):
+    """``succ`` or ``pred`` of an :class:`IndexedView`: ``side[u]`` maps each neighbour to
+    ``{claim id: edge attributes}``, as networkx's ``_succ`` / ``_pred`` do, read from the index
+    the first time ``u`` is asked for."""
+
+    def __init__(self, index, role: str):
+        super().__init__()
+        self._index, self._role = index, role
+        self._other = "object" if role == "subject" else "subject"
+
+    def __missing__(self, node: str) -> dict[str, dict[str, dict[str, Any]]]:
+        row: dict[str, dict[str, dict[str, Any]]] = {}
+        for claim in self._index.claim_edges(**{self._role: node}):
+            row.setdefault(claim[self._other], {})[claim["claim"]] = _edge_data(claim)
+        self[node] = row
+        return row
+
+
+class _Nodes(dict):
+    """``nodes[n]`` of an :class:`IndexedView`: a node's attributes, read on first use."""
+
+    def __init__(self, index):
+        super().__init__()
+        self._index = index
+
+    def __missing__(self, node: str) -> dict[str, Any]:
+        found = self[node] = _node_data(node, self._index.find_entity(node))
+        return found
+
+
+class IndexedView:
+    """The signed view read from the index only where a search goes, for one question.
+
+    Answers what :func:`graph.paths.find_paths` and :func:`graph.paths.neighbors` ask of the
+    networkx view (``node in view``, ``nodes[n]``, ``succ`` / ``pred``, ``has_edge``, ``edges``)
+    with the same attributes, but reads an entity's claims through the index's subject and object
+    indexes when a search first reaches it. A path search touches a small part of a large graph:
+    at 10⁶ claims, making the whole networkx view first takes most of a minute. Whole-graph
+    questions (loops, conflicts) use :func:`build_signed_graph`.
+    """
+
+    def __init__(self, index):
+        self._index = index
+        self._succ = self.succ = _Side(index, "subject")
+        self._pred = self.pred = _Side(index, "object")
+        self.nodes = _Nodes(index)
+        self.__networkx_cache__: dict[str, Any] = {}
+
+    def __contains__(self, node: object) -> bool:
+        return isinstance(node, str) and (self._index.find_entity(node) is not None
+                                          or bool(self.succ[node]) or bool(self.pred[node]))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index.node_ids())
+
+    def has_edge(self, subject: str, obj: str) -> bool:
+        return obj in self.succ[subject]
+
+    def edges(self, data: str) -> Iterator[tuple[str, str, Any]]:
+        """Yield ``(subject, object, attribute)`` for every claim (reads the whole index)."""
+        for claim in self._index.claim_edges():
+            yield claim["subject"], claim["object"], _edge_data(claim)[data]
 
 
 _ONE_SIGN = {sign: (sign,) for sign in SIGNS}

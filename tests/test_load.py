@@ -1,6 +1,6 @@
 """The endpoint load test (benchmarks/load_endpoint.py) stays working: a small bound for CI.
 
-The full run is ``.venv/bin/python benchmarks/load_endpoint.py`` (50 clients, 2,000 requests,
+The full run is ``.venv/bin/python -m benchmarks.load_endpoint`` (50 clients, 2,000 requests,
 at most 60 s); here 50 concurrent clients send 4 requests each, and nothing may fail.
 """
 
@@ -12,12 +12,11 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = ROOT / "benchmarks" / "load_endpoint.py"
 
 
 def test_fifty_concurrent_clients_and_no_failed_request(real_project):
     done = subprocess.run(
-        [sys.executable, str(SCRIPT), "--project", str(real_project), "--clients", "50", "--requests", "200",
+        [sys.executable, "-m", "benchmarks.load_endpoint", "--project", str(real_project), "--clients", "50", "--requests", "200",
          "--max-seconds", "60", "--json"],
         capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert done.returncode == 0, done.stdout + done.stderr

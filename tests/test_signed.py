@@ -95,3 +95,65 @@ def test_adjacency_is_kept_until_the_graph_changes():
     assert adjacency(g) is first and first.succ["a"] == {"b": (1,)}
     g.add_edge("a", "c", key="c2", sign=-1, claim="c2", context={}, certainty="high", citations=())
     assert adjacency(g) is not first and adjacency(g).succ["a"] == {"b": (1,), "c": (-1,)}
+
+
+# --- the view read from the index as a search goes ----------------------------------------------
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory):
+    """A built synthetic project (benchmarks/synth.py, 1,000 claims, hubs and parallel claims)."""
+    from benchmarks.synth import write_project
+    from graph.build import Project, build
+
+    project = tmp_path_factory.mktemp("synthetic") / "claims-1000"
+    write_project(project, 1000)
+    build(Project(project))
+    return Project(project).index()
+
+
+@pytest.fixture(params=["real", "synthetic"])
+def index(request, real_project, synthetic):
+    from graph.build import Project
+
+    return Project(real_project).index() if request.param == "real" else synthetic
+
+
+def _pairs(graph, count=150, seed=5):
+    import random
+
+    rng = random.Random(seed)
+    nodes = sorted(graph)
+    hubs = sorted(nodes, key=lambda n: -graph.degree(n))[:5]
+    pairs = [(rng.choice(hubs + nodes), rng.choice(nodes + hubs)) for _ in range(count)]
+    return pairs + [(hub, hub) for hub in hubs]  # loops through a hub
+
+
+def test_the_indexed_view_answers_every_search_as_the_networkx_view(index):
+    from graph.paths import find_paths, neighbors
+    from graph.signed import IndexedView
+
+    whole = build_signed_graph(index)
+    lazy = IndexedView(index)
+    contexts = sorted({str(v) for _u, _v, c in whole.edges(data="context") for v in c.values()})[:2]
+    searched = 0
+    for source, target in _pairs(whole):
+        for options in ({"max_length": 4, "limit": 50}, {"max_length": 3, "sign": "down"},
+                        {"max_length": 4, "limit": 5, "context": contexts}):
+            expected = list(find_paths(whole, source, target, **options))
+            assert list(find_paths(lazy, source, target, **options)) == expected, (source, target, options)
+            searched += bool(expected)
+        assert list(neighbors(lazy, source)) == list(neighbors(whole, source))
+    assert searched > 30  # many of the pairs have routes: the comparison is not between empty lists
+    assert [lazy.nodes[n] for n in sorted(whole)] == [whole.nodes[n] for n in sorted(whole)]
+    assert list(lazy) == sorted(whole) and "no such entity" not in lazy
+
+
+def test_the_indexed_view_reads_only_what_a_search_reaches(synthetic):
+    from graph.paths import find_paths
+    from graph.signed import IndexedView
+
+    lazy = IndexedView(synthetic)
+    whole = build_signed_graph(synthetic)
+    source, target = next((a, b) for a, b in _pairs(whole) if a != b and list(find_paths(whole, a, b, max_length=4)))
+    assert list(find_paths(lazy, source, target, max_length=4))
+    assert 0 < len(lazy.succ) + len(lazy.pred) < whole.number_of_nodes() / 2
