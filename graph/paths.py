@@ -419,8 +419,9 @@ def find_paths(graph, source: str, target: str, *, max_length: int = 5, sign: in
 
     Parameters
     ----------
-    graph : networkx.MultiDiGraph
-        The signed view (:func:`graph.signed.build_signed_graph`).
+    graph : networkx.MultiDiGraph or graph.signed.IndexedView
+        The signed view (:func:`graph.signed.build_signed_graph`), or the same view read from the
+        index as the search goes.
     source, target : str
         Entity ids. ``source == target`` gives the feedback loops through it.
     max_length : int, optional
@@ -654,7 +655,7 @@ def neighbors(graph, entity: str, *, direction: str = "both",
 
     Parameters
     ----------
-    graph : networkx.MultiDiGraph
+    graph : networkx.MultiDiGraph or graph.signed.IndexedView
         The signed view.
     entity : str
         An entity id.

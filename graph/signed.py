@@ -8,7 +8,8 @@ every context"), ``certainty`` ("high", "medium" or "low") and ``citations`` (a 
 ids). Quotes and other evidence stay in the index and are looked up for the answers only.
 
 The view is derived from the lookup index, which is itself derived from the RDF graph at build,
-so it never parses YAML or RDF.
+so it never parses YAML or RDF. :class:`IndexedView` reads the same view from the index one
+entity at a time, for searches that touch a small part of a large graph.
 
 Searches read the view through :func:`adjacency`, plain dicts of the distinct signs between two
 entities: walking networkx's edge views claim by claim costs more than the search itself.
