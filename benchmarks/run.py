@@ -201,18 +201,11 @@ def _pairs(graph, count: int, seed: int = 11) -> list[tuple[str, str]]:
     return pairs
 
 
-def _within(rows, start: str, depth: int) -> list[str]:
-    """The nodes ``depth`` steps or fewer from ``start`` along ``rows`` (successors or predecessors)."""
-    seen, frontier = {start}, [start]
-    for _ in range(depth):
-        frontier = [m for n in frontier for m in rows[n] if m not in seen and not seen.add(m)]
-    seen.discard(start)
-    return sorted(seen)
-
-
 def _connected_pairs(graph, count: int, seed: int = 13) -> list[tuple[str, str]]:
     """Pairs with a route of at most 4 steps: a random end (a hub for a fifth of them), the other
     end drawn from what it reaches (or what reaches it) in 4 steps."""
+    import networkx as nx
+
     rng = random.Random(seed)
     nodes = sorted(graph)
     hubs = _hubs(graph)
@@ -220,7 +213,9 @@ def _connected_pairs(graph, count: int, seed: int = 13) -> list[tuple[str, str]]
     while len(pairs) < count:
         anchor = rng.choice(hubs if len(pairs) % 5 == 0 else nodes)
         forward = rng.random() < 0.5
-        reached = _within(graph.succ if forward else graph.pred, anchor, 4)
+        walked = graph if forward else graph.reverse(copy=False)
+        steps = nx.single_source_shortest_path_length(walked, anchor, cutoff=4)
+        reached = sorted(node for node in steps if node != anchor)
         if reached:
             other = rng.choice(reached)
             pairs.append((anchor, other) if forward else (other, anchor))

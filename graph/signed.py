@@ -153,7 +153,7 @@ class IndexedView:
     """The signed view read from the index only where a search goes, for one question.
 
     Answers what :func:`graph.paths.find_paths` and :func:`graph.paths.neighbors` ask of the
-    networkx view (``node in view``, ``nodes[n]``, ``succ`` / ``pred``, ``has_edge``, ``edges``)
+    networkx view (``node in view``, ``nodes[n]``, ``succ`` / ``pred``, ``edges``)
     with the same attributes, but reads an entity's claims through the index's subject and object
     indexes when a search first reaches it. A path search touches a small part of a large graph:
     at 10⁶ claims, making the whole networkx view first takes most of a minute. Whole-graph
@@ -173,9 +173,6 @@ class IndexedView:
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._index.node_ids())
-
-    def has_edge(self, subject: str, obj: str) -> bool:
-        return obj in self.succ[subject]
 
     def edges(self, data: str) -> Iterator[tuple[str, str, Any]]:
         """Yield ``(subject, object, attribute)`` for every claim (reads the whole index)."""
