@@ -75,13 +75,18 @@ def write_project(out: Path, claims: int, seed: int = 7) -> Path:
             if j % 500 == 0:
                 lines += ["", f"Section {j // 500}"]
             quote = f"In study {number}, {label(s)} {VERBS[sign]} {label(o)}."
-            lines.append(quote)
             context = {}
             if rng.random() < 0.2:
                 context["population"] = rng.choice(POPULATIONS)
             if rng.random() < 0.1:
                 context["timescale"] = rng.choice(TIMESCALES)
-            cited = sorted({f"s{d}-{rng.randrange(n_studies)}" for _ in range(rng.choice((0, 0, 1, 2)))})
+            studies = sorted({rng.randrange(n_studies) for _ in range(rng.choice((0, 0, 1, 2)))})
+            # most studies are cited in the text (document links, found by the extractor); every
+            # fourth claim's are linked by a curator instead
+            in_text = number % 4 != 0
+            citation = f" [{', '.join(str(k + 1) for k in studies)}]" if studies and in_text else ""
+            lines.append(quote + citation)
+            cited = [] if in_text else [f"s{d}-{k}" for k in studies]
             claim_rows.append((f"c{number}", s, o, sign, f"doc{d}", quote, context, cited,
                                rng.choice(("high", "high", "medium", "low"))))
         lines += ["References"]
@@ -98,7 +103,8 @@ def write_project(out: Path, claims: int, seed: int = 7) -> Path:
             if context:
                 handle.write("  context:\n" + "".join(f"    {k}: {v}\n" for k, v in sorted(context.items())))
             if cited:
-                handle.write("  studies:\n" + "".join(f"  - {c}\n" for c in cited))
+                handle.write("  supports:\n" + "".join(
+                    f"  - study: {c}\n    basis: curator\n    rationale: synthetic link\n" for c in cited))
     with (data / "studies.yaml").open("w", encoding="utf-8") as handle:
         for sid, doc, author, year, design in sorted(study_rows):
             handle.write(f"- id: {sid}\n  document: {doc}\n  first_author: {author}\n  year: {year}\n"

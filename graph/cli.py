@@ -210,26 +210,33 @@ MAX_LENGTH_OPTION = click.option(
 @cli.command()
 @click.argument("source")
 @click.argument("target")
-@click.option("--sign", type=click.Choice(["up", "down"]), default=None,
-              help="keep routes whose net effect is +1 (up) or -1 (down)")
+@click.option("--sign", type=click.Choice(["up", "down", "variable"]), default=None,
+              help="keep routes whose net effect is +1 (up), -1 (down) or depends on context (variable)")
 @MAX_LENGTH_OPTION
 @CONTEXT_OPTION
 @click.option("--limit", type=click.IntRange(min=1), default=None, metavar="K",
               help="show at most K routes (the best ranked)")
+@click.option("--via-classes", is_flag=True, default=False,
+              help="let routes climb the hierarchy: from an entity to what it is a kind, member or "
+                   "product of (estradiol is an estrogen), so claims about the class apply; such "
+                   "steps are marked 'not a claim'. Default: stated claims only")
 @FORMAT_OPTION
 @pass_project
 def paths(project, source: str, target: str, sign: str | None, max_length: int,
-          context: tuple[str, ...], limit: int | None, output_format: str) -> None:
+          context: tuple[str, ...], limit: int | None, via_classes: bool, output_format: str) -> None:
     """Show every route from SOURCE to TARGET with its net effect and the evidence for each step.
 
-    Routes are ranked shorter first, then better supported (more cited studies, higher
-    certainty). A route's net effect is the product of its steps' signs.
+    Routes are ranked shorter first, then better supported: studies the document itself cites
+    count fully, studies a curator linked in support half, then certainty. A route's net effect
+    is the product of its steps' signs; a step whose direction depends on context makes it
+    "variable".
     """
     from .questions import answer_paths
     from .render_paths import render_paths
 
     click.echo(render_paths(answer_paths(project.index(), source, target, sign=sign,
-                                         max_length=max_length, context=context, limit=limit),
+                                         max_length=max_length, context=context, limit=limit,
+                                         via_classes=via_classes),
                             output_format))
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .errors import Problem
 from .names import fold, slugify
@@ -166,6 +166,7 @@ class Reference:
     line: int
     text: str
     kind: str = "article"  # "book" (``journal`` holds the publisher) or "other" (parsed loosely)
+    number: int | None = None  # the number printed before it (``[3]``, ``3.``), if any
 
     @property
     def first_author(self) -> str:
@@ -602,6 +603,17 @@ def parse_reference(text: str, index: int = 1, line: int = 0) -> Reference | Non
     >>> book.kind, book.authors, book.title, book.journal, book.year
     ('book', ('Guyton, A. C.', 'Hall, J. E.'), 'Textbook of Medical Physiology', 'Elsevier', 2016)
     """
+    printed = _PRINTED_NUMBER.match(text)
+    found = _parse_reference(text, index, line)
+    if found is not None and printed:
+        found = replace(found, number=int(printed.group(1) or printed.group(2)))
+    return found
+
+
+_PRINTED_NUMBER = re.compile(r"^\s*(?:\[(\d+)\]|(\d+)[.)])\s")
+
+
+def _parse_reference(text: str, index: int, line: int) -> Reference | None:
     body = _ITEM.sub("", text).strip()
     bare = _TRAILER.sub("", body).strip()
     for pattern in (_REFERENCE, _NUMBERED):

@@ -74,10 +74,11 @@ _FALLBACK_COLOURS = ("#5d6d7e", "#a04000", "#1e8449", "#6c3483", "#b7950b", "#2e
 _STUDY_STYLE = ("#9aa3ad", "box")
 
 #: sign -> (name, colour, arrow head); a bar head is the usual mark of inhibition
-SIGN_STYLES: dict[int, tuple[str, str, str]] = {
+SIGN_STYLES: dict[int | str, tuple[str, str, str]] = {
     1: ("increases", "#1b8a3a", "arrow"),
     -1: ("decreases", "#d0312d", "bar"),
     0: ("no effect", "#8a8a8a", "circle"),
+    "variable": ("varies with context", "#b7791f", "diamond"),
 }
 _PREDICATE_LABELS = {
     "RO:0002211": "regulates",
@@ -237,12 +238,11 @@ def _pathway(index, source: str, target: str, context: str | None,
     from itertools import islice
 
     from .paths import find_paths
-    from .signed import build_signed_graph
+    from .signed import IndexedView
 
-    routes = find_paths(build_signed_graph(index), source, target,
-                        context=[context] if context else None)
+    routes = find_paths(IndexedView(index), source, target, context=[context] if context else None)
     return [{"nodes": list(route.nodes), "sign": route.sign,
-             "studies": list(route.studies), "certainty": route.certainty,
+             "studies": list(route.studies), "support": dict(route.support), "certainty": route.certainty,
              "hops": [{"subject": hop.subject, "object": hop.object, "sign": hop.sign,
                        "claims": list(hop.claims)} for hop in route.hops]}
             for route in islice(routes, limit)]
@@ -314,14 +314,18 @@ def _network(entities: Sequence[dict[str, Any]], claims: Sequence[dict[str, Any]
     for claim in claims:
         name, colour, head = SIGN_STYLES.get(claim["sign"], SIGN_STYLES[0])
         group = parallel[frozenset((claim["subject"], claim["object"]))]
-        support = len(claim["citations"])
-        studies = f"{support} cited stud{'y' if support == 1 else 'ies'}" if support else "no study cited"
+        documented = sum(1 for link in claim["citations"] if link["basis"] == "document")
+        curated = len(claim["citations"]) - documented
+        studies = (f"{documented} stud{'y' if documented == 1 else 'ies'} cited by the document"
+                   if documented else "no study cited by the document")
+        if curated:
+            studies += f"; {curated} linked by curator"
         options: dict[str, Any] = {
             "id": claim["claim"],
             "arrows": {"to": {"enabled": True, "type": head, "scaleFactor": 0.7}},
             "color": {"color": colour, "highlight": colour, "hover": colour, "opacity": 0.85},
             "dashes": claim["certainty"] != "high",
-            "width": 1.5 + 2.5 * support,
+            "width": 1.5 + 2.5 * documented,
             "title": f"{labels[claim['subject']]} {name} {labels[claim['object']]}\n{studies}",
         }
         if len(group) > 1:
@@ -436,7 +440,7 @@ def explorer_data(index, focus: str | None = None, depth: int | None = None,
         return url if url and url.startswith(("http://", "https://")) else None
 
     sections, documents = _sections(claims)
-    cited = sorted({s for c in claims for s in c["citations"]})
+    cited = sorted({link["study"] for c in claims for link in c["citations"]})
     all_studies = index.studies()
     studies = {sid: all_studies.get(sid) or {"id": sid} for sid in cited}
 
@@ -445,7 +449,8 @@ def explorer_data(index, focus: str | None = None, depth: int | None = None,
         keys = sorted({fold(name) for name in (e["id"], e["label"], *e["synonyms"])} - {""})
         entity_out.append({
             **{k: e.get(k) for k in ("id", "iri", "label", "category", "synonyms", "definition",
-                                     "definition_source", "inverse_of")},
+                                     "definition_source", "inverse_of", "is_a", "member_of",
+                                     "has_active_ingredient", "narrower")},
             "category_label": _humanize(e["category"]),
             "inverse_label": labels.get(e.get("inverse_of") or ""),
             "xrefs": [{"curie": x, "url": link(x)} for x in e["xrefs"]],

@@ -43,11 +43,41 @@ def _local(node, namespace: str, converter) -> str:
         return text
 
 
+def _sign(value) -> int | str:
+    """A claim's sign as stored: +1, -1, 0 or "variable" (0 when missing)."""
+    if value is None:
+        return 0
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _links(links) -> list[dict[str, Any]]:
+    """A claim's study links, supporting first, then document before curator, then by study."""
+    return sorted(links, key=lambda l: (l["relation"] != "supports", l["basis"] != "document", l["study"]))
+
+
+def _hierarchy(pairs) -> dict[str, list[str]]:
+    """``{relation: [broader entity ids]}`` for every hierarchy relation (empty lists included)."""
+    from .vocab import HIERARCHY
+
+    found: dict[str, list[str]] = {key: [] for key in HIERARCHY}
+    for key, other in pairs:
+        found[key].append(other)
+    return {key: sorted(values) for key, values in found.items()}
+
+
+def _narrower(pairs) -> list[dict[str, str]]:
+    """The entities that point at this one (its members, subclasses, products), sorted."""
+    return [{"relation": key, "entity": other} for key, other in sorted(set(pairs), key=lambda p: (p[1], p[0]))]
+
+
 def write_index(graph, path: Path, meta: dict[str, Any] | None = None) -> None:
     """Write the lookup index of an RDF graph to ``path`` (which must not exist yet)."""
     from .prefixmap import converter
-    from .vocab import (BIBO, BIOLINK, CLAIM, DCTERMS, DOC, ENTITY, HKG, PROV, RDF, RDFS, SKOS,
-                        STUDY)
+    from .vocab import (BIBO, BIOLINK, CLAIM, DCTERMS, DOC, ENTITY, HIERARCHY, HKG, PROV, RDF, RDFS,
+                        SKOS, STUDY)
 
     conv = converter()
     ent = lambda node: _local(node, str(ENTITY), conv)  # noqa: E731
@@ -82,6 +112,10 @@ def write_index(graph, path: Path, meta: dict[str, Any] | None = None) -> None:
             },
             "xrefs": sorted(_local(x, "\0", conv) for x in graph.objects(node, SKOS.exactMatch)),
             "inverse_of": ent(graph.value(node, HKG.inverseOf)) if graph.value(node, HKG.inverseOf) else None,
+            **_hierarchy((key, ent(o)) for key, slot in HIERARCHY.items()
+                         for o in graph.objects(node, BIOLINK[slot])),
+            "narrower": _narrower((key, ent(s)) for key, slot in HIERARCHY.items()
+                                  for s in graph.subjects(BIOLINK[slot], node)),
         }
         entities.append(record)
 
@@ -102,7 +136,7 @@ def write_index(graph, path: Path, meta: dict[str, Any] | None = None) -> None:
             "subject": ent(subject),
             "object": ent(obj),
             "predicate": _local(original, "\0", conv) if original is not None else None,
-            "sign": int(sign) if sign is not None else 0,
+            "sign": _sign(sign),
             "direction": value(node, BIOLINK.object_direction_qualifier),
             "aspect": value(node, BIOLINK.object_aspect_qualifier),
             "quote": value(node, BIOLINK.supporting_text) or (value(evidence, PROV.value) if evidence is not None else None),
@@ -114,7 +148,10 @@ def write_index(graph, path: Path, meta: dict[str, Any] | None = None) -> None:
             "context": context,
             "certainty": value(node, HKG.certainty) or "high",
             "hedge": value(node, HKG.hedge),
-            "citations": sorted(study_id(s) for s in graph.objects(node, BIOLINK.publications)),
+            "citations": _links({"study": study_id(graph.value(link, PROV.influencer)),
+                                 "basis": value(link, HKG.basis), "relation": value(link, HKG.relation),
+                                 "rationale": value(link, RDFS.comment)}
+                                for link in graph.objects(node, PROV.qualifiedInfluence)),
             "knowledge_level": value(node, BIOLINK.knowledge_level),
             "agent_type": value(node, BIOLINK.agent_type),
         })
@@ -328,7 +365,8 @@ def write_index_from_ntriples(nt_path: Path, path: Path, meta: dict[str, Any] | 
     import pyoxigraph as ox
 
     from .prefixmap import converter
-    from .vocab import BIBO, BIOLINK, CLAIM, DCTERMS, DOC, ENTITY, HKG, PROV, RDF, RDFS, SKOS, STUDY
+    from .vocab import (BIBO, BIOLINK, CLAIM, DCTERMS, DOC, ENTITY, HIERARCHY, HKG, PROV, RDF, RDFS,
+                        SKOS, STUDY)
 
     conv = converter()
     ent = lambda iri: _local(iri, str(ENTITY), conv)  # noqa: E731
@@ -346,7 +384,11 @@ def write_index_from_ntriples(nt_path: Path, path: Path, meta: dict[str, Any] | 
         agent=BIOLINK.agent_type, article=BIOLINK.JournalArticle, creator=DCTERMS.creator, et_al=HKG.etAl,
         date=DCTERMS.date, volume=BIBO.volume, issue=BIBO.issue, pages=BIBO.pages, design=HKG.studyDesign,
         citation=DCTERMS.bibliographicCitation, population=HKG.population, document=BIBO.Document,
-        dsource=DCTERMS.source, sha=HKG.sha256).items()}
+        dsource=DCTERMS.source, sha=HKG.sha256, influenced=PROV.qualifiedInfluence,
+        influence=PROV.Influence, influencer=PROV.influencer, basis=HKG.basis, relation=HKG.relation,
+        comment=RDFS.comment).items()}
+    slots = {str(BIOLINK[slot]): key for key, slot in HIERARCHY.items()}
+    narrower: dict[str, list[tuple[str, str]]] = {}
     contexts = [(key, str(HKG[key])) for key in ("population", "timescale", "formulation", "tissue")]
     aux_keys = (T["part"], T["quoted"], T["value"], T["start"], T["end"], T["title"], T["label"], T["xref"])
 
@@ -360,7 +402,8 @@ def write_index_from_ntriples(nt_path: Path, path: Path, meta: dict[str, Any] | 
         connection.executescript(
             "CREATE TEMP TABLE aux (iri TEXT PRIMARY KEY, part TEXT, quoted TEXT, value TEXT, start TEXT,"
             " end_ TEXT, title TEXT, label TEXT, xrefs TEXT);"
-            "CREATE TEMP TABLE raw_claims (iri TEXT, evidence TEXT, data TEXT);")
+            "CREATE TEMP TABLE raw_claims (iri TEXT, evidence TEXT, data TEXT);"
+            "CREATE TEMP TABLE links (iri TEXT PRIMARY KEY, data TEXT);")
         entities, studies, documents, aux, raw = [], [], [], [], []
 
         def flush(force: bool = False) -> None:
@@ -382,6 +425,15 @@ def write_index_from_ntriples(nt_path: Path, path: Path, meta: dict[str, Any] | 
                             json.dumps([x.value for x in found.get(T["xref"], ())])))
             if T["category"] in found:
                 entities.append((node, found))
+                for predicate, key in slots.items():
+                    for other in found.get(predicate, ()):
+                        narrower.setdefault(other.value, []).append((key, ent(node)))
+            if T["influence"] in types:
+                influencer = first(found, "influencer")
+                connection.execute("INSERT OR IGNORE INTO links VALUES (?, ?)", (node, json.dumps({
+                    "study": study_id(influencer.value) if influencer is not None else None,
+                    "basis": _py(first(found, "basis")), "relation": _py(first(found, "relation")),
+                    "rationale": _py(first(found, "comment"))})))
             if T["association"] in types and T["r_subject"] in found and T["r_object"] in found:
                 evidence, original, sign = first(found, "derived"), first(found, "original"), _py(first(found, "sign"))
                 record = {
@@ -389,14 +441,14 @@ def write_index_from_ntriples(nt_path: Path, path: Path, meta: dict[str, Any] | 
                     "subject": ent(first(found, "r_subject").value),
                     "object": ent(first(found, "r_object").value),
                     "predicate": _local(original.value, "\0", conv) if original is not None else None,
-                    "sign": int(sign) if sign is not None else 0,
+                    "sign": _sign(sign),
                     "direction": _py(first(found, "direction")),
                     "aspect": _py(first(found, "aspect")),
                     "quote": _py(first(found, "text")),
                     "context": {key: str(_py(found[p][0])) for key, p in contexts if p in found and _py(found[p][0])},
                     "certainty": _py(first(found, "certainty")) or "high",
                     "hedge": _py(first(found, "hedge")),
-                    "citations": sorted(study_id(s.value) for s in found.get(T["publications"], ())),
+                    "citations": sorted(s.value for s in found.get(T["influenced"], ())),  # IRIs, read below
                     "knowledge_level": _py(first(found, "level")),
                     "agent_type": _py(first(found, "agent")),
                 }
@@ -445,6 +497,8 @@ def write_index_from_ntriples(nt_path: Path, path: Path, meta: dict[str, Any] | 
                 },
                 "xrefs": sorted(_local(x.value, "\0", conv) for x in found.get(T["xref"], ())),
                 "inverse_of": ent(inverse.value) if inverse is not None else None,
+                **_hierarchy((key, ent(o.value)) for predicate, key in slots.items() for o in found.get(predicate, ())),
+                "narrower": _narrower(narrower.get(node, ())),
             }
             rows.append((record["id"], record["label"], record["category"], dump(record)))
             for name in (record["id"], record["label"], *record["synonyms"]):
@@ -459,6 +513,9 @@ def write_index_from_ntriples(nt_path: Path, path: Path, meta: dict[str, Any] | 
                 "SELECT c.iri, c.evidence, c.data, e.part, e.quoted, e.value, e.start, e.end_, s.title "
                 "FROM raw_claims c LEFT JOIN aux e ON e.iri = c.evidence LEFT JOIN aux s ON s.iri = e.part"):
             record = json.loads(data)
+            if record["citations"]:
+                record["citations"] = _links(json.loads(row[0]) for iri in record["citations"] for row in
+                                             connection.execute("SELECT data FROM links WHERE iri = ?", (iri,)))
             if not record["quote"] and evidence is not None and value is not None:
                 record["quote"] = json.loads(value)
             record.update({
@@ -500,7 +557,7 @@ def write_index_from_ntriples(nt_path: Path, path: Path, meta: dict[str, Any] | 
         connection.executemany("INSERT INTO documents VALUES (?, ?)", [(d["id"], dump(d)) for d in documents])
         connection.executemany("INSERT INTO meta VALUES (?, ?)",
                                sorted((k, json.dumps(v, sort_keys=True)) for k, v in (meta or {}).items()))
-        connection.executescript("DROP TABLE aux; DROP TABLE raw_claims;")
+        connection.executescript("DROP TABLE aux; DROP TABLE raw_claims; DROP TABLE links;")
         connection.commit()
     finally:
         connection.close()

@@ -24,6 +24,8 @@ from typing import Any
 
 from rdflib import Graph, URIRef  # URIRef: the doctests use it
 
+from .vocab import VARIABLE
+
 __all__ = [
     "EDGE_COLUMNS",
     "LIST_FIELDS",
@@ -113,7 +115,7 @@ def graph_tables(graph: Graph) -> GraphTables:
         if subject is None or obj is None:
             continue
         predicate = graph.value(node, RDF.predicate) or graph.value(node, BIOLINK.predicate) or BIOLINK.related_to
-        studies = sorted(graph.objects(node, BIOLINK.publications))
+        studies = sorted(graph.objects(node, BIOLINK.publications))  # the document's own citations only
         evidence = sorted({curie(x) for s in studies for design in graph.objects(s, HKG.studyDesign)
                            for x in graph.objects(design, SKOS.exactMatch) if curie(x).startswith("ECO:")})
         original = graph.value(node, BIOLINK.original_predicate)
@@ -133,7 +135,7 @@ def graph_tables(graph: Graph) -> GraphTables:
             "supporting_text": sorted(str(q) for q in graph.objects(node, BIOLINK.supporting_text)),
             "publications": [curie(s) for s in studies],
             "has_evidence": evidence,
-            "sign": int(sign) if sign is not None else None,
+            "sign": sign if sign is None or isinstance(sign, str) else int(sign),
             "certainty": _value(graph, node, HKG.certainty),
             "hedge": _value(graph, node, HKG.hedge),
             "population": _value(graph, node, HKG.population),
@@ -211,11 +213,20 @@ def _node_attributes(node: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+_INTERACTIONS = {1: "increases", -1: "decreases", 0: "no change", VARIABLE: "varies with context"}
+
+
+def _read_sign(sign, interaction) -> int | str:
+    """The sign of an edge read back from a graph format (see :func:`_edge_attributes`)."""
+    return VARIABLE if interaction == _INTERACTIONS[VARIABLE] else int(sign or 0)
+
+
 def _edge_attributes(edge: dict[str, Any]) -> dict[str, Any]:
     return {
         "claim": edge["id"],
-        "sign": edge.get("sign", 0),
-        "interaction": {1: "increases", -1: "decreases"}.get(edge.get("sign", 0), "no change"),
+        # graph tools want a number: a variable claim has no sign, and says so in "interaction"
+        "sign": None if edge.get("sign") == VARIABLE else edge.get("sign", 0),
+        "interaction": _INTERACTIONS.get(edge.get("sign", 0), "no change"),
         "predicate": edge["predicate"],
         "original_predicate": edge.get("original_predicate"),
         "direction": edge.get("object_direction_qualifier"),
@@ -258,7 +269,8 @@ def read_graphml(data: bytes) -> GraphTables:
     nodes = [{"id": n, "name": a.get("label"), "category": [f"biolink:{a['category']}"],
               "synonym": a["synonyms"].split("|") if a.get("synonyms") else []}
              for n, a in sorted(multigraph.nodes(data=True))]
-    edges = [{"id": key, "subject": u, "object": v, "predicate": a.get("predicate"), "sign": int(a.get("sign", 0)),
+    edges = [{"id": key, "subject": u, "object": v, "predicate": a.get("predicate"),
+              "sign": _read_sign(a.get("sign"), a.get("interaction")),
               "supporting_text": [a["quote"]] if a.get("quote") else [],
               "publications": a["publications"].split("|") if a.get("publications") else []}
              for u, v, key, a in sorted(multigraph.edges(keys=True, data=True), key=lambda e: e[2])]
@@ -296,7 +308,7 @@ def read_cytoscape(data: bytes) -> GraphTables:
     nodes = [{"id": d["id"], "name": d.get("label"), "category": [f"biolink:{d['category']}"],
               "synonym": d.get("synonyms", [])} for d in (n["data"] for n in elements["nodes"])]
     edges = [{"id": d["id"], "subject": d["source"], "object": d["target"], "predicate": d.get("predicate"),
-              "sign": d.get("sign", 0), "supporting_text": [d["quote"]] if d.get("quote") else [],
+              "sign": _read_sign(d.get("sign"), d.get("interaction")), "supporting_text": [d["quote"]] if d.get("quote") else [],
               "publications": d.get("publications", [])} for d in (e["data"] for e in elements["edges"])]
     return GraphTables(tuple(nodes), tuple(edges))
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from .records import CLAIM_KEYS, DESIGN_KEYS, ENTITY_KEYS, STUDY_KEYS
+from .records import CLAIM_KEYS, DESIGN_KEYS, ENTITY_KEYS, LINK_KEYS, STUDY_KEYS
 
 __all__ = ["CANONICAL_FILES", "canonical_text", "lint_data"]
 
@@ -28,8 +28,12 @@ class _Dumper(yaml.SafeDumper):
 
 
 def _sorted_mapping(value):
+    """Mappings with sorted keys; a study link's keys in :data:`LINK_KEYS` order."""
     if isinstance(value, dict):
-        return {k: _sorted_mapping(value[k]) for k in sorted(value)}
+        rank = {key: n for n, key in enumerate(LINK_KEYS)} if "study" in value else {}
+        return {k: _sorted_mapping(value[k]) for k in sorted(value, key=lambda k: (rank.get(k, len(rank)), k))}
+    if isinstance(value, list):
+        return [_sorted_mapping(v) for v in value]
     return value
 
 

@@ -6,7 +6,11 @@ from typing import Any
 
 from .index import Index
 
-__all__ = ["describe_claim", "describe_entity", "step_of"]
+__all__ = ["STEP_KEYS", "describe_claim", "describe_entity", "step_of"]
+
+#: the stable public shape of a claim as a step of a path
+STEP_KEYS = ("claim", "subject", "object", "predicate", "sign", "quote", "document", "section",
+             "context", "certainty", "citations", "knowledge_level")
 
 
 def describe_entity(index: Index, name: str) -> dict[str, Any]:
@@ -20,10 +24,9 @@ def describe_entity(index: Index, name: str) -> dict[str, Any]:
 
 
 def step_of(claim: dict[str, Any]) -> dict[str, Any]:
-    """Return the stable public shape of a claim (a step of a path)."""
-    keys = ("claim", "subject", "object", "predicate", "sign", "quote", "document", "section",
-            "context", "certainty", "citations")
-    return {key: claim.get(key) for key in keys}
+    """Return the stable public shape of a claim (a step of a path); ``citations`` are
+    ``{study, basis, relation, rationale}`` objects."""
+    return {key: claim.get(key) for key in STEP_KEYS}
 
 
 def describe_claim(index: Index, claim_id: str) -> dict[str, Any]:
@@ -35,5 +38,7 @@ def describe_claim(index: Index, claim_id: str) -> dict[str, Any]:
     record = {**claim, **step_of(claim)}
     record["subject_label"] = index.entity(claim["subject"])["label"]
     record["object_label"] = index.entity(claim["object"])["label"]
-    record["studies"] = [index.study(s) or {"id": s} for s in claim.get("citations") or []]
+    record["studies"] = [{**(index.study(link["study"]) or {"id": link["study"]}),
+                          "basis": link["basis"], "relation": link["relation"], "rationale": link.get("rationale")}
+                         for link in claim.get("citations") or []]
     return record

@@ -4,7 +4,8 @@ Every function takes the signed multigraph of :mod:`graph.signed` first. Paralle
 join the same two entities with the same sign are one *hop* of a route (the best supported of them
 is shown, the others listed), so a route is a sequence of entities and signs, not a combination
 of redundant claims. A route's net effect is the product of its signs; a 0 ("no effect") step
-makes it 0.
+makes it 0, a variable step (the document says the direction depends on context) makes it
+variable: unknown, never neutral, and never an answer to "what raises / lowers X".
 
 The search grows partial routes breadth first from the source, never visiting an entity twice on
 one route, and keeps only those that can still reach the target within the remaining steps: the
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .errors import UnknownEntityError
-from .vocab import CERTAINTY_SCORE, CONTEXT_KEYS, SIGNS
+from .vocab import CERTAINTY_SCORE, CONTEXT_KEYS, SIGN_ORDER, SIGNS, VARIABLE, net_sign
 
 if TYPE_CHECKING:  # graph.signed imports networkx, which answering needs only once a graph is built
     from .signed import Adjacency, Rows
@@ -47,7 +48,12 @@ __all__ = [
 LOOP_KINDS = {1: "vicious", -1: "self-limiting"}
 #: the key of the context value -> keys map in a graph's ``__networkx_cache__``
 _CONTEXT_KEYS_CACHE = "hormone_kg_context_keys"
-_SIGN_WORDS = {"up": 1, "down": -1, "+1": 1, "-1": -1, "0": 0, "+": 1, "-": -1}
+_SIGN_WORDS = {"up": 1, "down": -1, "+1": 1, "-1": -1, "0": 0, "+": 1, "-": -1, VARIABLE: VARIABLE}
+#: how much a supporting study adds to a route's score, by who linked it: the document's own
+#: citation counts fully, a curator's reading half; certainty adds at most a quarter, so it only
+#: orders routes with the same support
+_BASIS_WEIGHT = {"document": 1.0, "curator": 0.5}
+_CERTAINTY_WEIGHT = 0.25
 
 
 # --- records ------------------------------------------------------------------------------
@@ -57,30 +63,40 @@ _SIGN_WORDS = {"up": 1, "down": -1, "+1": 1, "-1": -1, "0": 0, "+": 1, "-": -1}
 class Hop:
     """One step of a route: every claim that ``subject`` moves ``object`` with one sign.
 
-    ``claims`` is ordered best supported first (most cited studies, then higher certainty, then
-    id); the first is the step's claim, the rest say the same thing elsewhere.
+    ``claims`` is ordered best supported first (most supporting studies, the document's own
+    citations first, then higher certainty, then id); the first is the step's claim, the rest say
+    the same thing elsewhere. ``citations`` are the claims' study links, ``(study, basis,
+    relation)``; ``relation`` is None for claims, or the hierarchy relation (is_a ...) of a step
+    taken through a class (``via_classes``).
     """
 
     subject: str
     object: str
-    sign: int
+    sign: int | str
     claims: tuple[str, ...]
-    studies: tuple[str, ...]
+    citations: tuple[tuple[str, str, str], ...]
     certainty: float
+    relation: str | None = None
 
     @property
     def claim(self) -> str:
         """The best supported claim of the hop."""
         return self.claims[0]
 
+    @property
+    def studies(self) -> tuple[str, ...]:
+        """The studies linked in support of the hop, sorted."""
+        return tuple(sorted({study for study, _basis, relation in self.citations if relation == "supports"}))
+
 
 @dataclass(frozen=True)
 class Route:
     """A route through the signed view: its hops, in order.
 
-    >>> r = Route((Hop("a", "b", -1, ("c1",), ("s1",), 1.0), Hop("b", "c", -1, ("c2",), (), 0.6)))
+    >>> r = Route((Hop("a", "b", -1, ("c1",), (("s1", "curator", "supports"),), 1.0),
+    ...            Hop("b", "c", -1, ("c2",), (("s2", "document", "supports"),), 0.6)))
     >>> r.nodes, r.sign, r.length, r.studies, r.certainty, r.score
-    (('a', 'b', 'c'), 1, 2, ('s1',), 0.6, 1.6)
+    (('a', 'b', 'c'), 1, 2, ('s1', 's2'), 0.6, 1.65)
     """
 
     hops: tuple[Hop, ...]
@@ -96,14 +112,24 @@ class Route:
         return len(self.hops)
 
     @property
-    def sign(self) -> int:
-        """The net effect: the product of the steps' signs."""
-        return math.prod(hop.sign for hop in self.hops)
+    def sign(self) -> int | str:
+        """The net effect: the product of the steps' signs (0 or "variable" if a step is)."""
+        return net_sign(hop.sign for hop in self.hops)
 
     @property
     def studies(self) -> tuple[str, ...]:
-        """The distinct studies cited by any claim of the route, sorted."""
+        """The distinct studies linked in support of any step, sorted."""
         return tuple(sorted({s for hop in self.hops for s in hop.studies}))
+
+    @property
+    def support(self) -> dict[str, tuple[str, ...]]:
+        """The distinct supporting studies by basis: ``{"document": ..., "curator": ...}``; a
+        study the document cites for one step and a curator links to another counts as document."""
+        documented = {s for hop in self.hops for s, basis, rel in hop.citations
+                      if rel == "supports" and basis == "document"}
+        curated = {s for hop in self.hops for s, basis, rel in hop.citations
+                   if rel == "supports" and basis == "curator"} - documented
+        return {"document": tuple(sorted(documented)), "curator": tuple(sorted(curated))}
 
     @property
     def certainty(self) -> float:
@@ -112,17 +138,19 @@ class Route:
 
     @property
     def score(self) -> float:
-        """How well supported the route is: distinct cited studies plus :attr:`certainty`.
-
-        Higher is better; among routes of one length the ranking follows this score (studies
-        first, then certainty), so a route with one more cited study always ranks higher.
+        """How well supported the route is: 1 per supporting study the document cites, ½ per
+        study a curator linked in support, plus ¼ × :attr:`certainty`. Contradicting links add
+        nothing. Higher is better; among routes of one length the ranking follows it.
         """
-        return round(len(self.studies) + self.certainty, 6)
+        support = self.support
+        return round(_BASIS_WEIGHT["document"] * len(support["document"])
+                     + _BASIS_WEIGHT["curator"] * len(support["curator"])
+                     + _CERTAINTY_WEIGHT * self.certainty, 6)
 
     def rank_key(self) -> tuple:
         """Sort key: shorter, then better supported, then by entity, sign and claim ids."""
-        return (self.length, -len(self.studies), -self.certainty, self.nodes,
-                tuple(-hop.sign for hop in self.hops), tuple(hop.claims for hop in self.hops))
+        return (self.length, -self.score, self.nodes,
+                tuple(SIGN_ORDER[hop.sign] for hop in self.hops), tuple(hop.claims for hop in self.hops))
 
 
 @dataclass(frozen=True)
@@ -222,20 +250,23 @@ def holds_in(graph, context: Iterable[str] | None) -> Callable[[Mapping[str, Any
 
 
 def _support(edge: Mapping[str, Any]) -> tuple:
-    return (-len(edge.get("citations") or ()), -CERTAINTY_SCORE[edge["certainty"]], edge["claim"])
+    weight = sum(_BASIS_WEIGHT[basis] for _s, basis, relation in edge.get("citations") or ()
+                 if relation == "supports")
+    return (edge.get("relation") is not None, -weight, -CERTAINTY_SCORE[edge["certainty"]], edge["claim"])
 
 
 def _make_hops(subject: str, obj: str, edges: Iterable[Mapping[str, Any]]) -> list[Hop]:
-    """Group parallel claims from subject to object by sign into hops (sorted by -sign)."""
-    by_sign: dict[int, list[Mapping[str, Any]]] = {}
+    """Group parallel claims from subject to object by sign into hops (up, none, down, variable);
+    a stated claim is the hop's claim before a hierarchy link making the same step."""
+    by_sign: dict[int | str, list[Mapping[str, Any]]] = {}
     for edge in edges:
         by_sign.setdefault(edge["sign"], []).append(edge)
     hops = []
-    for sign in sorted(by_sign, reverse=True):
+    for sign in sorted(by_sign, key=SIGN_ORDER.__getitem__):
         group = sorted(by_sign[sign], key=_support)
         hops.append(Hop(subject, obj, sign, tuple(e["claim"] for e in group),
-                        tuple(sorted({s for e in group for s in e.get("citations") or ()})),
-                        max(CERTAINTY_SCORE[e["certainty"]] for e in group)))
+                        tuple(sorted({tuple(c) for e in group for c in e.get("citations") or ()})),
+                        max(CERTAINTY_SCORE[e["certainty"]] for e in group), group[0].get("relation")))
     return hops
 
 
@@ -285,10 +316,10 @@ def _check_sign(sign) -> int | None:
         return None
     if isinstance(sign, str):
         if sign.strip().lower() not in _SIGN_WORDS:
-            raise ValueError(f"sign {sign!r} is not one of up, down, +1, -1, 0")
+            raise ValueError(f"sign {sign!r} is not one of up, down, +1, -1, 0, variable")
         return _SIGN_WORDS[sign.strip().lower()]
-    if sign not in SIGNS:
-        raise ValueError(f"sign {sign!r} is not one of +1, -1, 0")
+    if sign not in SIGNS or isinstance(sign, bool):
+        raise ValueError(f"sign {sign!r} is not one of +1, -1, 0, variable")
     return int(sign)
 
 
@@ -347,7 +378,7 @@ def _signed(succ: Rows, hops: _Hops, nodes: tuple[str, ...], wanted: frozenset[i
     claims may disagree) whose product is wanted."""
     steps = list(itertools.pairwise(nodes))
     for signs in itertools.product(*(succ[u][v] for u, v in steps)):
-        if math.prod(signs) in wanted:
+        if net_sign(signs) in wanted:
             yield Route(tuple(hops.hop(u, v, sign) for (u, v), sign in zip(steps, signs)))
 
 
@@ -426,8 +457,8 @@ def find_paths(graph, source: str, target: str, *, max_length: int = 5, sign: in
         Entity ids. ``source == target`` gives the feedback loops through it.
     max_length : int, optional
         The most steps a route may have (default 5).
-    sign : {None, 1, -1, 0, "up", "down"}, optional
-        Keep only routes with this net effect (default None: every sign).
+    sign : {None, 1, -1, 0, "up", "down", "variable"}, optional
+        Keep only routes with this net effect (default None: every sign, variable included).
     context : iterable of str, optional
         Keep only routes all of whose steps hold in this context (see :func:`holds_in`; default
         None: every route).
@@ -437,8 +468,9 @@ def find_paths(graph, source: str, target: str, *, max_length: int = 5, sign: in
     Yields
     ------
     Route
-        Shorter routes first; among routes of one length, more cited studies first, then higher
-        certainty, then by entity ids, sign and claim ids. No entity is visited twice.
+        Shorter routes first; among routes of one length, higher :attr:`Route.score` first (the
+        document's own citations, then curator links in support, then certainty), then by entity
+        ids, sign and claim ids. No entity is visited twice.
 
     Raises
     ------
@@ -626,6 +658,8 @@ def find_conflicts(graph, entity: str | None = None) -> list[Conflict]:
 
     groups: dict[tuple[str, str], list[tuple[str, str, dict]]] = {}
     for subject, obj, data in graph.edges(data=True):
+        if data["sign"] == VARIABLE or data.get("relation") is not None:
+            continue  # "effects vary" disagrees with no direction; a class link is no claim
         groups.setdefault((subject, on_measure(obj)[0]), []).append((obj, data["claim"], data))
     conflicts = []
     for (subject, root), claims in sorted(groups.items()):

@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .lookup import step_of
+from .lookup import STEP_KEYS, step_of
 from .paths import Hop, Route, find_conflicts, find_loops, find_paths, kind_of, neighbors
 
 __all__ = ["answer_conflicts", "answer_loops", "answer_neighbors", "answer_paths"]
 
-_SIGN_OPTION = {None: None, "up": 1, "down": -1}
+_SIGN_OPTION = {None: None, "up": 1, "down": -1, "variable": "variable"}
 
 
 class _Evidence:
@@ -28,11 +28,12 @@ class _Evidence:
     build the networkx view first.
     """
 
-    def __init__(self, index, *, whole: bool):
+    def __init__(self, index, *, whole: bool, via_classes: bool = False):
         from .signed import IndexedView, build_signed_graph
 
         self.index = index
-        self.graph = build_signed_graph(index) if whole else IndexedView(index)
+        self.graph = (build_signed_graph(index, via_classes=via_classes) if whole
+                      else IndexedView(index, via_classes=via_classes))
         self._claims: dict[str, dict[str, Any]] = {}
 
     def label(self, entity_id: str) -> str:
@@ -49,6 +50,7 @@ class _Evidence:
     def step(self, claim_id: str, supporting: Iterable[str] = ()) -> dict[str, Any]:
         claim = self.claim(claim_id)
         step = step_of(claim)
+        step["kind"] = "claim"
         step["citations"] = list(step.get("citations") or [])
         step["context"] = dict(step.get("context") or {})
         step["section_title"] = claim.get("section_title")
@@ -58,22 +60,32 @@ class _Evidence:
         return step
 
     def hop(self, hop: Hop) -> dict[str, Any]:
-        return self.step(hop.claim, hop.claims)
+        if hop.relation is None:
+            return self.step(hop.claim, hop.claims)
+        # a step through the hierarchy: no claim, no quote; what it is said in so many words
+        return {**{key: None for key in STEP_KEYS}, "kind": "hierarchy", "relation": hop.relation,
+                "claim": hop.claim, "subject": hop.subject, "object": hop.object, "sign": hop.sign,
+                "citations": [], "context": {}, "certainty": "high", "section_title": None,
+                "subject_label": self.label(hop.subject), "object_label": self.label(hop.object),
+                "supporting_claims": [hop.claim]}
 
     def route(self, route: Route) -> dict[str, Any]:
+        support = route.support
         return {
             "sign": route.sign,
             "length": route.length,
             "score": route.score,
             "certainty": route.certainty,
             "studies": list(route.studies),
+            "support": {basis: list(studies) for basis, studies in support.items()},
             "nodes": [self.node(n) for n in route.nodes],
             "steps": [self.hop(hop) for hop in route.hops],
         }
 
 
 def answer_paths(index, source: str, target: str, *, sign: str | None = None, max_length: int = 5,
-                 context: Iterable[str] = (), limit: int | None = None) -> list[dict[str, Any]]:
+                 context: Iterable[str] = (), limit: int | None = None,
+                 via_classes: bool = False) -> list[dict[str, Any]]:
     """Return the ranked routes from ``source`` to ``target``, every step with its evidence.
 
     Parameters
@@ -90,12 +102,18 @@ def answer_paths(index, source: str, target: str, *, sign: str | None = None, ma
         Keep only routes all of whose steps hold in this context (default: all).
     limit : int, optional
         Return at most this many routes (default None: all).
+    via_classes : bool, optional
+        Let routes climb the hierarchy: from an entity to what it is a kind, member or product
+        of, so a claim about estrogen answers a question about estradiol. Such a step has
+        ``kind`` "hierarchy" and its ``relation``; it is no claim (default False).
 
     Returns
     -------
     list of dict
-        ``{sign, length, score, certainty, studies, nodes: [{id, label}], steps: [...]}``, best
-        first (see :func:`graph.paths.find_paths`).
+        ``{sign, length, score, certainty, studies, support: {document, curator}, nodes: [{id,
+        label}], steps: [...]}``, best first (see :func:`graph.paths.find_paths`); each step has
+        ``kind`` "claim" (with ``citations``: ``{study, basis, relation, rationale}``) or
+        "hierarchy".
 
     Raises
     ------
@@ -103,7 +121,7 @@ def answer_paths(index, source: str, target: str, *, sign: str | None = None, ma
         If a name denotes no entity (with the nearest names).
     """
     source_id, target_id = index.resolve(source), index.resolve(target)
-    evidence = _Evidence(index, whole=False)
+    evidence = _Evidence(index, whole=False, via_classes=via_classes)
     routes = find_paths(evidence.graph, source_id, target_id, max_length=max_length,
                         sign=_SIGN_OPTION[sign], context=list(context), limit=limit)
     return [evidence.route(route) for route in routes]

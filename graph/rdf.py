@@ -17,8 +17,9 @@ from .names import slugify
 from .prefixmap import converter
 from .records import Claim, Entity, KnowledgeBase, Study
 from .vocab import (
-    BASE, BIBO, BIOLINK, CLAIM, DCAT, DCTERMS, DOC, ENTITY, FABIO, HKG, JOURNAL, PROV, RDF, RDFS,
-    SCHEMA, SKOS, STUDY, VOID, XSD, category_iri, direction_of, original_predicate, prefixes,
+    BASE, BIBO, BIOLINK, CLAIM, DCAT, DCTERMS, DOC, ENTITY, FABIO, HIERARCHY, HKG, JOURNAL, PROV, RDF,
+    RDFS, SCHEMA, SKOS, STUDY, VARIABLE, VOID, XSD, category_iri, direction_of, original_predicate,
+    prefixes,
 )
 
 __all__ = [
@@ -106,6 +107,8 @@ def _entity_triples(entity: Entity, expand):
         yield node, _p(SKOS.exactMatch), expand(curie), None
     if entity.inverse_of:
         yield node, _p(HKG.inverseOf), str(entity_iri(entity.inverse_of)), None
+    for key, other in entity.broader():
+        yield node, _p(BIOLINK[HIERARCHY[key]]), str(entity_iri(other)), None
     if entity.keep:
         yield node, _p(HKG.keep), "true", _BOOL
 
@@ -127,7 +130,9 @@ class _ClaimTerms:
                 ("publications", BIOLINK.publications), ("support", HKG.hasStudySupport),
                 ("derived", PROV.wasDerivedFrom), ("prov_entity", PROV.Entity), ("excerpt", HKG.Excerpt),
                 ("value", PROV.value), ("quoted", PROV.wasQuotedFrom), ("part_of", DCTERMS.isPartOf),
-                ("start", HKG.start), ("end", HKG.end)):
+                ("start", HKG.start), ("end", HKG.end), ("influenced", PROV.qualifiedInfluence),
+                ("influence", PROV.Influence), ("influencer", PROV.influencer), ("basis", HKG.basis),
+                ("relation", HKG.relation), ("comment", RDFS.comment)):
             setattr(self, name, str(term))
         self.context = {key: str(HKG[key]) for key in ("population", "timescale", "formulation", "tissue")}
         self.ro = {}
@@ -156,7 +161,10 @@ def _claim_triples(claim: Claim, t: _ClaimTerms):
         yield node, t.aspect, claim.aspect, ""
     yield node, t.level, claim.knowledge_level, ""
     yield node, t.agent, claim.agent_type, ""
-    yield node, t.sign, str(int(claim.sign)), _INT
+    if claim.sign == VARIABLE:
+        yield node, t.sign, VARIABLE, ""
+    else:
+        yield node, t.sign, str(int(claim.sign)), _INT
     yield node, t.certainty, claim.certainty, ""
     if claim.hedge:
         yield node, t.hedge, claim.hedge, ""
@@ -166,9 +174,24 @@ def _claim_triples(claim: Claim, t: _ClaimTerms):
         yield node, t.context.get(key) or str(HKG[key]), value, ""
     quote = claim.evidence.quote
     yield node, t.text, quote, ""
-    for study in claim.studies:
-        yield node, t.publications, str(study_iri(study)), None
-    yield node, t.support, "true" if claim.studies else "false", _BOOL
+    # Study links as PROV qualified influences, each with its basis and relation; only studies
+    # the document itself cites in support are biolink:publications (the others are a
+    # curator's reading, never the document's evidence).
+    documented = False
+    for link in claim.citations:
+        study = str(study_iri(link.study))
+        influence = f"{node}/citation/{link.study}"
+        yield node, t.influenced, influence, None
+        yield influence, _TYPE, t.influence, None
+        yield influence, t.influencer, study, None
+        yield influence, t.basis, link.basis, ""
+        yield influence, t.relation, link.relation, ""
+        if link.rationale:
+            yield influence, t.comment, link.rationale, ""
+        if link.basis == "document" and link.relation == "supports":
+            documented = True
+            yield node, t.publications, study, None
+    yield node, t.support, "true" if documented else "false", _BOOL
     # Direct triples keep property paths simple: ?a biolink:affects/biolink:affects ?b.
     yield subject, t.affects, obj, None
     yield subject, ro, obj, None

@@ -15,13 +15,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from .citations import citations_by_paragraph, cited_in
 from .errors import LoadError, Problem
 from .extract import Document, DocumentFormat, Mention, Reference, extract_document
 from .names import fold, nearest
 from .prefixmap import converter
 from .textindex import MentionFinder, QuoteFinder, SectionLocator
 from .sources import Entry, iter_yaml_entries, read_document, read_yaml_entries, read_yaml_mapping
-from .vocab import CERTAINTY_LEVELS, CONTEXT_KEYS, SIGNS, biolink_classes, biolink_enum
+from .vocab import (CERTAINTY_LEVELS, CITATION_BASES, CITATION_RELATIONS, CONTEXT_KEYS, HIERARCHY,
+                    SIGNS, biolink_classes, biolink_enum)
 
 __all__ = [
     "CLAIM_KEYS",
@@ -33,8 +35,10 @@ __all__ = [
     "Entity",
     "Evidence",
     "KnowledgeBase",
+    "LINK_KEYS",
     "STUDY_KEYS",
     "Study",
+    "StudyLink",
     "load_records",
 ]
 
@@ -55,6 +59,13 @@ class Entity:
     keep: bool = False
     definition: str | None = None
     definition_source: tuple[str, str] | None = None  # (document id, section id)
+    is_a: tuple[str, ...] = ()  # broader classes (estradiol is an estrogen)
+    member_of: tuple[str, ...] = ()  # groups it belongs to (tesamorelin: GH peptide therapy)
+    has_active_ingredient: tuple[str, ...] = ()  # what a formulation delivers
+
+    def broader(self) -> tuple[tuple[str, str], ...]:
+        """Return (relation, entity id) for every hierarchy link, in :data:`HIERARCHY` order."""
+        return tuple((key, other) for key in HIERARCHY for other in getattr(self, key))
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,20 +94,36 @@ class Evidence:
 
 
 @dataclass(frozen=True, slots=True)
+class StudyLink:
+    """A study tied to a claim, and who tied it.
+
+    ``basis`` is ``document`` when the document cites the study where it states the claim (found
+    by :mod:`graph.citations`), ``curator`` when a person linked it (``rationale`` says why);
+    ``relation`` is ``supports`` or ``contradicts``.
+    """
+
+    study: str
+    basis: str
+    relation: str = "supports"
+    rationale: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Claim:
-    """One signed assertion: subject increases (+1), decreases (-1) or leaves unchanged (0) object."""
+    """One assertion: subject increases (+1), decreases (-1), leaves unchanged (0) or moves in a
+    context-dependent direction (``"variable"``) its object."""
 
     id: str
     subject: str
     object: str
-    sign: int
+    sign: int | str
     evidence: Evidence
     aspect: str | None = None
     direct: bool = False
     certainty: str = "high"
     hedge: str | None = None
     context: Context = Context()
-    studies: tuple[str, ...] = ()
+    citations: tuple[StudyLink, ...] = ()
     knowledge_level: str = "knowledge_assertion"
     agent_type: str = "manual_agent"
 
@@ -201,7 +228,7 @@ def _load_documents(data: Path, problems: list) -> dict[str, Document]:
 
 # --- entities -----------------------------------------------------------------------------
 
-ENTITY_KEYS = ("id", "label", "category", "synonyms", "inverse_of", "keep")
+ENTITY_KEYS = ("id", "label", "category", "synonyms", "inverse_of", "keep", *HIERARCHY)
 
 
 def _load_entities(data: Path, documents: dict[str, Document], problems: list) -> dict[str, Entity]:
@@ -215,6 +242,7 @@ def _load_entities(data: Path, documents: dict[str, Document], problems: list) -
     seen: dict[str, int] = {}
     names: dict[str, str] = {}  # folded name -> entity (``seen`` has its line): entries are not kept
     inverses: list[tuple[str, int, Any]] = []  # (file, line, value) of each inverse_of
+    links: list[tuple[str, int, str, str, str]] = []  # (file, line, entity, relation, other)
     entities: dict[str, Entity] = {}
     shared: dict = {}
     # problems are kept aside until the file is read through: an unreadable file reports only
@@ -245,6 +273,10 @@ def _load_entities(data: Path, documents: dict[str, Document], problems: list) -
         inverse = entry.data.get("inverse_of")
         if inverse is not None:
             inverses.append((entry.file, entry.line_of("inverse_of"), inverse))
+        broader = {key: _string_list(entry, key, mine) for key in HIERARCHY}
+        for key, others in broader.items():
+            for other in others:
+                links.append((entry.file, entry.line_of(key), entity_id, key, other))
         entities[entity_id] = Entity(
             id=entity_id,
             label=label,
@@ -253,6 +285,7 @@ def _load_entities(data: Path, documents: dict[str, Document], problems: list) -
             xrefs=tuple(sorted(c for c in (xref_data.get(entity_id) or []) if isinstance(c, str))),
             inverse_of=inverse,
             keep=bool(entry.data.get("keep", False)),
+            **broader,
         )
     if unreadable is not None:
         raise unreadable
@@ -260,6 +293,13 @@ def _load_entities(data: Path, documents: dict[str, Document], problems: list) -
         if inverse not in entities:
             mine.append(Problem(file, line, f"inverse_of names unknown entity {inverse!r}"
                                                  f"{_did_you_mean(str(inverse), entities)}"))
+    for file, line, entity_id, key, other in links:
+        if other not in entities:
+            mine.append(Problem(file, line, f"entity {entity_id!r}: {key} names unknown entity {other!r}"
+                                            f"{_did_you_mean(other, entities)}"))
+        elif other == entity_id:
+            mine.append(Problem(file, line, f"entity {entity_id!r}: {key} names the entity itself"))
+    mine.extend(_hierarchy_cycles(entities, links))
     for entity_id, curies in sorted(xref_data.items()):
         if entity_id not in entities:
             mine.append(Problem("data/xrefs.yaml", 0, f"xrefs for unknown entity {entity_id!r}{_did_you_mean(entity_id, entities)}"))
@@ -279,6 +319,24 @@ def _load_entities(data: Path, documents: dict[str, Document], problems: list) -
                                           definition_source=(doc_id, item.section))
     problems.extend(mine)
     return entities
+
+
+def _hierarchy_cycles(entities: dict[str, Entity], links) -> list[Problem]:
+    """One problem per hierarchy link that closes a cycle (a class cannot be its own member)."""
+    broader = {e.id: [o for _, o in e.broader() if o in entities and o != e.id] for e in entities.values()}
+    problems = []
+    for file, line, entity_id, key, other in links:
+        seen, stack = set(), [other]
+        while stack:
+            node = stack.pop()
+            if node == entity_id:
+                problems.append(Problem(file, line, f"entity {entity_id!r}: {key} {other!r} makes a cycle "
+                                                     f"(it leads back to {entity_id!r})"))
+                break
+            if node not in seen:
+                seen.add(node)
+                stack.extend(broader.get(node, ()))
+    return problems
 
 
 # --- designs and studies ------------------------------------------------------------------
@@ -343,7 +401,79 @@ def _load_studies(data: Path, documents, designs, problems: list) -> dict[str, S
 # --- claims -------------------------------------------------------------------------------
 
 CLAIM_KEYS = ("id", "subject", "object", "sign", "aspect", "direct", "document", "quote",
-               "certainty", "hedge", "context", "studies", "knowledge_level", "agent_type")
+               "certainty", "hedge", "context", *CITATION_RELATIONS, "knowledge_level", "agent_type")
+LINK_KEYS = ("study", "basis", "rationale")
+
+
+def _check_links(entry: Entry, claim_id, studies, mine: list) -> tuple[StudyLink, ...] | None:
+    """Check a claim's ``supports`` / ``contradicts`` lists; None if any link is bad."""
+    links, ok = [], True
+    for relation in CITATION_RELATIONS:
+        items = entry.data.get(relation) or []
+        if not isinstance(items, list):
+            mine.append(entry.problem(f"claim {claim_id!r}: {relation} must be a list of study links", relation))
+            ok = False
+            continue
+        for item in items:
+            where = f"claim {claim_id!r}: {relation}"
+            if not isinstance(item, dict) or not _key_set(LINK_KEYS).issuperset(item):
+                extra = sorted(set(item) - set(LINK_KEYS)) if isinstance(item, dict) else None
+                mine.append(entry.problem(
+                    f"{where}: {item!r} is not a link" + (f" (unknown key {extra[0]!r})" if extra else
+                    " {study, basis, rationale}"), relation))
+                ok = False
+                continue
+            study, basis, rationale = item.get("study"), item.get("basis"), item.get("rationale")
+            if studies is not None and study not in studies:
+                mine.append(entry.problem(f"{where}: unknown study {study!r}{_did_you_mean(str(study), studies)}", relation))
+                ok = False
+            if basis not in CITATION_BASES:
+                mine.append(entry.problem(f"{where} {study!r}: basis {basis!r} is not one of "
+                                          f"{', '.join(CITATION_BASES)}", relation))
+                ok = False
+            if rationale is not None and (not isinstance(rationale, str) or not rationale.strip()
+                                          or "\n" in rationale.strip()):
+                mine.append(entry.problem(f"{where} {study!r}: rationale must be one line of text", relation))
+                ok = False
+            elif basis == "curator" and rationale is None:
+                mine.append(entry.problem(f"{where} {study!r}: a curator link needs a one-line rationale "
+                                          "(what in the study bears on the claim)", relation))
+                ok = False
+            links.append(StudyLink(studies.get(study, study) if studies else study, basis, relation,
+                                   rationale.strip() if isinstance(rationale, str) else None))
+    seen: set = set()
+    for link in links:
+        if link.study in seen:
+            mine.append(entry.problem(f"claim {claim_id!r}: study {link.study!r} is linked twice", "supports"))
+            ok = False
+        seen.add(link.study)
+    return tuple(links) if ok else None
+
+
+def _document_links(claim_id: str, links: tuple[StudyLink, ...], cited: set[int], by_reference: dict,
+                    document, line: int, mine: list) -> tuple[StudyLink, ...] | None:
+    """Check the ``document`` links of a claim against the citations found in the quote's
+    paragraph, and add every cited study not linked yet (basis ``document``, supports)."""
+    linked = {link.study for link in links}
+    found = {by_reference[r] for r in cited if r in by_reference}
+    ok = True
+    for link in links:
+        if link.basis == "document" and link.study not in found:
+            mine.append(Problem("data/claims.yaml", line,
+                f"claim {claim_id!r}: basis document for study {link.study!r}, but {document.path} does "
+                f"not cite it in the quote's paragraph; a study the document does not cite there is a "
+                f"curator link (basis: curator, with a rationale)"))
+            ok = False
+    for reference in sorted(r for r in cited if r not in by_reference):
+        ref = next(x for x in document.references if x.index == reference)
+        mine.append(Problem("data/claims.yaml", line,
+            f"claim {claim_id!r}: {document.path} cites reference {reference} ({ref.first_author} "
+            f"{ref.year}) in the quote's paragraph, but no study in data/studies.yaml declares it"))
+        ok = False
+    if not ok:
+        return None
+    added = tuple(StudyLink(study, "document") for study in sorted(found - linked))
+    return tuple(sorted(links + added, key=lambda l: (l.relation != "supports", l.basis, l.study)))
 
 
 def _check_claim(entry: Entry, documents, entities, studies, mine: list, pending: dict, seen: dict,
@@ -365,8 +495,8 @@ def _check_claim(entry: Entry, documents, entities, studies, mine: list, pending
                 f"claim {claim_id!r}: unknown {role} entity {d[role]!r}{_did_you_mean(str(d[role]), entities)}", role))
             bad = True
     sign = d.get("sign")
-    if type(sign) is not int or sign not in SIGNS:
-        mine.append(entry.problem(f"claim {claim_id!r}: sign {sign!r} is not one of +1, -1, 0", "sign"))
+    if type(sign) not in (int, str) or sign not in SIGNS:
+        mine.append(entry.problem(f"claim {claim_id!r}: sign {sign!r} is not one of +1, -1, 0, variable", "sign"))
         bad = True
     for key, allowed in (("aspect", aspects), ("knowledge_level", levels), ("agent_type", agents),
                          ("certainty", CERTAINTY_LEVELS)):
@@ -390,11 +520,8 @@ def _check_claim(entry: Entry, documents, entities, studies, mine: list, pending
     if context.get("tissue") and entities is not None and context["tissue"] not in entities:
         mine.append(entry.problem(f"claim {claim_id!r}: context tissue {context['tissue']!r} is not an entity{_did_you_mean(str(context['tissue']), entities)}", "context"))
         bad = True
-    cited = d.get("studies") or []
-    for study in cited:
-        if studies is not None and study not in studies:
-            mine.append(entry.problem(f"claim {claim_id!r}: unknown study {study!r}{_did_you_mean(str(study), studies)}", "studies"))
-            bad = True
+    cited = _check_links(entry, claim_id, studies, mine)
+    bad = bad or cited is None
     document = documents.get(d["document"])
     if document is None:
         mine.append(entry.problem(f"claim {claim_id!r}: unknown document {d['document']!r}{_did_you_mean(str(d['document']), documents)}", "document"))
@@ -407,7 +534,7 @@ def _check_claim(entry: Entry, documents, entities, studies, mine: list, pending
         share = shared.setdefault
         aspect = d.get("aspect")
         level, agent = d.get("knowledge_level", "knowledge_assertion"), d.get("agent_type", "manual_agent")
-        certainty, cited = d.get("certainty", "high"), tuple(sorted(studies[s] if studies else s for s in cited))
+        certainty = d.get("certainty", "high")
         fields = (entities[d["subject"]].id if entities else d["subject"],
                   entities[d["object"]].id if entities else d["object"],
                   sign, aspect if aspect is None else share(aspect, aspect), bool(d.get("direct", False)),
@@ -415,15 +542,19 @@ def _check_claim(entry: Entry, documents, entities, studies, mine: list, pending
                   share(level, level), share(agent, agent))
     # the quote is located later, with every other quote of its document in one pass
     pending.setdefault(document.id, []).append(
-        (claim_id, str(d["quote"]), d.get("hedge"), entry.line_of("quote"), entry.line_of("hedge"), fields))
+        (claim_id, str(d["quote"]), d.get("hedge"), entry.line_of("quote"), entry.line_of("hedge"), fields,
+         entry.line))
 
 
 _NO_CONTEXT = Context()
 
 
-def _load_claims(data: Path, documents, entities, studies, problems: list) -> dict[str, Claim]:
+def _load_claims(data: Path, documents, entities, studies, problems: list,
+                 study_records: dict[str, Study] | None = None) -> dict[str, Claim]:
     """Load claims; ``entities`` / ``studies`` are None when their file could not be read,
-    in which case references to them are not checked (one error, not a cascade)."""
+    in which case references to them are not checked (one error, not a cascade).
+    ``study_records`` map the declared studies to their references, for the document's own
+    citations (None when studies.yaml could not be read: document links are then not checked)."""
     seen: dict[str, int] = {}
     aspects = biolink_enum("GeneOrGeneProductOrChemicalEntityAspectEnum")
     levels = biolink_enum("KnowledgeLevelEnum")
@@ -441,11 +572,15 @@ def _load_claims(data: Path, documents, entities, studies, problems: list) -> di
         _check_claim(entry, documents, entities, studies, mine, pending, seen, aspects, levels,
                      agents, shared)
     del seen  # a million ids and lines: not needed any more
+    if study_records is not None and studies is not None and set(study_records) != {k for k in studies if k}:
+        study_records = None  # a study that matched no reference is reported already: no cascade
     for doc_id, items in pending.items():
         document = documents[doc_id]
         spans = QuoteFinder(document).find_all(item[1] for item in items)
         locator = SectionLocator(document)
-        for (claim_id, quote, hedge, quote_line, hedge_line, fields), span in zip(items, spans):
+        paragraphs = citations_by_paragraph(document)
+        by_reference = {s.reference.index: s.id for s in (study_records or {}).values() if s.document == doc_id}
+        for (claim_id, quote, hedge, quote_line, hedge_line, fields, line), span in zip(items, spans):
             if span is None:
                 mine.append(Problem(label, quote_line,
                     f"claim {claim_id!r}: quote not found in {document.path}: {quote[:60]!r}; "
@@ -456,8 +591,13 @@ def _load_claims(data: Path, documents, entities, studies, problems: list) -> di
                 continue
             if fields is None:
                 continue
-            section = locator.section_at(span[0])
             subject, obj, sign, aspect, direct, certainty, context, cited, level, agent = fields
+            if study_records is not None and (paragraphs or any(link.basis == "document" for link in cited)):
+                cited = _document_links(claim_id, cited, cited_in(document, paragraphs, *span),
+                                        by_reference, document, line, mine)
+                if cited is None:
+                    continue
+            section = locator.section_at(span[0])
             folded = " ".join(quote.split())
             claims[claim_id] = Claim(
                 id=claim_id,
@@ -471,7 +611,7 @@ def _load_claims(data: Path, documents, entities, studies, problems: list) -> di
                 certainty=certainty,
                 hedge=hedge,
                 context=context,
-                studies=cited,
+                citations=cited,
                 knowledge_level=level,
                 agent_type=agent,
             )
@@ -530,7 +670,8 @@ def _load_records(data: Path) -> KnowledgeBase:
     designs = attempt(_load_designs, data, problems)
     loaded_studies = attempt(_load_studies, data, documents, designs, problems)
     studies, declared_studies = loaded_studies if loaded_studies else ({}, None)
-    claims = attempt(_load_claims, data, documents, entities, declared_studies, problems) or {}
+    claims = attempt(_load_claims, data, documents, entities, declared_studies, problems,
+                     studies if loaded_studies else None) or {}
     if problems:
         raise LoadError(problems)
     mentions = _find_mentions(documents, entities)

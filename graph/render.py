@@ -9,7 +9,8 @@ import io
 import json
 from typing import Any
 
-__all__ = ["entity_rows", "render_entity", "render_evidence", "to_json", "to_table"]
+__all__ = ["describe_citations", "entity_rows", "render_entity", "render_evidence", "sign_text", "to_json",
+           "to_table"]
 
 
 def to_json(value: Any) -> str:
@@ -25,19 +26,44 @@ def to_table(title: str | None, columns: list[str], rows: list[list[Any]]) -> st
     """Render rows as a table for a terminal (rich), without colour codes when not a TTY."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title=title, show_lines=False, expand=False)
     for column in columns:
         table.add_column(column, overflow="fold")
-    for row in rows:
-        table.add_row(*("" if cell is None else str(cell) for cell in row))
+    for row in rows:  # Text: a value such as "[rct]" is data, never rich markup
+        table.add_row(*(Text("" if cell is None else str(cell)) for cell in row))
     buffer = io.StringIO()
     Console(file=buffer, width=120, force_terminal=False, color_system=None).print(table)
     return buffer.getvalue().rstrip("\n")
 
 
-def _sign(sign: int) -> str:
-    return {1: "+1 increases", -1: "-1 decreases", 0: "0 no effect"}.get(sign, str(sign))
+def sign_text(sign: int | str) -> str:
+    """Return a sign as words.
+
+    >>> sign_text(-1), sign_text("variable")
+    ('-1 decreases', 'variable: the direction depends on context')
+    """
+    return {1: "+1 increases", -1: "-1 decreases", 0: "0 no effect",
+            "variable": "variable: the direction depends on context"}.get(sign, str(sign))
+
+
+def describe_citations(citations: list[dict[str, Any]] | None) -> str:
+    """Say who ties which study to a claim: the document's own citations, then a curator's links
+    with their relation, so a curator's reading is never shown as the document's citation.
+
+    >>> describe_citations([])
+    'cited by the document: none'
+    >>> describe_citations([{"study": "a", "basis": "document", "relation": "supports"},
+    ...                     {"study": "b", "basis": "curator", "relation": "contradicts"}])
+    'cited by the document: a · linked by curator: b (contradicts)'
+    """
+    links = citations or []
+    documented = [c["study"] + ("" if c["relation"] == "supports" else f" ({c['relation']})")
+                  for c in links if c["basis"] == "document"]
+    curated = [f"{c['study']} ({c['relation']})" for c in links if c["basis"] == "curator"]
+    text = f"cited by the document: {', '.join(documented) or 'none'}"
+    return text + (f" · linked by curator: {', '.join(curated)}" if curated else "")
 
 
 def entity_rows(record: dict[str, Any]) -> list[list[Any]]:
@@ -55,6 +81,12 @@ def entity_rows(record: dict[str, Any]) -> list[list[Any]]:
     ]
     if record.get("inverse_of"):
         rows.append(["inverse of", record["inverse_of"]])
+    for key, name in (("is_a", "is a"), ("member_of", "member of"), ("has_active_ingredient", "active ingredient")):
+        if record.get(key):
+            rows.append([name, ", ".join(record[key])])
+    narrower = record.get("narrower") or []
+    if narrower:
+        rows.append(["narrower", ", ".join(f"{n['entity']} ({n['relation'].replace('_', ' ')})" for n in narrower)])
     return rows
 
 
@@ -72,7 +104,7 @@ def render_evidence(record: dict[str, Any], fmt: str) -> str:
     context = ", ".join(f"{k}: {v}" for k, v in sorted((record.get("context") or {}).items()))
     rows = [
         ["claim", record["claim"]],
-        ["statement", f"{record['subject_label']} → {record['object_label']} ({_sign(record['sign'])})"],
+        ["statement", f"{record['subject_label']} → {record['object_label']} ({sign_text(record['sign'])})"],
         ["quote", f"“{record.get('quote')}”"],
         ["document", record.get("document")],
         ["section", record.get("section_title") or record.get("section")],
@@ -80,11 +112,15 @@ def render_evidence(record: dict[str, Any], fmt: str) -> str:
         ["certainty", record.get("certainty") + (f" (hedge: {record['hedge']})" if record.get("hedge") else "")],
         ["context", context or "any"],
         ["predicate", record.get("predicate")],
+        ["knowledge", " · ".join(filter(None, [record.get("knowledge_level"), record.get("agent_type")])).replace("_", " ")],
     ]
     studies = record.get("studies") or []
-    if not studies:
-        rows.append(["studies", "none cited: unsupported by a study"])
+    if not any(s.get("basis") == "document" for s in studies):
+        rows.append(["studies", "the document cites no study for this claim"])
     for study in studies:
-        rows.append(["study", f"{study.get('id')}: {study.get('citation') or study.get('title')} "
-                              f"[{study.get('design_label') or study.get('design')}]"])
+        who = "cited by the document" if study.get("basis") == "document" else "linked by curator"
+        why = f" — {study['rationale']}" if study.get("rationale") else ""
+        rows.append([f"study ({who}, {study.get('relation')})",
+                     f"{study.get('id')}: {study.get('citation') or study.get('title')} "
+                     f"[{study.get('design_label') or study.get('design')}]{why}"])
     return to_table(None, ["field", "value"], rows)

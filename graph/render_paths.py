@@ -9,21 +9,24 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-from .render import to_json
+from .render import describe_citations, to_json
 
 __all__ = ["render_conflicts", "render_loops", "render_neighbors", "render_paths"]
 
 _WIDTH = 100
-_EFFECT = {1: "+1 increases", -1: "-1 decreases", 0: "0 no net effect"}
+_HIERARCHY_WORDS = {"is_a": "is a kind of", "member_of": "is a member of",
+                    "has_active_ingredient": "has the active ingredient"}
+_EFFECT = {1: "+1 increases", -1: "-1 decreases", 0: "0 no net effect",
+           "variable": "variable (a step's direction depends on context)"}
 
 
-def _signed(sign: int) -> str:
+def _signed(sign: int | str) -> str:
     """Return a sign as text.
 
-    >>> _signed(1), _signed(-1), _signed(0)
-    ('+1', '-1', '0')
+    >>> _signed(1), _signed(-1), _signed(0), _signed("variable")
+    ('+1', '-1', '0', 'variable')
     """
-    return f"{sign:+d}" if sign else "0"
+    return sign if isinstance(sign, str) else f"{sign:+d}" if sign else "0"
 
 
 def _context(context: dict[str, Any] | None) -> str:
@@ -38,24 +41,32 @@ def _step_lines(step: dict[str, Any], number: str) -> list[str]:
     """The lines of one step: the signed arrow, then its evidence indented beneath."""
     pad = " " * (len(number) + 3)
     lines = [f"  {number} {step['subject_label']} —({_signed(step['sign'])})→ {step['object_label']}"]
+    if step.get("kind") == "hierarchy":
+        relation = _HIERARCHY_WORDS.get(step["relation"], step["relation"])
+        lines.append(f"{pad}not a claim: {step['subject_label']} {relation} {step['object_label']} "
+                     "(the hierarchy: what is said of the class is read as said of it)")
+        return lines
     quote = textwrap.wrap(f"“{step.get('quote') or ''}”", width=_WIDTH - len(pad))
     lines.extend(pad + line for line in quote)
     section = step.get("section_title") or step.get("section")
     place = " § ".join(filter(None, [step.get("document"), section]))
     lines.append(f"{pad}{place}")
-    lines.append(f"{pad}claim {step['claim']} · certainty {step.get('certainty')} · "
+    level = step.get("knowledge_level")
+    inferred = f" · {level.replace('_', ' ')}" if level and level != "knowledge_assertion" else ""
+    lines.append(f"{pad}claim {step['claim']} · certainty {step.get('certainty')}{inferred} · "
                  f"context: {_context(step.get('context'))}")
-    cited = ", ".join(step.get("citations") or []) or "no study cited"
     others = [c for c in step.get("supporting_claims") or [] if c != step["claim"]]
     also = f" · also stated by {_plural(len(others), 'other claim')}" if others else ""
-    lines.append(f"{pad}cited: {cited}{also}")
+    lines.append(f"{pad}{describe_citations(step.get('citations'))}{also}")
     return lines
 
 
 def _route_block(title: str, answer: dict[str, Any]) -> list[str]:
-    studies = ", ".join(answer.get("studies") or []) or "none"
-    lines = [f"{title} · {_plural(answer['length'], 'step')} · score {answer['score']:g} · "
-             f"studies: {studies}",
+    support = answer.get("support") or {}
+    studies = f"cited by the document: {', '.join(support.get('document') or []) or 'none'}"
+    if support.get("curator"):
+        studies += f" · linked by curator in support: {', '.join(support['curator'])}"
+    lines = [f"{title} · {_plural(answer['length'], 'step')} · score {answer['score']:g} · {studies}",
              "  " + " → ".join(node["label"] for node in answer["nodes"])]
     for number, step in enumerate(answer["steps"], 1):
         lines.extend(_step_lines(step, f"{number}."))

@@ -2,10 +2,15 @@
 
 Nodes are entity ids carrying ``label``, ``category`` and ``inverse_of`` (the measure an entity
 moves against, e.g. HOMA-IR against insulin sensitivity). Edges run from a claim's subject to its
-object, keyed by the claim id, with the attributes the pathway questions need: ``sign`` (+1, -1
-or 0), ``claim``, ``context`` (a dict such as ``{"population": "men"}``; empty means "holds in
-every context"), ``certainty`` ("high", "medium" or "low") and ``citations`` (a tuple of study
-ids). Quotes and other evidence stay in the index and are looked up for the answers only.
+object, keyed by the claim id, with the attributes the pathway questions need: ``sign`` (+1, -1,
+0 or "variable"), ``claim``, ``context`` (a dict such as ``{"population": "men"}``; empty means
+"holds in every context"), ``certainty`` ("high", "medium" or "low"), ``citations`` (a tuple of
+``(study, basis, relation)``) and ``relation`` (None for a claim). Quotes and other evidence stay
+in the index and are looked up for the answers only.
+
+Asked ``via_classes``, the view also has an edge (sign +1, ``relation`` is_a, member_of or
+has_active_ingredient) from each entity to every entity its hierarchy links name: a claim about
+estrogen then reaches a question about estradiol, and the step says it was a class, not a claim.
 
 The view is derived from the lookup index, which is itself derived from the RDF graph at build,
 so it never parses YAML or RDF. :class:`IndexedView` reads the same view from the index one
@@ -23,12 +28,15 @@ from typing import Any
 
 import networkx as nx
 
-from .vocab import CERTAINTY_SCORE, SIGNS
+from .vocab import CERTAINTY_SCORE, HIERARCHY, SIGN_ORDER, SIGNS
 
-__all__ = ["EDGE_KEYS", "Adjacency", "IndexedView", "Rows", "adjacency", "build_signed_graph", "make_signed_graph"]
+__all__ = ["EDGE_KEYS", "HIERARCHY_PREFIX", "Adjacency", "IndexedView", "Rows", "adjacency",
+           "build_signed_graph", "hierarchy_claims", "make_signed_graph"]
 
 #: the attributes every edge of the signed view carries
-EDGE_KEYS = ("sign", "claim", "context", "certainty", "citations")
+EDGE_KEYS = ("sign", "claim", "context", "certainty", "citations", "relation")
+#: how the id of a hierarchy edge starts (a claim id never does)
+HIERARCHY_PREFIX = "hierarchy/"
 
 #: the key of the unfiltered adjacency in a graph's ``__networkx_cache__``
 _CACHE_KEY = "hormone_kg_adjacency"
@@ -36,8 +44,26 @@ _CACHE_KEY = "hormone_kg_adjacency"
 Signs = tuple[int, ...]
 
 
+def hierarchy_claims(entity: Mapping[str, Any], role: str = "subject") -> Iterator[dict[str, Any]]:
+    """Yield the hierarchy edges of an entity record as claim-like records: from the entity to
+    what it is a kind, member or product of (``role="subject"``), or from its narrower entities
+    to it (``role="object"``, read from the record's ``narrower``).
+
+    >>> [c["claim"] for c in hierarchy_claims({"id": "estradiol", "is_a": ["estrogen"]})]
+    ['hierarchy/is_a/estradiol/estrogen']
+    """
+    if role == "subject":
+        pairs = [(key, entity["id"], other) for key in HIERARCHY for other in entity.get(key) or ()]
+    else:
+        pairs = [(link["relation"], link["entity"], entity["id"]) for link in entity.get("narrower") or ()]
+    for key, subject, obj in pairs:
+        yield {"claim": f"{HIERARCHY_PREFIX}{key}/{subject}/{obj}", "subject": subject, "object": obj,
+               "sign": 1, "certainty": "high", "relation": key}
+
+
 def make_signed_graph(claims: Iterable[Mapping[str, Any]],
-                      entities: Iterable[Mapping[str, Any]] = ()) -> nx.MultiDiGraph:
+                      entities: Iterable[Mapping[str, Any]] = (), *,
+                      via_classes: bool = False) -> nx.MultiDiGraph:
     """Return the signed multigraph of some claims: one edge per claim, keyed by its id.
 
     Parameters
@@ -49,6 +75,8 @@ def make_signed_graph(claims: Iterable[Mapping[str, Any]],
         Entity records with ``id`` and optionally ``label``, ``category`` and ``inverse_of``.
         An entity that no claim mentions is still a node; a claim's subject or object that is
         not among them becomes a node labelled with its id.
+    via_classes : bool, optional
+        Add the hierarchy edges of the entities (:func:`hierarchy_claims`; default False).
 
     Returns
     -------
@@ -59,7 +87,7 @@ def make_signed_graph(claims: Iterable[Mapping[str, Any]],
     Raises
     ------
     ValueError
-        If a claim's sign is not +1, -1 or 0, or its certainty is not a known level.
+        If a claim's sign is not +1, -1, 0 or "variable", or its certainty is not a known level.
 
     Examples
     --------
@@ -73,8 +101,12 @@ def make_signed_graph(claims: Iterable[Mapping[str, Any]],
     ('A', 'b', {'population': 'men'})
     """
     graph = nx.MultiDiGraph()
-    for entity in sorted(entities, key=lambda e: e["id"]):
+    entities = sorted(entities, key=lambda e: e["id"])
+    for entity in entities:
         graph.add_node(entity["id"], **_node_data(entity["id"], entity))
+    claims = list(claims)
+    if via_classes:
+        claims.extend(c for entity in entities for c in hierarchy_claims(entity))
     for claim in sorted(claims, key=lambda c: c["claim"]):
         for node in (claim["subject"], claim["object"]):
             if node not in graph:
@@ -93,30 +125,41 @@ def _node_data(node: str, entity: Mapping[str, Any] | None) -> dict[str, Any]:
 def _edge_data(claim: Mapping[str, Any]) -> dict[str, Any]:
     """An edge's attributes (:data:`EDGE_KEYS`) from a claim, its sign and certainty checked."""
     sign = claim["sign"]
-    if sign not in SIGNS:
-        raise ValueError(f"claim {claim['claim']!r}: sign {sign!r} is not one of +1, -1, 0")
+    if sign not in SIGNS or isinstance(sign, bool):
+        raise ValueError(f"claim {claim['claim']!r}: sign {sign!r} is not one of +1, -1, 0, variable")
     certainty = claim.get("certainty") or "high"
     if certainty not in CERTAINTY_SCORE:
         raise ValueError(f"claim {claim['claim']!r}: certainty {certainty!r} is not one of "
                          f"{', '.join(CERTAINTY_SCORE)}")
-    return {"sign": int(sign), "claim": claim["claim"], "context": dict(claim.get("context") or {}),
-            "certainty": certainty, "citations": tuple(sorted(claim.get("citations") or ()))}
+    return {"sign": sign if isinstance(sign, str) else int(sign), "claim": claim["claim"],
+            "context": dict(claim.get("context") or {}), "certainty": certainty,
+            "citations": tuple(sorted(_citation(c) for c in claim.get("citations") or ())),
+            "relation": claim.get("relation")}
 
 
-def build_signed_graph(index) -> nx.MultiDiGraph:
+def _citation(link) -> tuple[str, str, str]:
+    """A study link as ``(study, basis, relation)``; a bare study id is a curator's support."""
+    if isinstance(link, str):
+        return (link, "curator", "supports")
+    return (link["study"], link["basis"], link["relation"])
+
+
+def build_signed_graph(index, *, via_classes: bool = False) -> nx.MultiDiGraph:
     """Return the signed view of a build: every entity a node, every claim an edge.
 
     Parameters
     ----------
     index : graph.index.Index
         The build's lookup index (``Project.index()``).
+    via_classes : bool, optional
+        Add the hierarchy edges (default False).
 
     Returns
     -------
     networkx.MultiDiGraph
         See :func:`make_signed_graph`.
     """
-    return make_signed_graph(index.claim_edges(), index.entities())
+    return make_signed_graph(index.claim_edges(), index.entities(), via_classes=via_classes)
 
 
 class _Side(dict):
@@ -124,14 +167,18 @@ class _Side(dict):
     ``{claim id: edge attributes}``, as networkx's ``_succ`` / ``_pred`` do, read from the index
     the first time ``u`` is asked for."""
 
-    def __init__(self, index, role: str):
+    def __init__(self, index, role: str, via_classes: bool = False):
         super().__init__()
-        self._index, self._role = index, role
+        self._index, self._role, self._via_classes = index, role, via_classes
         self._other = "object" if role == "subject" else "subject"
 
     def __missing__(self, node: str) -> dict[str, dict[str, dict[str, Any]]]:
         row: dict[str, dict[str, dict[str, Any]]] = {}
-        for claim in self._index.claim_edges(**{self._role: node}):
+        claims = list(self._index.claim_edges(**{self._role: node}))
+        if self._via_classes:
+            entity = self._index.find_entity(node)
+            claims.extend(hierarchy_claims(entity, self._role) if entity else ())
+        for claim in claims:
             row.setdefault(claim[self._other], {})[claim["claim"]] = _edge_data(claim)
         self[node] = row
         return row
@@ -160,10 +207,10 @@ class IndexedView:
     questions (loops, conflicts) use :func:`build_signed_graph`.
     """
 
-    def __init__(self, index):
+    def __init__(self, index, *, via_classes: bool = False):
         self._index = index
-        self._succ = self.succ = _Side(index, "subject")
-        self._pred = self.pred = _Side(index, "object")
+        self._succ = self.succ = _Side(index, "subject", via_classes)
+        self._pred = self.pred = _Side(index, "object", via_classes)
         self.nodes = _Nodes(index)
         self.__networkx_cache__: dict[str, Any] = {}
 
@@ -185,7 +232,7 @@ _ONE_SIGN = {sign: (sign,) for sign in SIGNS}
 
 class Rows(dict):
     """One side of an :class:`Adjacency`: ``rows[u]`` maps each neighbour ``v`` of ``u`` to the
-    distinct signs of the claims between them, largest first (``{}`` if there are none).
+    distinct signs of the claims between them, up, none, down, variable (``{}`` if there are none).
 
     A row is made from the multigraph when first read (a search touches a small part of a large
     graph, and making every row up front costs more than a search); :meth:`width` answers "how
@@ -210,7 +257,7 @@ class Rows(dict):
                 continue
             signs = {d["sign"] for d in claims.values() if keep is None or keep(d.get("context") or {})}
             if signs:
-                row[other] = tuple(sorted(signs, reverse=True))
+                row[other] = tuple(sorted(signs, key=SIGN_ORDER.__getitem__))
         self[node] = row
         return row
 
@@ -218,7 +265,7 @@ class Rows(dict):
 @dataclass(frozen=True)
 class Adjacency:
     """The signed view as plain dicts, for searches: ``succ[u][v]`` and ``pred[v][u]`` are the
-    distinct signs of the claims from ``u`` to ``v``, largest first (see :class:`Rows`)."""
+    distinct signs of the claims from ``u`` to ``v``, up, none, down, variable (see :class:`Rows`)."""
 
     succ: Rows
     pred: Rows

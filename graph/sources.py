@@ -152,6 +152,7 @@ def _fast_entries(text: str, first_line: int, label: str) -> list[Entry] | None:
     data: dict = {}
     key_lines: dict[str, int] = {}
     block = None    # [key, nested mapping or list (None until its first line), its indent]
+    item = None     # (mapping, indent of its keys): the list item "- key: value" being read
     wrapped = None  # [mapping, key, indent of key, text]: a plain scalar that may go on
     try:
         for number, (spaces, dash, raw, value, rest) in enumerate(_LINE.findall(text), first_line):
@@ -170,21 +171,43 @@ def _fast_entries(text: str, first_line: int, label: str) -> list[Entry] | None:
             if indent == 0:  # a new entry: "- key..." (its keys sit at column 2)
                 if not dash or not raw:
                     raise _Unsupported
-                data, key_lines, block = {}, {}, None
+                data, key_lines, block, item = {}, {}, None, None
                 entries.append(Entry(label, number, data, key_lines))
                 indent = 2
             elif not entries:
                 raise _Unsupported
             elif dash:  # an item of the list under the last key without a value
-                if raw or block is None or indent not in (2, 4):
+                if block is None or indent not in (2, 4):
                     raise _Unsupported
                 if block[1] is None:
                     block[1:] = [], indent
                     data[block[0]] = block[1]
                 if block[2] != indent or not isinstance(block[1], list):
                     raise _Unsupported
-                block[1].append(_scalar(rest))
+                if not raw:
+                    item = None
+                    block[1].append(_scalar(rest))
+                    continue
+                if not value:  # "- key:" opening a deeper block: not in the subset
+                    raise _Unsupported
+                item = ({}, indent + 2)  # "- key: value": a mapping, its other keys below
+                block[1].append(item[0])
+                mapping = item[0]
+                key = _plain_key(raw)
+                mapping[key] = _scalar(value)
+                if value[0] not in "\"'":
+                    wrapped = [mapping, key, indent + 2, value]
                 continue
+            if item is not None and indent == item[1] and value:
+                mapping = item[0]
+                key = _plain_key(raw)
+                if key in mapping:
+                    raise _Unsupported  # a repeated key: PyYAML decides
+                mapping[key] = _scalar(value)
+                if value[0] not in "\"'":
+                    wrapped = [mapping, key, indent, value]
+                continue
+            item = None
             if indent == 2:
                 mapping, block = data, None
                 key_lines[raw] = number

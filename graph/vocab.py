@@ -16,6 +16,9 @@ __all__ = [
     "BIBO",
     "BIOLINK",
     "CERTAINTY_LEVELS",
+    "CITATION_BASES",
+    "CITATION_RELATIONS",
+    "HIERARCHY",
     "CERTAINTY_SCORE",
     "CLAIM",
     "CONTEXT_KEYS",
@@ -32,6 +35,8 @@ __all__ = [
     "RDFS",
     "SCHEMA",
     "SIGNS",
+    "SIGN_ORDER",
+    "VARIABLE",
     "SKOS",
     "STUDY",
     "VOID",
@@ -40,6 +45,7 @@ __all__ = [
     "biolink_enum",
     "category_iri",
     "direction_of",
+    "net_sign",
     "original_predicate",
     "prefixes",
 ]
@@ -57,8 +63,22 @@ BIBO = Namespace("http://purl.org/ontology/bibo/")
 FABIO = Namespace("http://purl.org/spar/fabio/")
 SCHEMA = Namespace("https://schema.org/")
 
-#: +1 increases, -1 decreases, 0 neutral / no effect
-SIGNS = (1, -1, 0)
+#: a claim whose direction the document says depends on context ("effects vary by type"):
+#: neither up nor down nor "no effect"; a route through it has an unknown net effect
+VARIABLE = "variable"
+#: +1 increases, -1 decreases, 0 neutral / no effect, or variable
+SIGNS = (1, -1, 0, VARIABLE)
+#: the order signs are listed in: up, no effect, down, variable
+SIGN_ORDER = {1: 0, 0: 1, -1: 2, VARIABLE: 3}
+#: who ties a study to a claim: the document itself (an in-text citation) or a curator
+CITATION_BASES = ("document", "curator")
+#: what the study does to the claim
+CITATION_RELATIONS = ("supports", "contradicts")
+#: is-a style relations between entities (data key -> Biolink slot); a member, a subclass or a
+#: product points at the more general entity, so a claim about that entity may be read as one
+#: about it (``hkg paths --via-classes``)
+HIERARCHY = {"is_a": "subclass_of", "member_of": "member_of",
+             "has_active_ingredient": "has_active_ingredient"}
 #: hedges in the text become one of these, ranked
 CERTAINTY_LEVELS = ("high", "medium", "low")
 CERTAINTY_SCORE = {"high": 1.0, "medium": 0.6, "low": 0.3}
@@ -73,7 +93,27 @@ _RO = {
     (-1, True): "RO_0002630",
     (0, False): "RO_0002211",
     (0, True): "RO_0002211",
+    (VARIABLE, False): "RO_0002211",
+    (VARIABLE, True): "RO_0002211",
 }
+
+
+def net_sign(signs) -> int | str:
+    """Return the net effect of steps in a row: a 0 step carries no effect, a variable one an
+    unknown effect, otherwise the product of the signs.
+
+    >>> net_sign([1, -1]), net_sign([-1, VARIABLE]), net_sign([VARIABLE, 0]), net_sign([])
+    (-1, 'variable', 0, 1)
+    """
+    product, variable = 1, False
+    for sign in signs:
+        if sign == 0:
+            return 0
+        if sign == VARIABLE:
+            variable = True
+        else:
+            product *= sign
+    return VARIABLE if variable else product
 
 
 def original_predicate(sign: int, direct: bool):
@@ -86,10 +126,10 @@ def original_predicate(sign: int, direct: bool):
 
 
 def direction_of(sign: int) -> str | None:
-    """Return Biolink's object_direction_qualifier for a sign (None for a neutral claim).
+    """Return Biolink's object_direction_qualifier for a sign (None for a neutral or variable claim).
 
-    >>> direction_of(1), direction_of(-1), direction_of(0)
-    ('increased', 'decreased', None)
+    >>> direction_of(1), direction_of(-1), direction_of(0), direction_of(VARIABLE)
+    ('increased', 'decreased', None, None)
     """
     return {1: "increased", -1: "decreased"}.get(sign)
 

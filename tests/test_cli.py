@@ -68,7 +68,7 @@ def test_evidence_json_has_quote_place_and_studies(built_mini):
 
 def test_evidence_marks_unsupported_claim(built_mini):
     result = run(built_mini, "evidence", "insulin-increases-visceral-fat")
-    assert "unsupported by a study" in result.output
+    assert "the document cites no study for this claim" in result.output
 
 
 def test_commands_before_build_say_so(mini_project):

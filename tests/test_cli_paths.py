@@ -107,7 +107,7 @@ def test_paths_table_numbers_routes_with_net_effect_and_evidence(real_project):
     assert result.exit_code == 0, result.output
     assert "Route 1: net effect +1 increases" in result.output and "Route 2:" in result.output
     assert "—(+1)→ insulin sensitivity" in result.output
-    assert "“" in result.output and "cited:" in result.output
+    assert "“" in result.output and "cited by the document: " in result.output
 
 
 def test_loops_finds_vicious_cycles(real_project, documents):

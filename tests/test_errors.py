@@ -143,14 +143,14 @@ def test_sign_outside_plus_one_minus_one_zero(project, capsys, written, shown):
     edit(project / "data/claims.yaml", "  sign: 1\n", f"  sign: {written}\n")
     check_refused(project, ["build"], [
         f"error: data/claims.yaml:4: claim 'insulin-increases-visceral-fat': sign {shown} is not one "
-        "of +1, -1, 0"], 1, capsys)
+        "of +1, -1, 0, variable"], 1, capsys)
 
 
 def test_quote_not_in_the_document(project, capsys):
     edit(project / "data/claims.yaml", "Testosterone reduces visceral fat in men.",
          "Testosterone removes visceral fat in men.")
     check_refused(project, ["build"], [
-        "error: data/claims.yaml:21: claim 'testosterone-decreases-visceral-fat': quote not found in "
+        "error: data/claims.yaml:23: claim 'testosterone-decreases-visceral-fat': quote not found in "
         "data/sources/mini.txt: 'Testosterone removes visceral fat in men.'; closest passage: "
         "'Testosterone reduces visceral fat in men.'"], 1, capsys)
 

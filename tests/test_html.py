@@ -235,7 +235,8 @@ def test_studies_can_be_shown_as_nodes(mini_html, open_page):
     assert {"study:doe-2020", "study:roe-2019"} <= set(page.js("hkg.visibleNodeIds()"))
     assert page.js("hkg.nodeCount()") == 10
     page.click_canvas("node", "study:roe-2019")
-    assert "Cytokines and insulin" in page.details() and "Claims citing it (1)" in page.details()
+    # "[2]" in the paragraph ties Roe 2019 to both claims stated there
+    assert "Cytokines and insulin" in page.details() and "Claims linked to it (2)" in page.details()
     page.page.uncheck("#show-studies")
     assert page.js("hkg.nodeCount()") == 8
     assert page.errors == []
@@ -367,7 +368,8 @@ def markup_project(mini_project) -> Path:
     with (data / "claims.yaml").open("a", encoding="utf-8") as claims:
         claims.write(
             "- id: insulin-decreases-insulin-signaling-markup\n  subject: insulin\n  object: insulin-signaling\n"
-            f"  sign: -1\n  document: mini\n  quote: '{MARKUP_QUOTE}'\n  studies:\n  - roe-2019\n"
+            f"  sign: -1\n  document: mini\n  quote: '{MARKUP_QUOTE}'\n  supports:\n  - study: roe-2019\n"
+            "    basis: curator\n    rationale: a review\n"
             f"  context:\n    population: '{MARKUP_CONTEXT}'\n")
     build(Project(mini_project))
     return mini_project
@@ -393,7 +395,7 @@ def test_markup_in_quotes_titles_definitions_sections_and_contexts_is_shown_as_t
 
     page.page.check("#show-studies")
     page.click_canvas("node", "study:roe-2019")
-    assert MARKUP_TITLE in page.details() and "Claims citing it (2)" in page.details()
+    assert MARKUP_TITLE in page.details() and "Claims linked to it (3)" in page.details()
     point = page.js("hkg.nodePoint('study:roe-2019')")  # hover: vis-network's tooltip shows the title
     page.page.mouse.move(point["x"] + 1, point["y"] + 1)
     page.page.mouse.move(point["x"], point["y"])

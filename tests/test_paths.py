@@ -48,9 +48,11 @@ def test_routes_are_exact_with_net_signs_and_ranked(chain):
 
 def test_route_records_support_and_score(chain):
     first, second, third, fourth = find_paths(chain, "a", "t")
-    assert (first.length, first.certainty, first.studies, first.score) == (1, 0.3, (), 0.3)
-    assert (second.studies, second.certainty, second.score) == (("s2", "s3"), 0.6, 2.6)
-    assert [h.claim for h in third.hops] == ["a-b", "b-t"] and third.score == 2.0
+    # a bare study id is a curator's link: half a study each, plus a quarter of the certainty
+    assert (first.length, first.certainty, first.studies, first.score) == (1, 0.3, (), 0.075)
+    assert (second.studies, second.certainty, second.score) == (("s2", "s3"), 0.6, 1.15)
+    assert second.support == {"document": (), "curator": ("s2", "s3")}
+    assert [h.claim for h in third.hops] == ["a-b", "b-t"] and third.score == 0.75
     assert fourth.sign == 0 and kind_of(fourth.sign) is None
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from graph.errors import LoadError
-from graph.records import load_records
+from graph.records import StudyLink, load_records
 
 
 def replace(path: Path, old: str, new: str) -> None:
@@ -26,7 +26,16 @@ def test_mini_fixture_loads(mini_project):
     kb = load_records(mini_project / "data")
     assert len(kb.entities) == 8 and len(kb.claims) == 6 and len(kb.studies) == 2
     claim = next(c for c in kb.claims if c.id == "testosterone-decreases-visceral-fat")
-    assert claim.sign == -1 and claim.context.population == "men" and claim.studies == ("doe-2020",)
+    assert claim.sign == -1 and claim.context.population == "men"
+    # "(Doe et al., 2020)" in the quote's paragraph: the document's own citation, found by the extractor
+    assert claim.citations == (StudyLink("doe-2020", "document"),)
+    by_id = {c.id: c for c in kb.claims}
+    assert by_id["testosterone-decreases-homa-ir"].citations == (StudyLink(
+        "doe-2020", "curator", "supports", "a trial of testosterone and visceral fat (title only)"),)
+    # "[2]" in the paragraph ties Roe 2019 to both claims stated there
+    assert by_id["tnf-alpha-decreases-insulin-signaling"].citations == (StudyLink("roe-2019", "document"),)
+    assert by_id["visceral-fat-increases-tnf-alpha"].citations == (StudyLink("roe-2019", "document"),)
+    assert by_id["insulin-increases-visceral-fat"].citations == ()
     assert claim.evidence.section == "fundamentals/testosterone-and-fat"
     assert kb.documents[0].clean_text[claim.evidence.start:claim.evidence.end] == claim.evidence.quote
     vat = next(e for e in kb.entities if e.id == "visceral-fat")
@@ -157,6 +166,12 @@ TRICKY = [
     "- id: a\n  quote: wrapped over\n    two lines | with a pipe\n   and three\n  next: b\n",
     "- id: a\n  context:\n    population: men\n    on: off\n  studies:\n  - s1\n  - 2\n  - 'q'\n",
     "- id: a\n  studies:\n    - s1\n    - s2\n",
+    "- id: a\n  supports:\n  - study: s\n    basis: curator\n    rationale: a long\n      wrapped one\n"
+    "  - study: t\n    basis: document\n  next: b\n",
+    "- id: a\n  supports:\n    - study: s\n      basis: x\n    - t\n  k: v\n",
+    "- id: a\n  supports:\n  - study: s\n  basis: x\n", "- id: a\n  s:\n  - k: v\n    k: w\n",
+    "- id: a\n  s:\n  - k: v\n     j: w\n", "- id: a\n  s:\n  - k:\n    j: w\n",
+    "- id: a\n  s:\n  - k: 'q: x'\n    j: \"y\"\n",
     "- id: a\n  k: \"quoted: # not a comment\"\n  j: 'single'\n",
     "- id: a\n  k: \"esc\\\"aped\"\n",
     "- id: a\n  k: a: b\n", "- id: a\n  k: a #c\n", "- id: a\n  k: value:\n", "- id: a\n  k: &x v\n",

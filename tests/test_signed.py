@@ -26,7 +26,7 @@ def test_edges_carry_sign_claim_context_certainty_citations_with_defaults():
     first, second = g.edges["a", "b", "c1"], g.edges["a", "b", "c2"]
     assert set(EDGE_KEYS) <= set(first)
     assert (first["sign"], first["claim"], first["context"], first["certainty"], first["citations"]) == (
-        1, "c1", {"population": "men"}, "low", ("s1", "s2"))
+        1, "c1", {"population": "men"}, "low", (("s1", "curator", "supports"), ("s2", "curator", "supports")))
     assert (second["context"], second["certainty"], second["citations"]) == ({}, "high", ())
 
 
@@ -60,7 +60,8 @@ def test_view_of_a_build_has_every_entity_and_claim(built_mini):
     assert set(g.nodes) == {e["id"] for e in index.entities()}
     assert sorted(k for _u, _v, k in g.edges(keys=True)) == sorted(c["claim"] for c in index.claims())
     edge = g.edges["testosterone", "visceral-fat", "testosterone-decreases-visceral-fat"]
-    assert (edge["sign"], edge["context"], edge["citations"]) == (-1, {"population": "men"}, ("doe-2020",))
+    assert (edge["sign"], edge["context"], edge["citations"]) == (
+        -1, {"population": "men"}, (("doe-2020", "document", "supports"),))
     assert g.edges["testosterone", "insulin-sensitivity",
                    "testosterone-increases-insulin-sensitivity"]["certainty"] == "low"
     assert g.nodes["homa-ir"]["inverse_of"] == "insulin-sensitivity"
