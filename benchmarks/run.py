@@ -140,7 +140,7 @@ def _percentile(values: list[float], q: float) -> float:
 # --- build ----------------------------------------------------------------------------------
 
 def bench_build(project: Path, claims: int) -> dict:
-    code = ("import json, resource, sys, time\nfrom graph.build import Project, build\n"
+    code = ("import json, resource, sys, time\nfrom graph.pipeline import Project, build\n"
             "t = time.perf_counter(); r = build(Project(sys.argv[1]), streamed={streamed})\n"
             "print(json.dumps({{'seconds': time.perf_counter() - t, 'triples': r.triples, 'streamed': r.streamed,"
             " 'self': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,"
@@ -254,7 +254,7 @@ def _measure_pairs(graph, index, pairs: list[tuple[str, str]], timeout: float) -
 
 def bench_paths(project: Path, timeout: float = PAIR_TIMEOUT) -> dict:
     """Path search on random pairs (as the target asks) and on pairs known to have a route."""
-    from graph.build import Project
+    from graph.pipeline import Project
     from graph.signed import build_signed_graph
 
     index = Project(project).index()
@@ -301,7 +301,7 @@ def _best(function, runs: int = 3) -> tuple[float, object]:
 
 
 def bench_sparql(project: Path, claims: int) -> dict:
-    from graph.build import Project
+    from graph.pipeline import Project
     from graph.errors import CacheError
     from graph.store import open_store
 
@@ -365,7 +365,7 @@ def run_size(claims: int, workdir: Path, timeout: float = PAIR_TIMEOUT, stages: 
     Without the ``build`` stage the project's earlier build is measured.
     """
     from benchmarks.synth import write_project
-    from graph.build import Project
+    from graph.pipeline import Project
     from graph.errors import CacheError
 
     project = workdir / f"claims-{claims}"

@@ -1,6 +1,6 @@
 """The streamed build for large graphs: records → sorted N-Triples on disk → pyoxigraph store.
 
-Below :data:`graph.build.LARGE_GRAPH_CLAIMS` claims the build holds THE graph in rdflib and
+Below :data:`graph.pipeline.LARGE_GRAPH_CLAIMS` claims the build holds THE graph in rdflib and
 validates it with pyshacl; above it, no rdflib graph is ever built:
 
 1. :func:`write_graph_nt` streams the model's triples (:func:`graph.rdf.iter_triples`) as

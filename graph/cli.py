@@ -88,7 +88,7 @@ FORMAT_OPTION = click.option(
 @click.pass_context
 def cli(ctx: click.Context, project: str | None) -> None:
     """hormone-kg: hormones, mechanisms and the evidence behind them."""
-    from .build import Project
+    from .pipeline import Project
 
     ctx.obj = Project.locate(project)
 
@@ -103,7 +103,7 @@ pass_project = click.make_pass_decorator(object)
 @pass_project
 def build(project, full_exports: bool) -> None:
     """Build the graph from data/: validate, write the cache and exports/."""
-    from .build import build as run_build
+    from .pipeline import build as run_build
 
     result = run_build(project, full_exports=full_exports)
     click.echo(f"built {result.entities} entities, {result.claims} claims, {result.studies} studies "

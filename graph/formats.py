@@ -210,7 +210,7 @@ def export_build(project, name: str, directory: str | Path) -> list[Path]:
     :raises UnknownFormatError: listing the known formats.
     :raises CacheError: when nothing has been built yet.
     """
-    from .build import EXPORT_STEM
+    from .pipeline import EXPORT_STEM
     from .io import write_atomic
 
     fmt = get_format(name)

@@ -574,7 +574,7 @@ def write_html(index, path: str | Path, focus: str | None = None, depth: int | N
     --------
     >>> import shutil, tempfile
     >>> import graph
-    >>> from graph.build import Project, build
+    >>> from graph.pipeline import Project, build
     >>> root = Path(tempfile.mkdtemp()) / "mini"
     >>> _ = shutil.copytree(Path(graph.__file__).parents[1] / "tests/fixtures/mini", root)
     >>> _ = build(Project(root), write_exports=False)

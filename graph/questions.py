@@ -50,7 +50,7 @@ class _Evidence:
     def step(self, claim_id: str, supporting: Iterable[str] = ()) -> dict[str, Any]:
         claim = self.claim(claim_id)
         step = step_of(claim)
-        step["kind"] = "claim"
+        step["kind"], step["relation"] = "claim", None
         step["citations"] = list(step.get("citations") or [])
         step["context"] = dict(step.get("context") or {})
         step["section_title"] = claim.get("section_title")

@@ -200,7 +200,7 @@ def export_path(project, rdf_format: str = "n-triples") -> Path:
     CacheError
         If there is neither (run ``hkg build``).
     """
-    from .build import EXPORT_STEM
+    from .pipeline import EXPORT_STEM
     from .formats import get_format
 
     path = project.exports / f"{EXPORT_STEM}.{get_format(rdf_format).extension}"

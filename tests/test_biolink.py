@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, URIRef
 
-from graph.build import Project, build
+from graph.pipeline import Project, build
 from graph.vocab import BIOLINK, RDF
 
 pytest.importorskip("bmt")

@@ -10,7 +10,7 @@ import pytest
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from graph.build import Project, build
+from graph.pipeline import Project, build
 from graph.bulk import sort_unique, write_graph_nt
 from graph.errors import LoadError, ShapeError
 from graph.formats import get_format

@@ -93,7 +93,7 @@ def test_entity_names_in_any_spelling(real_project):
 
 
 def test_no_route_is_an_empty_list_and_exit_0(real_project):
-    from graph.build import Project
+    from graph.pipeline import Project
 
     index = Project(real_project).index()
     sink = next(e["id"] for e in index.entities() if index.count_claims(e["id"]) == (1, 0))

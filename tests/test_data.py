@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from graph.build import EXPORTED_FORMATS, EXPORT_STEM
+from graph.pipeline import EXPORTED_FORMATS, EXPORT_STEM
 from graph.formats import get_format
 from graph.lint import lint_data
 from graph.names import fold

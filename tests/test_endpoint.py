@@ -25,7 +25,7 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
-from graph.build import Project
+from graph.pipeline import Project
 from graph.cli import cli
 from graph.endpoint import EndpointSettings, make_server, negotiate
 from graph.store import open_store, run_query
@@ -237,7 +237,7 @@ def test_negotiation_prefers_quality_then_specificity():
 
 
 def test_a_new_build_is_served_with_the_next_query(mini_project):
-    from graph.build import build
+    from graph.pipeline import build
 
     build(Project(mini_project))
     with hkg_server(mini_project) as url:

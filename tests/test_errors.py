@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from graph.build import Project, build
+from graph.pipeline import Project, build
 from graph.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -128,7 +128,7 @@ def test_sparql_tells_document_citations_from_curator_links(built_mini):
 
 
 def test_explorer_data_says_who_linked_each_study(built_mini):
-    from graph.build import Project
+    from graph.pipeline import Project
     from graph.html import explorer_data
 
     data = explorer_data(Project(built_mini).index())
@@ -253,7 +253,7 @@ def test_no_cytokine_route_raises_an_insulin_action_the_document_says_it_lowers(
     """The invariant from the data: S is the inflammatory classes with everything the hierarchy
     puts under them; T the measures S is only ever said to lower (read through inverse measures),
     and what they raise by +1 claims alone. No route from S to T may have net effect +1."""
-    from graph.build import Project
+    from graph.pipeline import Project
     from graph.signed import build_signed_graph
 
     index = Project(real_project).index()

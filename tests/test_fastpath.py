@@ -8,7 +8,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from graph.build import Project
+from graph.pipeline import Project
 from graph.cli import cli
 from graph.fastpath import _parse, render_entity_table
 from graph.lookup import describe_entity

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from graph.build import EXPORT_STEM
+from graph.pipeline import EXPORT_STEM
 from graph.cli import cli
 from graph.errors import UnknownFormatError
 from graph.formats import export_formats, get_format

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from graph.build import Project, build
+from graph.pipeline import Project, build
 from graph.cli import cli
 from graph.html import explorer_data, render_html, write_html
 from graph.names import fold

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 from rdflib import Graph, Literal, URIRef
 
-from graph.build import EXPORT_STEM, Project, build
+from graph.pipeline import EXPORT_STEM, Project, build
 from graph.cli import cli
 from graph.errors import LoadError, ShapeError
 from graph.imports import import_iri, merge_imports

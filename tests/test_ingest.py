@@ -71,7 +71,7 @@ def test_report_proposes_entities_definitions_studies_and_claims(project):
 
 
 def test_draft_entries_are_in_the_curated_files_form_and_build_when_accepted(project):
-    from graph.build import Project, build
+    from graph.pipeline import Project, build
 
     ingest_document(NEW_PAGE, project / "data")
     draft = yaml.safe_load((project / "data/drafts/cortisol-and-fat.yaml").read_text(encoding="utf-8"))

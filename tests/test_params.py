@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from graph.build import Project
+from graph.pipeline import Project
 from graph.errors import QueryError, UnknownEntityError
 from graph.params import Parameter, Resolver, bind_parameters, parse_assignment, parse_term
 

@@ -176,7 +176,7 @@ def test_loops_close_on_themselves_with_the_kind_asked(claims, through, kind, ma
 @pytest.fixture(scope="module")
 def real(real_project):
     """The real project's documents (by id), and pairs of entities joined by some route."""
-    from graph.build import Project
+    from graph.pipeline import Project
     from graph.records import load_records
     from graph.signed import build_signed_graph
 

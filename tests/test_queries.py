@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from graph.build import Project
+from graph.pipeline import Project
 from graph.cli import cli
 from graph.library import BUILTIN, list_queries
 from graph.params import Resolver, bind_parameters

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from graph.build import Project, build
+from graph.pipeline import Project, build
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = [sys.executable, "-m", "graph.cli", "--project"]
@@ -68,7 +68,7 @@ def test_readers_never_see_a_half_written_cache(real_copy):
     project = Project(real_copy)
     build(project)
     change_data(real_copy)
-    code = ("import sys\nfrom graph.build import Project, build\n"
+    code = ("import sys\nfrom graph.pipeline import Project, build\n"
             "for _ in range(3): build(Project(sys.argv[1]))\n")
     writer = subprocess.Popen([sys.executable, "-c", code, str(real_copy)])
     failures, reads = [], 0

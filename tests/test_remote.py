@@ -11,7 +11,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from graph.build import Project
+from graph.pipeline import Project
 from graph.cli import cli
 from graph.errors import EndpointError, QueryError
 from graph.remote import push_graph, query_endpoint

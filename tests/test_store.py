@@ -13,7 +13,7 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
-from graph.build import Project
+from graph.pipeline import Project
 from graph.cli import cli
 from graph.errors import CacheError, QueryError
 from graph.store import STORE_DIR, check_query, loading_store, open_store, run_query

@@ -10,7 +10,7 @@ import pytest
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from graph.build import EXPORTED_FORMATS, EXPORT_STEM, Project, build
+from graph.pipeline import EXPORTED_FORMATS, EXPORT_STEM, Project, build
 from graph.errors import LoadError, ShapeError
 from graph.formats import get_format
 
@@ -28,7 +28,7 @@ def test_build_twice_gives_identical_exports(mini_project):
 
 
 def test_exports_do_not_depend_on_hash_seed(built_mini, tmp_path):
-    script = ("import sys; from graph.build import Project, build; "
+    script = ("import sys; from graph.pipeline import Project, build; "
               "build(Project.locate(sys.argv[1]))")
     import shutil
 
