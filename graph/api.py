@@ -107,15 +107,12 @@ class Citation(Record):
 
 
 @dataclass(frozen=True)
-class Step(Record):
-    """One step of a route: a claim with its quote, place and study links (``kind`` "claim"), or a
-    hierarchy link taken with ``via_classes`` (``kind`` "hierarchy": no quote, its ``relation``)."""
+class _Claim(Record):
+    """What every answer says of a claim: the statement, its quote and place, and its study links."""
 
     NESTED: ClassVar[Mapping[str, type[Record]]] = {"citations": Citation}
 
     claim: str
-    kind: str
-    relation: str | None
     subject: str
     subject_label: str
     object: str
@@ -130,6 +127,15 @@ class Step(Record):
     certainty: str
     knowledge_level: str | None
     citations: tuple[Citation, ...]
+
+
+@dataclass(frozen=True)
+class Step(_Claim):
+    """One step of a route: a claim with its quote, place and study links (``kind`` "claim"), or a
+    hierarchy link taken with ``via_classes`` (``kind`` "hierarchy": no quote, its ``relation``)."""
+
+    kind: str
+    relation: str | None
     supporting_claims: tuple[str, ...]
 
 
@@ -211,33 +217,16 @@ class Entity(Record):
 
 
 @dataclass(frozen=True)
-class Evidence(Record):
+class Evidence(_Claim):
     """Everything behind a claim: the quote and its place, context, certainty and the studies tied
     to it (full records, each with its basis, relation and rationale)."""
 
-    NESTED: ClassVar[Mapping[str, type[Record]]] = {"citations": Citation}
-
-    claim: str
-    subject: str
-    subject_label: str
-    object: str
-    object_label: str
-    predicate: str | None
-    sign: int | str
     direction: str | None
     aspect: str | None
-    quote: str | None
-    document: str | None
-    section: str | None
-    section_title: str | None
     start: int | None
     end: int | None
-    context: Mapping[str, str]
-    certainty: str
     hedge: str | None
-    knowledge_level: str | None
     agent_type: str | None
-    citations: tuple[Citation, ...]
     studies: tuple[Mapping[str, Any], ...]
 
 
