@@ -261,6 +261,11 @@ class SparqlAnswer:
 
 # --- the front door -----------------------------------------------------------------------------
 
+def _values(context: str | Iterable[str]) -> list[str]:
+    """One context value ("men") or several (["men", "long-term"])."""
+    return [context] if isinstance(context, str) else list(context)
+
+
 class KnowledgeGraph:
     """The current build of a project, asked in Python as ``hkg`` asks it on the command line.
 
@@ -294,7 +299,7 @@ class KnowledgeGraph:
         return Entity.from_dict(describe_entity(self._index, name))
 
     def paths(self, source: str, target: str, *, sign: str | None = None, max_length: int = 5,
-              context: Iterable[str] = (), limit: int | None = None, via_classes: bool = False) -> list[Route]:
+              context: str | Iterable[str] = (), limit: int | None = None, via_classes: bool = False) -> list[Route]:
         """Return the ranked routes from ``source`` to ``target`` (see ``hkg paths --help``).
 
         ``sign`` is None, "up", "down" or "variable"; ``context`` values such as "men" or
@@ -304,16 +309,16 @@ class KnowledgeGraph:
         from .questions import answer_paths
 
         return [Route.from_dict(r) for r in answer_paths(
-            self._index, source, target, sign=sign, max_length=max_length, context=list(context),
+            self._index, source, target, sign=sign, max_length=max_length, context=_values(context),
             limit=limit, via_classes=via_classes)]
 
     def loops(self, through: str | None = None, *, kind: str | None = None, max_length: int = 5,
-              context: Iterable[str] = ()) -> list[Loop]:
+              context: str | Iterable[str] = ()) -> list[Loop]:
         """Return the feedback loops (through one entity, or all), ``kind`` vicious or self-limiting."""
         from .questions import answer_loops
 
         return [Loop.from_dict(r) for r in answer_loops(self._index, through, kind=kind,
-                                                        max_length=max_length, context=list(context))]
+                                                        max_length=max_length, context=_values(context))]
 
     def conflicts(self, entity: str | None = None) -> list[Conflict]:
         """Return the pairs of claims that disagree (about one entity, or all)."""
@@ -321,12 +326,12 @@ class KnowledgeGraph:
 
         return [Conflict.from_dict(c) for c in answer_conflicts(self._index, entity)]
 
-    def neighbors(self, entity: str, *, direction: str = "both", context: Iterable[str] = ()) -> list[Neighbor]:
+    def neighbors(self, entity: str, *, direction: str = "both", context: str | Iterable[str] = ()) -> list[Neighbor]:
         """Return what an entity acts on ("out") and what acts on it ("in")."""
         from .questions import answer_neighbors
 
         return [Neighbor.from_dict(n) for n in answer_neighbors(self._index, entity, direction=direction,
-                                                                context=list(context))]
+                                                                context=_values(context))]
 
     def evidence(self, claim: str) -> Evidence:
         """Return everything behind a claim.

@@ -28,8 +28,10 @@ __all__ = ["Citation", "cited_in", "citations_by_paragraph", "find_citations"]
 
 _BRACKETS = re.compile(r"\[(\d{1,3}(?:\s*[-–,]\s*\d{1,3})*)\]")
 _SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
-_SUPERSCRIPTS = re.compile(rf"(?<=[^\s\d{_SUPERSCRIPT_DIGITS}])([{_SUPERSCRIPT_DIGITS}]+(?:[,⁻–-][{_SUPERSCRIPT_DIGITS}]+)*)")
-_UNIT_BEFORE = re.compile(r"(?:^|[\s/(])(?:[kcmµμnd]?m|m?l|[kmµμn]?g|s|h|in|ft)$", re.IGNORECASE)
+# after a word of three or more characters (IL-6, resistance), or its closing punctuation; not an exponent (r², mc², m⁻²,
+# 10⁻³) and not a charge (Ca²⁺): those follow a short symbol, a digit or a sign, or go on with ⁺ / ⁻
+_SUPERSCRIPTS = re.compile(
+    rf"(?<=[^\W_][\w-]{{2}})([.,;:)\]”’\"']?)([{_SUPERSCRIPT_DIGITS}]+(?:[,⁻–-][{_SUPERSCRIPT_DIGITS}]+)*)(?![⁺⁻])")
 _TO_DIGITS = str.maketrans(_SUPERSCRIPT_DIGITS + "⁻", "0123456789-")
 
 
@@ -70,14 +72,20 @@ def _by_number(references: Iterable[Reference]) -> dict[int, int]:
     return mapping
 
 
-def _author_year(ref: Reference) -> re.Pattern | None:
-    surname = ref.first_author
-    if not surname or not ref.year:
-        return None
-    name = re.escape(surname)
-    return re.compile(
-        rf"(?<![\w-]){name}(?:\s+et\s+al\.?|\s+(?:and|&)\s+(?:colleagues|[A-Z][\w'’-]+))?"
-        rf"[\s,]*\(?\s*{ref.year}[a-z]?(?!\d)")
+def _author_year(references: Iterable[Reference]) -> tuple[re.Pattern | None, dict[tuple[str, int], list[int]]]:
+    """One pattern for every first author (a surname, then the year within the same line) and the
+    references each (surname, year) names: the text is read once, however long the list."""
+    named: dict[tuple[str, int], list[int]] = {}
+    for ref in references:
+        if ref.first_author and ref.year:
+            named.setdefault((ref.first_author, ref.year), []).append(ref.index)
+    if not named:
+        return None, named
+    names = "|".join(sorted({re.escape(name) for name, _ in named}, key=len, reverse=True))
+    pattern = re.compile(
+        rf"(?<![\w-])(?P<name>{names})(?![\w-])(?:[ \t]+et[ \t]+al\.?|[ \t]+(?:and|&)[ \t]+"
+        rf"(?:colleagues|[A-Z][\w'’-]+))?[ \t,]*\(?[ \t]*(?P<year>\d{{4}})[a-z]?(?!\d)\)?")
+    return pattern, named
 
 
 def _body_spans(document: Document) -> list[tuple[int, int]]:
@@ -100,12 +108,12 @@ def find_citations(document: Document) -> tuple[Citation, ...]:
     ...     "saw it too.\\nReferences\\n- Ryan, A. “One.” Diabetes Care, vol. 1, no. 1, 2002, pp. 1-2.\\n"
     ...     "- Kapoor, D. et al. “Two.” Eur J Endocrinol, vol. 2, no. 1, 2006, pp. 3-4.\\n")
     >>> [(c.reference, c.text, c.style) for c in find_citations(doc)]
-    [(2, '[2]', 'numbered'), (2, 'Kapoor et al. (2006', 'author-year')]
+    [(2, '[2]', 'numbered'), (2, 'Kapoor et al. (2006)', 'author-year')]
     """
     if not document.references:
         return ()
     numbered = _by_number(document.references)
-    patterns = [(ref.index, p) for ref in document.references if (p := _author_year(ref)) is not None]
+    pattern, named = _author_year(document.references)
     text = document.clean_text
     found: list[Citation] = []
     for lo, hi in _body_spans(document):
@@ -114,13 +122,12 @@ def find_citations(document: Document) -> tuple[Citation, ...]:
             refs = [numbered[n] for n in _numbers(match.group(1)) if n in numbered]
             found.extend(Citation(r, lo + match.start(), lo + match.end(), match.group(), "numbered") for r in refs)
         for match in _SUPERSCRIPTS.finditer(body):
-            if _UNIT_BEFORE.search(body[max(0, match.start() - 6):match.start()]):
-                continue
-            refs = [numbered[n] for n in _numbers(match.group(1).translate(_TO_DIGITS)) if n in numbered]
-            found.extend(Citation(r, lo + match.start(), lo + match.end(), match.group(), "superscript") for r in refs)
-        for index, pattern in patterns:
-            found.extend(Citation(index, lo + m.start(), lo + m.end(), m.group(), "author-year")
-                         for m in pattern.finditer(body))
+            refs = [numbered[n] for n in _numbers(match.group(2).translate(_TO_DIGITS)) if n in numbered]
+            found.extend(Citation(r, lo + match.start(2), lo + match.end(), match.group(2), "superscript")
+                         for r in refs)
+        for match in pattern.finditer(body) if pattern is not None else ():
+            for index in named.get((match.group("name"), int(match.group("year"))), ()):
+                found.append(Citation(index, lo + match.start(), lo + match.end(), match.group(), "author-year"))
     return tuple(sorted(found, key=lambda c: (c.start, c.reference)))
 
 

@@ -14,10 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import UnknownEntityError
+from .errors import CacheError, UnknownEntityError
 from .names import fold, nearest
 
-__all__ = ["Index", "write_index"]
+__all__ = ["INDEX_FORMAT", "Index", "write_index"]
+
+#: the shape of the records in the index; a build made with another is refused (rebuild it)
+INDEX_FORMAT = 2
 
 _SCHEMA = """
 CREATE TABLE entities (id TEXT PRIMARY KEY, label TEXT NOT NULL, category TEXT, data TEXT NOT NULL);
@@ -198,7 +201,8 @@ def write_index(graph, path: Path, meta: dict[str, Any] | None = None) -> None:
         connection.executemany("INSERT INTO studies VALUES (?, ?)", [(s["id"], dump(s)) for s in studies])
         connection.executemany("INSERT INTO documents VALUES (?, ?)", [(d["id"], dump(d)) for d in documents])
         connection.executemany("INSERT INTO meta VALUES (?, ?)",
-                               sorted((k, json.dumps(v, sort_keys=True)) for k, v in (meta or {}).items()))
+                               sorted((k, json.dumps(v, sort_keys=True)) for k, v in
+                                      {**(meta or {}), "index_format": INDEX_FORMAT}.items()))
         connection.commit()
     finally:
         connection.close()
@@ -213,6 +217,11 @@ class Index:
     def __post_init__(self):
         uri = f"file:{Path(self.path).resolve()}?mode=ro&immutable=1"
         self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        found = self._db.execute("SELECT value FROM meta WHERE key = 'index_format'").fetchone()
+        if found is None or json.loads(found[0]) != INDEX_FORMAT:
+            self._db.close()
+            raise CacheError(f"the build in {Path(self.path).parent} was made by another version of hkg; "
+                             "run `hkg build` again")
 
     def close(self) -> None:
         """Close the database."""
@@ -556,7 +565,8 @@ def write_index_from_ntriples(nt_path: Path, path: Path, meta: dict[str, Any] | 
         connection.executemany("INSERT INTO studies VALUES (?, ?)", rows)
         connection.executemany("INSERT INTO documents VALUES (?, ?)", [(d["id"], dump(d)) for d in documents])
         connection.executemany("INSERT INTO meta VALUES (?, ?)",
-                               sorted((k, json.dumps(v, sort_keys=True)) for k, v in (meta or {}).items()))
+                               sorted((k, json.dumps(v, sort_keys=True)) for k, v in
+                                      {**(meta or {}), "index_format": INDEX_FORMAT}.items()))
         connection.executescript("DROP TABLE aux; DROP TABLE raw_claims; DROP TABLE links;")
         connection.commit()
     finally:

@@ -264,6 +264,8 @@ def _make_hops(subject: str, obj: str, edges: Iterable[Mapping[str, Any]]) -> li
     hops = []
     for sign in sorted(by_sign, key=SIGN_ORDER.__getitem__):
         group = sorted(by_sign[sign], key=_support)
+        if group[0].get("relation") is None:  # a stated claim makes the step: no class link beside it
+            group = [edge for edge in group if edge.get("relation") is None]
         hops.append(Hop(subject, obj, sign, tuple(e["claim"] for e in group),
                         tuple(sorted({tuple(c) for e in group for c in e.get("citations") or ()})),
                         max(CERTAINTY_SCORE[e["certainty"]] for e in group), group[0].get("relation")))
@@ -379,7 +381,19 @@ def _signed(succ: Rows, hops: _Hops, nodes: tuple[str, ...], wanted: frozenset[i
     steps = list(itertools.pairwise(nodes))
     for signs in itertools.product(*(succ[u][v] for u, v in steps)):
         if net_sign(signs) in wanted:
-            yield Route(tuple(hops.hop(u, v, sign) for (u, v), sign in zip(steps, signs)))
+            route = Route(tuple(hops.hop(u, v, sign) for (u, v), sign in zip(steps, signs)))
+            if not _overridden(route, hops):
+                yield route
+
+
+def _overridden(route: Route, hops: _Hops) -> bool:
+    """True when a route reads a class's claim for an entity that has its own claim on the same
+    object: what is stated of tesamorelin wins over what is stated of its therapy class."""
+    for first, second in itertools.pairwise(route.hops):
+        if first.relation is not None and second.relation is None and second.object in hops.graph.succ[first.subject] \
+                and any(hop.relation is None for hop in hops.between(first.subject, second.object)):
+            return True
+    return False
 
 
 def _routes(adj: Adjacency, hops: _Hops, start: str, goal: str, wanted: frozenset[int],

@@ -17,9 +17,6 @@ from .paths import Hop, Route, find_conflicts, find_loops, find_paths, kind_of, 
 
 __all__ = ["answer_conflicts", "answer_loops", "answer_neighbors", "answer_paths"]
 
-_SIGN_OPTION = {None: None, "up": 1, "down": -1, "variable": "variable"}
-
-
 class _Evidence:
     """Claims, labels and the signed view of one index, each read once per answer.
 
@@ -65,7 +62,7 @@ class _Evidence:
         # a step through the hierarchy: no claim, no quote; what it is said in so many words
         return {**{key: None for key in STEP_KEYS}, "kind": "hierarchy", "relation": hop.relation,
                 "claim": hop.claim, "subject": hop.subject, "object": hop.object, "sign": hop.sign,
-                "citations": [], "context": {}, "certainty": "high", "section_title": None,
+                "citations": [], "context": {}, "certainty": "medium", "section_title": None,
                 "subject_label": self.label(hop.subject), "object_label": self.label(hop.object),
                 "supporting_claims": [hop.claim]}
 
@@ -94,8 +91,8 @@ def answer_paths(index, source: str, target: str, *, sign: str | None = None, ma
         The build's lookup index.
     source, target : str
         Entity names (resolved with :meth:`graph.index.Index.resolve`).
-    sign : {None, "up", "down"}, optional
-        Keep only routes whose net effect is +1 ("up") or -1 ("down") (default None: all).
+    sign : {None, "up", "down", "variable", 1, -1, 0}, optional
+        Keep only routes with this net effect (default None: all); anything else is a ValueError.
     max_length : int, optional
         The most steps a route may have (default 5).
     context : iterable of str, optional
@@ -123,7 +120,7 @@ def answer_paths(index, source: str, target: str, *, sign: str | None = None, ma
     source_id, target_id = index.resolve(source), index.resolve(target)
     evidence = _Evidence(index, whole=False, via_classes=via_classes)
     routes = find_paths(evidence.graph, source_id, target_id, max_length=max_length,
-                        sign=_SIGN_OPTION[sign], context=list(context), limit=limit)
+                        sign=sign, context=list(context), limit=limit)
     return [evidence.route(route) for route in routes]
 
 

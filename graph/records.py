@@ -417,13 +417,17 @@ def _check_links(entry: Entry, claim_id, studies, mine: list) -> tuple[StudyLink
         for item in items:
             where = f"claim {claim_id!r}: {relation}"
             if not isinstance(item, dict) or not _key_set(LINK_KEYS).issuperset(item):
-                extra = sorted(set(item) - set(LINK_KEYS)) if isinstance(item, dict) else None
+                extra = sorted(map(str, set(item) - set(LINK_KEYS))) if isinstance(item, dict) else None
                 mine.append(entry.problem(
                     f"{where}: {item!r} is not a link" + (f" (unknown key {extra[0]!r})" if extra else
                     " {study, basis, rationale}"), relation))
                 ok = False
                 continue
             study, basis, rationale = item.get("study"), item.get("basis"), item.get("rationale")
+            if not isinstance(study, str):
+                mine.append(entry.problem(f"{where}: study {study!r} is not a study id", relation))
+                ok = False
+                continue
             if studies is not None and study not in studies:
                 mine.append(entry.problem(f"{where}: unknown study {study!r}{_did_you_mean(str(study), studies)}", relation))
                 ok = False
@@ -458,6 +462,11 @@ def _document_links(claim_id: str, links: tuple[StudyLink, ...], cited: set[int]
     found = {by_reference[r] for r in cited if r in by_reference}
     ok = True
     for link in links:
+        if link.basis == "curator" and link.study in found:
+            mine.append(Problem("data/claims.yaml", line,
+                f"claim {claim_id!r}: {document.path} cites study {link.study!r} in the quote's paragraph; "
+                f"its link is the document's (basis: document), not a curator's"))
+            ok = False
         if link.basis == "document" and link.study not in found:
             mine.append(Problem("data/claims.yaml", line,
                 f"claim {claim_id!r}: basis document for study {link.study!r}, but {document.path} does "

@@ -81,12 +81,15 @@ def entity_rows(record: dict[str, Any]) -> list[list[Any]]:
     ]
     if record.get("inverse_of"):
         rows.append(["inverse of", record["inverse_of"]])
-    for key, name in (("is_a", "is a"), ("member_of", "member of"), ("has_active_ingredient", "active ingredient")):
+    for key, name in (("is_a", "is a kind of"), ("member_of", "is a member of"),
+                      ("has_active_ingredient", "active ingredient")):
         if record.get(key):
             rows.append([name, ", ".join(record[key])])
     narrower = record.get("narrower") or []
     if narrower:
-        rows.append(["narrower", ", ".join(f"{n['entity']} ({n['relation'].replace('_', ' ')})" for n in narrower)])
+        says = {"is_a": "a kind of it", "member_of": "a member", "has_active_ingredient": "contains it"}
+        rows.append(["narrower", ", ".join(f"{n['entity']} ({says.get(n['relation'], n['relation'])})"
+                                           for n in narrower)])
     return rows
 
 

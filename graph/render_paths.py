@@ -44,7 +44,7 @@ def _step_lines(step: dict[str, Any], number: str) -> list[str]:
     if step.get("kind") == "hierarchy":
         relation = _HIERARCHY_WORDS.get(step["relation"], step["relation"])
         lines.append(f"{pad}not a claim: {step['subject_label']} {relation} {step['object_label']} "
-                     "(the hierarchy: what is said of the class is read as said of it)")
+                     "(a step through the hierarchy, taken with --via-classes)")
         return lines
     quote = textwrap.wrap(f"“{step.get('quote') or ''}”", width=_WIDTH - len(pad))
     lines.extend(pad + line for line in quote)

@@ -58,7 +58,7 @@ def hierarchy_claims(entity: Mapping[str, Any], role: str = "subject") -> Iterat
         pairs = [(link["relation"], link["entity"], entity["id"]) for link in entity.get("narrower") or ()]
     for key, subject, obj in pairs:
         yield {"claim": f"{HIERARCHY_PREFIX}{key}/{subject}/{obj}", "subject": subject, "object": obj,
-               "sign": 1, "certainty": "high", "relation": key}
+               "sign": 1, "certainty": "medium", "relation": key}  # a reading, not a statement
 
 
 def make_signed_graph(claims: Iterable[Mapping[str, Any]],

@@ -101,3 +101,12 @@ def test_the_readme_python_example_runs_as_written(tmp_path):
     routes = namespace["routes"]
     assert routes and [r.to_dict() for r in routes] == cli_json(
         project, "paths", "testosterone", "insulin sensitivity", "--max-length", "3", "--limit", "5")
+
+
+def test_one_context_value_and_any_sign_spelling(kg, real_project):
+    women = cli_json(real_project, "paths", "testosterone", "insulin sensitivity", "--context", "women")
+    assert [r.to_dict() for r in kg.paths("testosterone", "insulin sensitivity", context="women")] == women
+    up = [r.to_dict() for r in kg.paths("testosterone", "insulin sensitivity", sign="up")]
+    assert [r.to_dict() for r in kg.paths("testosterone", "insulin sensitivity", sign=1)] == up
+    with pytest.raises(ValueError, match="sign 'sideways' is not one of"):
+        kg.paths("testosterone", "insulin sensitivity", sign="sideways")

@@ -30,6 +30,10 @@ def _found(body: str, references: str = REFERENCES):
     ("TRT lowers insulin resistance.² It also lowers IL-6.¹⁻³",
      [(2, "superscript"), (1, "superscript"), (2, "superscript"), (3, "superscript")]),
     ("A BMI over 30 kg/m² is obese.", []),  # a unit, not a citation
+    ("Calcium (Ca²⁺) and zinc (Zn²⁺) enter.", []),  # charges
+    ("It was 1.5×10⁻³ mol, or kg·m⁻², with r² of 0.9 and E=mc².", []),  # exponents
+    ("Insulin resistance rises³, as shown.", [(3, "superscript")]),
+    ("Kapoor et al.\n2006 is on the next line.", []),  # a year on the next line is not this citation
     ("Kapoor et al. (2006) found it.", [(2, "author-year")]),
     ("It fell (Dhindsa et al., 2016; Ryan 2002).", [(3, "author-year"), (1, "author-year")]),
     ("Kapoor et al. (2009) found it.", []),  # wrong year

@@ -315,3 +315,56 @@ def test_what_the_text_states_and_the_graph_missed(real_project):
     assert any({n["id"] for n in loop["nodes"]} >= {"hormonal-decline", "inflammaging", "metabolic-dysfunction"}
                for loop in loops)
     assert _routes(real_project, "body composition", "insulin sensitivity") == []
+
+
+@pytest.mark.parametrize("new, expected", [
+    ("  - study: [doe-2020]\n", "study ['doe-2020'] is not a study id"),
+    ("  - study: {a: 1}\n", "study {'a': 1} is not a study id"),
+    ("  - 1: x\n    foo: y\n", "(unknown key '1')"),
+])
+def test_malformed_links_are_one_line_not_a_crash(mini_project, new, expected):
+    edit(mini_project / "data/claims.yaml", "  - study: roe-2019\n", new)
+    messages = problems(mini_project)
+    assert any(expected in m for m in messages), messages
+
+
+def test_a_curator_link_cannot_hide_the_documents_own_citation(mini_project):
+    edit(mini_project / "data/claims.yaml", "  context:\n    population: men\n",
+         "  context:\n    population: men\n  contradicts:\n  - study: doe-2020\n    basis: curator\n"
+         "    rationale: a curator's reading\n")
+    (message,) = problems(mini_project)
+    assert "cites study 'doe-2020' in the quote's paragraph; its link is the document's" in message
+
+
+def test_a_members_own_claim_wins_over_its_class(real_project):
+    """Tesamorelin's own claim (no effect on insulin sensitivity) is not overridden by what the
+    document says of growth hormone peptide therapy as a class."""
+    for route in _routes(real_project, "tesamorelin", "insulin sensitivity", "--via-classes"):
+        assert [n["id"] for n in route["nodes"]][:2] != ["tesamorelin", "growth-hormone-peptide-therapy"] or \
+            route["nodes"][2]["id"] != "insulin-sensitivity", route["nodes"]
+    direct = _routes(real_project, "tesamorelin", "insulin sensitivity", "--via-classes", "--max-length", "1")
+    assert [r["sign"] for r in direct] == [0]
+
+
+def test_a_class_link_beside_a_stated_claim_is_not_a_supporting_claim(mini_project):
+    entities = mini_project / "data/entities.yaml"
+    edit(entities, "- id: insulin\n", "- id: insulin\n  is_a:\n  - visceral-fat\n")
+    assert run(mini_project, "build").exit_code == 0
+    (route,) = _routes(mini_project, "insulin", "visceral fat", "--via-classes", "--sign", "up")
+    (step,) = route["steps"]
+    assert step["kind"] == "claim" and step["supporting_claims"] == ["insulin-increases-visceral-fat"]
+
+
+def test_a_build_from_another_version_is_refused_in_one_line(mini_project):
+    import sqlite3
+
+    from graph.pipeline import Project
+
+    assert run(mini_project, "build").exit_code == 0
+    index = Project(mini_project).current_build() / "index.sqlite"
+    index.chmod(0o644)
+    with sqlite3.connect(index) as connection:
+        connection.execute("DELETE FROM meta WHERE key = 'index_format'")
+    result = run(mini_project, "paths", "insulin", "tnf-α")
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "was made by another version of hkg; run `hkg build` again" in result.output
