@@ -87,10 +87,17 @@ class ShapeError(HkgError):
 
 
 class UnknownEntityError(HkgError, LookupError):
-    """A name matches no entity; ``suggestions`` holds the nearest names.
+    """A name matches no entity; ``suggestions`` holds the closest names.
+
+    An entity that is not in the graph is said so plainly, with the closest names or none;
+    other kinds (a claim, a query, a context ...) read "unknown KIND ...; did you mean".
 
     >>> str(UnknownEntityError("tnf-alfa", ["TNF-α", "TGF-β"]))
-    "unknown entity 'tnf-alfa'; did you mean: TNF-α, TGF-β?"
+    "no entity named 'tnf-alfa' in this graph; the closest names are: TNF-α, TGF-β"
+    >>> str(UnknownEntityError("metformin"))
+    "no entity named 'metformin' in this graph, and no name close to it"
+    >>> str(UnknownEntityError("what-increase", ["what-increases"], kind="query"))
+    "unknown query 'what-increase'; did you mean: what-increases?"
     """
 
     exit_code = 2
@@ -102,6 +109,12 @@ class UnknownEntityError(HkgError, LookupError):
         super().__init__(str(self))
 
     def __str__(self) -> str:
+        if self.kind in ("entity", "source entity", "target entity"):
+            message = f"no {self.kind} named {self.name!r} in this graph"
+            if not self.suggestions:
+                return message + ", and no name close to it"
+            closest = "the closest name is" if len(self.suggestions) == 1 else "the closest names are"
+            return f"{message}; {closest}: {', '.join(self.suggestions)}"
         message = f"unknown {self.kind} {self.name!r}"
         if self.suggestions:
             message += f"; did you mean: {', '.join(self.suggestions)}?"

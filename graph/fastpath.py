@@ -103,15 +103,10 @@ def _answer(name: str, fmt: str) -> str | None:
 
 def _resolve_exactly(db, name: str) -> str | None:
     """:meth:`graph.index.Index.resolve` without its "did you mean" branch (left to the full CLI)."""
-    from .names import fold
+    from .index import match_name
 
-    text = name.strip()
-    for candidate in (text, text.rsplit("/", 1)[-1] if "://" in text else None,
-                      text.split(":", 1)[1] if text.lower().startswith("entity:") else None):
-        if candidate and db.execute("SELECT 1 FROM entities WHERE id = ?", (candidate,)).fetchone():
-            return candidate
-    rows = db.execute("SELECT DISTINCT entity FROM names WHERE key = ?", (fold(text),)).fetchall()
-    return rows[0][0] if len(rows) == 1 else None
+    found = match_name(db, name)
+    return found[0] if len(found) == 1 else None
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -15,16 +15,16 @@ from pathlib import Path
 from typing import Any
 
 from .errors import CacheError, UnknownEntityError
-from .names import fold, nearest
+from .names import RANK_XREF, fold, name_keys, nearest, similar
 
-__all__ = ["INDEX_FORMAT", "Index", "write_index"]
+__all__ = ["INDEX_FORMAT", "Index", "match_name", "write_index"]
 
 #: the shape of the records in the index; a build made with another is refused (rebuild it)
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3
 
 _SCHEMA = """
 CREATE TABLE entities (id TEXT PRIMARY KEY, label TEXT NOT NULL, category TEXT, data TEXT NOT NULL);
-CREATE TABLE names (key TEXT NOT NULL, name TEXT NOT NULL, entity TEXT NOT NULL);
+CREATE TABLE names (key TEXT NOT NULL, name TEXT NOT NULL, entity TEXT NOT NULL, rank INTEGER NOT NULL);
 CREATE INDEX names_key ON names (key);
 CREATE TABLE claims (id TEXT PRIMARY KEY, subject TEXT NOT NULL, object TEXT NOT NULL,
                      sign INTEGER NOT NULL, data TEXT NOT NULL);
@@ -193,9 +193,8 @@ def write_index(graph, path: Path, meta: dict[str, Any] | None = None) -> None:
                                [(e["id"], e["label"], e["category"], dump(e)) for e in entities])
         names = set()
         for e in entities:
-            for name in (e["id"], e["label"], *e["synonyms"]):
-                names.add((fold(name), name, e["id"]))
-        connection.executemany("INSERT INTO names VALUES (?, ?, ?)", sorted(names))
+            names |= name_keys(e["id"], e["label"], e["synonyms"], e["xrefs"])
+        connection.executemany("INSERT INTO names VALUES (?, ?, ?, ?)", sorted(names))
         connection.executemany("INSERT INTO claims VALUES (?, ?, ?, ?, ?)",
                                [(c["claim"], c["subject"], c["object"], c["sign"], dump(c)) for c in claims])
         connection.executemany("INSERT INTO studies VALUES (?, ?)", [(s["id"], dump(s)) for s in studies])
@@ -206,6 +205,26 @@ def write_index(graph, path: Path, meta: dict[str, Any] | None = None) -> None:
         connection.commit()
     finally:
         connection.close()
+
+
+def match_name(db: sqlite3.Connection, name: str) -> list[str]:
+    """Return the ids of the entities a name denotes in an index database (sorted; [] if none).
+
+    An entity id (bare, ``entity:``-prefixed or as its IRI) denotes itself; otherwise the name's
+    :func:`~graph.names.fold` key is looked up among the keys of :func:`~graph.names.name_keys`,
+    and the entities of the best rank found are returned (an exact name before an identifier
+    before an abbreviation). Shared by :meth:`Index.resolve` and :mod:`graph.fastpath`.
+    """
+    text = name.strip()
+    for candidate in (text, text.rsplit("/", 1)[-1] if "://" in text else None,
+                      text.split(":", 1)[1] if text.lower().startswith("entity:") else None):
+        if candidate and db.execute("SELECT 1 FROM entities WHERE id = ?", (candidate,)).fetchone():
+            return [candidate]
+    rows = db.execute("SELECT entity, rank FROM names WHERE key = ? ORDER BY rank, entity",
+                      (fold(text),)).fetchall()
+    if not rows:
+        return []
+    return sorted({entity for entity, rank in rows if rank == rows[0][1]})
 
 
 @dataclass
@@ -247,28 +266,32 @@ class Index:
             yield json.loads(data)
 
     def resolve(self, name: str) -> str:
-        """Return the id of the entity a name denotes: an id, CURIE, IRI, label or synonym.
+        """Return the id of the entity a name denotes: an id, CURIE, IRI, label, synonym or
+        identifier (``HGNC:11892``, ``UniProtKB:P01375``).
 
-        Case, Greek letters (or their names), spaces and punctuation are folded.
+        Case, Greek letters (their names, or b / a / g / d / k for beta ... kappa), spaces and
+        punctuation are folded (see :func:`match_name`).
 
-        :raises UnknownEntityError: with the nearest names as suggestions.
+        :raises UnknownEntityError: with the closest names as suggestions, or the candidates
+            when the name is ambiguous.
         """
-        text = name.strip()
-        for candidate in (text, text.rsplit("/", 1)[-1] if "://" in text else None,
-                          text.split(":", 1)[1] if text.lower().startswith("entity:") else None):
-            if candidate and self._db.execute("SELECT 1 FROM entities WHERE id = ?", (candidate,)).fetchone():
-                return candidate
-        rows = self._db.execute("SELECT DISTINCT entity FROM names WHERE key = ?", (fold(text),)).fetchall()
-        if len(rows) == 1:
-            return rows[0][0]
-        if len(rows) > 1:
-            raise UnknownEntityError(name, sorted(r[0] for r in rows), kind="ambiguous entity")
-        raise UnknownEntityError(name, self.suggest(text))
+        found = match_name(self._db, name)
+        if len(found) == 1:
+            return found[0]
+        if found:
+            raise UnknownEntityError(name, found, kind="ambiguous entity")
+        raise UnknownEntityError(name, self.suggest(name))
 
     def suggest(self, name: str, limit: int = 3) -> list[str]:
-        """Return the names closest to ``name``."""
-        names = [row[0] for row in self._db.execute("SELECT name FROM names ORDER BY name")]
-        return nearest(name, names, limit=limit)
+        """Return the names closest to ``name``: an entity's label, and the synonym that came
+        close in brackets when it is not the label (see :func:`graph.names.similar`)."""
+        rows = self._db.execute("SELECT key, name, entity FROM names WHERE rank != ?", (RANK_XREF,))
+        labels = dict(self._db.execute("SELECT id, label FROM entities"))
+        found = []
+        for entity, close in similar(name, rows, limit=limit):
+            label = labels.get(entity, entity)
+            found.append(label if fold(close) in (fold(label), fold(entity)) else f"{label} ({close})")
+        return found
 
     # --- claims, studies ----------------------------------------------------------------
 
@@ -510,10 +533,9 @@ def write_index_from_ntriples(nt_path: Path, path: Path, meta: dict[str, Any] | 
                 "narrower": _narrower(narrower.get(node, ())),
             }
             rows.append((record["id"], record["label"], record["category"], dump(record)))
-            for name in (record["id"], record["label"], *record["synonyms"]):
-                names.add((fold(name), name, record["id"]))
+            names |= name_keys(record["id"], record["label"], record["synonyms"], record["xrefs"])
         connection.executemany("INSERT INTO entities VALUES (?, ?, ?, ?)", rows)
-        connection.executemany("INSERT INTO names VALUES (?, ?, ?)", sorted(names))
+        connection.executemany("INSERT INTO names VALUES (?, ?, ?, ?)", sorted(names))
         entities.clear()
         del names, rows
 

@@ -11,7 +11,7 @@ import functools
 import re
 import unicodedata
 
-__all__ = ["fold", "nearest", "slugify"]
+__all__ = ["ABBREVIATED", "abbreviate", "fold", "name_keys", "nearest", "similar", "slugify"]
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
@@ -88,3 +88,87 @@ def nearest(name: str, choices, limit: int = 3) -> list[str]:
     choices = list(dict.fromkeys(choices))
     scored = process.extract(name, choices, scorer=fuzz.WRatio, limit=limit, score_cutoff=60)
     return [choice for choice, _score, _index in scored]
+
+
+#: Greek letters researchers abbreviate to one Latin letter (IKKb, TNFa, PPARg, NF-kB, PKCd)
+ABBREVIATED = {"alpha": "a", "beta": "b", "gamma": "g", "delta": "d", "kappa": "k"}
+_SPELLED_GREEK = re.compile(r"(?<![a-z])(" + "|".join(ABBREVIATED) + r")(?![a-z])", re.IGNORECASE)
+
+#: ranks of the names of an entity: its id, label and synonyms; its identifiers; abbreviations
+RANK_NAME, RANK_XREF, RANK_ABBREVIATION = 0, 1, 2
+
+
+def abbreviate(name: str) -> str:
+    """Return the key of a name with its Greek letters abbreviated to one Latin letter.
+
+    A Greek letter of :data:`ABBREVIATED` (or its name spelled out as a word of its own) becomes
+    its first letter, so "IKKβ", "IKK-beta" and "IKK beta" all give the key of "IKKb".
+
+    >>> abbreviate("IKKβ"), abbreviate("TNF-alpha"), abbreviate("NF-κB"), abbreviate("PPAR gamma")
+    ('ikkb', 'tnfa', 'nfkb', 'pparg')
+    >>> abbreviate("diabetes") == fold("diabetes")
+    True
+    """
+    text = unicodedata.normalize("NFKC", name)
+    letters = []
+    for char in text:
+        greek = _greek_name(char) if not char.isascii() else None
+        letters.append(ABBREVIATED.get(greek, char) if greek else char)
+    return fold(_SPELLED_GREEK.sub(lambda m: ABBREVIATED[m.group(1).lower()], "".join(letters)))
+
+
+def name_keys(entity_id: str, label: str, synonyms=(), xrefs=()) -> set[tuple[str, str, str, int]]:
+    """Return the ``(key, name, entity, rank)`` rows by which an entity is found.
+
+    Every name (id, label, synonym) gives its :func:`fold` key (rank 0); every identifier
+    (``HGNC:11892``) its folded key (rank 1); a name with Greek letters also its
+    :func:`abbreviate` key (rank 2). A lookup takes the entities of the best rank that matches,
+    so an exact name always wins over an abbreviation. The CLI, the SPARQL parameters and the
+    HTML search all find entities by these keys.
+
+    >>> sorted({k for k, *_ in name_keys("tnf-alpha", "TNF-α", ["TNF-alpha"], ["HGNC:11892"])})
+    ['hgnc11892', 'tnfa', 'tnfalpha']
+    """
+    rows = set()
+    for name in (entity_id, label, *synonyms):
+        key = fold(name)
+        if key:
+            rows.add((key, name, entity_id, RANK_NAME))
+            short = abbreviate(name)
+            if short and short != key:
+                rows.add((short, name, entity_id, RANK_ABBREVIATION))
+    for xref in xrefs:
+        if fold(xref):
+            rows.add((fold(xref), xref, entity_id, RANK_XREF))
+    return rows
+
+
+def similar(name: str, rows, limit: int = 3, cutoff: float = 80) -> list[tuple[str, str]]:
+    """Return up to ``limit`` ``(entity, name)`` pairs whose names are most like ``name``.
+
+    Names are compared by their folded keys (rapidfuzz's normalised Indel similarity, 0-100):
+    a key at least ``cutoff`` similar, or one that starts with the whole query (three letters or
+    more), is a candidate; each entity is named once, by its closest name. ``rows`` are
+    ``(key, name, entity)`` triples (identifiers are left out: a mistyped number is no name).
+
+    >>> rows = [("testosterone", "testosterone", "t"), ("tnfalpha", "TNF-α", "tnf"),
+    ...         ("homair", "HOMA-IR", "homa"), ("gh", "GH", "gh"), ("thighs", "thighs", "th")]
+    >>> similar("testosteron", rows), similar("hgh", rows), similar("metformin", rows)
+    ([('t', 'testosterone')], [('gh', 'GH')], [])
+    """
+    from rapidfuzz import fuzz
+
+    query = fold(name)
+    if not query:
+        return []
+    best: dict[str, tuple[float, str, str]] = {}
+    for key, label, entity in rows:
+        score = fuzz.ratio(query, key)
+        if score < cutoff and not (len(query) >= 3 and key.startswith(query)):
+            continue
+        score = max(score, cutoff)
+        candidate = (-score, label.casefold(), label)
+        if entity not in best or candidate < best[entity]:
+            best[entity] = candidate
+    ranked = sorted(best.items(), key=lambda item: (item[1], item[0]))
+    return [(entity, found[2]) for entity, found in ranked[:limit]]

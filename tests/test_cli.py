@@ -52,7 +52,7 @@ def test_entity_table_shows_definition_and_source(built_mini):
 def test_unknown_entity_exits_2_with_did_you_mean(built_mini):
     result = run(built_mini, "entity", "testosteron")
     assert result.exit_code == 2
-    assert result.output.strip() == "error: unknown entity 'testosteron'; did you mean: testosterone?"
+    assert result.output.strip() == "error: no entity named 'testosteron' in this graph; the closest name is: testosterone"
 
 
 def test_evidence_json_has_quote_place_and_studies(built_mini):

@@ -194,7 +194,7 @@ def test_reference_that_does_not_parse(project, capsys):
     ["neighbors", "testosteron", "--format", "json"],
 ])
 def test_unknown_cli_entity_says_did_you_mean(project, capsys, args):
-    check_refused(project, args, ["error: unknown entity 'testosteron'; did you mean: testosterone?"], 2, capsys)
+    check_refused(project, args, ["error: no entity named 'testosteron' in this graph; the closest name is: testosterone"], 2, capsys)
 
 
 @pytest.mark.parametrize("args, choices", [
@@ -298,7 +298,7 @@ def test_console_script_prints_one_line_and_no_traceback(project):
         (["--project", str(project), "nonsense"], {}, 2, "error: no such command 'nonsense'"),
         # the project from the environment: the shortest path of the entry point
         (["entity", "testosteron"], {"HKG_PROJECT": str(project)}, 2,
-         "error: unknown entity 'testosteron'; did you mean: testosterone?"),
+         "error: no entity named 'testosteron' in this graph; the closest name is: testosterone"),
     ]
     for args, extra, code, start in cases:
         done = subprocess.run([*console_script(), *args], capture_output=True, text=True,

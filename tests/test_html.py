@@ -324,9 +324,9 @@ def test_cli_html(built_mini, tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--focus", "tnf-alfa"], "unknown entity 'tnf-alfa'; did you mean"),
+    (["--focus", "tnf-alfa"], "no entity named 'tnf-alfa' in this graph; the closest name is: TNF-α"),
     (["--context", "mne"], "unknown context 'mne'; did you mean: men?"),
-    (["--path", "VAT", "nothing-at-all"], "unknown entity 'nothing-at-all'"),
+    (["--path", "VAT", "nothing-at-all"], "no entity named 'nothing-at-all' in this graph"),
 ])
 def test_cli_html_unknown_names_exit_2(built_mini, tmp_path, args, message):
     result = run(built_mini, "html", "-o", str(tmp_path / "x.html"), *args)

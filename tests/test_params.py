@@ -62,7 +62,7 @@ def test_names_resolve_to_entities_through_the_index(resolver):
 def test_unknown_entity_says_did_you_mean(resolver):
     with pytest.raises(UnknownEntityError) as error:
         parse_term("testosteron", "entity", resolver=resolver)
-    assert "did you mean: testosterone" in str(error.value)
+    assert "the closest name is: testosterone" in str(error.value)
 
 
 def test_kinds_check_their_values(resolver):
