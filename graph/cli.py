@@ -208,36 +208,54 @@ MAX_LENGTH_OPTION = click.option(
 
 
 @cli.command()
-@click.argument("source")
-@click.argument("target")
+@click.argument("source", required=False)
+@click.argument("target", required=False)
+@click.option("--from", "from_", metavar="ENTITY", default=None,
+              help="routes out of ENTITY to anything it acts on, directly or not")
+@click.option("--to", "to", metavar="ENTITY", default=None,
+              help="routes into ENTITY from anything that acts on it, directly or not")
 @click.option("--sign", type=click.Choice(["up", "down", "variable"]), default=None,
               help="keep routes whose net effect is +1 (up), -1 (down) or depends on context (variable)")
+@click.option("--all", "every", is_flag=True,
+              help="with --from or --to alone: every route, not only the best for each entity")
 @MAX_LENGTH_OPTION
 @CONTEXT_OPTION
 @click.option("--limit", type=click.IntRange(min=1), default=None, metavar="K",
-              help="show at most K routes (the best ranked)")
+              help="show at most K routes (the best ranked)  [default: 10 in a table, all in json]")
 @click.option("--via-classes", is_flag=True, default=False,
               help="let routes climb the hierarchy: from an entity to what it is a kind, member or "
                    "product of (estradiol is an estrogen), so claims about the class apply; such "
                    "steps are marked 'not a claim'. Default: stated claims only")
 @FORMAT_OPTION
 @pass_project
-def paths(project, source: str, target: str, sign: str | None, max_length: int,
-          context: tuple[str, ...], limit: int | None, via_classes: bool, output_format: str) -> None:
-    """Show every route from SOURCE to TARGET with its net effect and the evidence for each step.
+def paths(project, source: str | None, target: str | None, from_: str | None, to: str | None,
+          sign: str | None, every: bool, max_length: int, context: tuple[str, ...], limit: int | None,
+          via_classes: bool, output_format: str) -> None:
+    """Show the routes from SOURCE to TARGET, with each one's net effect and evidence.
 
-    Routes are ranked shorter first, then better supported: studies the document itself cites
-    count fully, studies a curator linked in support half, then certainty. A route's net effect
-    is the product of its steps' signs; a step whose direction depends on context makes it
-    "variable".
+    With --to ENTITY alone, every entity that acts on ENTITY through some route, each with its
+    best route ("what lowers testosterone?": --to testosterone --sign down); with --from ENTITY
+    alone, everything ENTITY acts on. Routes are ranked shorter first, then better supported:
+    studies the document itself cites count fully, studies a curator linked in support half,
+    then certainty. A route's net effect is the product of its steps' signs; a step whose
+    direction depends on context makes it "variable". A table starts with a summary line and
+    shows the best 10 routes unless --limit says otherwise; --format json lists every route.
     """
-    from .questions import answer_paths
-    from .render_paths import render_paths
+    from .questions import answer_routes
+    from .render_paths import render_routes
 
-    click.echo(render_paths(answer_paths(project.index(), source, target, sign=sign,
-                                         max_length=max_length, context=context, limit=limit,
-                                         via_classes=via_classes),
-                            output_format))
+    if (source is not None and from_ is not None) or (target is not None and to is not None):
+        raise click.UsageError("give each end once: SOURCE or --from, TARGET or --to")
+    if source is not None and target is None and to is None:
+        raise click.UsageError("give a TARGET too, or ask with --from ENTITY or --to ENTITY alone")
+    source, target = source if source is not None else from_, target if target is not None else to
+    if source is None and target is None:
+        raise click.UsageError("give SOURCE and TARGET, or --from ENTITY, or --to ENTITY")
+    if every and source is not None and target is not None:
+        raise click.UsageError("--all is for --from or --to alone (between two entities every route is shown)")
+    answer = answer_routes(project.index(), source, target, sign=sign, max_length=max_length,
+                           context=context, every=every, limit=limit, via_classes=via_classes)
+    click.echo(render_routes(answer, output_format, limit))
 
 
 @cli.command()
@@ -279,17 +297,23 @@ def conflicts(project, entity: str | None, output_format: str) -> None:
 @click.argument("entity")
 @click.option("--direction", type=click.Choice(["both", "out", "in"]), default="both",
               show_default=True, help="out: what ENTITY acts on; in: what acts on it")
+@click.option("--sign", type=click.Choice(["up", "down"]), default=None,
+              help="only links that raise (up) or lower (down)")
 @CONTEXT_OPTION
 @FORMAT_OPTION
 @pass_project
-def neighbors(project, entity: str, direction: str, context: tuple[str, ...],
+def neighbors(project, entity: str, direction: str, sign: str | None, context: tuple[str, ...],
               output_format: str) -> None:
-    """Show what ENTITY does and what acts on it, with the sign and claims of each link."""
+    """Show what ENTITY does and what acts on it, with the sign and claims of each link.
+
+    `hkg neighbors testosterone --direction in --sign down`: what lowers testosterone directly
+    (`hkg paths --to testosterone --sign down` also finds what lowers it through other entities).
+    """
     from .questions import answer_neighbors
     from .render_paths import render_neighbors
 
     click.echo(render_neighbors(answer_neighbors(project.index(), entity, direction=direction,
-                                                 context=context), output_format))
+                                                 context=context, sign=sign), output_format))
 
 
 

@@ -5,7 +5,7 @@ query). :func:`main` answers the plain forms ``hkg entity NAME [--format table|j
 from the build's index with ``sqlite3`` and ``json`` only, and hands every other command line to
 :func:`graph.cli.main` unchanged. Its output is byte-identical to the full CLI's
 (``tests/test_fastpath.py`` compares them): a table it cannot draw exactly as rich draws it
-(a line too wide for 120 columns, wide or combining characters), an unknown name (which needs
+(a line too wide for the terminal, wide or combining characters), an unknown name (which needs
 "did you mean"), a missing build or any error goes to the full CLI, so messages and exit codes
 stay the CLI's own.
 """
@@ -17,8 +17,6 @@ import sys
 import unicodedata
 
 __all__ = ["main", "render_entity_table"]
-
-_WIDTH = 120
 
 
 def _parse(argv: list[str]) -> tuple[str, str] | None:
@@ -50,7 +48,7 @@ def _plain(text: str) -> bool:
 
 def render_entity_table(record: dict) -> str | None:
     """Draw ``hkg entity``'s table as rich does, or return None when it cannot be sure to."""
-    from .render import entity_rows  # json, io, typing only: rich is imported by to_table
+    from .render import entity_rows, table_width  # json, io, os: rich is imported by to_table
 
     rows = entity_rows(record)
     cells = [["field", "value"]] + [["" if c is None else str(c) for c in row] for row in rows]
@@ -59,7 +57,7 @@ def render_entity_table(record: dict) -> str | None:
         return None
     widths = [max(len(row[i]) for row in cells) for i in (0, 1)]
     width = widths[0] + widths[1] + 4 + 3  # padding 1+1 per cell, three borders
-    if width > _WIDTH or len(title) > width or not title.strip() or title != title.strip():
+    if width > table_width() or len(title) > width or not title.strip() or title != title.strip():
         return None
 
     def line(left, fill, middle, right):

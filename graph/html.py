@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UnknownEntityError
-from .names import fold, nearest
+from .names import RANK_NAME, fold, name_keys, nearest
 
 __all__ = [
     "CATEGORY_STYLES",
@@ -446,7 +446,9 @@ def explorer_data(index, focus: str | None = None, depth: int | None = None,
 
     entity_out = []
     for e in entities:
-        keys = sorted({fold(name) for name in (e["id"], e["label"], *e["synonyms"])} - {""})
+        found = name_keys(e["id"], e["label"], e["synonyms"], e["xrefs"])
+        keys = sorted({key for key, _name, _entity, rank in found if rank == RANK_NAME})
+        aliases = sorted({key for key, _name, _entity, rank in found if rank != RANK_NAME} - set(keys))
         entity_out.append({
             **{k: e.get(k) for k in ("id", "iri", "label", "category", "synonyms", "definition",
                                      "definition_source", "inverse_of", "is_a", "member_of",
@@ -455,6 +457,7 @@ def explorer_data(index, focus: str | None = None, depth: int | None = None,
             "inverse_label": labels.get(e.get("inverse_of") or ""),
             "xrefs": [{"curie": x, "url": link(x)} for x in e["xrefs"]],
             "keys": keys,
+            "aliases": aliases,
         })
     claim_out = []
     for c in claims:

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .errors import UnknownEntityError
+from .errors import HkgError, UnknownEntityError
 from .vocab import CERTAINTY_SCORE, CONTEXT_KEYS, SIGN_ORDER, SIGNS, VARIABLE, net_sign
 
 if TYPE_CHECKING:  # graph.signed imports networkx, which answering needs only once a graph is built
@@ -39,6 +39,7 @@ __all__ = [
     "find_conflicts",
     "find_loops",
     "find_paths",
+    "find_routes",
     "holds_in",
     "kind_of",
     "neighbors",
@@ -523,6 +524,102 @@ def find_paths(graph, source: str, target: str, *, max_length: int = 5, sign: in
                            max_length, limit=limit)
 
     return generate()
+
+
+#: the most partial routes an open-ended search (:func:`find_routes`) holds at one length
+MAX_OPEN_ROUTES = 200_000
+
+
+def find_routes(graph, *, source: str | None = None, target: str | None = None, max_length: int = 5,
+                sign: int | str | None = None, context: Iterable[str] | None = None,
+                every: bool = False) -> list[Route]:
+    """Return the routes out of ``source`` or into ``target`` (one end open), best first.
+
+    "What lowers testosterone?" is ``find_routes(g, target="testosterone", sign=-1)``: every
+    entity with a route into the target whose net effect is -1, each with its best route.
+
+    Parameters
+    ----------
+    graph : networkx.MultiDiGraph or graph.signed.IndexedView
+        The signed view.
+    source, target : str, optional
+        The fixed end (an entity id): exactly one of them. The other end is any entity.
+    max_length : int, optional
+        The most steps a route may have (default 5).
+    sign : {None, 1, -1, 0, "up", "down"}, optional
+        Keep only routes with this net effect (default None: every sign).
+    context : iterable of str, optional
+        Keep only routes all of whose steps hold in this context (see :func:`holds_in`).
+    every : bool, optional
+        Every route (default False: the best route for each open end and net sign).
+
+    Returns
+    -------
+    list of Route
+        Ranked as :func:`find_paths` ranks them: shorter first, then better supported. No
+        entity is visited twice; the fixed end is never the open one.
+
+    Raises
+    ------
+    ValueError
+        If neither or both ends are given, or ``sign`` or ``max_length`` is invalid.
+    UnknownEntityError
+        If the fixed end is not a node.
+    HkgError
+        If more than :data:`MAX_OPEN_ROUTES` partial routes are held at one length (lower
+        ``max_length`` or add a context).
+
+    Examples
+    --------
+    >>> from graph.signed import make_signed_graph
+    >>> g = make_signed_graph([
+    ...     {"claim": "a-b", "subject": "a", "object": "b", "sign": -1},
+    ...     {"claim": "b-c", "subject": "b", "object": "c", "sign": -1},
+    ...     {"claim": "a-c", "subject": "a", "object": "c", "sign": -1, "certainty": "low"},
+    ...     {"claim": "d-c", "subject": "d", "object": "c", "sign": 1}])
+    >>> [(r.nodes, r.sign) for r in find_routes(g, target="c", sign="down")]
+    [(('b', 'c'), -1), (('a', 'c'), -1)]
+    >>> [(r.nodes, r.sign) for r in find_routes(g, target="c", every=True)]
+    [(('b', 'c'), -1), (('d', 'c'), 1), (('a', 'c'), -1), (('a', 'b', 'c'), 1)]
+    >>> [r.nodes for r in find_routes(g, source="a", sign=1)]
+    [('a', 'b', 'c')]
+    """
+    if (source is None) == (target is None):
+        raise ValueError("give exactly one of source and target")
+    anchor = source if source is not None else target
+    _check_node(graph, anchor, "source entity" if source is not None else "target entity")
+    wanted_sign = _check_sign(sign)
+    max_length = _check_count(max_length, "max_length", 1)
+    test = holds_in(graph, context)
+    wanted = frozenset(SIGNS if wanted_sign is None else (wanted_sign,))
+
+    from .signed import adjacency
+
+    adj, hops = adjacency(graph, test), _Hops(graph, test)
+    forward = source is not None
+    step = adj.succ if forward else adj.pred
+    best: dict[tuple[str, int], Route] = {}
+    found: list[Route] = []
+    paths: list[tuple[str, ...]] = [(anchor,)]  # in the order walked: anchor first
+    for depth in range(max_length):
+        extended = [(*nodes, node) for nodes in paths for node in step[nodes[-1]] if node not in nodes]
+        if len(extended) > MAX_OPEN_ROUTES:
+            raise HkgError(f"more than {MAX_OPEN_ROUTES:,} routes of {depth + 1} steps: "
+                           "lower --max-length or add --context")
+        layer = []
+        for nodes in extended:
+            ordered = nodes if forward else nodes[::-1]
+            layer.extend(_signed(adj.succ, hops, ordered, wanted))
+        if every:
+            found.extend(layer)
+        else:
+            for route in sorted(layer, key=Route.rank_key):
+                end = route.nodes[-1] if forward else route.nodes[0]
+                best.setdefault((end, route.sign), route)
+        paths = extended
+        if not paths:
+            break
+    return sorted(found if every else best.values(), key=Route.rank_key)
 
 
 def find_loops(graph, through: str | None = None, *, kind: str | None = None, max_length: int = 5,

@@ -13,9 +13,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from .lookup import STEP_KEYS, step_of
-from .paths import Hop, Route, find_conflicts, find_loops, find_paths, kind_of, neighbors
+from .paths import Hop, Route, find_conflicts, find_loops, find_paths, find_routes, kind_of, neighbors
+from .vocab import VARIABLE
 
-__all__ = ["answer_conflicts", "answer_loops", "answer_neighbors", "answer_paths"]
+__all__ = ["COUNT_CAP", "answer_conflicts", "answer_loops", "answer_neighbors", "answer_paths",
+           "answer_routes"]
+
+#: routes between two fixed ends counted for a summary before the count says "at least"
+COUNT_CAP = 1000
 
 class _Evidence:
     """Claims, labels and the signed view of one index, each read once per answer.
@@ -124,6 +129,64 @@ def answer_paths(index, source: str, target: str, *, sign: str | None = None, ma
     return [evidence.route(route) for route in routes]
 
 
+def answer_routes(index, source: str | None = None, target: str | None = None, *,
+                  sign: str | None = None, max_length: int = 5, context: Iterable[str] = (),
+                  every: bool = False, limit: int | None = None,
+                  via_classes: bool = False) -> dict[str, Any]:
+    """Return ranked routes with a summary: between two entities, out of one, or into one.
+
+    With both ``source`` and ``target``, the routes between them (as :func:`answer_paths`, at
+    most :data:`COUNT_CAP` counted); with one end only, the routes out of it or into it, the
+    best one for each entity at the open end and net sign (``every``: all of them; see
+    :func:`graph.paths.find_routes`). ``via_classes`` lets routes climb the hierarchy (see
+    :func:`answer_paths`).
+
+    Returns
+    -------
+    dict
+        ``routes`` (the first ``limit`` routes, shaped as :func:`answer_paths` gives them),
+        ``total`` (how many routes were found), ``at_least`` (True when counting stopped at
+        :data:`COUNT_CAP`), ``signs`` (``{"+1": n, "-1": n, "0": n, "variable": n}`` over all found),
+        ``shortest`` (steps of the shortest, None when there is none), ``ends`` (distinct
+        entities at the open end; None with two fixed ends), ``open`` ("source", "target" or
+        None), ``every`` and the resolved ``source`` and ``target`` (``{id, label}`` or None).
+
+    Raises
+    ------
+    UnknownEntityError
+        If a name denotes no entity (with the closest names).
+    """
+    source_id = index.resolve(source) if source is not None else None
+    target_id = index.resolve(target) if target is not None else None
+    evidence = _Evidence(index, whole=False, via_classes=via_classes)
+    wanted = _SIGN_OPTION[sign]
+    at_least = False
+    if source_id is not None and target_id is not None:
+        routes = list(find_paths(evidence.graph, source_id, target_id, max_length=max_length,
+                                 sign=wanted, context=list(context), limit=COUNT_CAP))
+        at_least = len(routes) >= COUNT_CAP
+        opened, ends = None, None
+    else:
+        routes = find_routes(evidence.graph, source=source_id, target=target_id, max_length=max_length,
+                             sign=wanted, context=list(context), every=every)
+        opened = "target" if source_id is not None else "source"
+        ends = len({r.nodes[-1] if opened == "target" else r.nodes[0] for r in routes})
+    shown = routes if limit is None else routes[:limit]
+    return {
+        "routes": [evidence.route(route) for route in shown],
+        "total": len(routes),
+        "at_least": at_least,
+        "signs": {label: sum(1 for r in routes if r.sign == value)
+                  for label, value in (("+1", 1), ("-1", -1), ("0", 0), ("variable", VARIABLE))},
+        "shortest": min((r.length for r in routes), default=None),
+        "ends": ends,
+        "open": opened,
+        "every": every,
+        "source": evidence.node(source_id) if source_id is not None else None,
+        "target": evidence.node(target_id) if target_id is not None else None,
+    }
+
+
 def answer_loops(index, through: str | None = None, *, kind: str | None = None,
                  max_length: int = 5, context: Iterable[str] = ()) -> list[dict[str, Any]]:
     """Return the feedback loops (through one entity, or all), every step with its evidence.
@@ -183,8 +246,8 @@ def answer_conflicts(index, entity: str | None = None) -> list[dict[str, Any]]:
     return answers
 
 
-def answer_neighbors(index, entity: str, *, direction: str = "both",
-                     context: Iterable[str] = ()) -> list[dict[str, Any]]:
+def answer_neighbors(index, entity: str, *, direction: str = "both", context: Iterable[str] = (),
+                     sign: str | None = None) -> list[dict[str, Any]]:
     """Return what an entity acts on and what acts on it, grouped by neighbour and sign.
 
     Returns
@@ -192,7 +255,7 @@ def answer_neighbors(index, entity: str, *, direction: str = "both",
     list of dict
         ``{direction, neighbor: {id, label}, subject, object, sign, claims: [steps]}``: first
         ``"out"`` (the entity acts on the neighbour), then ``"in"``; the claims best supported
-        first.
+        first. With ``sign`` ("up" or "down"), only the links that raise or lower.
 
     Raises
     ------
@@ -203,6 +266,8 @@ def answer_neighbors(index, entity: str, *, direction: str = "both",
     evidence = _Evidence(index, whole=False)
     answers = []
     for way, hop in neighbors(evidence.graph, entity_id, direction=direction, context=list(context)):
+        if sign is not None and hop.sign != _SIGN_OPTION[sign]:
+            continue
         other = hop.object if way == "out" else hop.subject
         answers.append({
             "direction": way,

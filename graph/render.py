@@ -7,10 +7,32 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import sys
 from typing import Any
 
-__all__ = ["describe_citations", "entity_rows", "render_entity", "render_evidence", "sign_text", "to_json",
-           "to_table"]
+__all__ = ["describe_citations", "entity_rows", "render_entity", "render_evidence", "sign_text", "table_width",
+           "to_json", "to_table"]
+
+#: the width of output that goes to a file or a pipe (no terminal to fit)
+PIPE_WIDTH = 120
+
+
+def table_width() -> int:
+    """Return the width to fit output to: ``$COLUMNS``, else the terminal's, else 120.
+
+    >>> table_width() >= 20
+    True
+    """
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) >= 20:
+        return int(columns)
+    try:
+        if sys.stdout is not None and sys.stdout.isatty():
+            return max(20, os.get_terminal_size(sys.stdout.fileno()).columns)
+    except (AttributeError, OSError, ValueError):
+        pass
+    return PIPE_WIDTH
 
 
 def to_json(value: Any) -> str:
@@ -23,7 +45,8 @@ def to_json(value: Any) -> str:
 
 
 def to_table(title: str | None, columns: list[str], rows: list[list[Any]]) -> str:
-    """Render rows as a table for a terminal (rich), without colour codes when not a TTY."""
+    """Render rows as a table that fits the terminal (rich; see :func:`table_width`), without
+    colour codes."""
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
@@ -34,7 +57,7 @@ def to_table(title: str | None, columns: list[str], rows: list[list[Any]]) -> st
     for row in rows:  # Text: a value such as "[rct]" is data, never rich markup
         table.add_row(*(Text("" if cell is None else str(cell)) for cell in row))
     buffer = io.StringIO()
-    Console(file=buffer, width=120, force_terminal=False, color_system=None).print(table)
+    Console(file=buffer, width=table_width(), force_terminal=False, color_system=None).print(table)
     return buffer.getvalue().rstrip("\n")
 
 

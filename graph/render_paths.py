@@ -9,11 +9,13 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-from .render import describe_citations, to_json
+from .render import describe_citations, table_width, to_json
 
-__all__ = ["render_conflicts", "render_loops", "render_neighbors", "render_paths"]
+__all__ = ["DEFAULT_LIMIT", "render_conflicts", "render_loops", "render_neighbors", "render_paths",
+           "render_routes", "route_summary"]
 
-_WIDTH = 100
+#: the most routes a table shows unless ``--limit`` says otherwise
+DEFAULT_LIMIT = 10
 _HIERARCHY_WORDS = {"is_a": "is a kind of", "member_of": "is a member of",
                     "has_active_ingredient": "has the active ingredient"}
 _EFFECT = {1: "+1 increases", -1: "-1 decreases", 0: "0 no net effect",
@@ -34,31 +36,47 @@ def _context(context: dict[str, Any] | None) -> str:
 
 
 def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
+    """Return a count and its noun.
+
+    >>> _plural(1, "step"), _plural(2, "step"), _plural(3, "entity")
+    ('1 step', '2 steps', '3 entities')
+    """
+    if count == 1:
+        return f"{count} {word}"
+    return f"{count} {word[:-1]}ies" if word.endswith("y") else f"{count} {word}s"
 
 
 def _step_lines(step: dict[str, Any], number: str) -> list[str]:
     """The lines of one step: the signed arrow, then its evidence indented beneath."""
     pad = " " * (len(number) + 3)
-    lines = [f"  {number} {step['subject_label']} —({_signed(step['sign'])})→ {step['object_label']}"]
+    lines = _wrap(f"{number} {step['subject_label']} —({_signed(step['sign'])})→ {step['object_label']}", "  ", pad)
     if step.get("kind") == "hierarchy":
         relation = _HIERARCHY_WORDS.get(step["relation"], step["relation"])
-        lines.append(f"{pad}not a claim: {step['subject_label']} {relation} {step['object_label']} "
-                     "(a step through the hierarchy, taken with --via-classes)")
+        lines += _wrap(f"not a claim: {step['subject_label']} {relation} {step['object_label']} "
+                       "(a step through the hierarchy, taken with --via-classes)", pad)
         return lines
-    quote = textwrap.wrap(f"“{step.get('quote') or ''}”", width=_WIDTH - len(pad))
-    lines.extend(pad + line for line in quote)
+    lines += _wrap(f"“{step.get('quote') or ''}”", pad)
     section = step.get("section_title") or step.get("section")
-    place = " § ".join(filter(None, [step.get("document"), section]))
-    lines.append(f"{pad}{place}")
+    lines += _wrap(" § ".join(filter(None, [step.get("document"), section])), pad)
     level = step.get("knowledge_level")
     inferred = f" · {level.replace('_', ' ')}" if level and level != "knowledge_assertion" else ""
-    lines.append(f"{pad}claim {step['claim']} · certainty {step.get('certainty')}{inferred} · "
-                 f"context: {_context(step.get('context'))}")
+    lines += _wrap(f"claim {step['claim']} · certainty {step.get('certainty')}{inferred} · "
+                   f"context: {_context(step.get('context'))}", pad)
     others = [c for c in step.get("supporting_claims") or [] if c != step["claim"]]
     also = f" · also stated by {_plural(len(others), 'other claim')}" if others else ""
-    lines.append(f"{pad}{describe_citations(step.get('citations'))}{also}")
+    lines += _wrap(f"{describe_citations(step.get('citations'))}{also}", pad)
     return lines
+
+
+def _wrap(text: str, indent: str, later: str | None = None) -> list[str]:
+    """Wrap a line to the terminal (at most 100 columns); only a word longer than a line is cut.
+
+    >>> _wrap("a b", "  ")
+    ['  a b']
+    """
+    width = max(40, min(100, table_width()))
+    return textwrap.wrap(text, width=width, initial_indent=indent, subsequent_indent=later or indent,
+                         break_on_hyphens=False) or [indent.rstrip()]
 
 
 def _route_block(title: str, answer: dict[str, Any]) -> list[str]:
@@ -66,8 +84,9 @@ def _route_block(title: str, answer: dict[str, Any]) -> list[str]:
     studies = f"cited by the document: {', '.join(support.get('document') or []) or 'none'}"
     if support.get("curator"):
         studies += f" · linked by curator in support: {', '.join(support['curator'])}"
-    lines = [f"{title} · {_plural(answer['length'], 'step')} · score {answer['score']:g} · {studies}",
-             "  " + " → ".join(node["label"] for node in answer["nodes"])]
+    lines = _wrap(f"{title} · {_plural(answer['length'], 'step')} · score {answer['score']:g} · {studies}",
+                  "", "  ")
+    lines += _wrap(" → ".join(node["label"] for node in answer["nodes"]), "  ", "    ")
     for number, step in enumerate(answer["steps"], 1):
         lines.extend(_step_lines(step, f"{number}."))
     return lines
@@ -89,6 +108,59 @@ def render_paths(answers: list[dict[str, Any]], fmt: str) -> str:
         return "No routes found."
     return _blocks([_route_block(f"Route {n}: net effect {_EFFECT[a['sign']]}", a)
                     for n, a in enumerate(answers, 1)])
+
+
+def _where(answer: dict[str, Any]) -> str:
+    if answer["open"] == "source":
+        return f"into {answer['target']['label']}"
+    if answer["open"] == "target":
+        return f"out of {answer['source']['label']}"
+    return f"from {answer['source']['label']} to {answer['target']['label']}"
+
+
+def route_summary(answer: dict[str, Any]) -> str:
+    """Return the first line of ``hkg paths``: how many routes, of which sign, how short.
+
+    >>> route_summary({"total": 31, "at_least": False, "signs": {"+1": 31, "-1": 0, "0": 0},
+    ...                "shortest": 2, "open": None, "source": {"label": "A"}, "target": {"label": "B"}})
+    '31 routes from A to B: 31 increase, 0 decrease; shortest 2 steps'
+    """
+    total = f"{answer['total']}{'+' if answer.get('at_least') else ''}"
+    head = f"{total} route{'' if answer['total'] == 1 else 's'} {_where(answer)}"
+    if answer["open"] and not answer.get("every"):
+        way = "from" if answer["open"] == "source" else "to"
+        head += f", the best {way} each of {_plural(answer['ends'], 'entity')} (--all for every route)"
+    signs = answer["signs"]
+    counts = f"{signs['+1']} increase, {signs['-1']} decrease"
+    if signs.get("0"):
+        counts += f", {signs['0']} no effect"
+    if signs.get("variable"):
+        counts += f", {signs['variable']} variable"
+    if answer["shortest"] is None:
+        return head
+    return f"{head}: {counts}; shortest {_plural(answer['shortest'], 'step')}"
+
+
+def render_routes(answer: dict[str, Any], fmt: str, limit: int | None = None) -> str:
+    """Render ``hkg paths``: the summary line, the first ``limit`` routes and how many more.
+
+    JSON is the list of routes (as :func:`render_paths` prints it); a table shows
+    :data:`DEFAULT_LIMIT` routes unless ``limit`` says otherwise.
+    """
+    routes = answer["routes"]
+    if fmt == "json":
+        return to_json(routes if limit is None else routes[:limit])
+    if not routes:
+        return f"No routes {_where(answer)} found."
+    shown = routes[:limit or DEFAULT_LIMIT]
+    text = "\n".join(_wrap(route_summary(answer), "", "  ")) + "\n\n" + render_paths(shown, fmt)
+    more = answer["total"] - len(shown)
+    if more > 0:
+        plus = "+" if answer.get("at_least") else ""
+        text += "\n\n" + "\n".join(_wrap(
+            f"{more}{plus} more route{'' if more == 1 else 's'} not shown (--limit {answer['total']} "
+            f"shows {'them' if more > 1 else 'it'}; --format json lists every one)", "", "  "))
+    return text
 
 
 def render_loops(answers: list[dict[str, Any]], fmt: str) -> str:

@@ -215,14 +215,49 @@ def compact_term(term) -> str:
 
 
 def _table(title: str | None, columns: list[str], rows: list[list[str]]) -> str:
-    """A rich table as wide as its content needs (80 to 200 characters), the same on any terminal."""
+    """Rows for people, fitted to the terminal (:func:`graph.render.table_width`).
+
+    A rich table when it fits; otherwise one numbered record per row, a field per line, so no
+    IRI or claim id is folded over lines: the values every row shares are said once above
+    ("every row: target = entity:insulin-sensitivity"), and empty fields are left out.
+
+    >>> print(_table(None, ["a", "b"], [["1", "x"]]))
+    ┏━━━┳━━━┓
+    ┃ a ┃ b ┃
+    ┡━━━╇━━━┩
+    │ 1 │ x │
+    └───┴───┘
+    """
     import io
+    import textwrap
 
     from rich.console import Console
     from rich.table import Table
 
+    from .render import table_width
+
+    width = table_width()
     widths = [max([len(column)] + [len(row[i]) for row in rows]) for i, column in enumerate(columns)]
-    width = max(80, min(200, sum(widths) + 3 * len(columns) + 1))
+    if sum(widths) + 3 * len(columns) + 1 > width and len(columns) > 2 and rows:
+        shared = [i for i, _ in enumerate(columns)
+                  if len(rows) > 1 and rows[0][i] and all(row[i] == rows[0][i] for row in rows)]
+        lines = [title] if title else []
+        if shared:
+            lines += textwrap.wrap("every row: " + "; ".join(f"{columns[i]} = {rows[0][i]}" for i in shared),
+                                   width=width, subsequent_indent="  ", break_long_words=False)
+        name_width = max(len(columns[i]) for i in range(len(columns)) if i not in shared) if \
+            len(shared) < len(columns) else 0
+        pad = len(f"{len(rows)}. ")
+        for number, row in enumerate(rows, 1):
+            lead = f"{number}. ".ljust(pad)
+            for i, value in enumerate(row):
+                if i in shared or not value:
+                    continue
+                lines += textwrap.wrap(value, width=width, initial_indent=f"{lead}{columns[i].ljust(name_width)}  ",
+                                       subsequent_indent=" " * (pad + name_width + 2),
+                                       break_on_hyphens=False)
+                lead = " " * pad
+        return "\n".join(lines)
     table = Table(title=title, title_justify="left")
     for column in columns:
         table.add_column(column, overflow="fold")

@@ -99,7 +99,7 @@ def test_no_route_is_an_empty_list_and_exit_0(real_project):
     sink = next(e["id"] for e in index.entities() if index.count_claims(e["id"]) == (1, 0))
     assert run_json(real_project, "paths", sink, "testosterone") == []
     result = run(real_project, "paths", sink, "testosterone")
-    assert result.exit_code == 0 and "No routes found." in result.output
+    assert result.exit_code == 0 and result.output.startswith("No routes from ") and "found." in result.output
 
 
 def test_paths_table_numbers_routes_with_net_effect_and_evidence(real_project):
@@ -191,3 +191,142 @@ def test_without_a_build_is_one_line_not_a_traceback(tmp_path):
         result = run(tmp_path, *args)
         assert result.exit_code == 1 and "Traceback" not in result.output
         assert result.output.startswith("error: no build found")
+
+
+# --- names the way researchers write them (issue 19) ----------------------------------------
+
+from spellings import spellings  # noqa: E402
+
+
+@pytest.mark.parametrize("spelling, entity", spellings())
+def test_every_command_finds_an_entity_by_any_spelling_or_identifier(real_project, spelling, entity):
+    record = run_json(real_project, "entity", spelling)
+    assert record["id"] == entity
+    around = run_json(real_project, "neighbors", spelling, "--direction", "in")
+    assert all(n["object"] == entity for n in around)
+    routes = run_json(real_project, "paths", "--to", spelling, "--max-length", "1")
+    assert all(r["nodes"][-1]["id"] == entity for r in routes)
+
+
+@pytest.mark.parametrize("name, message", [
+    ("metformin", "error: no entity named 'metformin' in this graph, and no name close to it"),
+    ("Metformin", "error: no entity named 'Metformin' in this graph, and no name close to it"),
+    ("cortisol", "error: no entity named 'cortisol' in this graph, and no name close to it"),
+    ("hgh", "error: no entity named 'hgh' in this graph; the closest name is: growth hormone (GH)"),
+    ("estradoil", "error: no entity named 'estradoil' in this graph; the closest name is: estradiol"),
+])
+def test_an_unknown_name_says_the_graph_has_none_and_the_closest_names(real_project, name, message):
+    result = run(real_project, "entity", name)
+    assert result.exit_code == 2
+    assert result.output.strip() == message
+
+
+# --- open-ended questions: what lowers X, what X acts on (issue 19) ---------------------------
+
+def test_what_lowers_testosterone_gives_each_source_its_best_route(real_project):
+    best = run_json(real_project, "paths", "--to", "testosterone", "--sign", "down")
+    assert best, "the document names things that lower testosterone through the HPG axis"
+    assert all(r["sign"] == -1 and r["nodes"][-1]["id"] == "testosterone" for r in best)
+    sources = [r["nodes"][0]["id"] for r in best]
+    assert len(sources) == len(set(sources)), "one route per source by default"
+    every = run_json(real_project, "paths", "--to", "testosterone", "--sign", "down", "--all")
+    assert len(every) >= len(best) and {r["nodes"][0]["id"] for r in every} == set(sources)
+    for route in best:  # each source's route is the best that `hkg paths SOURCE testosterone` finds
+        source = route["nodes"][0]["id"]
+        between = run_json(real_project, "paths", source, "testosterone", "--sign", "down", "--limit", "1")
+        assert [n["id"] for n in between[0]["nodes"]] == [n["id"] for n in route["nodes"]]
+        assert between[0]["steps"] == route["steps"]
+
+
+def test_what_testosterone_acts_on_starts_every_route_there(real_project):
+    routes = run_json(real_project, "paths", "--from", "CHEBI:17347", "--max-length", "2")
+    assert routes and all(r["nodes"][0]["id"] == "testosterone" for r in routes)
+    ends = [(r["nodes"][-1]["id"], r["sign"]) for r in routes]
+    assert len(ends) == len(set(ends)), "one route per entity reached and net sign"
+    direct = run_json(real_project, "neighbors", "testosterone", "--direction", "out")
+    assert {n["neighbor"]["id"] for n in direct} <= {end for end, _sign in ends}
+
+
+def test_paths_table_starts_with_a_summary_and_says_how_many_more(real_project):
+    every = run_json(real_project, "paths", "testosterone", "insulin sensitivity")
+    up = sum(r["sign"] == 1 for r in every)
+    shortest = min(r["length"] for r in every)
+    result = run(real_project, "paths", "testosterone", "insulin sensitivity")
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert " ".join(line.strip() for line in result.output.split("\n\n")[0].splitlines()) == (
+        f"{len(every)} routes from testosterone to insulin sensitivity: {up} increase, "
+                        f"{len(every) - up} decrease; shortest {shortest} step{'s' if shortest > 1 else ''}")
+    assert sum(line.startswith("Route ") for line in lines) == 10
+    assert " ".join(line.strip() for line in result.output.split("\n\n")[-1].splitlines()) == (
+        f"{len(every) - 10} more routes not shown (--limit {len(every)} shows them; "
+                         "--format json lists every one)")
+    shown = run(real_project, "paths", "testosterone", "insulin sensitivity", "--limit", str(len(every)))
+    assert "not shown" not in shown.output
+
+
+def test_open_ended_summary_names_the_entities(real_project):
+    best = run_json(real_project, "paths", "--to", "testosterone", "--sign", "down")
+    result = run(real_project, "paths", "--to", "testosterone", "--sign", "down")
+    summary = " ".join(line.strip() for line in result.output.split("\n\n")[0].splitlines())
+    assert summary.startswith(
+        f"{len(best)} routes into testosterone, the best from each of {len(best)} entities "
+        f"(--all for every route): 0 increase, {len(best)} decrease; shortest ")
+
+
+def test_no_route_is_said_plainly_and_json_is_an_empty_list(real_project):
+    result = run(real_project, "paths", "hyperinsulinemia", "testosterone", "--sign", "up")
+    assert result.exit_code == 0 and result.output == "No routes from hyperinsulinemia to testosterone found.\n"
+    assert run_json(real_project, "paths", "hyperinsulinemia", "testosterone", "--sign", "up") == []
+
+
+@pytest.mark.parametrize("args, message", [
+    (["paths", "testosterone"], "give a TARGET too, or ask with --from ENTITY or --to ENTITY alone"),
+    (["paths"], "give SOURCE and TARGET, or --from ENTITY, or --to ENTITY"),
+    (["paths", "testosterone", "insulin", "--to", "insulin"], "give each end once"),
+    (["paths", "testosterone", "insulin", "--all"], "--all is for --from or --to alone"),
+])
+def test_paths_usage_errors_are_one_line(real_project, args, message):
+    result = run(real_project, *args)
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0]
+
+
+def test_neighbors_sign_keeps_links_of_that_sign(real_project):
+    into = run_json(real_project, "neighbors", "testosterone", "--direction", "in")
+    down = run_json(real_project, "neighbors", "testosterone", "--direction", "in", "--sign", "down")
+    assert down == [n for n in into if n["sign"] == -1]
+    up = run_json(real_project, "neighbors", "testosterone", "--sign", "up")
+    assert up and all(n["sign"] == 1 for n in up)
+
+
+# --- output fits the terminal ----------------------------------------------------------------
+
+@pytest.mark.parametrize("args", [
+    ["entity", "TNF-α"],
+    ["entity", "testosterone"],
+    ["paths", "testosterone", "insulin sensitivity"],
+    ["paths", "--to", "testosterone", "--sign", "down"],
+    ["sparql", "what-increases", "--param", "target=insulin sensitivity"],
+    ["sparql", "SELECT ?e ?label WHERE { ?e rdfs:label ?label } LIMIT 5"],
+    ["evidence", "hpg-axis-increases-lh"],
+    ["neighbors", "IKKb"],
+])
+def test_output_fits_an_80_column_terminal(real_project, args):
+    result = CliRunner().invoke(cli, ["--project", str(real_project), *args], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    too_wide = [line for line in result.output.splitlines() if len(line) > 80]
+    assert too_wide == []
+    wide = CliRunner().invoke(cli, ["--project", str(real_project), *args], env={"COLUMNS": "200"})
+    assert max(map(len, wide.output.splitlines())) >= max(map(len, result.output.splitlines()))
+
+
+def test_sparql_table_says_shared_values_once_and_keeps_ids_whole(real_project):
+    result = CliRunner().invoke(cli, ["--project", str(real_project), "sparql", "what-increases",
+                                      "--param", "target=insulin sensitivity"], env={"COLUMNS": "80"})
+    lines = result.output.splitlines()
+    assert lines[1].startswith("every row: target = entity:insulin-sensitivity; targetLabel = insulin")
+    claims = [line.split()[-1] for line in lines if " claim " in f" {line.strip()} "]
+    assert "claim:estrogen-increases-insulin-sensitivity-some-studies" in claims
+    assert sum("entity:insulin-sensitivity" in line for line in lines) == 1

@@ -163,6 +163,17 @@ def test_search_finds_tnf_alpha_by_a_spelled_out_synonym(mini_html, open_page):
     assert page.errors == [] and page.outside_requests() == []
 
 
+def test_search_finds_every_spelling_of_the_shared_table_like_the_command_line(real_project, open_page):
+    from spellings import spellings
+
+    rows = spellings()
+    page = open_page(real_project / "exports" / "graph.html")
+    first_hits = page.js("names => names.map(n => hkg.search(n)[0] || null)", [s for s, _ in rows])
+    assert dict(zip((s for s, _ in rows), first_hits)) == dict(rows)
+    page.page.fill("#search", "HGNC:11892")
+    assert "(HGNC:11892)" in page.page.text_content("#search-results")
+
+
 def test_page_folds_names_like_python(mini_html, open_page):
     names = ["TNF-α", "tnf alpha", "IKKβ", "IR-β", "Wnt/β-catenin", "ΑΒΓ", "µ-opioid", "Straße",
              "café", "ς final", "ﬁbrosis", "HOMA–IR", "T:E ratio"]
