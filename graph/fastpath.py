@@ -101,7 +101,7 @@ def _answer(name: str, fmt: str) -> str | None:
 
 def _resolve_exactly(db, name: str) -> str | None:
     """:meth:`graph.index.Index.resolve` without its "did you mean" branch (left to the full CLI)."""
-    from .index import match_name
+    from .names import match_name
 
     found = match_name(db, name)
     return found[0] if len(found) == 1 else None

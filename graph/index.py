@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from .errors import CacheError, UnknownEntityError
-from .names import RANK_XREF, fold, name_keys, nearest, similar
+from .names import RANK_XREF, fold, match_name, name_keys, nearest, similar
 
-__all__ = ["INDEX_FORMAT", "Index", "match_name", "write_index"]
+__all__ = ["INDEX_FORMAT", "Index", "write_index"]
 
 #: the shape of the records in the index; a build made with another is refused (rebuild it)
 INDEX_FORMAT = 3
@@ -205,26 +205,6 @@ def write_index(graph, path: Path, meta: dict[str, Any] | None = None) -> None:
         connection.commit()
     finally:
         connection.close()
-
-
-def match_name(db: sqlite3.Connection, name: str) -> list[str]:
-    """Return the ids of the entities a name denotes in an index database (sorted; [] if none).
-
-    An entity id (bare, ``entity:``-prefixed or as its IRI) denotes itself; otherwise the name's
-    :func:`~graph.names.fold` key is looked up among the keys of :func:`~graph.names.name_keys`,
-    and the entities of the best rank found are returned (an exact name before an identifier
-    before an abbreviation). Shared by :meth:`Index.resolve` and :mod:`graph.fastpath`.
-    """
-    text = name.strip()
-    for candidate in (text, text.rsplit("/", 1)[-1] if "://" in text else None,
-                      text.split(":", 1)[1] if text.lower().startswith("entity:") else None):
-        if candidate and db.execute("SELECT 1 FROM entities WHERE id = ?", (candidate,)).fetchone():
-            return [candidate]
-    rows = db.execute("SELECT entity, rank FROM names WHERE key = ? ORDER BY rank, entity",
-                      (fold(text),)).fetchall()
-    if not rows:
-        return []
-    return sorted({entity for entity, rank in rows if rank == rows[0][1]})
 
 
 @dataclass

@@ -11,7 +11,7 @@ import functools
 import re
 import unicodedata
 
-__all__ = ["ABBREVIATED", "abbreviate", "fold", "name_keys", "nearest", "similar", "slugify"]
+__all__ = ["ABBREVIATED", "abbreviate", "fold", "match_name", "name_keys", "nearest", "similar", "slugify"]
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
@@ -172,3 +172,25 @@ def similar(name: str, rows, limit: int = 3, cutoff: float = 80) -> list[tuple[s
             best[entity] = candidate
     ranked = sorted(best.items(), key=lambda item: (item[1], item[0]))
     return [(entity, found[2]) for entity, found in ranked[:limit]]
+
+
+def match_name(db, name: str) -> list[str]:
+    """Return the ids of the entities a name denotes in an index database (sorted; [] if none).
+
+    ``db`` is an open ``sqlite3`` connection to a build's lookup index (:mod:`graph.index`).
+    An entity id (bare, ``entity:``-prefixed or as its IRI) denotes itself; otherwise the name's
+    :func:`fold` key is looked up among the keys of :func:`name_keys`,
+    and the entities of the best rank found are returned (an exact name before an identifier
+    before an abbreviation). Shared by :meth:`graph.index.Index.resolve` and :mod:`graph.fastpath`
+    (which needs it without importing anything heavier than this module).
+    """
+    text = name.strip()
+    for candidate in (text, text.rsplit("/", 1)[-1] if "://" in text else None,
+                      text.split(":", 1)[1] if text.lower().startswith("entity:") else None):
+        if candidate and db.execute("SELECT 1 FROM entities WHERE id = ?", (candidate,)).fetchone():
+            return [candidate]
+    rows = db.execute("SELECT entity, rank FROM names WHERE key = ? ORDER BY rank, entity",
+                      (fold(text),)).fetchall()
+    if not rows:
+        return []
+    return sorted({entity for entity, rank in rows if rank == rows[0][1]})
