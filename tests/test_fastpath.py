@@ -15,7 +15,9 @@ from graph.lookup import describe_entity
 from graph.render import render_entity
 
 
-def test_every_drawable_table_is_identical(real_project):
+@pytest.mark.parametrize("columns", ["120", "80", "60"])
+def test_every_drawable_table_is_identical(real_project, columns, monkeypatch):
+    monkeypatch.setenv("COLUMNS", columns)
     index = Project(real_project).index()
     drawn = 0
     for entity in index.entities():
@@ -24,15 +26,19 @@ def test_every_drawable_table_is_identical(real_project):
         if table is not None:
             drawn += 1
             assert table == render_entity(record, "table")
-    assert drawn > 50
+    assert drawn > {"120": 50, "80": 20, "60": 5}[columns]
 
 
+@pytest.mark.parametrize("columns", ["120", "50"])
 @pytest.mark.parametrize("args", [["entity", "TNF-alpha"], ["entity", "tnf-α", "--format", "json"],
-                                  ["entity", "--format=json", "insulin"], ["entity", "nosuchthing"]])
-def test_the_fast_entry_point_prints_what_the_cli_prints(built_mini, args):
-    expected = CliRunner().invoke(cli, ["--project", str(built_mini), *args])
+                                  ["entity", "--format=json", "insulin"], ["entity", "nosuchthing"],
+                                  ["entity", "insulin"], ["entity", "TNFa"]])
+def test_the_fast_entry_point_prints_what_the_cli_prints(built_mini, args, columns):
+    import os
+
+    expected = CliRunner().invoke(cli, ["--project", str(built_mini), *args], env={"COLUMNS": columns})
     done = subprocess.run([sys.executable, "-c", "from graph.fastpath import main; main()", *args],
-                          cwd=built_mini, capture_output=True, text=True)
+                          cwd=built_mini, capture_output=True, text=True, env={**os.environ, "COLUMNS": columns})
     assert done.returncode == expected.exit_code
     assert done.stdout == expected.stdout
 
