@@ -182,18 +182,28 @@ def _export_format_names():
 @cli.command()
 @click.option("--format", "export_format", type=LazyChoice(_export_format_names), required=True,
               help="an export format of the registry (turtle, graphml, kgx-tsv, cytoscape ...)")
-@click.option("-o", "--output", type=click.Path(file_okay=False), default=".", show_default=True,
-              metavar="DIR", help="folder to write the file(s) into")
+@click.option("-o", "--output", type=click.Path(file_okay=False, allow_dash=True), default=None,
+              metavar="DIR", help="folder to write the file(s) into, or - for standard output "
+                                  "(one-file formats)  [default: the project's exports/]")
 @pass_project
-def export(project, export_format: str, output: str) -> None:
+def export(project, export_format: str, output: str | None) -> None:
     """Export the current build's graph in one of the field's formats (hormone-kg.* files).
 
     RDF (turtle, n-triples, json-ld), GraphML for Cytoscape and Gephi, KGX TSV and JSON Lines
     (nodes and edges files with Biolink fields) and Cytoscape.js JSON; byte-identical on every run.
+    The files go into the project's exports/ (where `hkg build` writes the same bytes) unless
+    -o says otherwise; `-o -` prints a one-file format.
     """
-    from .formats import export_build
+    from .formats import export_build, export_files
 
-    for path in export_build(project, export_format, output):
+    if output == "-":
+        files = export_files(project, export_format)
+        if len(files) != 1:
+            raise click.UsageError(f"{export_format} writes {len(files)} files ({', '.join(files)}); "
+                                   "give -o DIR")
+        click.echo(next(iter(files.values())), nl=False)  # bytes: written to the binary stream
+        return
+    for path in export_build(project, export_format, output or project.exports):
         click.echo(f"wrote {os.path.relpath(path)}")
 
 

@@ -23,7 +23,8 @@ from rdflib import Graph
 from .errors import UnknownFormatError
 from .vocab import prefixes
 
-__all__ = ["ExportFormat", "export_build", "export_formats", "format_names", "get_format", "register_format"]
+__all__ = ["ExportFormat", "export_build", "export_files", "export_formats", "format_names", "get_format",
+           "register_format"]
 
 
 @dataclass(frozen=True)
@@ -201,8 +202,8 @@ def _read_one(reader_name):
     return read
 
 
-def export_build(project, name: str, directory: str | Path) -> list[Path]:
-    """Write the current build's graph in format ``name`` into ``directory``; return the files.
+def export_files(project, name: str) -> dict[str, bytes]:
+    """Return the current build's graph in format ``name``: file name → bytes.
 
     The graph is read from the build cache (``hkg build`` first), so an export always matches
     what lookups, paths and SPARQL see.
@@ -211,12 +212,22 @@ def export_build(project, name: str, directory: str | Path) -> list[Path]:
     :raises CacheError: when nothing has been built yet.
     """
     from .pipeline import EXPORT_STEM
-    from .io import write_atomic
 
     fmt = get_format(name)
     graph = Graph().parse(project.current_build() / "graph.nt", format="nt")
+    return fmt.files(graph, EXPORT_STEM)
+
+
+def export_build(project, name: str, directory: str | Path) -> list[Path]:
+    """Write the current build's graph in format ``name`` into ``directory``; return the files.
+
+    :raises UnknownFormatError: listing the known formats.
+    :raises CacheError: when nothing has been built yet.
+    """
+    from .io import write_atomic
+
     written = []
-    for filename, content in fmt.files(graph, EXPORT_STEM).items():
+    for filename, content in export_files(project, name).items():
         target = Path(directory) / filename
         write_atomic(target, content)
         written.append(target)

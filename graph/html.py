@@ -28,6 +28,7 @@ from typing import Any
 
 from .errors import UnknownEntityError
 from .names import RANK_NAME, fold, name_keys, nearest
+from .vocab import PREDICATE_LABELS
 
 __all__ = [
     "CATEGORY_STYLES",
@@ -79,13 +80,6 @@ SIGN_STYLES: dict[int | str, tuple[str, str, str]] = {
     -1: ("decreases", "#d0312d", "bar"),
     0: ("no effect", "#8a8a8a", "circle"),
     "variable": ("varies with context", "#b7791f", "diamond"),
-}
-_PREDICATE_LABELS = {
-    "RO:0002211": "regulates",
-    "RO:0002212": "negatively regulates",
-    "RO:0002213": "positively regulates",
-    "RO:0002629": "directly positively regulates",
-    "RO:0002630": "directly negatively regulates",
 }
 _CONTEXT_KINDS = ("population", "timescale", "formulation", "tissue")
 _TEMPLATE = "html_template.html"
@@ -470,7 +464,7 @@ def explorer_data(index, focus: str | None = None, depth: int | None = None,
                          "label": _context_label(kind, value, labels)}
                         for kind, value in sorted((c.get("context") or {}).items())],
             "section_key": _section_key(c),
-            "predicate_label": _PREDICATE_LABELS.get(c.get("predicate") or ""),
+            "predicate_label": PREDICATE_LABELS.get(c.get("predicate") or ""),
             "predicate_url": link(c.get("predicate")),
         })
 

@@ -68,7 +68,10 @@ class Project:
         link = self.cache / "current"
         target = link.resolve() if link.is_symlink() else None
         if target is None or not (target / "index.sqlite").exists():
-            raise CacheError(f"no build found in {self.cache}; run `hkg build` first")
+            hint = "" if self.data.is_dir() else (
+                f" in the project folder (there is no data/ in {self.root}: cd into the project "
+                "or pass --project DIR)")
+            raise CacheError(f"no build found in {self.cache}; run `hkg build` first{hint}")
         return target
 
     def index(self):

@@ -11,8 +11,8 @@ import os
 import sys
 from typing import Any
 
-__all__ = ["describe_citations", "entity_rows", "render_entity", "render_evidence", "sign_text", "table_width",
-           "to_json", "to_table"]
+__all__ = ["describe_citations", "display_text", "entity_rows", "render_entity", "render_evidence", "sign_text",
+           "table_width", "to_json", "to_table"]
 
 #: the width of output that goes to a file or a pipe (no terminal to fit)
 PIPE_WIDTH = 120
@@ -33,6 +33,23 @@ def table_width() -> int:
     except (AttributeError, OSError, ValueError):
         pass
     return PIPE_WIDTH
+
+
+def display_text(text: str | None) -> str | None:
+    """Return a text from the document as people should read it: the publisher's "∞" (a colon
+    in its titles and prose) shown as a colon. JSON keeps the verbatim text, which is what the
+    build checks against the document.
+
+    >>> display_text("Sleep apnea and fatigue ∞ relation to visceral obesity")
+    'Sleep apnea and fatigue: relation to visceral obesity'
+    >>> display_text("a dual benefit ∞ testosterone both removes"), display_text(None)
+    ('a dual benefit: testosterone both removes', None)
+    """
+    if not text or "∞" not in text:
+        return text
+    import re
+
+    return re.sub(r"\s*∞\s*", ": ", text).strip()
 
 
 def to_json(value: Any) -> str:
@@ -89,6 +106,18 @@ def describe_citations(citations: list[dict[str, Any]] | None) -> str:
     return text + (f" · linked by curator: {', '.join(curated)}" if curated else "")
 
 
+def _predicate(curie: str | None) -> str | None:
+    """Return an RO predicate as its label with the CURIE beside it.
+
+    >>> _predicate("RO:0002212"), _predicate("RO:9999999"), _predicate(None)
+    ('negatively regulates (RO:0002212)', 'RO:9999999', None)
+    """
+    from .vocab import PREDICATE_LABELS
+
+    label = PREDICATE_LABELS.get(curie or "")
+    return f"{label} ({curie})" if label else curie
+
+
 def entity_rows(record: dict[str, Any]) -> list[list[Any]]:
     """Return the (field, value) rows of ``hkg entity``'s table (shared with :mod:`graph.fastpath`)."""
     source = record.get("definition_source") or {}
@@ -131,13 +160,13 @@ def render_evidence(record: dict[str, Any], fmt: str) -> str:
     rows = [
         ["claim", record["claim"]],
         ["statement", f"{record['subject_label']} → {record['object_label']} ({sign_text(record['sign'])})"],
-        ["quote", f"“{record.get('quote')}”"],
+        ["quote", f"“{display_text(record.get('quote'))}”"],
         ["document", record.get("document")],
         ["section", record.get("section_title") or record.get("section")],
         ["offsets", f"{record.get('start')}–{record.get('end')}"],
         ["certainty", record.get("certainty") + (f" (hedge: {record['hedge']})" if record.get("hedge") else "")],
         ["context", context or "any"],
-        ["predicate", record.get("predicate")],
+        ["predicate", _predicate(record.get("predicate"))],
         ["knowledge", " · ".join(filter(None, [record.get("knowledge_level"), record.get("agent_type")])).replace("_", " ")],
     ]
     studies = record.get("studies") or []
@@ -147,6 +176,8 @@ def render_evidence(record: dict[str, Any], fmt: str) -> str:
         who = "cited by the document" if study.get("basis") == "document" else "linked by curator"
         why = f" — {study['rationale']}" if study.get("rationale") else ""
         rows.append([f"study ({who}, {study.get('relation')})",
-                     f"{study.get('id')}: {study.get('citation') or study.get('title')} "
+                     f"{study.get('id')}: {display_text(study.get('citation') or study.get('title'))} "
                      f"[{study.get('design_label') or study.get('design')}]{why}"])
+    if display_text(record.get("quote")) != record.get("quote"):
+        rows.append(["note", "quote shown with the publisher's ∞ as a colon; --format json gives it verbatim"])
     return to_table(None, ["field", "value"], rows)

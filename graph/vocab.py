@@ -30,6 +30,7 @@ __all__ = [
     "HKG",
     "JOURNAL",
     "OBO",
+    "PREDICATE_LABELS",
     "PROV",
     "RDF",
     "RDFS",
@@ -114,6 +115,16 @@ def net_sign(signs) -> int | str:
         else:
             product *= sign
     return VARIABLE if variable else product
+
+
+#: the labels of the RO terms a claim's original predicate is one of (Relation Ontology)
+PREDICATE_LABELS = {
+    "RO:0002211": "regulates",
+    "RO:0002212": "negatively regulates",
+    "RO:0002213": "positively regulates",
+    "RO:0002629": "directly positively regulates",
+    "RO:0002630": "directly negatively regulates",
+}
 
 
 def original_predicate(sign: int, direct: bool):

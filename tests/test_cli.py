@@ -85,3 +85,69 @@ def test_console_script_never_prints_a_traceback(mini_project, capsys):
         main(["--project", str(mini_project), "evidence", "nothing"])
     assert caught.value.code == 1
     assert "Traceback" not in capsys.readouterr().err
+
+
+# --- small surprises (issue 19) ---------------------------------------------------------------
+
+def test_outside_a_project_the_error_says_how_to_get_there(tmp_path):
+    result = run(tmp_path, "entity", "insulin")
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        f"error: no build found in {tmp_path.resolve() / '.hkg'}; run `hkg build` first in the project "
+        f"folder (there is no data/ in {tmp_path.resolve()}: cd into the project or pass --project DIR)")
+
+
+def test_export_writes_into_the_projects_exports_not_the_current_folder(built_mini, tmp_path, monkeypatch):
+    import shutil
+
+    project = tmp_path / "mini"
+    shutil.copytree(built_mini, project, symlinks=True)
+    monkeypatch.chdir(tmp_path)
+    before = (project / "exports" / "hormone-kg.ttl").read_bytes()
+    result = run(project, "export", "--format", "turtle")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mini"], "nothing written into the current folder"
+    assert (project / "exports" / "hormone-kg.ttl").read_bytes() == before, "the same bytes the build wrote"
+    printed = CliRunner().invoke(cli, ["--project", str(project), "export", "--format", "ttl", "-o", "-"])
+    assert printed.exit_code == 0 and printed.stdout_bytes == before
+    refused = run(project, "export", "--format", "kgx-tsv", "-o", "-")
+    assert refused.exit_code == 2
+    assert refused.output.startswith("error: kgx-tsv writes 2 files (hormone-kg_nodes.tsv, hormone-kg_edges.tsv); give -o DIR")
+
+
+def test_evidence_shows_the_predicate_label_and_a_readable_title(built_mini):
+    table = run(built_mini, "evidence", "testosterone-decreases-visceral-fat")
+    assert "negatively regulates (RO:0002212)" in table.output
+    assert "Testosterone and visceral fat: a trial" in table.output and "∞" not in table.output
+    record = json.loads(run(built_mini, "evidence", "testosterone-decreases-visceral-fat", "--format", "json").output)
+    assert record["predicate"] == "RO:0002212"
+    assert record["studies"][0]["title"] == "Testosterone and visceral fat ∞ a trial", "JSON stays verbatim"
+
+
+def test_a_quote_with_the_publishers_infinity_reads_as_a_colon_and_says_so(real_project):
+    table = run(real_project, "evidence", "testosterone-decreases-inflammation")
+    assert "“This suggests a dual benefit: testosterone both removes" in table.output
+    assert "--format json gives it verbatim" in table.output
+    record = json.loads(run(real_project, "evidence", "testosterone-decreases-inflammation", "--format", "json").output)
+    assert "dual benefit ∞ testosterone" in record["quote"]
+    route = run(real_project, "paths", "testosterone", "inflammation", "--max-length", "1")
+    assert "dual benefit: testosterone" in route.output and "∞" not in route.output
+
+
+def test_make_demo_installs_once(tmp_path):
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    for name in ("Makefile", "pyproject.toml"):
+        shutil.copy(root / name, tmp_path / name)
+    (tmp_path / ".venv" / "bin").mkdir(parents=True)
+    (tmp_path / ".venv" / "bin" / "python").touch()
+
+    def planned() -> str:
+        return subprocess.run(["make", "-n", "demo"], cwd=tmp_path, capture_output=True, text=True, check=True).stdout
+
+    assert "pip install --quiet -e ." in planned()
+    (tmp_path / ".venv" / ".installed").touch()
+    assert "pip install" not in planned() and "hkg build" in planned()
