@@ -144,6 +144,33 @@ def test_whole_graph_renders_offline_with_a_node_per_entity(real_project, open_p
         page.page.screenshot(path=os.environ["HKG_SCREENSHOT"])
 
 
+def test_the_canvas_says_it_is_laying_out_until_the_layout_has_settled(real_project, browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        page = context.new_page()
+        url = (real_project / "exports" / "graph.html").resolve().as_uri()
+        context.route("**/*", lambda route: route.continue_() if route.request.url == url else route.abort())
+        page.goto(url, wait_until="commit")
+        probe = """() => { const note = document.getElementById('loading');
+            return {ready: !!(window.hkg && window.hkg.ready()), note: note ? note.textContent : null,
+                    shown: !!note && getComputedStyle(note).display !== 'none',
+                    inCanvas: !!note && !!note.closest('#network')}; }"""
+        seen, deadline = [], time.monotonic() + 60
+        while time.monotonic() < deadline:
+            state = page.evaluate(probe)
+            seen.append(state)
+            if state["ready"]:
+                break
+            page.wait_for_timeout(30)
+        waiting = [s for s in seen if not s["ready"] and s["note"] is not None]
+        assert waiting, f"no 'laying out' note seen before the layout settled: {seen[:3]}"
+        assert all(s["shown"] and s["note"].startswith("Laying out the graph…") and not s["inCanvas"]
+                   for s in waiting)
+        assert seen[-1]["ready"] and seen[-1]["note"] is None, "the note goes once the layout has settled"
+    finally:
+        context.close()
+
+
 def test_page_has_no_external_reference(mini_html):
     text = mini_html.read_text(encoding="utf-8")
     assert not re.search(r"<(script|link|img|iframe|object|embed)\b[^>]*\b(src|href)\s*=", text, re.I)
