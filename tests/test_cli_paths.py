@@ -330,3 +330,13 @@ def test_sparql_table_says_shared_values_once_and_keeps_ids_whole(real_project):
     claims = [line.split()[-1] for line in lines if " claim " in f" {line.strip()} "]
     assert "claim:estrogen-increases-insulin-sensitivity-some-studies" in claims
     assert sum("entity:insulin-sensitivity" in line for line in lines) == 1
+
+
+def test_html_focus_takes_an_identifier(real_project, tmp_path):
+    from graph.build import Project
+    from graph.html import explorer_data
+
+    result = run(real_project, "html", "-o", str(tmp_path / "tnf.html"), "--focus", "UniProtKB:P01375")
+    assert result.exit_code == 0, result.output
+    assert explorer_data(Project(real_project).index(), focus="HGNC:11892")["meta"]["focus"] == "tnf-alpha"
+    assert explorer_data(Project(real_project).index(), focus="TNFa")["meta"]["focus"] == "tnf-alpha"
