@@ -305,3 +305,56 @@ def test_neighbors_out_then_in_grouped_by_sign(chain):
         neighbors(chain, "b", direction="sideways")
     with pytest.raises(UnknownEntityError):
         neighbors(chain, "q")
+
+
+# --- find_routes: one end open (issue 19) -------------------------------------------------
+
+from graph.errors import HkgError  # noqa: E402
+from graph.paths import find_routes  # noqa: E402
+
+
+def open_routes(g, **options):
+    return [(r.nodes, r.sign) for r in find_routes(g, **options)]
+
+
+def test_routes_into_a_target_are_the_best_per_source_and_sign(chain):
+    # into t: a's +1 routes are a->t (low), a-|b-|t and a->m->t: the shortest wins; its 0 route is
+    # a-0-z->t. b's -1 routes are b-|t and b-|a->t, b-|a->m->t: b-|t wins; its 0 route b-|a-0-z->t.
+    # Among one-step routes, m->t (two studies) ranks first, a->t (low certainty) last.
+    assert open_routes(chain, target="t") == [
+        (("m", "t"), 1), (("b", "t"), -1), (("z", "t"), 1), (("a", "t"), 1), (("a", "z", "t"), 0),
+        (("b", "a", "z", "t"), 0)]
+    assert open_routes(chain, target="t", sign="down") == [(("b", "t"), -1)]
+    assert open_routes(chain, target="t", sign="up", max_length=1) == [
+        (("m", "t"), 1), (("z", "t"), 1), (("a", "t"), 1)]
+
+
+def test_every_route_into_a_target_equals_find_paths_from_each_source(chain):
+    every = find_routes(chain, target="t", every=True)
+    for source in ("a", "b", "m", "z"):
+        mine = [r for r in every if r.nodes[0] == source]
+        assert mine == list(find_paths(chain, source, "t")), source
+
+
+def test_routes_out_of_a_source_start_there_and_never_return(chain):
+    found = open_routes(chain, source="a", every=True)
+    assert found and all(nodes[0] == "a" and "a" not in nodes[1:] for nodes, _ in found)
+    assert open_routes(chain, source="a", sign="down", max_length=1) == [(("a", "b"), -1)]
+
+
+def test_find_routes_checks_its_arguments_first(chain):
+    with pytest.raises(ValueError):
+        find_routes(chain)
+    with pytest.raises(ValueError):
+        find_routes(chain, source="a", target="t")
+    with pytest.raises(UnknownEntityError):
+        find_routes(chain, target="nowhere")
+
+
+def test_an_open_search_that_grows_too_large_stops_with_a_clear_error(monkeypatch):
+    import graph.paths
+
+    dense = make_signed_graph([claim(f"{u}-{v}", u, v, 1) for u in "abcdef" for v in "abcdef" if u != v])
+    monkeypatch.setattr(graph.paths, "MAX_OPEN_ROUTES", 50)
+    with pytest.raises(HkgError, match="more than 50 routes of 3 steps: lower --max-length or add --context"):
+        find_routes(dense, source="a", every=True)
