@@ -96,18 +96,15 @@ class Resolver:
 
         text = value.strip()
         iri = text[1:-1] if text.startswith("<") and text.endswith(">") else text
-        if "://" not in iri and _CURIE.match(iri) and not iri.lower().startswith("entity:"):
+        if "://" in iri and not iri.startswith(str(ENTITY)):  # an identifier's IRI: as its CURIE
             try:
-                iri = converter().expand(iri) or iri
-            except Exception:  # not a prefix the map knows: a name with a colon ("T:E ratio")
-                pass
-        if "://" in iri and not iri.startswith(str(ENTITY)):
-            curie = converter().compress(iri)
-            for record in self.index.entities():
-                if curie and curie in record.get("xrefs", []):
-                    return record["id"]
-            raise UnknownEntityError(value, kind="entity identifier")
-        return self.index.resolve(iri)
+                curie = converter().compress(iri)
+            except Exception:  # a URI no prefix covers
+                curie = None
+            if not curie:
+                raise UnknownEntityError(value, kind="entity identifier")
+            iri = curie
+        return self.index.resolve(iri)  # names, ids and identifiers (HGNC:6081) alike
 
     def claim(self, value: str) -> str:
         """Return a claim id (``claim:`` prefix or the claim's IRI allowed)."""
