@@ -209,9 +209,11 @@ def write_index(graph, path: Path, meta: dict[str, Any] | None = None) -> None:
 
 @dataclass
 class Index:
-    """Read-only access to a build's lookup index."""
+    """Read-only access to a build's lookup index; ``root`` is the project it was built from
+    (its documents are read there to show table quotes with their columns; None: not shown)."""
 
     path: Path
+    root: Path | None = None
 
     def __post_init__(self):
         uri = f"file:{Path(self.path).resolve()}?mode=ro&immutable=1"
@@ -336,6 +338,11 @@ class Index:
     def study(self, study_id: str) -> dict[str, Any] | None:
         """Return a study by id, or None."""
         row = self._db.execute("SELECT data FROM studies WHERE id = ?", (study_id,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def document(self, document_id: str) -> dict[str, Any] | None:
+        """Return a document's record (``id``, ``source``, ``sha256``) by id, or None."""
+        row = self._db.execute("SELECT data FROM documents WHERE id = ?", (document_id,)).fetchone()
         return json.loads(row[0]) if row else None
 
     def meta(self) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .index import Index
+from .quotes import table_columns
 
 __all__ = ["STEP_KEYS", "describe_claim", "describe_entity", "step_of"]
 
@@ -41,4 +42,5 @@ def describe_claim(index: Index, claim_id: str) -> dict[str, Any]:
     record["studies"] = [{**(index.study(link["study"]) or {"id": link["study"]}),
                           "basis": link["basis"], "relation": link["relation"], "rationale": link.get("rationale")}
                          for link in claim.get("citations") or []]
+    record["table_columns"] = table_columns(index, claim)
     return record

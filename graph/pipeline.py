@@ -78,7 +78,7 @@ class Project:
         """Open the current build's lookup index."""
         from .index import Index
 
-        return Index(self.current_build() / "index.sqlite")
+        return Index(self.current_build() / "index.sqlite", root=self.root)
 
 
 @dataclass(frozen=True)

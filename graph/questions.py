@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .lookup import STEP_KEYS, step_of
+from .quotes import table_columns
 from .paths import Hop, Route, find_conflicts, find_loops, find_paths, find_routes, kind_of, neighbors
 from .vocab import VARIABLE
 
@@ -59,6 +60,7 @@ class _Evidence:
         step["subject_label"] = self.label(claim["subject"])
         step["object_label"] = self.label(claim["object"])
         step["supporting_claims"] = list(supporting) or [claim_id]
+        step["table_columns"] = table_columns(self.index, claim)
         return step
 
     def hop(self, hop: Hop) -> dict[str, Any]:
@@ -69,7 +71,7 @@ class _Evidence:
                 "claim": hop.claim, "subject": hop.subject, "object": hop.object, "sign": hop.sign,
                 "citations": [], "context": {}, "certainty": "medium", "section_title": None,
                 "subject_label": self.label(hop.subject), "object_label": self.label(hop.object),
-                "supporting_claims": [hop.claim]}
+                "supporting_claims": [hop.claim], "table_columns": None}
 
     def route(self, route: Route) -> dict[str, Any]:
         support = route.support

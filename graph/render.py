@@ -11,8 +11,8 @@ import os
 import sys
 from typing import Any
 
-__all__ = ["describe_citations", "display_text", "entity_rows", "render_entity", "render_evidence", "sign_text",
-           "table_width", "to_json", "to_table"]
+__all__ = ["describe_citations", "display_text", "entity_rows", "render_entity", "render_evidence", "shown_quote",
+           "sign_text", "table_width", "to_json", "to_table"]
 
 #: the width of output that goes to a file or a pipe (no terminal to fit)
 PIPE_WIDTH = 120
@@ -52,6 +52,24 @@ def display_text(text: str | None) -> str | None:
     return re.sub(r"\s*∞\s*", ": ", text).strip()
 
 
+def shown_quote(record: dict[str, Any]) -> str:
+    """Return a claim's quote as people read it: in quotation marks (:func:`display_text`), or
+    for a table row, its cells beside their column headers (``table_columns``, see
+    :mod:`graph.quotes`) after "[table]".
+
+    >>> shown_quote({"quote": "Estradiol | Prevents accumulation", "table_columns": ["Agent", "VAT"]})
+    '[table] Agent: Estradiol · VAT: Prevents accumulation'
+    >>> shown_quote({"quote": "a dual benefit ∞ testosterone"})
+    '“a dual benefit: testosterone”'
+    """
+    quote = record.get("quote") or ""
+    if record.get("table_columns"):
+        from .quotes import table_quote
+
+        return f"[table] {display_text(table_quote(quote, record['table_columns']))}"
+    return f"“{display_text(quote)}”"
+
+
 def to_json(value: Any) -> str:
     """Serialise an answer as stable, human-readable JSON.
 
@@ -68,10 +86,11 @@ def to_table(title: str | None, columns: list[str], rows: list[list[Any]]) -> st
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=title, show_lines=False, expand=False)
+    # Text, not str: rich would read "[table]" or "[b]" in the data as markup and drop it
+    table = Table(title=Text(title) if title is not None else None, show_lines=False, expand=False)
     for column in columns:
-        table.add_column(column, overflow="fold")
-    for row in rows:  # Text: a value such as "[rct]" is data, never rich markup
+        table.add_column(Text(column), overflow="fold")
+    for row in rows:
         table.add_row(*(Text("" if cell is None else str(cell)) for cell in row))
     buffer = io.StringIO()
     Console(file=buffer, width=table_width(), force_terminal=False, color_system=None).print(table)
@@ -160,7 +179,7 @@ def render_evidence(record: dict[str, Any], fmt: str) -> str:
     rows = [
         ["claim", record["claim"]],
         ["statement", f"{record['subject_label']} → {record['object_label']} ({sign_text(record['sign'])})"],
-        ["quote", f"“{display_text(record.get('quote'))}”"],
+        ["quote", shown_quote(record)],
         ["document", record.get("document")],
         ["section", record.get("section_title") or record.get("section")],
         ["offsets", f"{record.get('start')}–{record.get('end')}"],
@@ -178,6 +197,9 @@ def render_evidence(record: dict[str, Any], fmt: str) -> str:
         rows.append([f"study ({who}, {study.get('relation')})",
                      f"{study.get('id')}: {display_text(study.get('citation') or study.get('title'))} "
                      f"[{study.get('design_label') or study.get('design')}]{why}"])
-    if display_text(record.get("quote")) != record.get("quote"):
+    if record.get("table_columns"):
+        rows.append(["note", "a table row, each cell shown with its column header; --format json "
+                             "gives the quote verbatim"])
+    elif display_text(record.get("quote")) != record.get("quote"):
         rows.append(["note", "quote shown with the publisher's ∞ as a colon; --format json gives it verbatim"])
     return to_table(None, ["field", "value"], rows)

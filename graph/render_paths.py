@@ -9,7 +9,7 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-from .render import describe_citations, display_text, table_width, to_json
+from .render import describe_citations, shown_quote, table_width, to_json
 
 __all__ = ["DEFAULT_LIMIT", "render_conflicts", "render_loops", "render_neighbors", "render_paths",
            "render_routes", "route_summary"]
@@ -55,7 +55,7 @@ def _step_lines(step: dict[str, Any], number: str) -> list[str]:
         lines += _wrap(f"not a claim: {step['subject_label']} {relation} {step['object_label']} "
                        "(a step through the hierarchy, taken with --via-classes)", pad)
         return lines
-    lines += _wrap(f"“{display_text(step.get('quote')) or ''}”", pad)
+    lines += _wrap(shown_quote(step), pad)
     section = step.get("section_title") or step.get("section")
     lines += _wrap(" § ".join(filter(None, [step.get("document"), section])), pad)
     level = step.get("knowledge_level")

@@ -258,11 +258,14 @@ def _table(title: str | None, columns: list[str], rows: list[list[str]]) -> str:
                                        break_on_hyphens=False)
                 lead = " " * pad
         return "\n".join(lines)
-    table = Table(title=title, title_justify="left")
+    from rich.text import Text
+
+    # Text, not str: rich would read "[b]" in a literal as markup and drop it
+    table = Table(title=Text(title) if title is not None else None, title_justify="left")
     for column in columns:
-        table.add_column(column, overflow="fold")
+        table.add_column(Text(column), overflow="fold")
     for row in rows:
-        table.add_row(*row)
+        table.add_row(*(Text(cell) for cell in row))
     buffer = io.StringIO()
     Console(file=buffer, width=width, force_terminal=False, color_system=None).print(table)
     return "\n".join(line.rstrip() for line in buffer.getvalue().rstrip("\n").splitlines())

@@ -151,3 +151,31 @@ def test_make_demo_installs_once(tmp_path):
     assert "pip install --quiet -e ." in planned()
     (tmp_path / ".venv" / ".installed").touch()
     assert "pip install" not in planned() and "hkg build" in planned()
+
+
+def test_a_table_quote_reads_as_row_and_columns(real_project, tmp_path):
+    import shutil
+
+    args = ["evidence", "estradiol-decreases-homa-ir"]
+    result = CliRunner().invoke(cli, ["--project", str(real_project), *args], env={"COLUMNS": "250"})
+    assert ("[table] Therapeutic Agent: Transdermal Estradiol · Effect on Visceral Adipose Tissue (VAT): "
+            "Prevents accumulation · Impact on Inflammatory Cytokines (TNF-α, IL-6): General reduction") in result.output
+    assert "each cell shown with its column header" in result.output
+    record = json.loads(run(real_project, *args, "--format", "json").output)
+    assert record["quote"].startswith("Transdermal Estradiol | Prevents accumulation | General reduction")
+    assert record["table_columns"] == ["Therapeutic Agent", "Effect on Visceral Adipose Tissue (VAT)",
+                                       "Impact on Inflammatory Cytokines (TNF-α, IL-6)", "Resulting Change in HOMA-IR"]
+    prose = json.loads(run(real_project, "evidence", "testosterone-decreases-inflammation", "--format", "json").output)
+    assert prose["table_columns"] is None
+    # a document edited since the build is not the text the offsets point into: the quote stays verbatim
+    copy = tmp_path / "project"
+    shutil.copytree(real_project, copy, symlinks=True)
+    source = next((copy / "data" / "sources").glob("*.txt"))
+    source.write_text("A new first line.\n" + source.read_text(encoding="utf-8"), encoding="utf-8")
+    stale = CliRunner().invoke(cli, ["--project", str(copy), *args], env={"COLUMNS": "250"})
+    assert "“Transdermal Estradiol | Prevents accumulation" in stale.output and "[table]" not in stale.output
+
+
+def test_square_brackets_in_the_data_are_shown_not_read_as_markup(built_mini):
+    result = run(built_mini, "sparql", 'SELECT ("[b]x[/b] [table] [1]" AS ?v) WHERE {}')
+    assert result.exit_code == 0 and "│ [b]x[/b] [table] [1] │" in result.output
