@@ -171,6 +171,25 @@ def test_the_canvas_says_it_is_laying_out_until_the_layout_has_settled(real_proj
         context.close()
 
 
+@pytest.mark.parametrize("viewport", [(1024, 640), (1400, 900)])
+def test_labels_in_the_default_view_neither_overlap_nor_are_cut_at_the_edge(real_project, open_page, viewport):
+    index = Project(real_project).index()
+    linked = {c["subject"] for c in index.claims()} | {c["object"] for c in index.claims()}
+    page = open_page(real_project / "exports" / "graph.html", viewport=viewport)
+    page.page.wait_for_timeout(300)
+    pane = page.js("(() => { const r = document.getElementById('network').getBoundingClientRect();"
+                   " return {left: r.left, top: r.top, right: r.right, bottom: r.bottom}; })()")
+    boxes = [box for box in page.js("hkg.labelBoxes()") if box["id"] in linked]
+    assert len(boxes) == len(linked)
+    cut = [box["id"] for box in boxes if box["left"] < pane["left"] or box["right"] > pane["right"]
+           or box["top"] < pane["top"] or box["bottom"] > pane["bottom"]]
+    assert cut == [], "every linked entity's label is whole in the default view"
+    overlapping = [(a["id"], b["id"]) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+                   if min(a["right"], b["right"]) - max(a["left"], b["left"]) > 1
+                   and min(a["bottom"], b["bottom"]) - max(a["top"], b["top"]) > 1]
+    assert overlapping == []
+
+
 def test_page_has_no_external_reference(mini_html):
     text = mini_html.read_text(encoding="utf-8")
     assert not re.search(r"<(script|link|img|iframe|object|embed)\b[^>]*\b(src|href)\s*=", text, re.I)
