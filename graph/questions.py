@@ -165,8 +165,9 @@ def answer_routes(index, source: str | None = None, target: str | None = None, *
     at_least = False
     if source_id is not None and target_id is not None:
         routes = list(find_paths(evidence.graph, source_id, target_id, max_length=max_length,
-                                 sign=wanted, context=list(context), limit=COUNT_CAP))
-        at_least = len(routes) >= COUNT_CAP
+                                 sign=wanted, context=list(context), limit=COUNT_CAP + 1))
+        at_least = len(routes) > COUNT_CAP
+        routes = routes[:COUNT_CAP]
         opened, ends = None, None
     else:
         routes = find_routes(evidence.graph, source=source_id, target=target_id, max_length=max_length,
