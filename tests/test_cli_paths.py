@@ -340,3 +340,16 @@ def test_html_focus_takes_an_identifier(real_project, tmp_path):
     assert result.exit_code == 0, result.output
     assert explorer_data(Project(real_project).index(), focus="HGNC:11892")["meta"]["focus"] == "tnf-alpha"
     assert explorer_data(Project(real_project).index(), focus="TNFa")["meta"]["focus"] == "tnf-alpha"
+
+
+def test_a_count_that_stops_at_the_cap_says_so(real_project, monkeypatch):
+    import graph.questions
+
+    monkeypatch.setattr(graph.questions, "COUNT_CAP", 5)
+    result = run(real_project, "paths", "testosterone", "insulin sensitivity", "--limit", "3")
+    assert result.output.startswith("5+ routes from testosterone to insulin sensitivity: ")
+    assert "2+ more routes not shown" in result.output
+    monkeypatch.setattr(graph.questions, "COUNT_CAP", 1000)
+    every = run_json(real_project, "paths", "testosterone", "insulin sensitivity")
+    assert len(every) > 5
+    assert run(real_project, "paths", "testosterone", "insulin sensitivity").output.startswith(f"{len(every)} routes ")
