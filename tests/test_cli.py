@@ -156,7 +156,12 @@ def test_make_demo_installs_once(tmp_path):
 def test_a_table_quote_reads_as_row_and_columns(real_project, tmp_path):
     import shutil
 
-    args = ["evidence", "estradiol-decreases-homa-ir"]
+    from graph.build import Project
+
+    index = Project(real_project).index()
+    claim = next(c["claim"] for c in index.claims()
+                 if c["quote"].startswith("Transdermal Estradiol | Prevents accumulation | General reduction"))
+    args = ["evidence", claim]
     result = CliRunner().invoke(cli, ["--project", str(real_project), *args], env={"COLUMNS": "250"})
     assert ("[table] Therapeutic Agent: Transdermal Estradiol · Effect on Visceral Adipose Tissue (VAT): "
             "Prevents accumulation · Impact on Inflammatory Cytokines (TNF-α, IL-6): General reduction") in result.output
