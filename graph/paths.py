@@ -557,7 +557,8 @@ def find_routes(graph, *, source: str | None = None, target: str | None = None, 
     -------
     list of Route
         Ranked as :func:`find_paths` ranks them: shorter first, then better supported. No
-        entity is visited twice; the fixed end is never the open one.
+        entity is visited twice; the fixed end is never the open one; the last step is a claim
+        (a hierarchy step of a view made ``via_classes`` may come before it, never last).
 
     Raises
     ------
@@ -609,7 +610,9 @@ def find_routes(graph, *, source: str | None = None, target: str | None = None, 
         layer = []
         for nodes in extended:
             ordered = nodes if forward else nodes[::-1]
-            layer.extend(_signed(adj.succ, hops, ordered, wanted))
+            # a route must end in a claim: "estradiol is an estrogen" is no effect on estrogen
+            layer.extend(route for route in _signed(adj.succ, hops, ordered, wanted)
+                         if route.hops[-1].relation is None)
         if every:
             found.extend(layer)
         else:

@@ -358,3 +358,11 @@ def test_an_open_search_that_grows_too_large_stops_with_a_clear_error(monkeypatc
     monkeypatch.setattr(graph.paths, "MAX_OPEN_ROUTES", 50)
     with pytest.raises(HkgError, match="more than 50 routes of 3 steps: lower --max-length or add --context"):
         find_routes(dense, source="a", every=True)
+
+
+def test_an_open_route_never_ends_in_a_hierarchy_step():
+    g = make_signed_graph([claim("e-v", "estrogen", "vat", -1),
+                           claim("is_a:estradiol:estrogen", "estradiol", "estrogen", 1, relation="is_a")])
+    assert open_routes(g, source="estradiol") == [(("estradiol", "estrogen", "vat"), -1)]
+    assert open_routes(g, target="estrogen") == []
+    assert open_routes(g, target="vat") == [(("estrogen", "vat"), -1), (("estradiol", "estrogen", "vat"), -1)]
