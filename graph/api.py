@@ -127,6 +127,8 @@ class _Claim(Record):
     certainty: str
     knowledge_level: str | None
     citations: tuple[Citation, ...]
+    #: a table row's column headers, one per cell the quote spans (None: not from a table)
+    table_columns: tuple[str, ...] | None
 
 
 @dataclass(frozen=True)
@@ -298,19 +300,27 @@ class KnowledgeGraph:
 
         return Entity.from_dict(describe_entity(self._index, name))
 
-    def paths(self, source: str, target: str, *, sign: str | None = None, max_length: int = 5,
-              context: str | Iterable[str] = (), limit: int | None = None, via_classes: bool = False) -> list[Route]:
+    def paths(self, source: str | None = None, target: str | None = None, *, sign: str | None = None,
+              max_length: int = 5, context: str | Iterable[str] = (), limit: int | None = None,
+              via_classes: bool = False, every: bool = False) -> list[Route]:
         """Return the ranked routes from ``source`` to ``target`` (see ``hkg paths --help``).
 
+        With one end only, the routes out of ``source`` or into ``target``: the best for each
+        entity at the open end and net sign (``every``: all), as ``hkg paths --from`` / ``--to``.
         ``sign`` is None, "up", "down" or "variable"; ``context`` values such as "men" or
         "population=men"; ``via_classes`` lets a route climb the hierarchy (such steps have
         ``kind`` "hierarchy").
         """
-        from .questions import answer_paths
+        from .questions import answer_paths, answer_routes
 
-        return [Route.from_dict(r) for r in answer_paths(
-            self._index, source, target, sign=sign, max_length=max_length, context=_values(context),
-            limit=limit, via_classes=via_classes)]
+        if source is not None and target is not None:
+            found = answer_paths(self._index, source, target, sign=sign, max_length=max_length,
+                                 context=_values(context), limit=limit, via_classes=via_classes)
+        else:
+            found = answer_routes(self._index, source, target, sign=sign, max_length=max_length,
+                                  context=_values(context), every=every, limit=limit,
+                                  via_classes=via_classes)["routes"]
+        return [Route.from_dict(r) for r in found]
 
     def loops(self, through: str | None = None, *, kind: str | None = None, max_length: int = 5,
               context: str | Iterable[str] = ()) -> list[Loop]:
@@ -326,12 +336,14 @@ class KnowledgeGraph:
 
         return [Conflict.from_dict(c) for c in answer_conflicts(self._index, entity)]
 
-    def neighbors(self, entity: str, *, direction: str = "both", context: str | Iterable[str] = ()) -> list[Neighbor]:
-        """Return what an entity acts on ("out") and what acts on it ("in")."""
+    def neighbors(self, entity: str, *, direction: str = "both", context: str | Iterable[str] = (),
+                  sign: str | None = None) -> list[Neighbor]:
+        """Return what an entity acts on ("out") and what acts on it ("in"); ``sign`` "up" or
+        "down" keeps the links that raise or lower."""
         from .questions import answer_neighbors
 
         return [Neighbor.from_dict(n) for n in answer_neighbors(self._index, entity, direction=direction,
-                                                                context=_values(context))]
+                                                                context=_values(context), sign=sign)]
 
     def evidence(self, claim: str) -> Evidence:
         """Return everything behind a claim.

@@ -47,6 +47,9 @@ def test_the_package_exports_a_sorted_front_door():
     ("loops", (), {"kind": "vicious"}, ["loops", "--kind", "vicious"]),
     ("conflicts", (), {}, ["conflicts"]),
     ("neighbors", ("IL-6",), {"direction": "out"}, ["neighbors", "IL-6", "--direction", "out"]),
+    ("paths", (), {"target": "testosterone", "sign": "down"}, ["paths", "--to", "testosterone", "--sign", "down"]),
+    ("paths", ("HGNC:11892",), {"max_length": 2, "every": True}, ["paths", "--from", "TNFa", "--max-length", "2", "--all"]),
+    ("neighbors", ("testosterone",), {"sign": "down"}, ["neighbors", "testosterone", "--sign", "down"]),
 ])
 def test_records_are_exactly_the_cli_json(kg, real_project, method, args, kwargs, command):
     records = getattr(kg, method)(*args, **kwargs)

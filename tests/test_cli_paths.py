@@ -333,7 +333,7 @@ def test_sparql_table_says_shared_values_once_and_keeps_ids_whole(real_project):
 
 
 def test_html_focus_takes_an_identifier(real_project, tmp_path):
-    from graph.build import Project
+    from graph.pipeline import Project
     from graph.html import explorer_data
 
     result = run(real_project, "html", "-o", str(tmp_path / "tnf.html"), "--focus", "UniProtKB:P01375")
