@@ -36,6 +36,7 @@ __all__ = [
     "Conflict",
     "Hop",
     "Route",
+    "check_sign",
     "find_conflicts",
     "find_loops",
     "find_paths",
@@ -314,7 +315,7 @@ def _check_node(graph, node: str, role: str) -> None:
                                  kind=role)
 
 
-def _check_sign(sign) -> int | None:
+def check_sign(sign) -> int | None:
     if sign is None:
         return None
     if isinstance(sign, str):
@@ -509,7 +510,7 @@ def find_paths(graph, source: str, target: str, *, max_length: int = 5, sign: in
     """
     _check_node(graph, source, "source entity")
     _check_node(graph, target, "target entity")
-    wanted_sign = _check_sign(sign)
+    wanted_sign = check_sign(sign)
     max_length = _check_count(max_length, "max_length", 1)
     limit = _check_count(limit, "limit", 0)
     test = holds_in(graph, context)
@@ -589,7 +590,7 @@ def find_routes(graph, *, source: str | None = None, target: str | None = None, 
         raise ValueError("give exactly one of source and target")
     anchor = source if source is not None else target
     _check_node(graph, anchor, "source entity" if source is not None else "target entity")
-    wanted_sign = _check_sign(sign)
+    wanted_sign = check_sign(sign)
     max_length = _check_count(max_length, "max_length", 1)
     test = holds_in(graph, context)
     wanted = frozenset(SIGNS if wanted_sign is None else (wanted_sign,))

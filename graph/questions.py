@@ -14,7 +14,8 @@ from typing import Any
 
 from .lookup import STEP_KEYS, step_of
 from .quotes import table_columns
-from .paths import Hop, Route, find_conflicts, find_loops, find_paths, find_routes, kind_of, neighbors
+from .paths import (Hop, Route, check_sign, find_conflicts, find_loops, find_paths, find_routes, kind_of,
+                    neighbors)
 from .vocab import VARIABLE
 
 __all__ = ["COUNT_CAP", "answer_conflicts", "answer_loops", "answer_neighbors", "answer_paths",
@@ -161,7 +162,7 @@ def answer_routes(index, source: str | None = None, target: str | None = None, *
     source_id = index.resolve(source) if source is not None else None
     target_id = index.resolve(target) if target is not None else None
     evidence = _Evidence(index, whole=False, via_classes=via_classes)
-    wanted = _SIGN_OPTION[sign]
+    wanted = sign  # checked by the search: up, down, variable, +1, -1, 0
     at_least = False
     if source_id is not None and target_id is not None:
         routes = list(find_paths(evidence.graph, source_id, target_id, max_length=max_length,
@@ -269,7 +270,7 @@ def answer_neighbors(index, entity: str, *, direction: str = "both", context: It
     evidence = _Evidence(index, whole=False)
     answers = []
     for way, hop in neighbors(evidence.graph, entity_id, direction=direction, context=list(context)):
-        if sign is not None and hop.sign != _SIGN_OPTION[sign]:
+        if sign is not None and hop.sign != check_sign(sign):
             continue
         other = hop.object if way == "out" else hop.subject
         answers.append({
