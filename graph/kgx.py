@@ -1,23 +1,39 @@
 """The graph as Biolink node and edge records (KGX), and the field's tabular formats built on them.
 
 :func:`graph_tables` reads entities and claims out of THE RDF graph (never the YAML), as KGX
-records: nodes with ``id``, ``category``, ``name``, ``description``, ``synonym``, ``xref``,
-``iri``; edges with ``subject``, ``predicate``, ``object`` and the Biolink 4 qualifiers
+records. A node's ``id`` is the preferred CURIE of its best standard identifier: the first of its
+``skos:exactMatch`` identifiers in Biolink's prefix order for its category (``id_prefixes`` in the
+schema the ``biolink-model`` wheel ships), so a merge with another KGX graph joins on it; an
+entity without one keeps its project CURIE (``entity:…``, a prefix the exports declare). The
+project IRI stays in ``iri`` and its CURIE in ``xref``, beside the standard identifiers. Nodes carry
+``category``, ``name``, ``description``, ``synonym``, ``xref``, ``iri`` (and ``has_attribute_type``
+for an attribute such as a ClinicalMeasurement, when the graph states one).
+
+An edge is one claim: its own stable ``id`` (the claim CURIE) and the same value as ``key``, which
+kgx's graph sink keys an edge on (it otherwise keys on subject–predicate–object and merges two
+claims that differ only in qualifiers); ``subject``, ``predicate``, ``object``; ``category`` the
+most specific Biolink association class that allows the qualifiers
+(:data:`graph.vocab.ASSOCIATION_CLASSES`); the Biolink 4 qualifiers
 (``object_direction_qualifier``, ``object_aspect_qualifier``, ``anatomical_context_qualifier``),
-``original_predicate`` (RO), ``knowledge_level``, ``agent_type``, ``supporting_text``,
-``publications`` and ``has_evidence`` (ECO terms of the cited studies' designs), plus the
-project's own ``sign``, ``certainty``, ``hedge`` and context columns (KGX allows non-Biolink
-properties). GraphML and Cytoscape.js JSON are derived from the same records, so every format
+``original_predicate`` (RO), ``knowledge_level``, ``agent_type``,
+``primary_knowledge_source`` (``infores:hormone-kg``), ``supporting_text``, ``publications`` (the
+source document, then the studies, as DOI / PMID CURIEs where the reference gives them) and
+``has_evidence`` (ECO terms of the cited studies' designs), plus the project's own ``sign``,
+``certainty``, ``hedge`` and context columns (KGX allows non-Biolink properties). GraphML and
+Cytoscape.js JSON are derived from the same records with the same field names, so every format
 says the same thing.
 
-KGX TSV separates list items with ``|``; a ``|`` inside a value (the quote of a table row) is
-written as ``¦`` (U+00A6) so KGX does not split it, and read back as ``|``.
+KGX TSV separates list items with ``|``; a value that holds a ``|`` (the quote of a table row) or
+a double quote is written in double quotes (RFC 4180, inner quotes doubled), so CSV readers get
+it byte-equal to the JSON Lines. kgx itself reads TSV without quoting (``QUOTE_NONE``) and splits
+such a value at the ``|``: the JSON Lines files are the lossless form for kgx.
 """
 
 from __future__ import annotations
 
 import io
 import json
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -28,11 +44,14 @@ from .vocab import VARIABLE
 
 __all__ = [
     "EDGE_COLUMNS",
+    "KNOWLEDGE_SOURCE",
     "LIST_FIELDS",
     "NODE_COLUMNS",
     "GraphTables",
+    "association_class",
     "curie",
     "graph_tables",
+    "node_identifier",
     "read_cytoscape",
     "read_graphml",
     "read_jsonl",
@@ -45,19 +64,20 @@ __all__ = [
 ]
 
 #: KGX node columns, in file order
-NODE_COLUMNS = ("id", "category", "name", "description", "synonym", "xref", "iri")
+NODE_COLUMNS = ("id", "category", "name", "description", "synonym", "xref", "iri", "has_attribute_type")
 #: KGX edge columns, in file order: Biolink slots first, then the project's own
 EDGE_COLUMNS = (
-    "id", "subject", "predicate", "object", "category", "original_predicate",
+    "id", "key", "subject", "predicate", "object", "category", "original_predicate",
     "object_direction_qualifier", "object_aspect_qualifier", "anatomical_context_qualifier",
-    "knowledge_level", "agent_type", "supporting_text", "publications", "has_evidence",
-    "sign", "certainty", "hedge", "population", "timescale", "formulation",
+    "knowledge_level", "agent_type", "primary_knowledge_source", "supporting_text", "publications",
+    "has_evidence", "sign", "certainty", "hedge", "population", "timescale", "formulation",
 )
 #: multivalued fields (lists in JSON Lines, ``|``-separated in TSV)
 LIST_FIELDS = frozenset({"category", "synonym", "xref", "anatomical_context_qualifier",
                          "supporting_text", "publications", "has_evidence"})
+#: the information resource every edge of this graph comes from
+KNOWLEDGE_SOURCE = "infores:hormone-kg"
 _INT_FIELDS = frozenset({"sign"})
-_BAR = "\u00a6"
 
 
 @dataclass(frozen=True)
@@ -69,10 +89,12 @@ class GraphTables:
 
 
 def curie(node) -> str:
-    """Return the compact form of an IRI: project prefixes, then the bioregistry map, else the IRI.
+    """Return the compact form of an IRI: project prefixes, then the identifier map, else the IRI.
 
     >>> curie(URIRef("https://w3id.org/hormone-kg/entity/insulin")), curie(URIRef("http://purl.obolibrary.org/obo/RO_0002213"))
     ('entity:insulin', 'RO:0002213')
+    >>> curie(URIRef("http://id.nlm.nih.gov/mesh/D007328")), curie(URIRef("https://meshb.nlm.nih.gov/record/ui?ui=D007328"))
+    ('MESH:D007328', 'MESH:D007328')
     """
     from .prefixmap import converter
     from .vocab import prefixes
@@ -84,9 +106,67 @@ def curie(node) -> str:
     return converter().compress(text) or text
 
 
+def node_identifier(own: str, categories, xrefs) -> str:
+    """Return a node's KGX id: its standard identifier whose prefix comes first in Biolink's
+    order for the first of its categories, else its own CURIE.
+
+    >>> node_identifier("entity:insulin", ["biolink:Protein"], ["HGNC:6081", "MESH:D007328", "UniProtKB:P01308"])
+    'UniProtKB:P01308'
+    >>> node_identifier("entity:aging", ["biolink:BiologicalProcess"], ["MESH:D000375"])
+    'entity:aging'
+    """
+    from .vocab import biolink_id_prefixes
+
+    order = {prefix: rank for rank, prefix in
+             enumerate(biolink_id_prefixes(categories[0].split(":", 1)[-1]) if categories else ())}
+    ranked = sorted((order[x.split(":", 1)[0]], x) for x in xrefs if x.split(":", 1)[0] in order)
+    return ranked[0][1] if ranked else own
+
+
+def association_class(subject_categories, object_categories, qualifiers=()) -> str:
+    """Return the most specific Biolink association class for a claim between entities of these
+    categories that allows every qualifier it uses (:data:`graph.vocab.ASSOCIATION_CLASSES`),
+    else ``biolink:Association``.
+
+    >>> association_class(["biolink:SmallMolecule"], ["biolink:Protein"], ["object_direction_qualifier"])
+    'biolink:ChemicalAffectsGeneAssociation'
+    >>> association_class(["biolink:Protein"], ["biolink:Protein"], ["anatomical_context_qualifier"])
+    'biolink:Association'
+    >>> association_class(["biolink:Treatment"], ["biolink:Disease"])
+    'biolink:EntityToDiseaseAssociation'
+    >>> association_class(["biolink:PhysiologicalProcess"], ["biolink:Protein"])
+    'biolink:Association'
+    """
+    from .vocab import ASSOCIATION_CLASSES, biolink_ancestors, biolink_slots
+
+    def under(categories):
+        return {a for c in categories for a in biolink_ancestors(c.split(":", 1)[-1])}
+
+    subjects, objects = under(subject_categories), under(object_categories)
+    for name, subject, obj in ASSOCIATION_CLASSES:
+        if subject in subjects and obj in objects and set(qualifiers) <= biolink_slots(name):
+            return f"biolink:{name}"
+    return "biolink:Association"
+
+
 def _value(graph: Graph, node, predicate):
     found = graph.value(node, predicate)
     return None if found is None else found.toPython()
+
+
+def _publications(graph: Graph, claim) -> list[str]:
+    """The publications of a claim: the source document its quote comes from, then every study
+    linked to it (a DOI or PMID CURIE when the study's reference gives one, else its study CURIE).
+    The one place that maps a claim's study links to KGX."""
+    from .vocab import BIBO, BIOLINK, PROV
+
+    documents = sorted({curie(d) for e in graph.objects(claim, PROV.wasDerivedFrom)
+                        for d in graph.objects(e, PROV.wasQuotedFrom)})
+    studies = []
+    for study in sorted(graph.objects(claim, BIOLINK.publications)):
+        doi, pmid = graph.value(study, BIBO.doi), graph.value(study, BIBO.pmid)
+        studies.append(f"doi:{doi}" if doi else f"PMID:{pmid}" if pmid else curie(study))
+    return documents + studies
 
 
 def graph_tables(graph: Graph) -> GraphTables:
@@ -94,21 +174,33 @@ def graph_tables(graph: Graph) -> GraphTables:
 
     Entities are the subjects of ``biolink:category``; claims the ``biolink:Association`` nodes
     with ``rdf:subject`` and ``rdf:object`` (imported ones included). Absent values are left out.
+    Two entities that would share a standard identifier both keep their own CURIE.
     """
     from .vocab import BIOLINK, HKG, RDF, RDFS, SKOS
 
-    nodes = []
+    nodes, ids, categories = [], {}, {}
     for node in sorted(set(graph.subjects(BIOLINK.category, None))):
+        own = curie(node)
+        category = sorted(curie(c) for c in graph.objects(node, BIOLINK.category))
+        xref = sorted(curie(x) for x in graph.objects(node, SKOS.exactMatch))
+        attribute = graph.value(node, BIOLINK.has_attribute_type)
         record = {
-            "id": curie(node),
-            "category": sorted(curie(c) for c in graph.objects(node, BIOLINK.category)),
+            "id": node_identifier(own, category, xref),
+            "category": category,
             "name": _value(graph, node, RDFS.label),
             "description": _value(graph, node, SKOS.definition),
             "synonym": sorted(str(s) for s in graph.objects(node, SKOS.altLabel)),
-            "xref": sorted(curie(x) for x in graph.objects(node, SKOS.exactMatch)),
+            "xref": sorted({*xref, own} - {str(node)}),  # the project CURIE; a bare IRI is in iri
             "iri": str(node),
+            "has_attribute_type": curie(attribute) if attribute is not None else None,
         }
+        ids[node], categories[node] = record["id"], category
         nodes.append({k: v for k, v in record.items() if v not in (None, [], "")})
+    shared = {i for i, n in Counter(ids.values()).items() if n > 1}
+    for record in nodes:
+        if record["id"] in shared:
+            record["id"] = curie(URIRef(record["iri"]))
+    ids = {node: (curie(node) if i in shared else i) for node, i in ids.items()}
     edges = []
     for node in sorted(set(graph.subjects(RDF.type, BIOLINK.Association))):
         subject, obj = graph.value(node, RDF.subject), graph.value(node, RDF.object)
@@ -122,18 +214,21 @@ def graph_tables(graph: Graph) -> GraphTables:
         sign = _value(graph, node, HKG.sign)
         record = {
             "id": curie(node),
-            "subject": curie(subject),
+            "key": curie(node),
+            "subject": ids.get(subject) or curie(subject),
             "predicate": curie(predicate),
-            "object": curie(obj),
-            "category": ["biolink:Association"],
+            "object": ids.get(obj) or curie(obj),
+            "category": None,  # set below, from the qualifiers used
             "original_predicate": curie(original) if original is not None else None,
             "object_direction_qualifier": _value(graph, node, BIOLINK.object_direction_qualifier),
             "object_aspect_qualifier": _value(graph, node, BIOLINK.object_aspect_qualifier),
-            "anatomical_context_qualifier": sorted(curie(t) for t in graph.objects(node, BIOLINK.anatomical_context_qualifier)),
+            "anatomical_context_qualifier": sorted(ids.get(t) or curie(t)
+                                                   for t in graph.objects(node, BIOLINK.anatomical_context_qualifier)),
             "knowledge_level": _value(graph, node, BIOLINK.knowledge_level),
             "agent_type": _value(graph, node, BIOLINK.agent_type),
+            "primary_knowledge_source": KNOWLEDGE_SOURCE,
             "supporting_text": sorted(str(q) for q in graph.objects(node, BIOLINK.supporting_text)),
-            "publications": [curie(s) for s in studies],
+            "publications": _publications(graph, node),
             "has_evidence": evidence,
             "sign": sign if sign is None or isinstance(sign, str) else int(sign),
             "certainty": _value(graph, node, HKG.certainty),
@@ -142,17 +237,29 @@ def graph_tables(graph: Graph) -> GraphTables:
             "timescale": _value(graph, node, HKG.timescale),
             "formulation": _value(graph, node, HKG.formulation),
         }
+        record["category"] = [association_class(categories.get(subject, ()), categories.get(obj, ()),
+                                                [k for k, v in record.items() if k.endswith("_qualifier") and v])]
         edges.append({k: v for k, v in record.items() if v not in (None, [], "")})
-    return GraphTables(tuple(nodes), tuple(edges))
+    return GraphTables(tuple(sorted(nodes, key=lambda n: n["id"])), tuple(edges))
 
 
 # --- KGX TSV and JSON Lines ---------------------------------------------------------------
 
 def _cell(value) -> str:
+    """Return a TSV cell: list items joined with ``|``; the cell quoted when an item holds ``|``
+    or a double quote (a quoted cell reads back as one item: several items of which one holds
+    ``|`` cannot be told apart in KGX TSV, the JSON Lines keep them).
+
+    >>> _cell(["a", "b"]), _cell("T | E"), _cell('say "hi" now')
+    ('a|b', '"T | E"', '"say ""hi"" now"')
+    """
     if value is None:
         return ""
-    items = value if isinstance(value, list) else [value]
-    return "|".join(" ".join(str(item).replace("|", _BAR).split()) for item in items)
+    items = [" ".join(str(item).split()) for item in (value if isinstance(value, list) else [value])]
+    text = "|".join(items)
+    if any("|" in item or '"' in item for item in items):
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
 def write_tsv(records, columns) -> bytes:
@@ -160,6 +267,13 @@ def write_tsv(records, columns) -> bytes:
     lines = ["\t".join(columns)]
     lines += ["\t".join(_cell(record.get(column)) for column in columns) for record in records]
     return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _split_cell(cell: str, listed: bool) -> list[str] | str:
+    if cell.startswith('"') and cell.endswith('"') and len(cell) > 1:
+        text = cell[1:-1].replace('""', '"')
+        return [text] if listed else text
+    return cell.split("|") if listed else cell
 
 
 def read_tsv(data: bytes) -> list[dict[str, Any]]:
@@ -174,12 +288,8 @@ def read_tsv(data: bytes) -> list[dict[str, Any]]:
         for column, cell in zip(header, row.split("\t")):
             if cell == "":
                 continue
-            if column in LIST_FIELDS:
-                record[column] = [item.replace(_BAR, "|") for item in cell.split("|")]
-            elif column in _INT_FIELDS:
-                record[column] = int(cell)
-            else:
-                record[column] = cell.replace(_BAR, "|")
+            value = _split_cell(cell, column in LIST_FIELDS)
+            record[column] = int(value) if column in _INT_FIELDS and value != VARIABLE else value
         records.append(record)
     return records
 
@@ -195,121 +305,111 @@ def read_jsonl(data: bytes) -> list[dict[str, Any]]:
 
 
 # --- GraphML (Cytoscape, Gephi) and Cytoscape.js ------------------------------------------
+#
+# Both carry every KGX field under its KGX name (one name per field across exports), plus the two
+# display fields Cytoscape reads: a node's ``label`` (its name) and an edge's ``interaction``
+# (increases / decreases / no change). GraphML has no lists: a list is joined with ``|``, except
+# ``supporting_text``, whose quotes may hold ``|`` and are joined with a newline.
 
-def _joined(record, key):
-    return "|".join(record.get(key, [])) or None
+_GRAPHML_JOIN = {"supporting_text": "\n"}
 
 
-def _node_attributes(node: dict[str, Any]) -> dict[str, Any]:
-    category = node.get("category", [""])[0]
-    return {
-        "label": node.get("name") or node["id"],
-        "name": node.get("name") or node["id"],
-        "category": category.split(":", 1)[-1],
-        "synonyms": _joined(node, "synonym"),
-        "xrefs": _joined(node, "xref"),
-        "description": node.get("description"),
-        "iri": node.get("iri"),
-    }
+def _display_node(node: dict[str, Any]) -> dict[str, Any]:
+    return {"label": node.get("name") or node["id"]}
 
 
 _INTERACTIONS = {1: "increases", -1: "decreases", 0: "no change", VARIABLE: "varies with context"}
 
 
-def _read_sign(sign, interaction) -> int | str:
-    """The sign of an edge read back from a graph format (see :func:`_edge_attributes`)."""
-    return VARIABLE if interaction == _INTERACTIONS[VARIABLE] else int(sign or 0)
+def _display_edge(edge: dict[str, Any]) -> dict[str, Any]:
+    return {"interaction": _INTERACTIONS.get(edge.get("sign", 0), "no change")}
 
 
-def _edge_attributes(edge: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "claim": edge["id"],
-        # graph tools want a number: a variable claim has no sign, and says so in "interaction"
-        "sign": None if edge.get("sign") == VARIABLE else edge.get("sign", 0),
-        "interaction": _INTERACTIONS.get(edge.get("sign", 0), "no change"),
-        "predicate": edge["predicate"],
-        "original_predicate": edge.get("original_predicate"),
-        "direction": edge.get("object_direction_qualifier"),
-        "aspect": edge.get("object_aspect_qualifier"),
-        "quote": " | ".join(edge.get("supporting_text", [])) or None,
-        "certainty": edge.get("certainty"),
-        "hedge": edge.get("hedge"),
-        "publications": _joined(edge, "publications"),
-        "population": edge.get("population"),
-        "timescale": edge.get("timescale"),
-        "formulation": edge.get("formulation"),
-        "knowledge_level": edge.get("knowledge_level"),
-        "agent_type": edge.get("agent_type"),
-    }
+def _flat(record: dict[str, Any], leave_out=()) -> dict[str, Any]:
+    # graph tools want a number: a variable claim has no sign, and says so in "interaction"
+    return {k: (_GRAPHML_JOIN.get(k, "|").join(v) if isinstance(v, list) else v)
+            for k, v in record.items() if k not in leave_out and not (k == "sign" and v == VARIABLE)}
+
+
+def _unflat(attributes: dict[str, Any]) -> dict[str, Any]:
+    record = {}
+    for k, v in attributes.items():
+        if k == "interaction" and v == _INTERACTIONS[VARIABLE]:
+            record["sign"] = VARIABLE
+        if k in ("label", "interaction"):
+            continue
+        if k in LIST_FIELDS:
+            record[k] = str(v).split(_GRAPHML_JOIN.get(k, "|"))
+        elif k in _INT_FIELDS:
+            record[k] = int(v)
+        else:
+            record[k] = v
+    return record
 
 
 def write_graphml(tables: GraphTables) -> bytes:
-    """Return GraphML of the entities (nodes) and claims (edges, keyed by claim id).
+    """Return GraphML of the entities (nodes, keyed by KGX id) and claims (edges, keyed by claim id).
 
-    Node attributes: label, name, category, synonyms, xrefs, description, iri; edge attributes:
-    claim, sign, interaction, predicate, original_predicate, direction, aspect, quote, certainty,
-    hedge, publications, context, knowledge_level, agent_type (lists joined with ``|``).
+    Attributes are the KGX fields under their KGX names (lists joined with ``|``,
+    ``supporting_text`` with a newline), plus ``label`` and ``interaction`` for Cytoscape.
     """
     import networkx as nx
 
     multigraph = nx.MultiDiGraph()
     for node in tables.nodes:
-        multigraph.add_node(node["id"], **{k: v for k, v in _node_attributes(node).items() if v is not None})
+        multigraph.add_node(node["id"], **_display_node(node), **_flat(node, ("id",)))
     for edge in tables.edges:
-        multigraph.add_edge(edge["subject"], edge["object"], key=edge["id"],
-                            **{k: v for k, v in _edge_attributes(edge).items() if v is not None})
+        multigraph.add_edge(edge["subject"], edge["object"], key=edge["id"], **_display_edge(edge),
+                            **_flat(edge, ("id", "key", "subject", "object")))
     return ("\n".join(nx.generate_graphml(multigraph, prettyprint=True)) + "\n").encode("utf-8")
 
 
 def read_graphml(data: bytes) -> GraphTables:
-    """Read GraphML written by :func:`write_graphml` into (partial) node and edge records."""
+    """Read GraphML written by :func:`write_graphml` back into node and edge records."""
     import networkx as nx
 
     multigraph = nx.read_graphml(io.BytesIO(data), force_multigraph=True)
-    nodes = [{"id": n, "name": a.get("label"), "category": [f"biolink:{a['category']}"],
-              "synonym": a["synonyms"].split("|") if a.get("synonyms") else []}
-             for n, a in sorted(multigraph.nodes(data=True))]
-    edges = [{"id": key, "subject": u, "object": v, "predicate": a.get("predicate"),
-              "sign": _read_sign(a.get("sign"), a.get("interaction")),
-              "supporting_text": [a["quote"]] if a.get("quote") else [],
-              "publications": a["publications"].split("|") if a.get("publications") else []}
+    nodes = [{"id": n, **_unflat(a)} for n, a in sorted(multigraph.nodes(data=True))]
+    edges = [{"id": key, "key": key, "subject": u, "object": v, **_unflat(a)}
              for u, v, key, a in sorted(multigraph.edges(keys=True, data=True), key=lambda e: e[2])]
     return GraphTables(tuple(nodes), tuple(edges))
 
 
 def write_cytoscape(tables: GraphTables) -> bytes:
     """Return Cytoscape.js JSON (``elements.nodes`` / ``elements.edges`` with ``data``), as
-    Cytoscape desktop exports it (``.cyjs``) and ``cy.add()`` reads it."""
+    Cytoscape desktop exports it (``.cyjs``), ``cy.add()`` reads it and networkx's
+    ``cytoscape_graph`` loads it (``data``, ``directed``, ``multigraph``; a node's ``value`` and
+    ``name``, an edge's ``key``). Fields are the KGX fields under their KGX names."""
     from . import __version__
 
-    def data(attributes, extra):
-        return {k: v for k, v in {**extra, **attributes}.items() if v not in (None, [], "")}
+    def node_data(node):
+        return {**node, **_display_node(node), "value": node["id"], "name": node.get("name") or node["id"]}
+
+    def edge_data(edge):
+        return {**{k: v for k, v in edge.items() if k not in ("subject", "object")}, **_display_edge(edge),
+                "source": edge["subject"], "target": edge["object"]}
 
     document = {
         "format_version": "1.0",
         "generated_by": f"hormone-kg-{__version__}",
         "target_cytoscapejs_version": "~2.1",
         "data": {"name": "hormone-kg"},
+        "directed": True,
+        "multigraph": True,
         "elements": {
-            "nodes": [{"data": data({**_node_attributes(n), "synonyms": n.get("synonym", []),
-                                     "xrefs": n.get("xref", [])}, {"id": n["id"]})}
-                      for n in tables.nodes],
-            "edges": [{"data": data({**_edge_attributes(e), "publications": e.get("publications", [])},
-                                    {"id": e["id"], "source": e["subject"], "target": e["object"]})}
-                      for e in tables.edges],
+            "nodes": [{"data": node_data(n)} for n in tables.nodes],
+            "edges": [{"data": edge_data(e)} for e in tables.edges],
         },
     }
     return (json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
 
 
 def read_cytoscape(data: bytes) -> GraphTables:
-    """Read Cytoscape.js JSON written by :func:`write_cytoscape` into (partial) records."""
+    """Read Cytoscape.js JSON written by :func:`write_cytoscape` back into node and edge records."""
     elements = json.loads(data.decode("utf-8"))["elements"]
-    nodes = [{"id": d["id"], "name": d.get("label"), "category": [f"biolink:{d['category']}"],
-              "synonym": d.get("synonyms", [])} for d in (n["data"] for n in elements["nodes"])]
-    edges = [{"id": d["id"], "subject": d["source"], "object": d["target"], "predicate": d.get("predicate"),
-              "sign": _read_sign(d.get("sign"), d.get("interaction")), "supporting_text": [d["quote"]] if d.get("quote") else [],
-              "publications": d.get("publications", [])} for d in (e["data"] for e in elements["edges"])]
+    nodes = [{k: v for k, v in n["data"].items() if k not in ("label", "value")} for n in elements["nodes"]]
+    edges = [{**{k: v for k, v in e["data"].items() if k not in ("interaction", "source", "target")},
+              "subject": e["data"]["source"], "object": e["data"]["target"]} for e in elements["edges"]]
     return GraphTables(tuple(nodes), tuple(edges))
 
 

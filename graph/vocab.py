@@ -12,6 +12,7 @@ from rdflib import Namespace
 from rdflib.namespace import DCAT, DCTERMS, PROV, RDF, RDFS, SKOS, VOID, XSD
 
 __all__ = [
+    "ASSOCIATION_CLASSES",
     "BASE",
     "BIBO",
     "BIOLINK",
@@ -28,6 +29,7 @@ __all__ = [
     "ENTITY",
     "FABIO",
     "HKG",
+    "INFORES",
     "JOURNAL",
     "OBO",
     "PREDICATE_LABELS",
@@ -42,8 +44,11 @@ __all__ = [
     "STUDY",
     "VOID",
     "XSD",
+    "biolink_ancestors",
     "biolink_classes",
     "biolink_enum",
+    "biolink_id_prefixes",
+    "biolink_slots",
     "category_iri",
     "direction_of",
     "net_sign",
@@ -63,6 +68,21 @@ OBO = Namespace("http://purl.obolibrary.org/obo/")
 BIBO = Namespace("http://purl.org/ontology/bibo/")
 FABIO = Namespace("http://purl.org/spar/fabio/")
 SCHEMA = Namespace("https://schema.org/")
+#: Biolink's information-resource registry; this graph's own resource is ``infores:hormone-kg``
+INFORES = Namespace("https://w3id.org/biolink/infores/")
+
+#: Biolink association classes for a claim, most specific first: (class, subject class, object
+#: class); a claim takes the first whose subject and object its entities' categories fall under
+#: and whose slots include every qualifier it uses (:func:`biolink_slots`). None matching: the
+#: generic ``Association`` (docs/data-model.md says which claims and why).
+ASSOCIATION_CLASSES = (
+    ("ChemicalAffectsGeneAssociation", "ChemicalEntity", "GeneOrGeneProduct"),
+    ("GeneAffectsChemicalAssociation", "GeneOrGeneProduct", "ChemicalEntity"),
+    ("GeneToGeneAssociation", "GeneOrGeneProduct", "GeneOrGeneProduct"),
+    ("ChemicalAffectsBiologicalEntityAssociation", "ChemicalEntity", "BiologicalEntity"),
+    ("EntityToDiseaseAssociation", "NamedThing", "Disease"),
+    ("EntityToPhenotypicFeatureAssociation", "NamedThing", "PhenotypicFeature"),
+)
 
 #: a claim whose direction the document says depends on context ("effects vary by type"):
 #: neither up nor down nor "no effect"; a route through it has an unknown net effect
@@ -179,6 +199,71 @@ def biolink_enum(name: str) -> frozenset[str]:
     return frozenset(_biolink_schema()["enums"][name]["permissible_values"])
 
 
+def _class_key(name: str) -> str:
+    """Return the schema's key of a CamelCase class name (``SmallMolecule`` → ``small molecule``)."""
+    classes = _biolink_schema()["classes"]
+    key = {_camel(k): k for k in classes}.get(name)
+    if key is None:
+        raise KeyError(f"not a Biolink class: {name!r}")
+    return key
+
+
+@functools.lru_cache(maxsize=None)
+def biolink_ancestors(name: str) -> tuple[str, ...]:
+    """Return a Biolink class and every class it falls under (is_a and mixins), CamelCase.
+
+    >>> biolink_ancestors("Protein")[:3]
+    ('Protein', 'Polypeptide', 'GeneProductMixin')
+    >>> "ChemicalEntity" in biolink_ancestors("Drug"), "ChemicalEntity" in biolink_ancestors("Protein")
+    (True, False)
+    """
+    classes = _biolink_schema()["classes"]
+    order, todo = [], [_class_key(name)]
+    while todo:
+        key = todo.pop(0)
+        if key in order:
+            continue
+        order.append(key)
+        definition = classes.get(key) or {}
+        todo += ([definition["is_a"]] if definition.get("is_a") else []) + list(definition.get("mixins") or [])
+    return tuple(_camel(key) for key in order)
+
+
+@functools.lru_cache(maxsize=None)
+def biolink_slots(name: str) -> frozenset[str]:
+    """Return the slots a Biolink class has, its ancestors' included (snake_case).
+
+    >>> "object_direction_qualifier" in biolink_slots("ChemicalAffectsGeneAssociation")
+    True
+    >>> "object_direction_qualifier" in biolink_slots("Association")
+    False
+    """
+    classes = _biolink_schema()["classes"]
+    slots = set()
+    for ancestor in biolink_ancestors(name):
+        definition = classes.get(_class_key(ancestor)) or {}
+        slots |= set(definition.get("slots") or ()) | set(definition.get("slot_usage") or ())
+    return frozenset(slot.replace(" ", "_") for slot in slots)
+
+
+@functools.lru_cache(maxsize=None)
+def biolink_id_prefixes(name: str) -> tuple[str, ...]:
+    """Return the identifier prefixes Biolink prefers for a class, best first (inherited when the
+    class names none).
+
+    >>> biolink_id_prefixes("Protein")[:2], biolink_id_prefixes("GrossAnatomicalStructure")[:1]
+    (('UniProtKB', 'PR'), ('UBERON',))
+    """
+    classes = _biolink_schema()["classes"]
+    key = _class_key(name)
+    while key:
+        definition = classes.get(key) or {}
+        if definition.get("id_prefixes"):
+            return tuple(definition["id_prefixes"])
+        key = definition.get("is_a")
+    return ()
+
+
 def prefixes() -> dict[str, str]:
     """Return the prefix map used for Turtle and JSON-LD, project prefixes first."""
     return {
@@ -192,6 +277,7 @@ def prefixes() -> dict[str, str]:
         "obo": str(OBO),
         "bibo": str(BIBO),
         "fabio": str(FABIO),
+        "infores": str(INFORES),
         "schema": str(SCHEMA),
         "dcat": str(DCAT),
         "dcterms": str(DCTERMS),

@@ -149,5 +149,32 @@ def test_prefix_map_is_the_committed_bioregistry_export():
     records = json.loads(resources.files("graph").joinpath("prefixes.json").read_text(encoding="utf-8"))
     assert records == sorted(records, key=lambda r: r["prefix"].lower())
     assert {"RO", "ECO", "OBI"} <= {r["prefix"] for r in records}
-    assert all(set(r) == {"prefix", "prefix_synonyms", "uri_prefix"} for r in records)
+    assert all(set(r) == {"prefix", "prefix_synonyms", "uri_prefix", "uri_prefix_synonyms"} for r in records)
     assert URIRef(records[0]["uri_prefix"])
+
+
+def test_identifier_iris_are_the_rdf_form_biolink_gives():
+    """Every prefix Biolink's map (in the biolink-model wheel) knows expands as Biolink expands
+    it (MeSH http://id.nlm.nih.gov/mesh/, HGNC http://identifiers.org/hgnc/), never to a web page;
+    the web forms still compress back to the CURIE."""
+    import json
+
+    from graph.prefixmap import converter
+
+    wheel = resources.files("biolink_model").joinpath("prefixmaps/biolink_model_prefix_map.json")
+    biolink = json.loads(wheel.read_text(encoding="utf-8"))
+    records = json.loads(resources.files("graph").joinpath("prefixes.json").read_text(encoding="utf-8"))
+    checked = 0
+    for record in records:
+        if record["prefix"] in biolink:
+            assert record["uri_prefix"] == biolink[record["prefix"]], record["prefix"]
+            assert converter().expand(f"{record['prefix']}:1") == biolink[record["prefix"]] + "1"
+            checked += 1
+    assert checked >= 12 and {"MESH", "HGNC"} <= {r["prefix"] for r in records if r["prefix"] in biolink}
+    assert converter().expand("MESH:D007328") == "http://id.nlm.nih.gov/mesh/D007328"
+    assert converter().compress("https://meshb.nlm.nih.gov/record/ui?ui=D007328") == "MESH:D007328"
+    assert converter().compress("https://www.genenames.org/data/gene-symbol-report/#!/hgnc_id/6081") == "HGNC:6081"
+    exports = Path(__file__).resolve().parent.parent / "exports"
+    turtle = (exports / "hormone-kg.nt").read_text(encoding="utf-8")
+    assert "meshb.nlm.nih.gov" not in turtle and "genenames.org" not in turtle
+    assert "<http://id.nlm.nih.gov/mesh/" in turtle and "<http://identifiers.org/hgnc/" in turtle

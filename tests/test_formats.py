@@ -88,7 +88,8 @@ def test_kgx_columns_follow_the_kgx_specification_and_biolink(graph):
     assert {"id", "category"} <= set(NODE_COLUMNS)
     assert {"id", "subject", "predicate", "object", "knowledge_level", "agent_type"} <= set(EDGE_COLUMNS)
     assert set(NODE_COLUMNS) <= slots
-    assert set(EDGE_COLUMNS) - slots == PROJECT_COLUMNS
+    # ``key`` is kgx's own edge key (its graph sink keys an edge on it), not a Biolink slot
+    assert set(EDGE_COLUMNS) - slots == PROJECT_COLUMNS | {"key"}
     assert LIST_FIELDS <= slots
     tables = graph_tables(graph)
     for node in tables.nodes:
@@ -96,16 +97,26 @@ def test_kgx_columns_follow_the_kgx_specification_and_biolink(graph):
     for edge in tables.edges:
         assert edge["predicate"] == "biolink:affects" and edge["original_predicate"].startswith("RO:")
         assert edge["knowledge_level"] and edge["agent_type"] and edge["supporting_text"]
+        assert edge["key"] == edge["id"] and edge["primary_knowledge_source"] == "infores:hormone-kg"
 
 
-def test_kgx_tsv_keeps_a_table_row_quote_whole(graph):
+def test_kgx_tsv_quotes_a_table_row_quote_and_csv_readers_get_the_jsonl_text(graph):
+    import csv
+    import io
+
     files = get_format("kgx-tsv").files(graph, EXPORT_STEM)
     edges = files[f"{EXPORT_STEM}_edges.tsv"].decode("utf-8").splitlines()
     header = edges[0].split("\t")
     row = next(line.split("\t") for line in edges if line.startswith("claim:testosterone-decreases-homa-ir"))
     text = row[header.index("supporting_text")]
-    assert "|" not in text and text == "Testosterone ¦ Significant Reduction ¦ Consistent improvement (decrease)"
+    assert text == '"Testosterone | Significant Reduction | Consistent improvement (decrease)"'
     assert len(row) == len(header) == len(EDGE_COLUMNS)
+    jsonl = {e["id"]: e for e in get_format("kgx-jsonl").read(get_format("kgx-jsonl").files(graph, EXPORT_STEM)).edges}
+    read = csv.DictReader(io.StringIO(files[f"{EXPORT_STEM}_edges.tsv"].decode("utf-8")), delimiter="\t")
+    for record in read:
+        expected = jsonl[record["id"]]["supporting_text"]
+        got = [record["supporting_text"]] if len(expected) == 1 else record["supporting_text"].split("|")
+        assert got == expected
 
 
 def test_graphml_has_the_attributes_cytoscape_and_gephi_show(graph):
@@ -114,11 +125,24 @@ def test_graphml_has_the_attributes_cytoscape_and_gephi_show(graph):
     import networkx as nx
 
     data = get_format("graphml").files(graph, EXPORT_STEM)[f"{EXPORT_STEM}.graphml"]
-    read = nx.read_graphml(io.BytesIO(data))
-    assert read.nodes["entity:tnf-alpha"]["label"] == "TNF-α"
-    assert read.nodes["entity:tnf-alpha"]["category"] == "Protein"
-    edge = next(d for _u, _v, d in read.edges(data=True) if d.get("claim") == "claim:tnf-alpha-decreases-insulin-signaling")
-    assert edge["sign"] == -1 and edge["interaction"] == "decreases" and edge["quote"]
+    read = nx.read_graphml(io.BytesIO(data), force_multigraph=True)
+    tnf = next(n for n, d in read.nodes(data=True) if d["name"] == "TNF-α")
+    assert tnf == next(n["id"] for n in graph_tables(graph).nodes if n["name"] == "TNF-α")
+    assert "entity:tnf-alpha" in read.nodes[tnf]["xref"].split("|")
+    assert read.nodes[tnf]["label"] == "TNF-α" and read.nodes[tnf]["category"] == "biolink:Protein"
+    edge = next(d for _u, _v, k, d in read.edges(keys=True, data=True) if k == "claim:tnf-alpha-decreases-insulin-signaling")
+    assert edge["sign"] == -1 and edge["interaction"] == "decreases" and edge["supporting_text"]
+    assert edge["object_direction_qualifier"] == "decreased"
+
+
+def test_every_derived_format_names_each_field_as_kgx_does(graph):
+    """GraphML and Cytoscape.js carry the KGX fields under the KGX names (and two display fields)."""
+    tables = graph_tables(graph)
+    for name in ("graphml", "cytoscape"):
+        fmt = get_format(name)
+        back = fmt.read(fmt.files(graph, EXPORT_STEM))
+        assert [dict(sorted(n.items())) for n in back.nodes] == [dict(sorted(n.items())) for n in tables.nodes], name
+        assert {e["id"]: e for e in back.edges} == {e["id"]: e for e in tables.edges}, name
 
 
 def test_export_command_writes_what_the_build_wrote(built_mini, tmp_path):

@@ -40,7 +40,7 @@ def test_malformed_assignments(text, message):
 @pytest.mark.parametrize("value, term", [
     ("<http://example.org/a>", ox.NamedNode("http://example.org/a")),
     ("entity:insulin", ox.NamedNode(E + "insulin")),
-    ("HGNC:6081", ox.NamedNode("https://www.genenames.org/data/gene-symbol-report/#!/hgnc_id/6081")),
+    ("HGNC:6081", ox.NamedNode("http://identifiers.org/hgnc/6081")),
     ('"men"', ox.Literal("men")),
     ('"men"@en', ox.Literal("men", language="en")),
     ('"5"^^xsd:integer', ox.Literal("5", datatype=ox.NamedNode(XSD + "integer"))),
@@ -69,7 +69,7 @@ def test_kinds_check_their_values(resolver):
     assert parse_term("7", "integer") == ox.Literal("7", datatype=ox.NamedNode(XSD + "integer"))
     assert parse_term("Protein", "category", resolver=resolver).value == "https://w3id.org/biolink/vocab/Protein"
     assert parse_term("small molecule", "category", resolver=resolver).value.endswith("/SmallMolecule")
-    assert parse_term("HGNC", "prefix") == ox.Literal("https://www.genenames.org/data/gene-symbol-report/#!/hgnc_id/")
+    assert parse_term("HGNC", "prefix") == ox.Literal("http://identifiers.org/hgnc/")
     with pytest.raises(QueryError, match="'seven' is not an integer"):
         parse_term("seven", "integer")
     with pytest.raises(UnknownEntityError, match="unknown category"):
