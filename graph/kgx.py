@@ -6,12 +6,12 @@ records. A node's ``id`` is the preferred CURIE of its best standard identifier:
 schema the ``biolink-model`` wheel ships), so a merge with another KGX graph joins on it; an
 entity without one keeps its project CURIE (``entity:…``, a prefix the exports declare). The
 project IRI stays in ``iri`` and its CURIE in ``xref``, beside the standard identifiers. Nodes carry
-``category``, ``name``, ``description``, ``synonym``, ``xref``, ``iri`` (and ``has_attribute_type``
-for an attribute such as a ClinicalMeasurement, when the graph states one).
+``category``, ``name``, ``description``, ``synonym``, ``xref``, ``iri``, and for an attribute
+(a ClinicalMeasurement) ``has_attribute_type``: the ontology class it is an exact match of (its
+first standard identifier), when it has one.
 
-An edge is one claim: its own stable ``id`` (the claim CURIE) and the same value as ``key``, which
-kgx's graph sink keys an edge on (it otherwise keys on subject–predicate–object and merges two
-claims that differ only in qualifiers); ``subject``, ``predicate``, ``object``; ``category`` the
+An edge is one claim: its own stable ``id`` (the claim CURIE); ``subject``, ``predicate``,
+``object``; ``category`` the
 most specific Biolink association class that allows the qualifiers
 (:data:`graph.vocab.ASSOCIATION_CLASSES`); the Biolink 4 qualifiers
 (``object_direction_qualifier``, ``object_aspect_qualifier``, ``anatomical_context_qualifier``),
@@ -67,7 +67,7 @@ __all__ = [
 NODE_COLUMNS = ("id", "category", "name", "description", "synonym", "xref", "iri", "has_attribute_type")
 #: KGX edge columns, in file order: Biolink slots first, then the project's own
 EDGE_COLUMNS = (
-    "id", "key", "subject", "predicate", "object", "category", "original_predicate",
+    "id", "subject", "predicate", "object", "category", "original_predicate",
     "object_direction_qualifier", "object_aspect_qualifier", "anatomical_context_qualifier",
     "knowledge_level", "agent_type", "primary_knowledge_source", "supporting_text", "publications",
     "has_evidence", "sign", "certainty", "hedge", "population", "timescale", "formulation",
@@ -149,6 +149,12 @@ def association_class(subject_categories, object_categories, qualifiers=()) -> s
     return "biolink:Association"
 
 
+def _is_attribute(categories) -> bool:
+    from .vocab import biolink_ancestors
+
+    return any("Attribute" in biolink_ancestors(c.split(":", 1)[-1]) for c in categories)
+
+
 def _value(graph: Graph, node, predicate):
     found = graph.value(node, predicate)
     return None if found is None else found.toPython()
@@ -183,7 +189,7 @@ def graph_tables(graph: Graph) -> GraphTables:
         own = curie(node)
         category = sorted(curie(c) for c in graph.objects(node, BIOLINK.category))
         xref = sorted(curie(x) for x in graph.objects(node, SKOS.exactMatch))
-        attribute = graph.value(node, BIOLINK.has_attribute_type)
+        standard = [x for x in xref if ":" in x and not x.startswith("http")]
         record = {
             "id": node_identifier(own, category, xref),
             "category": category,
@@ -192,7 +198,7 @@ def graph_tables(graph: Graph) -> GraphTables:
             "synonym": sorted(str(s) for s in graph.objects(node, SKOS.altLabel)),
             "xref": sorted({*xref, own} - {str(node)}),  # the project CURIE; a bare IRI is in iri
             "iri": str(node),
-            "has_attribute_type": curie(attribute) if attribute is not None else None,
+            "has_attribute_type": standard[0] if standard and _is_attribute(category) else None,
         }
         ids[node], categories[node] = record["id"], category
         nodes.append({k: v for k, v in record.items() if v not in (None, [], "")})
@@ -214,7 +220,6 @@ def graph_tables(graph: Graph) -> GraphTables:
         sign = _value(graph, node, HKG.sign)
         record = {
             "id": curie(node),
-            "key": curie(node),
             "subject": ids.get(subject) or curie(subject),
             "predicate": curie(predicate),
             "object": ids.get(obj) or curie(obj),
@@ -360,7 +365,7 @@ def write_graphml(tables: GraphTables) -> bytes:
         multigraph.add_node(node["id"], **_display_node(node), **_flat(node, ("id",)))
     for edge in tables.edges:
         multigraph.add_edge(edge["subject"], edge["object"], key=edge["id"], **_display_edge(edge),
-                            **_flat(edge, ("id", "key", "subject", "object")))
+                            **_flat(edge, ("id", "subject", "object")))
     return ("\n".join(nx.generate_graphml(multigraph, prettyprint=True)) + "\n").encode("utf-8")
 
 
@@ -370,7 +375,7 @@ def read_graphml(data: bytes) -> GraphTables:
 
     multigraph = nx.read_graphml(io.BytesIO(data), force_multigraph=True)
     nodes = [{"id": n, **_unflat(a)} for n, a in sorted(multigraph.nodes(data=True))]
-    edges = [{"id": key, "key": key, "subject": u, "object": v, **_unflat(a)}
+    edges = [{"id": key, "subject": u, "object": v, **_unflat(a)}
              for u, v, key, a in sorted(multigraph.edges(keys=True, data=True), key=lambda e: e[2])]
     return GraphTables(tuple(nodes), tuple(edges))
 
@@ -387,7 +392,7 @@ def write_cytoscape(tables: GraphTables) -> bytes:
 
     def edge_data(edge):
         return {**{k: v for k, v in edge.items() if k not in ("subject", "object")}, **_display_edge(edge),
-                "source": edge["subject"], "target": edge["object"]}
+                "source": edge["subject"], "target": edge["object"], "key": edge["id"]}
 
     document = {
         "format_version": "1.0",
@@ -408,7 +413,7 @@ def read_cytoscape(data: bytes) -> GraphTables:
     """Read Cytoscape.js JSON written by :func:`write_cytoscape` back into node and edge records."""
     elements = json.loads(data.decode("utf-8"))["elements"]
     nodes = [{k: v for k, v in n["data"].items() if k not in ("label", "value")} for n in elements["nodes"]]
-    edges = [{**{k: v for k, v in e["data"].items() if k not in ("interaction", "source", "target")},
+    edges = [{**{k: v for k, v in e["data"].items() if k not in ("interaction", "source", "target", "key")},
               "subject": e["data"]["source"], "object": e["data"]["target"]} for e in elements["edges"]]
     return GraphTables(tuple(nodes), tuple(edges))
 

@@ -88,8 +88,7 @@ def test_kgx_columns_follow_the_kgx_specification_and_biolink(graph):
     assert {"id", "category"} <= set(NODE_COLUMNS)
     assert {"id", "subject", "predicate", "object", "knowledge_level", "agent_type"} <= set(EDGE_COLUMNS)
     assert set(NODE_COLUMNS) <= slots
-    # ``key`` is kgx's own edge key (its graph sink keys an edge on it), not a Biolink slot
-    assert set(EDGE_COLUMNS) - slots == PROJECT_COLUMNS | {"key"}
+    assert set(EDGE_COLUMNS) - slots == PROJECT_COLUMNS
     assert LIST_FIELDS <= slots
     tables = graph_tables(graph)
     for node in tables.nodes:
@@ -97,7 +96,7 @@ def test_kgx_columns_follow_the_kgx_specification_and_biolink(graph):
     for edge in tables.edges:
         assert edge["predicate"] == "biolink:affects" and edge["original_predicate"].startswith("RO:")
         assert edge["knowledge_level"] and edge["agent_type"] and edge["supporting_text"]
-        assert edge["key"] == edge["id"] and edge["primary_knowledge_source"] == "infores:hormone-kg"
+        assert edge["primary_knowledge_source"] == "infores:hormone-kg"
 
 
 def test_kgx_tsv_quotes_a_table_row_quote_and_csv_readers_get_the_jsonl_text(graph):
