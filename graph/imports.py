@@ -356,7 +356,7 @@ def merge_imports(graph: Graph, folder: Path) -> tuple[ImportedFile, ...]:
                                    tuple(str(e) for e in entities), tuple(str(c) for c in claims)))
     # the dataset description counts everything, imports included
     own = len(list(graph.triples((DATASET, None, None))))
-    graph.set((DATASET, VOID.triples, Literal(len(graph) - own, datatype=XSD.integer)))
+    graph.set((DATASET, VOID.triples, Literal(len(graph), datatype=XSD.integer)))  # this description included
     graph.set((DATASET, VOID.entities, Literal(len(set(graph.subjects(BIOLINK.category, None))), datatype=XSD.integer)))
     graph.set((DATASET, HKG.claims, Literal(len(set(graph.subjects(RDF.type, BIOLINK.Association))), datatype=XSD.integer)))
     return tuple(merged)

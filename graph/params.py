@@ -28,8 +28,8 @@ __all__ = [
 ]
 
 #: what a declared parameter's value denotes
-PARAMETER_KINDS = ("entity", "claim", "study", "design", "category", "prefix", "iri", "string",
-                   "integer", "term")
+PARAMETER_KINDS = ("entity", "claim", "study", "design", "category", "prefix", "section", "iri",
+                   "string", "integer", "term")
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _NAME = re.compile(r"^[?$]?([A-Za-z_0-9][A-Za-z_0-9]*)$")
@@ -136,6 +136,28 @@ class Resolver:
             names = sorted(set(designs.values()))
             raise UnknownEntityError(value, nearest(value, names), kind="study design")
         return designs[key]
+
+    def section(self, value: str) -> str:
+        """Return the IRI of the document section a title names: the whole title or a part of it,
+        in any case (the section's IRI or ``doc:`` CURIE also work). Sections are those claims
+        quote from; a part that fits several titles is an error naming them."""
+        from .names import fold, nearest
+        from .rdf import section_iri
+
+        sections = {str(section_iri(c["document"], c["section"])): c["section_title"]
+                    for c in self.index.claims() if c.get("document") and c.get("section")}
+        text = value.strip().strip("<>")
+        expanded = _expand_curie(text) if text.startswith("doc:") else text
+        if expanded in sections:
+            return expanded
+        exact = sorted(iri for iri, title in sections.items() if fold(title or "") == fold(text))
+        found = exact or sorted(iri for iri, title in sections.items() if fold(text) in fold(title or ""))
+        if len(found) > 1:
+            titles = "; ".join(f"{sections[iri]} <{iri}>" for iri in found)
+            raise QueryError(f"section {value!r} fits several sections: {titles}")
+        if not found:
+            raise UnknownEntityError(value, nearest(text, sorted({t for t in sections.values() if t})), kind="section")
+        return found[0]
 
     def category(self, value: str) -> str:
         """Return a Biolink class name ("Protein") from a name, CURIE or IRI, in any case."""
@@ -291,6 +313,8 @@ def parse_term(value: str, kind: str = "term", *, name: str = "value", resolver:
         return ox.NamedNode(str(rdf.design_iri(resolver.design(text))))
     if kind == "category":
         return ox.NamedNode(str(BIOLINK[resolver.category(text)]))
+    if kind == "section":
+        return ox.NamedNode(resolver.section(text))
     if kind == "prefix":
         from .prefixmap import converter
         from .names import nearest

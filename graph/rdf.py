@@ -282,29 +282,97 @@ def iter_triples(kb: KnowledgeBase):
         yield from _claim_triples(claim, terms)
 
 
+#: the vocabularies the graph's predicates and classes come from (void:vocabulary)
+_VOCABULARIES = (str(BIOLINK), str(PROV), str(SKOS), str(DCTERMS), str(BIBO), str(FABIO), str(SCHEMA),
+                 str(RDF), str(RDFS), str(DCAT), str(VOID), str(HKG), "http://purl.obolibrary.org/obo/RO_")
+#: the media type IRI of a distribution (IANA's register)
+_MEDIA_TYPES = "https://www.iana.org/assignments/media-types/"
+
+
+def _licence() -> str | None:
+    """The SPDX licence the package declares (pyproject's ``license``), as an IRI."""
+    from importlib.metadata import PackageNotFoundError, metadata
+
+    try:
+        meta = metadata("hormone-kg")
+    except PackageNotFoundError:  # pragma: no cover - the package is always installed here
+        return None
+    spdx = meta.get("License-Expression") or meta.get("License")
+    return f"https://spdx.org/licenses/{spdx}" if spdx and " " not in spdx.strip() else None
+
+
+def _distributions():
+    """(file name, media type, description) of every file ``hkg build`` writes to exports/."""
+    from .build import EXPORT_STEM, EXPORTED_FORMATS
+    from .formats import get_format
+
+    for name in EXPORTED_FORMATS:
+        fmt = get_format(name)
+        for filename in fmt.filenames(EXPORT_STEM):
+            yield filename, fmt.media_type, fmt.description
+    yield "graph.html", "text/html", "HTML explorer of the graph (vis-network, works offline)"
+
+
 def describe_dataset(kb: KnowledgeBase, triples: int):
-    """Yield the VoID / DCAT description of the dataset, which counts ``triples`` other triples."""
+    """Yield the VoID / DCAT description of the dataset; ``triples`` counts every other triple.
+
+    ``void:triples`` counts the whole graph, this description included. The description says
+    which vocabularies the graph uses, which identifier sources it links to (a ``void:Linkset``
+    per prefix, the target's ``void:uriSpace`` the IRI form its identifiers take), one
+    ``dcat:Distribution`` per export file (its path under the repository in ``dcterms:identifier``,
+    its media type), the licence, and the source documents. Nothing in it depends on when the
+    build ran, so exports stay byte-identical.
+    """
+    from collections import Counter
+
     from . import __version__
 
     node = str(DATASET)
+    own = []
+    add = own.append
     for kind in (VOID.Dataset, DCAT.Dataset):
-        yield node, _TYPE, _p(kind), None
-    yield node, _p(DCTERMS.title), "hormone-kg", ""
-    yield node, _p(DCTERMS.description), (
+        add((node, _TYPE, _p(kind), None))
+    add((node, _p(DCTERMS.title), "hormone-kg", ""))
+    add((node, _p(DCTERMS.description), (
         "A knowledge graph of hormones, molecular mechanisms and the evidence behind them, "
-        "built from source documents."), ""
-    yield node, _p(DCTERMS.hasVersion), __version__, ""
-    yield node, _p(VOID.uriSpace), BASE, ""
-    yield node, _p(VOID.triples), str(int(triples)), _INT
-    yield node, _p(VOID.entities), str(len(kb.entities)), _INT
-    yield node, _p(HKG.claims), str(len(kb.claims)), _INT
-    yield node, _p(HKG.studies), str(len(kb.studies)), _INT
-    for vocabulary in (BIOLINK, PROV, SKOS, DCTERMS, BIBO, FABIO):
-        yield node, _p(VOID.vocabulary), str(vocabulary), None
+        "built from source documents."), ""))
+    add((node, _p(DCTERMS.hasVersion), __version__, ""))
+    add((node, _p(VOID.uriSpace), BASE, ""))
+    add((node, _p(VOID.entities), str(len(kb.entities)), _INT))
+    add((node, _p(HKG.claims), str(len(kb.claims)), _INT))
+    add((node, _p(HKG.studies), str(len(kb.studies)), _INT))
+    licence = _licence()
+    if licence:
+        add((node, _p(DCTERMS.license), licence, None))
+    for vocabulary in _VOCABULARIES:
+        add((node, _p(VOID.vocabulary), vocabulary, None))
     for document in kb.documents:
-        yield node, _p(DCTERMS.source), str(document_iri(document.id)), None
+        add((node, _p(DCTERMS.source), str(document_iri(document.id)), None))
     if kb.entities:
-        yield node, _p(VOID.exampleResource), str(entity_iri(kb.entities[0].id)), None
+        add((node, _p(VOID.exampleResource), str(entity_iri(kb.entities[0].id)), None))
+    links = Counter(curie.split(":", 1)[0] for record in (*kb.entities, *kb.designs) for curie in record.xrefs)
+    for prefix, count in sorted(links.items()):
+        target, linkset = f"{node}/target/{prefix}", f"{node}/linkset/{prefix}"
+        add((target, _p(DCTERMS.title), prefix, ""))
+        add((target, _p(VOID.uriSpace), converter().expand(f"{prefix}:", strict=True), ""))
+        add((linkset, _TYPE, _p(VOID.Linkset), None))
+        add((linkset, _p(VOID.subjectsTarget), node, None))
+        add((linkset, _p(VOID.objectsTarget), target, None))
+        add((linkset, _p(VOID.linkPredicate), _p(SKOS.exactMatch), None))
+        add((linkset, _p(VOID.triples), str(count), _INT))
+        add((node, _p(VOID.subset), linkset, None))
+    for filename, media_type, description in _distributions():
+        distribution = f"{node}/distribution/{filename}"
+        add((node, _p(DCAT.distribution), distribution, None))
+        add((distribution, _TYPE, _p(DCAT.Distribution), None))
+        add((distribution, _p(DCTERMS.title), filename, ""))
+        add((distribution, _p(DCTERMS.identifier), f"exports/{filename}", ""))
+        add((distribution, _p(DCTERMS.description), description, ""))
+        add((distribution, _p(DCAT.mediaType), _MEDIA_TYPES + media_type, None))
+        if licence:
+            add((distribution, _p(DCTERMS.license), licence, None))
+    yield from own
+    yield node, _p(VOID.triples), str(int(triples) + len(own) + 1), _INT
 
 
 def _rdflib_term(value: str, kind):
