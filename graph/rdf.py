@@ -320,8 +320,8 @@ def describe_dataset(kb: KnowledgeBase, triples: int):
     which vocabularies the graph uses, which identifier sources it links to (a ``void:Linkset``
     per prefix, the target's ``void:uriSpace`` the IRI form its identifiers take), one
     ``dcat:Distribution`` per export file (its path under the repository in ``dcterms:identifier``,
-    its media type), the licence, and the source documents. Nothing in it depends on when the
-    build ran, so exports stay byte-identical.
+    its media type), the licence, the release dates ``data/dataset.yaml`` states and the source
+    documents. Nothing in it depends on when the build ran, so exports stay byte-identical.
     """
     from collections import Counter
 
@@ -338,6 +338,9 @@ def describe_dataset(kb: KnowledgeBase, triples: int):
         "built from source documents."), ""))
     add((node, _p(DCTERMS.hasVersion), __version__, ""))
     add((node, _p(VOID.uriSpace), BASE, ""))
+    if kb.release is not None:
+        add((node, _p(DCTERMS.issued), kb.release.issued, str(XSD.date)))
+        add((node, _p(DCTERMS.modified), kb.release.modified, str(XSD.date)))
     add((node, _p(VOID.entities), str(len(kb.entities)), _INT))
     add((node, _p(HKG.claims), str(len(kb.claims)), _INT))
     add((node, _p(HKG.studies), str(len(kb.studies)), _INT))

@@ -36,6 +36,7 @@ __all__ = [
     "Evidence",
     "KnowledgeBase",
     "LINK_KEYS",
+    "Release",
     "STUDY_KEYS",
     "Study",
     "StudyLink",
@@ -149,6 +150,15 @@ class Study:
 
 
 @dataclass(frozen=True, slots=True)
+class Release:
+    """The dataset's release dates (ISO ``YYYY-MM-DD``), from ``data/dataset.yaml``: the
+    description states them, so no date in an export comes from the clock."""
+
+    issued: str
+    modified: str
+
+
+@dataclass(frozen=True, slots=True)
 class KnowledgeBase:
     """Everything loaded from ``data/``, validated and cross-checked."""
 
@@ -158,6 +168,7 @@ class KnowledgeBase:
     studies: tuple[Study, ...]
     designs: tuple[Design, ...]
     mentions: tuple[tuple[str, Mention], ...]  # (document id, mention)
+    release: Release = None  # data/dataset.yaml; None: no release dates stated
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -337,6 +348,41 @@ def _hierarchy_cycles(entities: dict[str, Entity], links) -> list[Problem]:
                 seen.add(node)
                 stack.extend(broader.get(node, ()))
     return problems
+
+
+# --- the release record -------------------------------------------------------------------
+
+_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+
+def _load_release(data: Path, problems: list) -> Release | None:
+    """Read ``data/dataset.yaml`` (``issued`` and ``modified``, ISO dates); None when absent."""
+    import datetime
+
+    label = "data/dataset.yaml"
+    content = read_yaml_mapping(data / "dataset.yaml", label)
+    if not content:
+        return None
+    lines = (data / "dataset.yaml").read_text(encoding="utf-8").splitlines()
+
+    def line(key):
+        return next((n for n, text in enumerate(lines, 1) if text.startswith(f"{key}:")), 0)
+
+    dates = {}
+    for key in sorted(set(content) - {"issued", "modified"}):
+        problems.append(Problem(label, line(key), f"unknown key {key!r}; known keys: issued, modified"))
+    for key in ("issued", "modified"):
+        value = content.get(key)
+        text = value.isoformat() if isinstance(value, datetime.date) else str(value)
+        try:
+            dates[key] = datetime.date.fromisoformat(text).isoformat() if _DATE.match(text) else None
+        except ValueError:
+            dates[key] = None
+        if dates[key] is None:
+            problems.append(Problem(label, line(key), f"{key}: expected a date YYYY-MM-DD, got {value!r}"))
+    if None not in dates.values() and dates["modified"] < dates["issued"]:
+        problems.append(Problem(label, line("modified"), f"modified {dates['modified']} is before issued {dates['issued']}"))
+    return Release(dates["issued"], dates["modified"]) if None not in dates.values() else None
 
 
 # --- designs and studies ------------------------------------------------------------------
@@ -681,6 +727,7 @@ def _load_records(data: Path) -> KnowledgeBase:
     studies, declared_studies = loaded_studies if loaded_studies else ({}, None)
     claims = attempt(_load_claims, data, documents, entities, declared_studies, problems,
                      studies if loaded_studies else None) or {}
+    release = attempt(_load_release, data, problems)
     if problems:
         raise LoadError(problems)
     mentions = _find_mentions(documents, entities)
@@ -692,4 +739,5 @@ def _load_records(data: Path) -> KnowledgeBase:
         studies=tuple(studies[k] for k in sorted(studies)),
         designs=tuple(designs[k] for k in sorted(designs)),
         mentions=mentions,
+        release=release,
     )

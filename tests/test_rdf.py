@@ -59,8 +59,29 @@ def test_sources_and_identifier_linksets_match_the_graph(graph):
     assert counted == links
 
 
-def test_the_description_holds_no_clock_time(graph):
+def test_release_dates_come_from_the_data_not_the_clock(graph, real_project, tmp_path):
+    import shutil
+
+    import yaml
+
+    from graph.build import Project, build
+    from graph.errors import LoadError
+
+    stated = yaml.safe_load((real_project / "data" / "dataset.yaml").read_text(encoding="utf-8"))
+    assert graph.value(DATASET, DCTERMS.issued) == Literal(stated["issued"].isoformat(), datatype=XSD.date)
+    assert graph.value(DATASET, DCTERMS.modified) == Literal(stated["modified"].isoformat(), datatype=XSD.date)
     described = {DATASET, *graph.objects(DATASET, DCAT.distribution), *graph.objects(DATASET, VOID.subset)}
-    for subject, _p, value in graph:
-        if subject in described and isinstance(value, Literal):
-            assert value.datatype not in (XSD.date, XSD.dateTime), (subject, value)
+    dated = [(s, v) for s, _p, v in graph if s in described and isinstance(v, Literal)
+             and v.datatype in (XSD.date, XSD.dateTime)]
+    assert len(dated) == 2
+    project = tmp_path / "p"
+    shutil.copytree(real_project / "data", project / "data")
+    (project / "data" / "dataset.yaml").write_text("issued: 2026-12-01\nmodified: 2026-11-30\nshipped: yes\n")
+    with pytest.raises(LoadError) as error:
+        build(Project(project), write_exports=False)
+    assert sorted(str(error.value).splitlines()) == [
+        "data/dataset.yaml:2: modified 2026-11-30 is before issued 2026-12-01",
+        "data/dataset.yaml:3: unknown key 'shipped'; known keys: issued, modified"]
+    (project / "data" / "dataset.yaml").write_text("issued: 26 Nov 2026\nmodified: 2026-12-02\n")
+    with pytest.raises(LoadError, match=r"data/dataset.yaml:1: issued: expected a date YYYY-MM-DD, got '26 Nov 2026'"):
+        build(Project(project), write_exports=False)
