@@ -167,6 +167,8 @@ class Reference:
     text: str
     kind: str = "article"  # "book" (``journal`` holds the publisher) or "other" (parsed loosely)
     number: int | None = None  # the number printed before it (``[3]``, ``3.``), if any
+    doi: str | None = None  # as the entry gives it (``doi:10.…`` or a doi.org link), lower-cased
+    pmid: str | None = None  # as the entry gives it (``PMID: 123``)
 
     @property
     def first_author(self) -> str:
@@ -559,7 +561,7 @@ _NUMBERED = re.compile(
     re.VERBOSE,
 )
 _PUBLISHER = re.compile(rf"^(?P<journal>.+?),\s*{_YEAR}\.?$")
-_TRAILER = re.compile(r"[,.]?\s*(?:doi:\s*|https?://|www\.)\S+\s*\.?$", re.IGNORECASE)
+_TRAILER = re.compile(r"[,.]?\s*(?:doi:\s*|PMID:?\s*|https?://|www\.)\S+\s*\.?$", re.IGNORECASE)
 _ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)]|\[\d+\])\s+")
 _ANY_YEAR = re.compile(r"(?<!\d)(?:1[89]|20)\d{2}(?!\d)")
 _VANCOUVER_NAME = re.compile(r"^([A-Z][\w'’-]+(?: [A-Z][\w'’-]+)*) ([A-Z]{1,3})$")
@@ -586,13 +588,18 @@ def _named(authors: tuple[str, ...]) -> bool:
     return bool(authors) and any(character.isalpha() for character in authors[0])
 
 
+_DOI = re.compile(r"(?:\bdoi:\s*|https?://(?:dx\.)?doi\.org/)(10\.\d{4,9}/[^\s]+?)[.,;]?(?=\s|$)", re.IGNORECASE)
+_PMID = re.compile(r"\bPMID:?\s*(\d{1,9})\b")
+
+
 def parse_reference(text: str, index: int = 1, line: int = 0) -> Reference | None:
     """Parse one reference-list entry; None when it is not in a recognised form or names no author
     (a citation wrapped onto a second line leaves such a remnant: ``. “Title.” Journal ...``).
 
     MLA journal articles (the publisher's usual form, month before the year allowed), numbered
     journal citations (``Journal 81.10 (1996): 3578-3583``) and books
-    (``Authors. Title. 13th ed. Publisher, 2016.``) are recognised; a trailing DOI or URL is ignored.
+    (``Authors. Title. 13th ed. Publisher, 2016.``) are recognised; the number printed before
+    the entry, a DOI (``doi:10.…`` or a doi.org link) and a PubMed id (``PMID: 123``) are kept.
 
     >>> ref = parse_reference('Hotamisligil, G. S. “Inflammation and metabolic disorders.” '
     ...                       'Nature, vol. 444, no. 7121, 2006, pp. 860-867.')
@@ -602,12 +609,19 @@ def parse_reference(text: str, index: int = 1, line: int = 0) -> Reference | Non
     ...                        "13th ed. Elsevier, 2016.")
     >>> book.kind, book.authors, book.title, book.journal, book.year
     ('book', ('Guyton, A. C.', 'Hall, J. E.'), 'Textbook of Medical Physiology', 'Elsevier', 2016)
+    >>> ref = parse_reference('Doe, J. “A study.” Cell, vol. 1, no. 2, 2010, pp. 3-4. doi:10.1016/J.CELL.2010.01.001.')
+    >>> ref.doi, ref.pmid, ref.pages
+    ('10.1016/j.cell.2010.01.001', None, '3-4')
+    >>> parse_reference('Doe, J. “A study.” Cell, vol. 1, 2010. PMID: 20123456').pmid
+    '20123456'
     """
-    printed = _PRINTED_NUMBER.match(text)
     found = _parse_reference(text, index, line)
-    if found is not None and printed:
-        found = replace(found, number=int(printed.group(1) or printed.group(2)))
-    return found
+    if found is None:
+        return None
+    printed = _PRINTED_NUMBER.match(text)
+    doi, pmid = _DOI.search(text), _PMID.search(text)
+    return replace(found, number=int(printed.group(1) or printed.group(2)) if printed else None,
+                   doi=doi.group(1).lower() if doi else None, pmid=pmid.group(1) if pmid else None)
 
 
 _PRINTED_NUMBER = re.compile(r"^\s*(?:\[(\d+)\]|(\d+)[.)])\s")

@@ -220,7 +220,8 @@ def _study_triples(study: Study):
     if ref.et_al:
         yield node, _p(HKG.etAl), "true", _BOOL
     yield node, _p(DCTERMS.date), str(ref.year), _YEAR
-    for predicate, value in ((BIBO.volume, ref.volume), (BIBO.issue, ref.issue), (BIBO.pages, ref.pages)):
+    for predicate, value in ((BIBO.volume, ref.volume), (BIBO.issue, ref.issue), (BIBO.pages, ref.pages),
+                             (BIBO.doi, ref.doi), (BIBO.pmid, ref.pmid)):
         if value:
             yield node, _p(predicate), value, ""
     journal = str(JOURNAL[slugify(ref.journal)])

@@ -188,3 +188,22 @@ def test_networkx_reads_the_cytoscape_json_and_the_graphml_whole(exports, record
         assert {k: split(d["supporting_text"]) for _u, _v, k, d in read.edges(keys=True, data=True)} == quotes
         tissues = [d for _u, _v, d in read.edges(data=True) if d.get("anatomical_context_qualifier")]
         assert len(tissues) == sum(1 for e in edges if e.get("anatomical_context_qualifier")) > 0
+
+
+def test_publications_are_doi_or_pmid_curies_where_the_reference_gives_them(mini_project):
+    """The reference list's DOI or PubMed id becomes the publication CURIE (Biolink's ``doi:`` /
+    ``PMID:`` prefixes); a study whose reference gives neither keeps its study CURIE."""
+    from graph.build import Project, build
+
+    source = mini_project / "data" / "sources" / "mini.txt"
+    text = source.read_text(encoding="utf-8")
+    text = text.replace("vol. 1, 2020, pp. 1-9.", "vol. 1, 2020, pp. 1-9. https://doi.org/10.1000/XYZ.123.")
+    source.write_text(text, encoding="utf-8")
+    build(Project(mini_project))
+    edges = [json.loads(line) for line in
+             (mini_project / "exports" / f"{EXPORT_STEM}_edges.jsonl").read_text(encoding="utf-8").splitlines()]
+    cited = {p for e in edges for p in e.get("publications", [])}
+    assert "doi:10.1000/xyz.123" in cited and "study:roe-2019" in cited
+    assert "study:doe-2020" not in cited
+    nt = (mini_project / "exports" / f"{EXPORT_STEM}.nt").read_text(encoding="utf-8")
+    assert '<http://purl.org/ontology/bibo/doi> "10.1000/xyz.123"' in nt

@@ -132,7 +132,7 @@ from graph.sources import _LOADER, _chunks, _entries, _fast_entries
 
 ROOT = Path(__file__).resolve().parent.parent
 LIST_FILES = sorted(p for folder in (ROOT / "data", ROOT / "tests/fixtures/mini/data")
-                    for p in folder.glob("*.yaml") if p.name not in ("format.yaml", "ingest.yaml", "xrefs.yaml"))
+                    for p in folder.glob("*.yaml") if p.name not in ("dataset.yaml", "format.yaml", "ingest.yaml", "xrefs.yaml"))
 
 
 def _pyyaml(text: str):
