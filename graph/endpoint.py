@@ -1,8 +1,12 @@
 """``hkg serve``: a read-only SPARQL 1.1 Protocol endpoint over the embedded store.
 
 GET and POST (``application/x-www-form-urlencoded`` or a direct ``application/sparql-query``
-body) on ``/sparql`` (also ``/query`` and ``/``), with content negotiation: SPARQL results as
-JSON, XML, CSV or TSV; graphs as Turtle, N-Triples, JSON-LD or RDF/XML. A ``format`` (or
+body) on ``/sparql`` (also ``/query`` and ``/``), over HTTP/1.1 (kept-alive connections), with
+content negotiation: SPARQL results as JSON, XML, CSV or TSV; graphs as Turtle, N-Triples,
+N-Quads, JSON-LD (with the project's prefixes as its ``@context``) or RDF/XML; answers gzip-compressed
+when the client accepts it. ``default-graph-uri`` / ``named-graph-uri`` set the query's dataset.
+``OPTIONS`` answers a browser's CORS preflight (a POST of ``application/sparql-query`` from a
+page, as YASGUI sends it); a GET without a query gets the SPARQL 1.1 Service Description. A ``format`` (or
 ``output``) parameter may name the format instead (``json``, ``xml``, ``csv``, ``tsv``,
 ``turtle``, ``nt``, ``jsonld``), as some clients send. The project's prefixes (``entity:``,
 ``biolink:``, ``rdfs:`` ...) may be used without PREFIX declarations.
@@ -70,6 +74,7 @@ _GRAPH_OFFERS = (
     ("application/rdf+xml", "application/rdf+xml"),
     ("application/xml", "application/rdf+xml"),
     ("text/xml", "application/rdf+xml"),
+    ("application/n-quads", "application/n-quads"),
 )
 _RESULT_NAMES = {"json": "application/sparql-results+json", "xml": "application/sparql-results+xml",
                  "csv": "text/csv", "tsv": "text/tab-separated-values"}
@@ -78,8 +83,14 @@ _GRAPH_NAMES = {"turtle": "text/turtle", "ttl": "text/turtle", "nt": "applicatio
                 "jsonld": "application/ld+json", "json-ld": "application/ld+json",
                 "json": "application/ld+json", "xml": "application/rdf+xml",
                 "rdfxml": "application/rdf+xml", "rdf": "application/rdf+xml",
-                "rdf+xml": "application/rdf+xml", "n3": "text/turtle"}
+                "rdf+xml": "application/rdf+xml", "n3": "text/turtle",
+                "nq": "application/n-quads", "nquads": "application/n-quads", "n-quads": "application/n-quads"}
 _TEXT_TYPES = ("text/csv", "text/tab-separated-values", "text/turtle")
+#: answers shorter than this are sent uncompressed (gzip would not pay for its header)
+_GZIP_MIN_BYTES = 512
+#: the methods the endpoint answers, and the request headers a page may send to it
+_METHODS = "GET, HEAD, POST, OPTIONS"
+_CORS_HEADERS = "Accept, Accept-Encoding, Content-Type"
 
 
 @dataclass(frozen=True)
@@ -185,6 +196,19 @@ def negotiate(accept: str | None, offers: Sequence[tuple[str, str]]) -> str | No
     return best
 
 
+def _accepts_gzip(accept_encoding: str | None) -> bool:
+    """Return whether an Accept-Encoding header accepts gzip (``q=0`` refuses it).
+
+    >>> _accepts_gzip("gzip, deflate"), _accepts_gzip("br;q=1, *;q=0.5"), _accepts_gzip("gzip;q=0"), _accepts_gzip(None)
+    (True, True, False, False)
+    """
+    ranges = _ranges(accept_encoding)
+    named = [quality for coding, quality, _ in ranges if coding in ("gzip", "x-gzip")]
+    if named:
+        return max(named) > 0
+    return any(coding == "*" and quality > 0 for coding, quality, _ in ranges)
+
+
 def _named(value: str | None, names: dict[str, str], media_types) -> str | None:
     if not value:
         return None
@@ -199,7 +223,7 @@ class SparqlHandler(BaseHTTPRequestHandler):
 
     server: "SparqlServer"
     server_version = "hormone-kg"
-    protocol_version = "HTTP/1.0"
+    protocol_version = "HTTP/1.1"
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - the stdlib's name
         log.info("%s %s", self.address_string(), format % args)
@@ -209,6 +233,7 @@ class SparqlHandler(BaseHTTPRequestHandler):
     def _send(self, status: int, media_type: str, body: bytes, headers: dict[str, str] | None = None) -> None:
         if media_type in _TEXT_TYPES:
             media_type += "; charset=utf-8"
+        body, headers = self._compressed(body, headers)
         self.send_response(status)
         self.send_header("Content-Type", media_type)
         self.send_header("Content-Length", str(len(body)))
@@ -221,6 +246,17 @@ class SparqlHandler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
+    def _compressed(self, body: bytes, headers: dict[str, str] | None) -> tuple[bytes, dict[str, str]]:
+        """Gzip an answer when the client accepts gzip (``Accept-Encoding``) and it is worth it;
+        ``mtime=0`` keeps the same answer the same bytes."""
+        import gzip
+
+        headers = {"Vary": "Accept-Encoding", **(headers or {})}
+        if len(body) < _GZIP_MIN_BYTES or not _accepts_gzip(self.headers.get("Accept-Encoding")):
+            return body, headers
+        headers["Content-Encoding"] = "gzip"
+        return gzip.compress(body, compresslevel=6, mtime=0), headers
+
     def _error(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
         self._send(status, "text/plain; charset=utf-8", (message + "\n").encode("utf-8"), headers)
 
@@ -229,6 +265,7 @@ class SparqlHandler(BaseHTTPRequestHandler):
     def _path_and_params(self) -> tuple[str, dict[str, list[str]]] | None:
         split = urllib.parse.urlsplit(self.path)
         if split.path not in PATHS:
+            self.close_connection = True  # a POST body left unread must not pass for a request
             self._error(HTTPStatus.NOT_FOUND, f"not found: {split.path}; the endpoint is /sparql")
             return None
         return split.path, urllib.parse.parse_qs(split.query, keep_blank_values=True)
@@ -325,9 +362,32 @@ class SparqlHandler(BaseHTTPRequestHandler):
                         f"unsupported Content-Type {media_type}; send application/sparql-query or "
                         "application/x-www-form-urlencoded")
 
+    def do_OPTIONS(self) -> None:  # noqa: N802 - the stdlib's name
+        """Answer a CORS preflight (and a plain OPTIONS): which methods and request headers a page
+        of an allowed origin may use; 204, no body."""
+        if self._path_and_params() is None:
+            return
+        self.send_response(HTTPStatus.NO_CONTENT)
+        self.send_header("Allow", _METHODS)
+        origin = self._preflight_origin(self.headers.get("Origin"))
+        if origin is not None:
+            self.send_header("Access-Control-Allow-Origin", origin)
+            self.send_header("Access-Control-Allow-Methods", _METHODS)
+            self.send_header("Access-Control-Allow-Headers", _CORS_HEADERS)
+            self.send_header("Access-Control-Max-Age", "600")
+            if origin != "*":
+                self.send_header("Vary", "Origin")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _preflight_origin(self, origin: str | None) -> str | None:
+        """The Access-Control-Allow-Origin a preflight from ``origin`` gets: the one every answer
+        carries (``_send``), or None (no CORS headers) for a request that names no origin."""
+        return "*" if origin else None
+
     def _not_allowed(self) -> None:
         self._error(HTTPStatus.METHOD_NOT_ALLOWED, "this endpoint is read-only: use GET or POST",
-                    {"Allow": "GET, HEAD, POST"})
+                    {"Allow": _METHODS})
 
     do_PUT = do_DELETE = do_PATCH = _not_allowed
 
@@ -400,16 +460,33 @@ class SparqlHandler(BaseHTTPRequestHandler):
             service = ox.NamedNode(f"http://{self.headers.get('Host')}{path}")
         except ValueError:  # no Host header, or one that makes no IRI
             service = ox.NamedNode(self.server.url)
+        from .rdf import DATASET
+        from .results import serialize_triples
+
+        def triple(predicate, value):
+            return ox.Triple(service, ox.NamedNode(predicate), value)
+
+        dataset = ox.NamedNode(str(DATASET))
+        default = ox.BlankNode("default")
+        graph = ox.BlankNode("defaultGraph")
         triples = [
-            ox.Triple(service, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), ox.NamedNode(sd + "Service")),
-            ox.Triple(service, ox.NamedNode(sd + "endpoint"), service),
-            ox.Triple(service, ox.NamedNode(sd + "supportedLanguage"), ox.NamedNode(sd + "SPARQL11Query")),
-            ox.Triple(service, ox.NamedNode("http://purl.org/dc/terms/title"), ox.Literal("hormone-kg (read-only)")),
+            triple("http://www.w3.org/1999/02/22-rdf-syntax-ns#type", ox.NamedNode(sd + "Service")),
+            triple(sd + "endpoint", service),
+            triple(sd + "supportedLanguage", ox.NamedNode(sd + "SPARQL11Query")),
+            triple("http://purl.org/dc/terms/title", ox.Literal("hormone-kg (read-only)")),
+            triple(sd + "feature", ox.NamedNode(sd + "UnionDefaultGraph")),
+            triple(sd + "defaultDataset", default),
+            ox.Triple(default, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), ox.NamedNode(sd + "Dataset")),
+            ox.Triple(default, ox.NamedNode(sd + "defaultGraph"), graph),
+            ox.Triple(graph, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), ox.NamedNode(sd + "Graph")),
+            ox.Triple(graph, ox.NamedNode("http://rdfs.org/ns/void#inDataset"), dataset),
         ]
+        if self.server.settings.allow_service:
+            triples.append(triple(sd + "feature", ox.NamedNode(sd + "BasicFederatedQuery")))
         for fmt in (*RESULT_MEDIA_TYPES.values(), *GRAPH_MEDIA_TYPES.values()):
-            triples.append(ox.Triple(service, ox.NamedNode(sd + "resultFormat"), ox.NamedNode(fmt.iri)))
+            triples.append(triple(sd + "resultFormat", ox.NamedNode(fmt.iri)))
         media_type = negotiate(self.headers.get("Accept"), _GRAPH_OFFERS) or "text/turtle"
-        self._send(HTTPStatus.OK, media_type, ox.serialize(sorted(triples, key=str), format=GRAPH_MEDIA_TYPES[media_type]))
+        self._send(HTTPStatus.OK, media_type, serialize_triples(sorted(triples, key=str), media_type))
 
 
 class SparqlServer(ThreadingHTTPServer):

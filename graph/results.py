@@ -26,6 +26,7 @@ __all__ = [
     "compact_term",
     "render_result",
     "serialize_result",
+    "serialize_triples",
 ]
 
 #: media type → pyoxigraph format, for SELECT and ASK answers (first: the default)
@@ -41,6 +42,7 @@ GRAPH_MEDIA_TYPES = {
     "application/n-triples": ox.RdfFormat.N_TRIPLES,
     "application/ld+json": ox.RdfFormat.JSON_LD,
     "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    "application/n-quads": ox.RdfFormat.N_QUADS,
 }
 #: ``hkg sparql --format`` choices
 CLI_FORMATS = ("table", "json", "csv", "tsv", "xml", "turtle", "nt", "jsonld")
@@ -168,11 +170,36 @@ def serialize_result(result: QueryResult, media_type: str) -> bytes:
     if result.kind == "graph":
         if media_type not in GRAPH_MEDIA_TYPES:
             raise UnknownFormatError(media_type, GRAPH_MEDIA_TYPES)
-        prefixes = _prefixes() if GRAPH_MEDIA_TYPES[media_type] == ox.RdfFormat.TURTLE else None
-        return ox.serialize(_sorted_triples(result), format=GRAPH_MEDIA_TYPES[media_type], prefixes=prefixes)
+        return serialize_triples(_sorted_triples(result), media_type)
     if media_type not in RESULT_MEDIA_TYPES:
         raise UnknownFormatError(media_type, RESULT_MEDIA_TYPES)
     return _solutions(result).serialize(format=RESULT_MEDIA_TYPES[media_type])
+
+
+def serialize_triples(triples, media_type: str) -> bytes:
+    """Write pyoxigraph triples in a media type of :data:`GRAPH_MEDIA_TYPES`: Turtle with the
+    project's prefixes, JSON-LD compacted with them in its ``@context`` (as the JSON-LD export is
+    written), the others as pyoxigraph writes them.
+
+    >>> from pyoxigraph import Literal, NamedNode, Triple
+    >>> label = NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+    >>> triple = Triple(NamedNode("https://w3id.org/hormone-kg/entity/insulin"), label, Literal("insulin"))
+    >>> document = json.loads(serialize_triples([triple], "application/ld+json"))
+    >>> document["@context"]["entity"], document["@id"], document["rdfs:label"]
+    ('https://w3id.org/hormone-kg/entity/', 'entity:insulin', 'insulin')
+    """
+    if media_type not in GRAPH_MEDIA_TYPES:
+        raise UnknownFormatError(media_type, GRAPH_MEDIA_TYPES)
+    rdf_format = GRAPH_MEDIA_TYPES[media_type]
+    if rdf_format == ox.RdfFormat.JSON_LD:
+        from rdflib import Graph
+
+        from .formats import get_format
+
+        graph = Graph().parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8"), format="nt")
+        return get_format("json-ld").serialize(graph)
+    prefixes = _prefixes() if rdf_format == ox.RdfFormat.TURTLE else None
+    return ox.serialize(triples, format=rdf_format, prefixes=prefixes)
 
 
 @functools.lru_cache(maxsize=1)

@@ -110,6 +110,7 @@ def test_results_content_negotiation(endpoint, embedded, accept, media_type):
     ("application/n-triples", "application/n-triples"),
     ("application/ld+json", "application/ld+json"),
     ("application/rdf+xml", "application/rdf+xml"),
+    ("application/n-quads", "application/n-quads"),
     (None, "text/turtle"),
 ])
 def test_graph_content_negotiation(endpoint, embedded, accept, media_type):
@@ -160,6 +161,79 @@ def test_service_description_and_unknown_paths(endpoint):
     assert status == 200 and headers.get_content_type() == "text/turtle"
     assert any(q.object.value.endswith("#SPARQL11Query") for q in ox.parse(body, format=ox.RdfFormat.TURTLE))
     assert http(endpoint.rsplit("/", 1)[0] + "/nothing-here")[0] == 404
+
+
+def test_json_ld_answers_carry_the_project_context(endpoint, embedded):
+    from rdflib import Graph
+
+    status, headers, body = http(endpoint, params={"query": PROTEINS}, headers={"Accept": "application/ld+json"})
+    document = json.loads(body)
+    assert status == 200 and document["@context"]["entity"] == "https://w3id.org/hormone-kg/entity/"
+    assert all(node["@id"].startswith(("entity:", "https://")) for node in document["@graph"])
+    parsed = Graph().parse(data=body.decode("utf-8"), format="json-ld")
+    assert len(parsed) == len(run_query(embedded, PROTEINS).triples) > 10
+
+
+def test_a_browser_preflight_for_a_sparql_query_post_is_answered(endpoint):
+    """YASGUI in a page POSTs application/sparql-query: the browser first sends OPTIONS."""
+    origin = "http://localhost:8080"
+    status, headers, body = http(endpoint, method="OPTIONS", headers={
+        "Origin": origin, "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type"})
+    assert status == 204 and body == b""
+    assert headers["Access-Control-Allow-Origin"] in (origin, "*")
+    assert "POST" in headers["Access-Control-Allow-Methods"].split(", ")
+    assert "content-type" in headers["Access-Control-Allow-Headers"].lower()
+    assert "OPTIONS" in headers["Allow"]
+    status, headers, body = http(endpoint, data=b"ASK { ?s ?p ?o }", headers={
+        "Origin": origin, "Content-Type": "application/sparql-query"})
+    assert status == 200 and json.loads(body)["boolean"] is True
+    assert headers["Access-Control-Allow-Origin"] in (origin, "*")
+    assert http(endpoint.rsplit("/", 1)[0] + "/elsewhere", method="OPTIONS", headers={"Origin": origin})[0] == 404
+
+
+def test_http_1_1_keeps_the_connection_for_the_next_query(endpoint):
+    import http.client
+
+    split = urllib.parse.urlsplit(endpoint)
+    connection = http.client.HTTPConnection(split.hostname, split.port, timeout=30)
+    try:
+        answers = []
+        for query in ("ASK { ?s ?p ?o }", COUNT):
+            connection.request("GET", split.path + "?" + urllib.parse.urlencode({"query": query}))
+            response = connection.getresponse()
+            answers.append((response.version, response.status, response.read()))
+            assert not response.will_close
+        assert [a[:2] for a in answers] == [(11, 200), (11, 200)]
+        assert json.loads(answers[0][2])["boolean"] is True and int(bindings(answers[1][2])[0]["n"]) > 1000
+    finally:
+        connection.close()
+
+
+def test_answers_are_gzipped_for_a_client_that_accepts_it(endpoint):
+    import gzip
+
+    status, plain_headers, plain = http(endpoint, params={"query": LABELS})
+    assert status == 200 and "Content-Encoding" not in plain_headers
+    status, headers, body = http(endpoint, params={"query": LABELS}, headers={"Accept-Encoding": "gzip"})
+    assert status == 200 and headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in ", ".join(headers.get_all("Vary"))
+    assert gzip.decompress(body) == plain and len(body) < len(plain) / 2
+    assert int(headers["Content-Length"]) == len(body)
+    status, headers, _ = http(endpoint, params={"query": LABELS}, headers={"Accept-Encoding": "gzip;q=0, br"})
+    assert "Content-Encoding" not in headers
+
+
+def test_the_service_description_says_what_the_endpoint_supports(endpoint):
+    status, _, body = http(endpoint, headers={"Accept": "application/n-triples"})
+    sd = "http://www.w3.org/ns/sparql-service-description#"
+    triples = list(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
+    values = {(t.predicate.value, t.object.value) for t in triples if not isinstance(t.object, ox.BlankNode)}
+    assert (sd + "supportedLanguage", sd + "SPARQL11Query") in values
+    assert (sd + "feature", sd + "UnionDefaultGraph") in values
+    assert (sd + "resultFormat", "http://www.w3.org/ns/formats/N-Quads") in values
+    assert (sd + "resultFormat", "http://www.w3.org/ns/formats/SPARQL_Results_JSON") in values
+    assert ("http://rdfs.org/ns/void#inDataset", "https://w3id.org/hormone-kg/dataset") in values
+    assert not any(p == sd + "feature" and o.endswith("BasicFederatedQuery") for p, o in values)
 
 
 # --- read-only ------------------------------------------------------------------------------------
@@ -573,7 +647,7 @@ def test_a_client_that_stops_sending_is_dropped(real_project):
             assert status == 200  # others are served meanwhile
             started = time.monotonic()
             answer = slow.recv(65536)
-            assert answer.startswith(b"HTTP/1.0 408") and time.monotonic() - started < 5
+            assert answer[:13] in (b"HTTP/1.0 408 ", b"HTTP/1.1 408 ") and time.monotonic() - started < 5
 
 
 def test_connections_beyond_the_cap_are_refused_at_once(real_project):
