@@ -242,6 +242,8 @@ class SparqlHandler(BaseHTTPRequestHandler):
         self.send_header("X-Content-Type-Options", "nosniff")
         for name, value in (headers or {}).items():
             self.send_header(name, value)
+        if self.close_connection and self.request_version != "HTTP/1.0":
+            self.send_header("Connection", "close")  # an HTTP/1.1 client must not reuse it
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)

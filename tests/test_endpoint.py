@@ -210,6 +210,23 @@ def test_http_1_1_keeps_the_connection_for_the_next_query(endpoint):
         connection.close()
 
 
+def test_a_refused_post_whose_body_was_not_read_closes_the_connection(endpoint):
+    """On HTTP/1.1 an unread body would be read as the next request: the server says it closes."""
+    import http.client
+
+    split = urllib.parse.urlsplit(endpoint)
+    connection = http.client.HTTPConnection(split.hostname, split.port, timeout=30)
+    try:
+        connection.request("POST", "/elsewhere", body=b"GET /sparql HTTP/1.1\r\n\r\n",
+                           headers={"Content-Type": "application/sparql-query"})
+        response = connection.getresponse()
+        response.read()
+        assert response.status == 404 and response.will_close
+        assert response.headers["Connection"] == "close"
+    finally:
+        connection.close()
+
+
 def test_answers_are_gzipped_for_a_client_that_accepts_it(endpoint):
     import gzip
 

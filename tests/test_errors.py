@@ -222,7 +222,7 @@ def test_unknown_format(project, tmp_path, capsys, args, choices):
     ("SELECT * WHERE { ?s nope:thing ?o }",
      "malformed query at line 1, column 21: unknown prefix 'nope:' in nope:thing; declare it "
      "(PREFIX nope: <IRI>) or use one of the project's: bibo, biolink, claim, dcat, dcterms, doc, "
-     "entity, fabio, hkg, journal, obo, prov, rdf, rdfs, schema, skos, study, void, xsd"),
+     "entity, fabio, hkg, infores, journal, obo, prov, rdf, rdfs, schema, skos, study, void, xsd"),
     ("INSERT DATA { <http://e/a> <http://e/b> <http://e/c> }",
      "updates are not allowed: the store is read-only (INSERT)"),
     # deep enough to overflow the store's parser (the process would die): refused first

@@ -207,3 +207,21 @@ def test_publications_are_doi_or_pmid_curies_where_the_reference_gives_them(mini
     assert "study:doe-2020" not in cited
     nt = (mini_project / "exports" / f"{EXPORT_STEM}.nt").read_text(encoding="utf-8")
     assert '<http://purl.org/ontology/bibo/doi> "10.1000/xyz.123"' in nt
+
+
+def test_a_csv_reader_gets_every_tsv_value_byte_equal_to_the_jsonl(exports, records):
+    import csv
+
+    from graph.kgx import LIST_FIELDS
+
+    for part, expected in zip(("nodes", "edges"), records):
+        with (exports / f"{EXPORT_STEM}_{part}.tsv").open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle, delimiter="\t"))
+        assert len(rows) == len(expected)
+        for row, record in zip(rows, expected):
+            for field, value in record.items():
+                if field in LIST_FIELDS and len(value) > 1:
+                    assert row[field].split("|") == value, (record["id"], field)
+                else:
+                    want = value[0] if field in LIST_FIELDS else value
+                    assert row[field] == str(want), (record["id"], field)
