@@ -304,7 +304,7 @@ def _licence() -> str | None:
 
 def _distributions():
     """(file name, media type, description) of every file ``hkg build`` writes to exports/."""
-    from .build import EXPORT_STEM, EXPORTED_FORMATS
+    from .pipeline import EXPORT_STEM, EXPORTED_FORMATS
     from .formats import get_format
 
     for name in EXPORTED_FORMATS:

@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 from rdflib import Graph, Literal, URIRef
 
-from graph.build import EXPORT_STEM
+from graph.pipeline import EXPORT_STEM
 from graph.rdf import DATASET
 from graph.vocab import DCAT, DCTERMS, RDF, SKOS, VOID, XSD
 
@@ -64,7 +64,7 @@ def test_release_dates_come_from_the_data_not_the_clock(graph, real_project, tmp
 
     import yaml
 
-    from graph.build import Project, build
+    from graph.pipeline import Project, build
     from graph.errors import LoadError
 
     stated = yaml.safe_load((real_project / "data" / "dataset.yaml").read_text(encoding="utf-8"))
