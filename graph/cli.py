@@ -160,6 +160,28 @@ def ingest(project, file: str, force: bool, output_format: str) -> None:
     click.echo(render_ingest(ingest_document(file, project.data, force=force), output_format))
 
 
+@cli.command()
+@click.argument("document")
+@click.option("--accept", "accept", multiple=True, metavar="ID", help="move this draft entry into data/")
+@click.option("--reject", "reject", multiple=True, metavar="ID", help="drop this draft entry")
+@click.option("--edit", "edits", multiple=True, metavar="ID:KEY=VALUE",
+              help="change a field (the value is YAML) and accept the entry")
+@click.option("--accept-all", is_flag=True, help="accept every entry not rejected")
+@FORMAT_OPTION
+@pass_project
+def review(project, document: str, accept, reject, edits, accept_all: bool, output_format: str) -> None:
+    """Review the draft of an ingested DOCUMENT: list its entries beside their sentences, and
+    accept, edit or reject them into data/*.yaml (canonical form). Accepted entries are checked
+    as `hkg build` checks them; if anything fails, nothing is changed."""
+    from .review import apply_review, read_draft, render_review
+
+    if accept or reject or edits or accept_all:
+        result = apply_review(project.data, document, tuple(accept), tuple(reject), tuple(edits), accept_all)
+        click.echo(render_review(result.remaining, output_format, result))
+    else:
+        click.echo(render_review(read_draft(project.data, document), output_format))
+
+
 class LazyChoice(click.Choice):
     """A Choice whose values are loaded when first needed, so `hkg` starts without rdflib."""
 

@@ -16,6 +16,7 @@ content (SHA-256 of its text) is already in ``data/sources/`` changes nothing.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
@@ -24,8 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from .errors import LoadError, Problem
-from .extract import Document, DocumentFormat, Mention, extract_document, find_mentions, sentence_spans
+from .extract import Document, DocumentFormat, extract_document, sentence_spans
+from .drafting import NoClaim
 from .names import fold, slugify
+from .recognise import EntityProposal
 
 __all__ = [
     "CandidateClaim",
@@ -98,6 +101,10 @@ class IngestRules:
     aspects: tuple[tuple[str, str], ...]  # (word, Biolink aspect)
     categories: tuple[tuple[str, str], ...]  # (phrase in a definition, Biolink class)
     designs: tuple[tuple[str, str], ...]  # (phrase in a title, design id)
+    grammar: Any = None  # graph.drafting.Grammar
+    lexicons: tuple = ()  # graph.lexicon.LexiconSource
+    skip_words: frozenset[str] = frozenset()
+    not_entities: frozenset[str] = frozenset()
 
     @classmethod
     def from_mapping(cls, data: Mapping, label: str = "data/ingest.yaml") -> "IngestRules":
@@ -105,7 +112,9 @@ class IngestRules:
 
         :raises LoadError: naming each unknown sign name, aspect or category.
         """
-        from .vocab import CERTAINTY_LEVELS, biolink_classes, biolink_enum
+        from .drafting import Grammar
+        from .lexicon import parse_sources
+        from .vocab import CERTAINTY_LEVELS, CONTEXT_KEYS, biolink_classes, biolink_enum
 
         problems = []
 
@@ -141,16 +150,48 @@ class IngestRules:
             if category not in classes:
                 problems.append(Problem(label, 0, f"categories: {category!r} is not a Biolink class"))
             categories.append((str(phrase), str(category)))
+        try:
+            lexicons = parse_sources(data.get("lexicons"), label)
+        except LoadError as error:
+            problems.extend(error.problems)
+            lexicons = ()
+        for key, values in (data.get("context") or {}).items():
+            if key not in CONTEXT_KEYS or key == "tissue":
+                problems.append(Problem(label, 0, f"context: {key!r} is not a context key; use one of "
+                                                  f"population, timescale, formulation"))
         if problems:
             raise LoadError(problems)
+        verbs, nouns = signed("verbs"), signed("nouns")
+        grammar_words = data.get("grammar") or {}
+
+        def words(name):
+            return frozenset(str(w).lower() for w in grammar_words.get(name) or ())
+
+        grammar = Grammar(
+            verbs={tuple(form.lower().split()): sign for form, sign in verbs},
+            nouns={form.lower(): sign for form, sign in nouns if " " not in form},
+            links=frozenset(tuple(str(p).lower().split()) for p in data.get("links") or ()),
+            be=words("be"), auxiliaries=words("auxiliaries"), negations=words("negations"),
+            relatives=words("relatives"), pronouns=words("pronouns"), determiners=words("determiners"),
+            openers=words("openers"), coordinators=words("coordinators"), stops=words("stops"),
+            breaks=words("breaks"), prepositions=words("prepositions"),
+            context=tuple((str(phrase).lower(), str(key), str(value))
+                          for key, phrases in sorted((data.get("context") or {}).items())
+                          for phrase, value in sorted((phrases or {}).items(), key=lambda p: -len(str(p[0])))),
+            tissue_categories=frozenset(str(c) for c in data.get("tissue_categories") or ()),
+        )
         return cls(
-            verbs=signed("verbs"),
-            nouns=signed("nouns"),
+            verbs=verbs,
+            nouns=nouns,
             direct=tuple(str(w) for w in data.get("direct") or ()),
             hedges=tuple(hedges),
             aspects=tuple(aspects),
             categories=tuple(categories),
             designs=tuple((str(p), str(d)) for p, d in data.get("designs") or ()),
+            grammar=grammar,
+            lexicons=lexicons,
+            skip_words=frozenset(fold(str(w)) for w in data.get("skip_words") or ()),
+            not_entities=frozenset(fold(str(w)) for w in data.get("not_entities") or ()),
         )
 
 
@@ -227,6 +268,7 @@ class CandidateClaim:
     direct: bool = False
     certainty: str = "high"
     hedge: str | None = None
+    context: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -250,6 +292,8 @@ class IngestReport:
     images: tuple[dict[str, Any], ...]
     problems: tuple[str, ...]
     broken_quotes: tuple[str, ...] = ()
+    entities: tuple[EntityProposal, ...] = ()  # new entities, and new synonyms of known ones
+    no_claims: tuple[NoClaim, ...] = ()  # sentences with a cue of change that gave no claim
 
     def to_dict(self) -> dict[str, Any]:
         """Return the report as plain JSON-ready data (stable keys)."""
@@ -268,17 +312,19 @@ class _Known:
     claims: tuple[dict[str, Any], ...]
     studies: tuple[dict[str, Any], ...]
     designs: frozenset[str]
+    categories: dict[str, str] = None  # entity id -> Biolink category
 
 
 def _read_known(data: Path) -> _Known:
     from .sources import read_yaml_entries
 
-    names, folded, labels = {}, {}, {}
+    names, folded, labels, categories = {}, {}, {}, {}
     for entry in read_yaml_entries(data / "entities.yaml", "data/entities.yaml"):
         entity_id, label = entry.data.get("id"), entry.data.get("label")
         if not isinstance(entity_id, str) or not isinstance(label, str):
             continue
         labels[entity_id] = label
+        categories[entity_id] = str(entry.data.get("category"))
         for name in (label, *(entry.data.get("synonyms") or [])):
             names.setdefault(str(name), entity_id)
             folded.setdefault(fold(str(name)), entity_id)
@@ -289,7 +335,7 @@ def _read_known(data: Path) -> _Known:
         names=names, folded=folded, labels=labels,
         claim_ids=frozenset(str(c.get("id")) for c in claims),
         claim_keys=frozenset((c.get("subject"), c.get("object"), c.get("sign"), c.get("document")) for c in claims),
-        claims=claims, studies=studies, designs=designs,
+        claims=claims, studies=studies, designs=designs, categories=categories,
     )
 
 
@@ -338,7 +384,7 @@ def _defined_by(data: Path, doc_id: str, fmt: DocumentFormat, known: _Known) -> 
 
 
 def _glossary(document: Document, known: _Known, rules: IngestRules,
-              defined_by: Mapping[str, str]) -> list[GlossaryProposal]:
+              defined_by: Mapping[str, str], proposed_ids: Mapping[str, EntityProposal]) -> list[GlossaryProposal]:
     proposals, taken, proposed, attached = [], set(known.labels), {}, set()
     for item in document.glossary:
         owner = known.folded.get(fold(item.term))
@@ -362,12 +408,13 @@ def _glossary(document: Document, known: _Known, rules: IngestRules,
         key = fold(item.term)
         if not key:
             continue
+        entity = proposed_ids.get(key)
         if key not in proposed:
-            proposed[key] = _unique(slugify(_label_of(item.term)) or "entity", taken)
+            proposed[key] = entity.id if entity else _unique(slugify(_label_of(item.term)) or "entity", taken)
         proposals.append(GlossaryProposal(
             item.term, item.definition, item.aliases, item.line, item.section,
             candidate=proposed[key],
-            category=_first_phrase(item.definition, rules.categories) or "NamedThing"))
+            category=entity.category if entity else _first_phrase(item.definition, rules.categories) or "NamedThing"))
     return proposals
 
 
@@ -390,13 +437,28 @@ def _references(document: Document, known: _Known, rules: IngestRules) -> list[R
     return proposals
 
 
-def _mention_counts(mentions: list[Mention], known: _Known) -> list[MentionCount]:
-    by_entity: dict[str, list[Mention]] = {}
-    for mention in mentions:
-        by_entity.setdefault(mention.entity, []).append(mention)
-    return [MentionCount(entity, known.labels.get(entity, entity), len(found),
-                         tuple(sorted({m.section for m in found if m.section})))
-            for entity, found in sorted(by_entity.items())]
+def _mention_counts(document: Document, spans, known: _Known) -> list[MentionCount]:
+    by_entity: dict[str, set[str]] = {}
+    counts: dict[str, int] = {}
+    for span in spans:
+        if span.entity in known.labels:
+            section = document.section_at(span.start)
+            by_entity.setdefault(span.entity, set()).update([section.id] if section else [])
+            counts[span.entity] = counts.get(span.entity, 0) + 1
+    return [MentionCount(entity, known.labels[entity], counts[entity], tuple(sorted(sections)))
+            for entity, sections in sorted(by_entity.items())]
+
+
+def _recognise(document: Document, known: _Known, rules: IngestRules):
+    from .lexicon import open_lexicon
+    from .recognise import recognise
+
+    lexicon = open_lexicon(rules.lexicons)
+    try:
+        return recognise(document, known.names, lexicon, rules.skip_words, rules.not_entities,
+                         lambda definition: _first_phrase(definition, rules.categories))
+    finally:
+        lexicon.close()
 
 
 # --- candidate claims ---------------------------------------------------------------------
@@ -438,137 +500,39 @@ def _aspect(text: str, rules: IngestRules) -> str | None:
     return best[1] if best else None
 
 
-def _sentence_claims(document: Document, mentions: list[Mention], rules: IngestRules,
-                     starts: list[int]) -> list[dict[str, Any]]:
+def _sentences(document: Document, starts: list[int]) -> list[tuple[int, int, int, str]]:
+    """The running-prose sentences of a document: ``(start, end, line, section id)``; an unmarked
+    summary spliced into a line is a sentence of its own."""
     text = document.clean_text
-    excluded = _excluded_spans(document, starts)
+    excluded = sorted(_excluded_spans(document, starts))
+    excluded_starts = [a for a, _ in excluded]
     cuts = sorted({s.start for s in document.summaries} | {s.end for s in document.summaries})
-    verbs = dict((form.lower(), sign) for form, sign in rules.verbs)
-    pattern = _words_pattern(verbs)
     found = []
-    lines = text.split("\n")
-    for number, line in enumerate(lines, start=1):
-        base = starts[number - 1]
-        if not line.strip() or any(a <= base < b for a, b in excluded):
+    for number, base in enumerate(starts, start=1):
+        end_of_line = starts[number] - 1 if number < len(starts) else len(text)
+        line = text[base:end_of_line]
+        k = bisect.bisect_right(excluded_starts, base) - 1
+        if not line.strip() or any(a <= base < b for a, b in excluded[max(0, k - 2): k + 1]):
             continue
-        pieces, last = [], 0
-        for cut in (c - base for c in cuts if base < c < base + len(line)):
-            pieces.append((last, cut))
-            last = cut
-        pieces.append((last, len(line)))
-        for piece_start, piece_end in pieces:
+        inner = [c - base for c in cuts[bisect.bisect_right(cuts, base): bisect.bisect_left(cuts, end_of_line)]]
+        section = document.section_at(base)
+        for piece_start, piece_end in zip([0, *inner], [*inner, len(line)]):
             for a, b in sentence_spans(line[piece_start:piece_end]):
-                s_start, s_end = base + piece_start + a, base + piece_start + b
-                found.extend(_claims_in_sentence(text, s_start, s_end, mentions, verbs, pattern, rules,
-                                                 number, document))
+                found.append((base + piece_start + a, base + piece_start + b, number, section.id if section else ""))
     return found
 
 
-def _claims_in_sentence(text, s_start, s_end, mentions, verbs, pattern, rules, line_no, document):
-    sentence = text[s_start:s_end]
-    inside = [m for m in mentions if s_start <= m.start and m.end <= s_end]
-    if len({m.entity for m in inside}) < 2:
-        return []
-    results = []
-    for verb in pattern.finditer(sentence):
-        v_start, v_end = s_start + verb.start(), s_start + verb.end()
-        if any(m.start <= v_start < m.end for m in inside):
-            continue
-        before = [m for m in inside if m.end <= v_start]
-        after = [m for m in inside if m.start >= v_end]
-        lead = text[s_start:v_start]
-        if not before or not after or _NOMINAL.search(lead):
-            continue
-        subject = before[0] if _LEAD_IN.search(lead) else before[-1]
-        between = text[subject.end:v_start]
-        if _CLAUSE_BREAK.search(between) or len(between.split()) > MAX_SUBJECT_GAP or _NEGATION.search(between):
-            continue
-        obj = None
-        for candidate in after:
-            gap = text[v_end:candidate.start]
-            if _CLAUSE_BREAK.search(gap) or len(gap.split()) > MAX_OBJECT_GAP:
-                break
-            if candidate.entity != subject.entity:
-                obj = candidate
-                break
-        if obj is None:
-            continue
-        sign = verbs[" ".join(verb.group().lower().split())]
-        certainty, hedge = _hedge(sentence, rules)
-        direct = bool(rules.direct) and _words_pattern(rules.direct).search(text[subject.start:obj.end]) is not None
-        section = document.section_at(s_start)
-        results.append(dict(
-            subject=subject.entity, object=obj.entity, sign=sign, quote=" ".join(sentence.split()),
-            line=line_no, section=section.id if section else "", cue=" ".join(verb.group().split()),
-            origin="sentence", aspect=_aspect(text[v_start:obj.start], rules), direct=direct,
-            certainty=certainty, hedge=hedge))
-    return results
+def _candidate_claims(document: Document, spans, categories, known: _Known,
+                      rules: IngestRules) -> tuple[list[CandidateClaim], list]:
+    from .drafting import draft_sentences, draft_table_rows
 
-
-def _cells_with_spans(line: str) -> list[tuple[int, int]]:
-    spans, position = [], 0
-    for part in line.split("|"):
-        left = len(part) - len(part.lstrip())
-        if part.strip():
-            spans.append((position + left, position + len(part.rstrip())))
-        position += len(part) + 1
-    return spans
-
-
-def _table_claims(document: Document, mentions: list[Mention], rules: IngestRules,
-                  starts: list[int]) -> list[dict[str, Any]]:
-    text = document.clean_text
-    lines = text.split("\n")
-    nouns = dict((w.lower(), sign) for w, sign in rules.nouns)
-    noun_pattern = _words_pattern(nouns)
-    found = []
-
-    def entities_in(start, end):
-        return [m for m in mentions if start <= m.start and m.end <= end]
-
-    for table in document.tables:
-        header_line = lines[table.line - 1]
-        header = _cells_with_spans(header_line)
-        base = starts[table.line - 1]
-        objects = [[m.entity for m in entities_in(base + a, base + b)] for a, b in header]
-        for row in table.rows:
-            row_line, row_base = lines[row.line - 1], starts[row.line - 1]
-            cells = _cells_with_spans(row_line)
-            if not cells:
-                continue
-            subjects = entities_in(row_base + cells[0][0], row_base + cells[0][1])
-            if not subjects:
-                continue
-            subject = subjects[0].entity
-            for column, (a, b) in enumerate(cells[1:], start=1):
-                cell = row_line[a:b]
-                words = [m for inner in re.findall(r"\(([^)]*)\)", cell) for m in noun_pattern.finditer(inner)]
-                cue = words[0] if words else noun_pattern.search(cell)
-                if cue is None:
-                    continue
-                # the entity the cell's own words name right after the cue, else the column's
-                named = [m.entity for m in entities_in(row_base + a + cue.end(), row_base + b)
-                         if len(row_line[a + cue.end(): m.start - row_base].split()) <= 3
-                         and not _CELL_STOP.search(row_line[a + cue.end(): m.start - row_base])]
-                targets = named[:1] or (objects[column] if column < len(objects) else [])
-                quote = " ".join(row_line[:b].split())
-                certainty, hedge = _hedge(cell, rules)
-                section = document.section_at(row_base)
-                for obj in dict.fromkeys(targets):
-                    if obj == subject:
-                        continue
-                    found.append(dict(
-                        subject=subject, object=obj, sign=nouns[" ".join(cue.group().lower().split())],
-                        quote=quote, line=row.line, section=section.id if section else "",
-                        cue=cue.group(), origin="table", aspect=_aspect(cell, rules), direct=False,
-                        certainty=certainty, hedge=hedge))
-    return found
-
-
-def _candidate_claims(document: Document, mentions: list[Mention], known: _Known,
-                      rules: IngestRules) -> list[CandidateClaim]:
     starts = _line_starts(document.clean_text)
-    raw = _sentence_claims(document, mentions, rules, starts) + _table_claims(document, mentions, rules, starts)
+    nouns = dict((w.lower(), sign) for w, sign in rules.nouns)
+    direct = _words_pattern(rules.direct) if rules.direct else None
+    hedge, aspect = (lambda t: _hedge(t, rules)), (lambda t: _aspect(t, rules))
+    raw, reasons = draft_sentences(document.clean_text, _sentences(document, starts), spans, rules.grammar,
+                                   categories, hedge, aspect, direct) if rules.grammar else ([], [])
+    raw += draft_table_rows(document, spans, nouns, _words_pattern(nouns), starts, hedge, aspect)
     taken, seen, claims = set(known.claim_ids), set(), []
     for item in sorted(raw, key=lambda c: (c["line"], c["quote"], c["subject"], c["object"], c["cue"])):
         key = (item["subject"], item["object"], item["sign"], item["quote"])
@@ -576,8 +540,9 @@ def _candidate_claims(document: Document, mentions: list[Mention], known: _Known
             continue
         seen.add(key)
         claim_id = _unique(f"{item['subject']}-{_CLAIM_VERB[item['sign']]}-{item['object']}", taken)
-        claims.append(CandidateClaim(id=claim_id, **item))
-    return claims
+        context = tuple(sorted(item.pop("context").items()))
+        claims.append(CandidateClaim(id=claim_id, context=context, **item))
+    return claims, reasons
 
 
 # --- the draft ----------------------------------------------------------------------------
@@ -587,6 +552,12 @@ def _dump(entry: dict[str, Any]) -> str:
 
     return yaml.safe_dump([entry], sort_keys=False, allow_unicode=True, default_flow_style=False,
                           width=100, indent=2)
+
+
+def _dump_mapping(entry: dict[str, Any]) -> str:
+    import yaml
+
+    return yaml.safe_dump(entry, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)
 
 
 def _comment(text: str) -> str:
@@ -608,17 +579,28 @@ def draft_text(report: IngestReport) -> str:
         f"document: {report.document}\n",
         f"sha256: {report.sha256}\n",
     ]
-    entities = {}
-    for item in report.glossary:
-        if item.candidate and item.candidate not in entities:
-            entry = {"id": item.candidate, "label": _label_of(item.term), "category": item.category}
-            if item.aliases:
-                entry["synonyms"] = list(item.aliases)
-            entities[item.candidate] = (item, ordered(entry, ENTITY_KEYS))
-    out.append("entities:" + ("\n" if entities else " []\n"))
-    for item, entry in entities.values():
-        out.append(_comment(f"line {item.line} ({item.section}), glossary: {item.definition}"))
-        out.append(_dump(entry))
+    used = {c.subject for c in report.claims} | {c.object for c in report.claims} | {
+        value for c in report.claims for key, value in c.context if key == "tissue"}
+    proposals = [p for p in report.entities if not p.known and (p.id in used or p.origin != "lexicon")]
+    out.append("entities:" + ("\n" if proposals else " []\n"))
+    for item in proposals:
+        found = ", ".join(f"{curie} ({label})" for curie, label in item.identifiers) or "no identifier"
+        out.append(_comment(f"line {item.line}, {item.origin}; {found}"
+                            + (f"; glossary: {item.definition}" if item.definition else "")))
+        entry = {"id": item.id, "label": item.label, "category": item.category}
+        if item.synonyms:
+            entry["synonyms"] = list(item.synonyms)
+        out.append(_dump(ordered(entry, ENTITY_KEYS)))
+    out.append("# Identifiers the lexicons give the new entities (checked offline): for data/xrefs.yaml.\n")
+    xrefs = {p.id: dict(p.identifiers) for p in proposals if p.identifiers}
+    out.append("xrefs:" + ("\n" if xrefs else " {}\n"))
+    for entity, mapped in xrefs.items():
+        out.append("".join(f"  {line}\n" for line in _dump_mapping({entity: mapped}).splitlines()))
+    synonyms = [p for p in report.entities if p.known]
+    out.append("# Abbreviations the document defines for entities the graph knows: new synonyms.\n")
+    out.append("synonyms:" + ("\n" if synonyms else " []\n"))
+    for item in synonyms:
+        out.append(_dump({"entity": item.id, "synonyms": list(item.synonyms), "line": item.line}))
     studies = [r for r in report.references if not r.known]
     out.append("studies:" + ("\n" if studies else " []\n"))
     for ref in studies:
@@ -637,6 +619,8 @@ def draft_text(report: IngestReport) -> str:
         entry.update(document=report.document, quote=claim.quote)
         if claim.certainty != "high":
             entry.update(certainty=claim.certainty, hedge=claim.hedge)
+        if claim.context:
+            entry["context"] = dict(claim.context)
         out.append(_dump(ordered(entry, CLAIM_KEYS)))
     existing = [g for g in report.glossary if g.entity]
     out.append("# Glossary definitions of entities that exist: the build attaches them itself.\n")
@@ -704,7 +688,10 @@ def ingest_document(path: str | Path, data: str | Path, *, force: bool = False) 
 
     fmt, rules, known = _load_format(data), load_rules(data), _read_known(data)
     document = extract_document(doc_id, text, fmt, source_label)
-    mentions = find_mentions(document, known.names)
+    recognition = _recognise(document, known, rules)
+    by_name = {fold(name): p for p in recognition.proposals if not p.known for name in (p.label, *p.synonyms)}
+    categories = {**known.categories, **recognition.categories}
+    claims, no_claims = _candidate_claims(document, recognition.spans, categories, known, rules)
     broken = ()
     if status == "updated":
         broken = tuple(sorted(str(c.get("id")) for c in known.claims
@@ -718,12 +705,12 @@ def ingest_document(path: str | Path, data: str | Path, *, force: bool = False) 
         draft=draft_label,
         written=(),
         sections=tuple({"id": s.id, "title": s.title, "kind": s.kind, "line": s.line} for s in document.sections),
-        glossary=tuple(_glossary(document, known, rules, _defined_by(data, doc_id, fmt, known))),
+        glossary=tuple(_glossary(document, known, rules, _defined_by(data, doc_id, fmt, known), by_name)),
         tables=tuple({"line": t.line, "section": t.section, "header": list(t.header), "rows": len(t.rows)}
                      for t in document.tables),
         references=tuple(_references(document, known, rules)),
-        mentions=tuple(_mention_counts(mentions, known)),
-        claims=tuple(_candidate_claims(document, mentions, known, rules)),
+        mentions=tuple(_mention_counts(document, recognition.spans, known)),
+        claims=tuple(claims),
         summaries=tuple({"line": s.line, "section": s.section, "text": s.text} for s in document.summaries),
         holes=tuple({"line": h.line, "section": h.section, "kind": h.kind, "text": h.text} for h in document.holes),
         images=tuple({"line": i.line, "section": i.section, "text": i.text} for i in document.images),
@@ -731,6 +718,8 @@ def ingest_document(path: str | Path, data: str | Path, *, force: bool = False) 
             () if (data / "ingest.yaml").exists() else
             ("data/ingest.yaml: not found, so no candidate claims, categories or designs are drafted",)),
         broken_quotes=broken,
+        entities=recognition.proposals,
+        no_claims=tuple(no_claims),
     )
     written = []
     if status != "unchanged":
@@ -775,9 +764,20 @@ def render_ingest(report: IngestReport, fmt: str) -> str:
                            for r in report.references]))
     parts.append(to_table(f"mentions of known entities ({len(report.mentions)})", ["entity", "count", "sections"],
                           [[m.entity, m.count, len(m.sections)] for m in report.mentions]))
+    new = [p for p in report.entities if not p.known]
+    parts.append(to_table(f"new entities ({len(new)})", ["line", "entity", "category", "found as", "identifiers"],
+                          [[p.line, p.id, p.category, p.origin, " ".join(c for c, _ in p.identifiers) or "—"]
+                           for p in new]))
+    known_synonyms = [p for p in report.entities if p.known]
+    if known_synonyms:
+        parts.append(to_table(f"new synonyms of known entities ({len(known_synonyms)})", ["line", "entity", "synonyms"],
+                              [[p.line, p.id, ", ".join(p.synonyms)] for p in known_synonyms]))
     parts.append(to_table(f"candidate claims ({len(report.claims)})", ["line", "claim", "sign", "cue", "certainty"],
                           [[c.line, f"{c.subject} → {c.object}", _SIGN[c.sign], c.cue, c.certainty]
                            for c in report.claims]))
+    parts.append(to_table(f"sentences with a cue of change and no claim ({len(report.no_claims)})",
+                          ["line", "cue", "why not", "sentence"],
+                          [[n.line, n.cue, n.reason, n.sentence] for n in report.no_claims]))
     variants = ([[s["line"], "unmarked summary", s["text"]] for s in report.summaries]
                 + [[h["line"], h["kind"], h["text"]] for h in report.holes]
                 + [[i["line"], "image alt text", i["text"]] for i in report.images])

@@ -48,7 +48,10 @@ def test_ingest_copies_the_document_and_writes_a_draft(project):
 def test_report_proposes_entities_definitions_studies_and_claims(project):
     report = ingest_document(NEW_PAGE, project / "data")
     glossary = {g.term: g for g in report.glossary}
-    assert glossary["Adiponectin"].candidate == "adiponectin" and glossary["Adiponectin"].category == "Protein"
+    # a new entity: the lexicons name it, so it carries their identifiers and the first one's category
+    assert glossary["Adiponectin"].candidate == "adiponectin" and glossary["Adiponectin"].category == "ChemicalEntity"
+    adiponectin = next(e for e in report.entities if e.id == "adiponectin")
+    assert ("CHEBI:81572", "adiponectin") in adiponectin.identifiers and adiponectin.origin == "glossary"
     assert glossary["insulin signaling"].entity == "insulin-signaling"  # a definition of an existing entity
     # mini.txt defines it too, and "cortisol-and-fat" sorts first: the report says so
     assert glossary["insulin signaling"].note.startswith("replaces the definition from mini")
@@ -84,7 +87,8 @@ def test_draft_entries_are_in_the_curated_files_form_and_build_when_accepted(pro
         entries = yaml.safe_load((data / name).read_text(encoding="utf-8")) + draft[key]
         (data / name).write_text(yaml.safe_dump(entries, allow_unicode=True, sort_keys=False), encoding="utf-8")
     after = build(Project(project))
-    assert after.entities == 9 and after.studies == 4 and after.claims == 6 + len(draft["claims"])
+    assert after.entities == 8 + len(draft["entities"]) and after.studies == 4
+    assert after.claims == 6 + len(draft["claims"])
     index = Project(project).index()
     claim = index.claim("tnf-alpha-decreases-insulin-signaling-2")
     assert claim["document"] == "cortisol-and-fat" and claim["section"] == "overview/why-adiponectin-matters"
@@ -154,7 +158,7 @@ def test_inflections():
 def test_table_report_lists_every_finding(project):
     result = run(project, "ingest", str(NEW_PAGE))
     assert result.exit_code == 0, result.output
-    for text in ("sections (4)", "glossary (2)", "new entity adiponectin (Protein)",
+    for text in ("sections (4)", "glossary (2)", "new entity adiponectin (ChemicalEntity)",
                  "definition of insulin-signaling", "proposed roe-2021 (review)", "tables (1)",
                  "candidate claims", "unmarked summary", "image alt text"):
         assert text in result.output, text

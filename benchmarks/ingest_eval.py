@@ -1,0 +1,186 @@
+"""Leave-one-out measurement of `hkg ingest`, and its speed on a 1 MB document.
+
+    python -m benchmarks.ingest_eval            # what `make ingest-eval` runs
+
+For each curated document in ``data/sources/``: a new, empty project (only the rules:
+``format.yaml``, ``ingest.yaml``, ``designs.yaml``) ingests it, and the drafted claims'
+(subject, object, sign) are compared with the curated claims of that document in
+``data/claims.yaml``. The drafted entities have ids of their own, so each is matched to a curated
+entity by a name they share (label or synonym, folded) or an identifier they share (the drafted
+entity's lexicon CURIEs against ``data/xrefs.yaml``); nothing else is aligned.
+
+- precision: drafted triples that are curated triples / drafted triples;
+- recall: curated triples drafted / curated triples (distinct triples, not claims).
+
+Speed: a 1 MB document made of the curated documents' paragraphs repeated (headings renamed so
+each copy is its own section) is ingested into an empty project, timed against extracting the
+same document (``extract_document``), the baseline of the same run. The figures are printed and
+written into ``docs/ingest.md`` between the ``ingest-eval`` markers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+__all__ = ["evaluate", "main", "speed"]
+
+ROOT = Path(__file__).resolve().parent.parent
+RULES = ("format.yaml", "ingest.yaml", "designs.yaml")
+START, END = "<!-- ingest-eval:start -->", "<!-- ingest-eval:end -->"
+
+
+def _empty_project(data: Path, into: Path) -> Path:
+    (into / "data").mkdir(parents=True)
+    for name in RULES:
+        if (data / name).exists():
+            shutil.copy(data / name, into / "data" / name)
+    return into
+
+
+def _curated_names(data: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """Folded name -> curated entity id, and CURIE -> curated entity id."""
+    import yaml
+
+    from graph.names import fold
+
+    names, curies = {}, {}
+    for entry in yaml.safe_load((data / "entities.yaml").read_text(encoding="utf-8")) or []:
+        for name in (entry["label"], *(entry.get("synonyms") or [])):
+            names.setdefault(fold(str(name)), entry["id"])
+    xrefs = data / "xrefs.yaml"
+    if xrefs.exists():
+        for entity, mapped in ((yaml.safe_load(xrefs.read_text(encoding="utf-8")) or {}).get("entities") or {}).items():
+            for curie in mapped or {}:
+                curies.setdefault(str(curie), entity)
+    return names, curies
+
+
+def evaluate(data: Path = ROOT / "data", document: str | None = None) -> dict:
+    """Return the leave-one-out figures of one curated document (the first by id by default)."""
+    import yaml
+
+    from graph.ingest import ingest_document
+    from graph.names import fold
+
+    sources = sorted((data / "sources").glob("*.txt"))
+    path = next(p for p in sources if document in (None, p.stem))
+    names, curies = _curated_names(data)
+    with tempfile.TemporaryDirectory() as folder:
+        project = _empty_project(data, Path(folder) / "project")
+        started = time.perf_counter()
+        report = ingest_document(path, project / "data")
+        seconds = time.perf_counter() - started
+    aligned = {}
+    for proposal in report.entities:
+        if proposal.known:
+            continue
+        by_name = [names[fold(n)] for n in (proposal.label, *proposal.synonyms) if fold(n) in names]
+        by_curie = [curies[c] for c, _ in proposal.identifiers if c in curies]
+        if by_name or by_curie:
+            aligned[proposal.id] = (by_name or by_curie)[0]
+    drafted = {(aligned.get(c.subject, c.subject), aligned.get(c.object, c.object), c.sign) for c in report.claims}
+    curated = {(c["subject"], c["object"], c["sign"])
+               for c in yaml.safe_load((data / "claims.yaml").read_text(encoding="utf-8")) or []
+               if c.get("document") == path.stem}
+    hits = drafted & curated
+    reasons: dict[str, int] = {}
+    for item in report.no_claims:
+        reasons[item.reason] = reasons.get(item.reason, 0) + 1
+    return {
+        "document": path.stem,
+        "drafted": len(drafted), "curated": len(curated), "correct": len(hits),
+        "precision": len(hits) / len(drafted) if drafted else 0.0,
+        "recall": len(hits) / len(curated) if curated else 0.0,
+        "entities": sum(not p.known for p in report.entities),
+        "aligned": len(aligned),
+        "seconds": seconds,
+        "wrong": sorted(drafted - curated),
+        "missed": sorted(curated - drafted),
+        "reasons": dict(sorted(reasons.items(), key=lambda r: -r[1])),
+    }
+
+
+def big_document(data: Path, size: int = 1_000_000) -> str:
+    """A document of about ``size`` characters: the curated documents' text repeated, each copy's
+    headings numbered so every copy has sections of its own."""
+    texts = [p.read_text(encoding="utf-8") for p in sorted((data / "sources").glob("*.txt"))]
+    parts, total, n = [], 0, 0
+    while total < size:
+        for text in texts:
+            n += 1
+            copy = re.sub(r"(?m)^(?=[A-Z][^\n]{3,80}\?$)", f"Part {n}: ", text)
+            parts.append(copy)
+            total += len(copy)
+    return "\n".join(parts)
+
+
+def speed(data: Path = ROOT / "data") -> dict:
+    """Ingest a 1 MB document into an empty project; the baseline is extracting it."""
+    from graph.extract import DocumentFormat, extract_document
+    from graph.ingest import ingest_document
+    from graph.sources import read_yaml_mapping
+
+    text = big_document(data)
+    fmt = DocumentFormat.from_mapping(read_yaml_mapping(data / "format.yaml"))
+    with tempfile.TemporaryDirectory() as folder:
+        project = _empty_project(data, Path(folder) / "project")
+        ingest_document(next((data / "sources").glob("*.txt")), project / "data")  # lexicon compiled
+        path = Path(folder) / "big.txt"
+        path.write_text(text, encoding="utf-8")
+        started = time.perf_counter()
+        extract_document("big", text, fmt)
+        baseline = time.perf_counter() - started
+        started = time.perf_counter()
+        report = ingest_document(path, project / "data")
+        seconds = time.perf_counter() - started
+    return {"bytes": len(text.encode("utf-8")), "seconds": seconds, "baseline": baseline,
+            "claims": len(report.claims)}
+
+
+def render(figures: list[dict], fast: dict | None) -> str:
+    rows = ["| document | drafted | curated | correct | precision | recall | new entities (matched to curated) |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for f in figures:
+        rows.append(f"| {f['document']} | {f['drafted']} | {f['curated']} | {f['correct']} | "
+                    f"{f['precision']:.0%} | {f['recall']:.0%} | {f['entities']} ({f['aligned']}) |")
+    out = "\n".join(rows) + "\n"
+    for f in figures:
+        out += "\nSentences with a cue of change and no claim, by reason: " + ", ".join(
+            f"{reason} {count}" for reason, count in f["reasons"].items()) + ".\n"
+    if fast:
+        out += (f"\nSpeed: a {fast['bytes'] / 1e6:.1f} MB document ingests in {fast['seconds']:.1f} s "
+                f"({fast['claims']} candidate claims); extracting it alone takes {fast['baseline']:.1f} s "
+                f"(ratio {fast['seconds'] / fast['baseline']:.1f}×).\n")
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:  # pragma: no cover - run by `make ingest-eval`
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=ROOT / "data")
+    parser.add_argument("--doc", type=Path, default=ROOT / "docs" / "ingest.md")
+    parser.add_argument("--no-speed", action="store_true")
+    parser.add_argument("--verbose", action="store_true", help="list wrong and missed triples")
+    args = parser.parse_args(argv)
+    figures = [evaluate(args.data, p.stem) for p in sorted((args.data / "sources").glob("*.txt"))]
+    fast = None if args.no_speed else speed(args.data)
+    table = render(figures, fast)
+    print(table)
+    if args.verbose:
+        for f in figures:
+            print("wrong:", *f["wrong"], sep="\n  ")
+            print("missed:", *f["missed"], sep="\n  ")
+    doc = args.doc.read_text(encoding="utf-8")
+    if START in doc and END in doc:
+        from graph.io import write_atomic
+
+        head, rest = doc.split(START, 1)
+        write_atomic(args.doc, head + START + "\n" + table + END + rest.split(END, 1)[1])
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
