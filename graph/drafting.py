@@ -60,6 +60,8 @@ class Grammar:
     prepositions: frozenset[str]
     context: tuple[tuple[str, str, str], ...]  # (phrase, key, value)
     tissue_categories: frozenset[str]
+    #: nouns that may follow an entity in its own phrase ("TNF-α levels", "fat accumulation")
+    aspect_words: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -194,7 +196,7 @@ class _Sentence:
             j -= 1
         if j < lo:
             return "none", negated
-        if self.is_entity(j) and self.word(j - 1) not in self.g.prepositions and all(
+        if self.is_entity(j) and self.word(j - 1) not in self.g.prepositions and not self.modifier(j) and all(
                 self.word(m) in self.g.auxiliaries or self.is_adverb(m) or self.word(m) in self.g.negations
                 for m in range(j + 1, v)):
             return [j] + self._coordinated_left(j), negated
@@ -211,7 +213,7 @@ class _Sentence:
         start = self.clause_start(v)
         region = range(start, j + 1)
         for k in region:
-            if self.is_entity(k) and self.word(k - 1) not in self.g.prepositions:
+            if self.is_entity(k) and self.word(k - 1) not in self.g.prepositions and not self.modifier(k):
                 if any(self.word(m) in self.g.relatives or self.word(m) in self.g.be for m in range(start, k)):
                     break
                 return [k] + [c for c in self.coordinated(k) if c <= j], negated
@@ -228,7 +230,9 @@ class _Sentence:
             if item.kind == "E":
                 if self.word(k - 1) in self.g.prepositions - {"in", "on"} and skipped:
                     return [], skipped
-                return [k] + self.coordinated(k), skipped
+                if self.modifier(k):
+                    return [], skipped + [self.items[k].text, self.modifier(k)]
+                return [k] + [c for c in self.coordinated(k) if not self.modifier(c)], skipped
             if item.kind == "P" and item.text not in {"-", "’", "'"}:
                 return [], skipped
             if item.text in self.g.stops or item.text in self.g.breaks or item.text in self.g.be:
@@ -238,6 +242,18 @@ class _Sentence:
             skipped.append(item.text)
             k += 1
         return [], skipped
+
+    def modifier(self, k: int) -> str | None:
+        """The noun after the entity at ``k`` when the entity only modifies it ("insulin
+        sensitivity" when only insulin is an entity), else None."""
+        word = self.word(k + 1)
+        if (not word or self.items[k + 1].kind != "W" or word in self.g.aspect_words or word in self.g.stops
+                or word in self.g.prepositions or word in self.g.coordinators or word in self.g.be
+                or word in self.g.auxiliaries or word in self.g.relatives or word in {"and", "or", "of"}
+                or (word,) in self.g.verbs or word in self.g.nouns or self.is_adverb(k + 1)
+                or word.endswith(("s", "ed"))):
+            return None
+        return word
 
     def lead_entity(self) -> str | None:
         """The first entity of the main clause (a copula sentence's subject, for pronouns after it)."""

@@ -179,6 +179,8 @@ class IngestRules:
                           for key, phrases in sorted((data.get("context") or {}).items())
                           for phrase, value in sorted((phrases or {}).items(), key=lambda p: -len(str(p[0])))),
             tissue_categories=frozenset(str(c) for c in data.get("tissue_categories") or ()),
+            aspect_words=frozenset(str(w).lower() for words in (data.get("aspects") or {}).values()
+                                   for w in words or ()),
         )
         return cls(
             verbs=verbs,

@@ -128,11 +128,14 @@ def case_key(name: str) -> str:
 def is_case_sensitive(name: str) -> bool:
     """Return whether a name must match with its case: an acronym or symbol ("LH", "IL-6", "pH").
 
-    >>> is_case_sensitive("IL-6"), is_case_sensitive("Insulin"), is_case_sensitive("GLUT4"), is_case_sensitive("cat")
-    (True, False, True, True)
+    >>> is_case_sensitive("IL-6"), is_case_sensitive("Insulin Resistance"), is_case_sensitive("GLUT4")
+    (True, False, True)
+    >>> is_case_sensitive("cat"), is_case_sensitive("TNF-alpha")
+    (True, True)
     """
-    letters = [c for c in name if c.isalpha()]
-    return len(fold(name)) <= 4 or any(c.isupper() for c in letters[1:]) or any(c.isdigit() for c in name)
+    words = name.replace("-", " ").split()
+    return (len(fold(name)) <= 4 or any(c.isupper() for word in words for c in word[1:])
+            or any(c.isdigit() for c in name))
 
 
 # --- readers: each yields (name, local id, source label, kind) -------------------------------
