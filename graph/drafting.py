@@ -62,6 +62,8 @@ class Grammar:
     tissue_categories: frozenset[str]
     #: nouns that may follow an entity in its own phrase ("TNF-α levels", "fat accumulation")
     aspect_words: frozenset[str] = frozenset()
+    #: words that name an agent by its lack ("low testosterone"): the claim's sign flips
+    inverters: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -237,15 +239,47 @@ class _Sentence:
                 return [], skipped
             if item.text in self.g.stops or item.text in self.g.breaks or item.text in self.g.be:
                 return [], skipped
+            # a preposition after a noun that is not an aspect or a change ("fat storage in the
+            # hips"): the object phrase ended on that noun, which is no entity
+            if item.text in self.g.prepositions | {"of"} and skipped and skipped[-1] not in self.g.determiners \
+                    and skipped[-1] not in self.g.aspect_words and skipped[-1] not in self.g.nouns \
+                    and (skipped[-1],) not in self.g.verbs and skipped[-1] not in self.g.prepositions | {"of"}:
+                return [], skipped
             if any((item.text,) == verb for verb in self.g.verbs) and skipped:
                 return [], skipped
             skipped.append(item.text)
             k += 1
         return [], skipped
 
+    def link_head(self, v: int) -> int | None:
+        """The first item of the link before a noun or participle of change at ``v`` ("leads to
+        an increase", "is a key driver", "leads to increased"), or None."""
+        j = v - 1
+        while j >= 0 and j > v - 4 and self.items[j].kind == "W" and self.word(j) not in self.g.be \
+                and not any(self.word(j) == link[-1] for link in self.g.links) and self.word(j) not in {"and", ","}:
+            j -= 1
+        for link in self.g.links:
+            words = tuple(self.word(m) for m in range(j - len(link) + 1, j + 1))
+            if words == link or _inflected(words, link):
+                return j - len(link) + 1
+        return j if self.word(j) in self.g.be else None
+
+    def inverted(self, subject, v: int) -> int:
+        """-1 when the agent is named by its lack ("low testosterone", "the decline of X", "this
+        decline" after a sentence about X), else 1."""
+        if isinstance(subject, list) and subject:
+            before = [self.word(m) for m in range(max(0, subject[0] - 3), subject[0])]
+        elif subject == "demonstrative":
+            before = [self.word(m) for m in range(self.clause_start(v), v)]
+        else:
+            return 1
+        return -1 if any(w in self.g.inverters for w in before) else 1
+
     def modifier(self, k: int) -> str | None:
         """The noun after the entity at ``k`` when the entity only modifies it ("insulin
         sensitivity" when only insulin is an entity), else None."""
+        if k + 2 < len(self.items) and self.word(k + 1) == "-" and self.items[k + 1].start == self.items[k].end:
+            return self.word(k + 2)  # "glucose-hungry muscle": a compound adjective
         word = self.word(k + 1)
         if (not word or self.items[k + 1].kind != "W" or word in self.g.aspect_words or word in self.g.stops
                 or word in self.g.prepositions or word in self.g.coordinators or word in self.g.be
@@ -329,42 +363,38 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
         why: list[tuple[str, str]] = []
         main_subject: list[str] = []
         pending: list[tuple[int, int, int, str, list[int], list[str]]] = []
-        for v, v_end, sign, kind in sent.cues():
+        cues = sent.cues()
+        starts = {c[0]: c for c in cues}
+        consumed: set[int] = set()
+        last_agents: list[str] = []
+        for v, v_end, sign, kind in cues:
+            if v in consumed:
+                continue
             cue = " ".join(text[items[v].start:items[v_end].end].split())
-            if kind == "noun":
-                # "leads to an increase in X", "is a key driver of X": a link or be before the noun
-                j = v - 1
-                while j >= 0 and (sent.word(j) in grammar.determiners or (items[j].kind == "W" and sent.word(j)
-                                  not in grammar.be and not any(sent.word(j) == link[-1] for link in grammar.links)
-                                  and sent.word(j) not in grammar.coordinators and j > v - 3)):
-                    j -= 1
-                link = next((lk for lk in grammar.links if tuple(sent.word(m) for m in range(j - len(lk) + 1, j + 1)) == lk
-                             or _inflected(tuple(sent.word(m) for m in range(j - len(lk) + 1, j + 1)), lk)), None)
-                if sent.word(v + 1) not in {"in", "of", "to"}:
+            subject = None
+            linked = kind == "noun" or sent.adjectival(v)
+            if linked:
+                # "leads to an increase in X", "is a key driver of X", "leads to increased X"
+                head = sent.link_head(v)
+                if kind == "noun" and sent.word(v + 1) not in {"in", "of", "to"}:
                     continue  # a noun of change with no "in X" / "of X": not a cue here
-                if link is not None:
-                    head = j - len(link) + 1
-                elif sent.word(j) in grammar.be:
-                    head = j
-                elif sent.word(j) == "and" and drafted:
-                    head = None  # "... and a corresponding decrease in Y": the previous agent
-                else:
-                    why.append((cue, "noun of change with no verb linking it to an agent"))
+                if head is None and sent.word(v - 1 - (sent.word(v - 1) in grammar.determiners)) in {"and", ","} \
+                        and last_agents and kind == "noun":
+                    agents, negated, flip = list(last_agents), False, 1  # "... and a decrease in Y"
+                elif head is None:
+                    why.append((cue, "noun of change with no verb linking it to an agent" if kind == "noun"
+                                else "the verb is used as an adjective"))
                     continue
-                objects, words = sent.objects(v + 1)
-                if head is None:
-                    agents = [drafted[-1][0]]
-                    negated = False
                 else:
                     subject, negated = sent.subject(head, 0)
                     agents = _resolve(subject, sent, main_subject, previous_subject, head, previous_last)
+                    flip = sent.inverted(subject, head)
+                objects, words = sent.objects(v + 1 if kind == "noun" else v_end)
                 if negated:
                     why.append((cue, "negated"))
                     continue
+                sign *= flip
             else:
-                if sent.adjectival(v):
-                    why.append((cue, "the verb is used as an adjective"))
-                    continue
                 if sent.passive(v, v_end):
                     if sent.word(v_end + 1) != "by":
                         why.append((cue, "passive with no agent (no 'by')"))
@@ -399,9 +429,20 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
                     why.append((cue, "negated"))
                     continue
                 agents = _resolve(subject, sent, main_subject, previous_subject, v, previous_last)
+                sign *= sent.inverted(subject, v)
                 objects, words = sent.objects(v_end)
+                # "stimulates the pituitary to produce LH": the change is on what the second verb names
+                if len(objects) == 1 and sent.word(objects[0] + 1) == "to" and objects[0] + 2 in starts:
+                    second = starts[objects[0] + 2]
+                    consumed.add(second[0])
+                    more, more_words = sent.objects(second[1])
+                    if more:
+                        objects, words, sign = more, words + more_words, sign * second[2]
+                        cue = f"{cue} … {' '.join(text[items[second[0]].start:items[second[1]].end].split())}"
                 if subject == "inherit" and not agents:
                     pending.append((v, v_end, sign, cue, objects, words))
+            if agents:
+                last_agents = agents
             if not agents:
                 if subject != "inherit":
                     why.append((cue, "unknown agent"))
@@ -485,17 +526,41 @@ def _cells_with_spans(line: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _table_agents(row_line: str, row_base: int, cell: tuple[int, int], entities_in) -> list[str]:
+    """The agents a row's first cell names: its first entity when the cell's phrase ends with it
+    ("Transdermal Estradiol", "Anastrozole (in men on TRT)"; not "Growth Hormone Peptides"), and
+    the examples it gives ("(e.g. Tesamorelin)", "(such as X)")."""
+    a, b = cell
+    text = row_line[a:b]
+    head_end = text.find("(") if "(" in text else len(text)
+    found = entities_in(row_base + a, row_base + a + head_end)
+    agents = []
+    if found and not row_line[found[0].end - row_base: a + head_end].strip():
+        agents.append(found[0].entity)
+    for example in re.finditer(r"\((?:e\.g\.|such as|for example)\s*([^)]*)\)", text):
+        agents += [m.entity for m in entities_in(row_base + a + example.start(1), row_base + a + example.end(1))]
+    return list(dict.fromkeys(agents))
+
+
 def _cell_claims(row_line, row_base, a, b, subject, header_objects, line, document, entities_in, nouns,
-                 noun_pattern, hedge, aspect) -> list[dict[str, Any]]:
+                 noun_pattern, hedge, aspect, aspect_words=frozenset(), header_text="") -> list[dict[str, Any]]:
     cell = row_line[a:b]
     words = [m for inner in re.findall(r"\(([^)]*)\)", cell) for m in noun_pattern.finditer(inner)]
     cue = words[0] if words else noun_pattern.search(cell)
     if cue is None:
         return []
-    named = [m.entity for m in entities_in(row_base + a + cue.end(), row_base + b)
-             if len(row_line[a + cue.end(): m.start - row_base].split()) <= 3
-             and not _CELL_STOP.search(row_line[a + cue.end(): m.start - row_base])]
-    targets = named[:1] or header_objects
+    if words:  # "Improvement (decrease)": the parenthesis gives the sign, the header the target
+        named, unnamed = [], []
+    else:
+        named = [m.entity for m in entities_in(row_base + a + cue.end(), row_base + b)
+                 if len(row_line[a + cue.end(): m.start - row_base].split()) <= 3
+                 and not _CELL_STOP.search(row_line[a + cue.end(): m.start - row_base])]
+        rest = _CELL_STOP.split(cell[cue.end():].split("(")[0], maxsplit=1)[0]
+        unnamed = [w for w in re.findall(r"[^\W_]+", rest.lower()) if w not in aspect_words]
+    # the cell's own words name the target; words that name nothing known but echo the header
+    # ("reduction in inflammatory markers" under "Inflammatory Cytokines") leave it to the header
+    echo = set(re.findall(r"[^\W_]+", header_text.lower())) - {"in", "of", "on", "the", "effect", "impact", "change"}
+    targets = named[:1] or (header_objects if not unnamed or echo & set(unnamed) else [])
     quote = " ".join(row_line[:b].split())
     certainty, hedge_text = hedge(cell)
     section = document.section_at(row_base)
@@ -507,7 +572,7 @@ def _cell_claims(row_line, row_base, a, b, subject, header_objects, line, docume
 
 
 def draft_table_rows(document, spans: Sequence, nouns: Mapping[str, int], noun_pattern: re.Pattern,
-                     starts: Sequence[int], hedge, aspect) -> list[dict[str, Any]]:
+                     starts: Sequence[int], hedge, aspect, aspect_words=frozenset()) -> list[dict[str, Any]]:
     """Draft claims from a document's tables: first cell the agent, the header (or the cell's own
     words right after its cue) the affected entity, the cell's words of change the sign."""
     text = document.clean_text
@@ -528,15 +593,15 @@ def draft_table_rows(document, spans: Sequence, nouns: Mapping[str, int], noun_p
         header_line = lines[table.line - 1]
         base = starts[table.line - 1]
         objects = [[m.entity for m in entities_in(base + a, base + b)] for a, b in _cells_with_spans(header_line)]
+        headers = [header_line[a:b] for a, b in _cells_with_spans(header_line)]
         for row in table.rows:
             row_line, row_base = lines[row.line - 1], starts[row.line - 1]
             cells = _cells_with_spans(row_line)
             if not cells:
                 continue
-            subjects = entities_in(row_base + cells[0][0], row_base + cells[0][1])
-            if not subjects:
+            agents = _table_agents(row_line, row_base, cells[0], entities_in)
+            if not agents:
                 continue
-            subject = subjects[0].entity
             for column, (a, b) in enumerate(cells[1:], start=1):
                 # each comma-separated part of a cell says one thing: "Increases lean mass, decreases fat"
                 parts, position = [], a
@@ -545,6 +610,9 @@ def draft_table_rows(document, spans: Sequence, nouns: Mapping[str, int], noun_p
                         parts.append((position, position + len(piece)))
                     position += len(piece)
                 for pa, pb in parts:
-                    found.extend(_cell_claims(row_line, row_base, pa, pb, subject, objects[column] if column < len(objects) else [],
-                                              row.line, document, entities_in, nouns, noun_pattern, hedge, aspect))
+                    for subject in agents:
+                        found.extend(_cell_claims(row_line, row_base, pa, pb, subject,
+                                                  objects[column] if column < len(objects) else [],
+                                                  row.line, document, entities_in, nouns, noun_pattern, hedge, aspect,
+                                                  aspect_words, headers[column] if column < len(headers) else ""))
     return found

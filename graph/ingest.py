@@ -181,6 +181,7 @@ class IngestRules:
             tissue_categories=frozenset(str(c) for c in data.get("tissue_categories") or ()),
             aspect_words=frozenset(str(w).lower() for words in (data.get("aspects") or {}).values()
                                    for w in words or ()),
+            inverters=words("inverters"),
         )
         return cls(
             verbs=verbs,
@@ -534,7 +535,8 @@ def _candidate_claims(document: Document, spans, categories, known: _Known,
     hedge, aspect = (lambda t: _hedge(t, rules)), (lambda t: _aspect(t, rules))
     raw, reasons = draft_sentences(document.clean_text, _sentences(document, starts), spans, rules.grammar,
                                    categories, hedge, aspect, direct) if rules.grammar else ([], [])
-    raw += draft_table_rows(document, spans, nouns, _words_pattern(nouns), starts, hedge, aspect)
+    raw += draft_table_rows(document, spans, nouns, _words_pattern(nouns), starts, hedge, aspect,
+                            rules.grammar.aspect_words if rules.grammar else frozenset())
     taken, seen, claims = set(known.claim_ids), set(), []
     for item in sorted(raw, key=lambda c: (c["line"], c["quote"], c["subject"], c["object"], c["cue"])):
         key = (item["subject"], item["object"], item["sign"], item["quote"])

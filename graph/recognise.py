@@ -166,9 +166,12 @@ def _lexicon_keys(tokens, skip: frozenset[str]) -> set[str]:
     return keys
 
 
-def _match(text: str, tokens, names: Mapping[str, list[tuple[str, bool]]]) -> list[tuple[int, int, str]]:
-    """Leftmost-longest matches of ``names`` (folded key -> [(name, case sensitive)]) on word
-    boundaries, with an Aho-Corasick automaton over the folded text."""
+def _match(text: str, tokens, names: Mapping[str, list[tuple[str, bool]]],
+           rank: Mapping[str, int]) -> list[tuple[int, int, str]]:
+    """Longest matches of ``names`` (folded key -> [(name, case sensitive)]) on word boundaries,
+    with an Aho-Corasick automaton over the folded text; where two overlap, the better source
+    (``rank``: the graph's names, then the document's, then the lexicons') wins, then the
+    longer, then the first."""
     import ahocorasick
 
     if not names or not tokens:
@@ -192,13 +195,14 @@ def _match(text: str, tokens, names: Mapping[str, list[tuple[str, bool]]]) -> li
         surface = text[tokens[first][0]:tokens[last][1]]
         if any(not sensitive or case_key(surface) == case_key(name) for name, sensitive in names[key]):
             found.append((first, last, key))
-    found.sort(key=lambda f: (f[0], -f[1]))
-    chosen, next_free = [], 0
+    found.sort(key=lambda f: (rank.get(f[2], 2), f[0] - f[1], f[0]))
+    taken: set[int] = set()
+    chosen = []
     for first, last, key in found:
-        if first >= next_free:
+        if not taken.intersection(range(first, last + 1)):
             chosen.append((first, last, key))
-            next_free = last + 1
-    return chosen
+            taken.update(range(first, last + 1))
+    return sorted(chosen)
 
 
 def recognise(document: Document, known: Mapping[str, str], lexicon: Lexicon,
@@ -290,7 +294,10 @@ def recognise(document: Document, known: Mapping[str, str], lexicon: Lexicon,
         else:
             by_curie[curie] = key
 
-    matches = _match(text, tokens, names)
+    rank = {key: 2 for key in terms}
+    rank.update({key: 1 for key in origin if origin[key] != "lexicon"})
+    rank.update({key: 0 for key in known_keys})
+    matches = _match(text, tokens, names, rank)
     # resolve each group: a known entity, else a new one named after its first mention
     members: dict[str, list[str]] = {}
     for key in names:
