@@ -64,6 +64,10 @@ class Grammar:
     aspect_words: frozenset[str] = frozenset()
     #: words that name an agent by its lack ("low testosterone"): the claim's sign flips
     inverters: frozenset[str] = frozenset()
+    #: phrases that introduce examples ("such as", "including"), as tuples of items
+    examples: tuple[tuple[str, ...], ...] = ()
+    #: nouns an object phrase passes through ("a state of X")
+    light_nouns: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -169,6 +173,8 @@ class _Sentence:
                 i = j = j + 3
             if self.word(j) not in {",", "and", "or"}:
                 break
+            if self.word(j) == "," and self.word(j + 1) in {"a", "an"}:
+                break  # "Enclomiphene, a modulator (SERM), blocks": an apposition, not a list
             while self.word(j) in {",", "and", "or", "as", "well"} or self.word(j) in self.g.determiners:
                 j += 1
             if not self.is_entity(j):
@@ -180,6 +186,27 @@ class _Sentence:
             found.append(j)
             i = j + 1
         return found
+
+    def examples(self, i: int) -> list[int]:
+        """Entities named as examples from item ``i`` on: "(such as JNK and IKKβ)", ", including
+        A, B and C", "like TNF-α"."""
+        while self.word(i) in {",", "("}:
+            i += 1
+        for phrase in self.g.examples:
+            if tuple(self.word(m) for m in range(i, i + len(phrase))) == phrase:
+                k = i + len(phrase)
+                while self.word(k) in self.g.determiners:
+                    k += 1
+                if self.is_entity(k):
+                    return [k] + [c for c in self.coordinated(k) if not self.modifier(c)]
+        return []
+
+    def _end(self, k: int) -> int:
+        """The item after an entity and what it coordinates ("A, B (ABBR) and C")."""
+        last = max([k, *self.coordinated(k)])
+        if self.word(last + 1) == "(" and self.is_entity(last + 2) and self.word(last + 3) == ")":
+            last += 3
+        return last + 1
 
     def _coordinated_left(self, k: int) -> list[int]:
         """Entities coordinated before the subject at ``k`` (``A and B raise X``)."""
@@ -202,6 +229,8 @@ class _Sentence:
                 self.word(m) in self.g.auxiliaries or self.is_adverb(m) or self.word(m) in self.g.negations
                 for m in range(j + 1, v)):
             return [j] + self._coordinated_left(j), negated
+        if self.word(j) == "by" and self.word(v).endswith("ing"):
+            return "means", negated  # "X lowers Y by reducing Z": X reduces Z, and Z raises Y
         if (self.word(j) in self.g.coordinators or (self.word(j) == "," and self.word(v).endswith("ing"))) \
                 and not self.is_entity(j):
             return "inherit", negated
@@ -218,7 +247,12 @@ class _Sentence:
             if self.is_entity(k) and self.word(k - 1) not in self.g.prepositions and not self.modifier(k):
                 if any(self.word(m) in self.g.relatives or self.word(m) in self.g.be for m in range(start, k)):
                     break
-                return [k] + [c for c in self.coordinated(k) if c <= j], negated
+                return [k] + [c for c in self.coordinated(k) if c <= j] + [
+                    e for e in self.examples(self._end(k)) if e <= j], negated
+        for k in region:  # "Peptide therapies, such as A or B, raise X": the examples act
+            found = [e for e in self.examples(k) if e <= j]
+            if found:
+                return found, negated
         words = [self.word(k) for k in region if self.word(k) not in {",", "(", ")"}]
         if words and len(words) <= 3 and words[0] in self.g.pronouns:
             return ("pronoun" if len(words) == 1 else "demonstrative"), negated
@@ -232,9 +266,12 @@ class _Sentence:
             if item.kind == "E":
                 if self.word(k - 1) in self.g.prepositions - {"in", "on"} and skipped:
                     return [], skipped
-                if self.modifier(k):
-                    return [], skipped + [self.items[k].text, self.modifier(k)]
-                return [k] + [c for c in self.coordinated(k) if not self.modifier(c)], skipped
+                if self.modifier(k):  # "glucose-hungry muscle mass": go on to the phrase's head
+                    skipped.append(self.items[k].text)
+                    k += 1
+                    continue
+                found = [k] + [c for c in self.coordinated(k) if not self.modifier(c)]
+                return found + self.examples(self._end(k)), skipped
             if item.kind == "P" and item.text not in {"-", "’", "'"}:
                 return [], skipped
             if item.text in self.g.stops or item.text in self.g.breaks or item.text in self.g.be:
@@ -243,6 +280,7 @@ class _Sentence:
             # hips"): the object phrase ended on that noun, which is no entity
             if item.text in self.g.prepositions | {"of"} and skipped and skipped[-1] not in self.g.determiners \
                     and skipped[-1] not in self.g.aspect_words and skipped[-1] not in self.g.nouns \
+                    and skipped[-1] not in self.g.light_nouns \
                     and (skipped[-1],) not in self.g.verbs and skipped[-1] not in self.g.prepositions | {"of"}:
                 return [], skipped
             if any((item.text,) == verb for verb in self.g.verbs) and skipped:
@@ -278,8 +316,8 @@ class _Sentence:
     def modifier(self, k: int) -> str | None:
         """The noun after the entity at ``k`` when the entity only modifies it ("insulin
         sensitivity" when only insulin is an entity), else None."""
-        if k + 2 < len(self.items) and self.word(k + 1) == "-" and self.items[k + 1].start == self.items[k].end:
-            return self.word(k + 2)  # "glucose-hungry muscle": a compound adjective
+        if k + 2 < len(self.items) and self.word(k + 1) in {"-", "’", "'"} and self.items[k + 1].start == self.items[k].end:
+            return self.word(k + 2)  # "glucose-hungry muscle", "estrogen’s feedback": the entity modifies
         word = self.word(k + 1)
         if (not word or self.items[k + 1].kind != "W" or word in self.g.aspect_words or word in self.g.stops
                 or word in self.g.prepositions or word in self.g.coordinators or word in self.g.be
@@ -367,6 +405,8 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
         starts = {c[0]: c for c in cues}
         consumed: set[int] = set()
         last_agents: list[str] = []
+        means: list[tuple[int, list[int], str]] = []
+        main_effect: list[tuple[int, list[str]]] = []
         for v, v_end, sign, kind in cues:
             if v in consumed:
                 continue
@@ -439,8 +479,10 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
                     if more:
                         objects, words, sign = more, words + more_words, sign * second[2]
                         cue = f"{cue} … {' '.join(text[items[second[0]].start:items[second[1]].end].split())}"
-                if subject == "inherit" and not agents:
+                if subject in ("inherit", "means") and not agents:
                     pending.append((v, v_end, sign, cue, objects, words))
+                if subject == "means":
+                    means.append((sign, objects, cue))
             if agents:
                 last_agents = agents
             if not agents:
@@ -452,9 +494,16 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
             if not objects:
                 why.append((cue, "no affected entity after the verb"))
                 continue
+            if subject not in ("inherit", "means") and not main_effect:
+                main_effect[:] = [(sign, [items[k].text for k in objects])]
             for agent in agents:
                 for k in objects:
                     drafted.append((agent, items[k].text, sign, cue, words))
+        for sign, objects, cue in means:  # "X lowers Y by reducing Z": what Z does to Y
+            for main_sign, affected in main_effect:
+                for k in objects:
+                    for obj in affected:
+                        drafted.append((items[k].text, obj, sign * main_sign, cue, []))
         for v, v_end, sign, cue, objects, words in pending:  # "By reducing X, T lowers Y": T reduces X
             if main_subject and objects:
                 for agent in main_subject:
@@ -502,7 +551,7 @@ def _resolve(subject, sent: _Sentence, main_subject: list[str], previous: list[s
              last: list[str] | None = None) -> list[str]:
     if isinstance(subject, list):
         return [sent.items[k].text for k in subject]
-    if subject == "inherit":
+    if subject in ("inherit", "means"):
         return list(main_subject)
     if subject == "pronoun":
         return list(main_subject or previous)

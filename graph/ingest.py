@@ -182,6 +182,9 @@ class IngestRules:
             aspect_words=frozenset(str(w).lower() for words in (data.get("aspects") or {}).values()
                                    for w in words or ()),
             inverters=words("inverters"),
+            examples=tuple(sorted((tuple(m.group().lower() for m in re.finditer(r"[^\W_]+(?:[-’'][^\W_]+)*|[^\w\s]", str(p)))
+                                   for p in grammar_words.get("examples") or ()), key=len, reverse=True)),
+            light_nouns=words("light_nouns"),
         )
         return cls(
             verbs=verbs,

@@ -147,7 +147,9 @@ class _Groups:
 
 
 def _tokens(text: str) -> list[tuple[int, int, str]]:
-    return [(m.start(), m.end(), fold(m.group())) for m in _WORD.finditer(text)]
+    """The words of a text with their folded keys; a possessive's "s" is no word ("estrogen’s")."""
+    return [(m.start(), m.end(), fold(m.group())) for m in _WORD.finditer(text)
+            if not (m.group() == "s" and m.start() and text[m.start() - 1] in "’'")]
 
 
 def _lexicon_keys(tokens, skip: frozenset[str]) -> set[str]:

@@ -72,6 +72,21 @@ def triples(report: dict) -> set[tuple[str, str, int]]:
     ("Cortisol lowers insulin clearance.", set()),
     # an appositive between subject and verb
     ("Gonadorelin, a peptide, directly stimulates the pituitary gland.", {("gonadorelin", "pituitary-gland", 1)}),
+    # an apposition is no list of agents; a possessive makes the entity a modifier, not the object
+    ("Enclomiphene, a selective estrogen receptor modulator (SERM), blocks estrogen’s feedback, "
+     "increasing luteinizing hormone output.", {("enclomiphene", "luteinizing-hormone", 1)}),
+    # examples ("like", "such as", "including") act and are acted on too
+    ("Visceral fat is a major source of cytokines like interleukin-6 and leptin.",
+     {("visceral-fat", "cytokines", 1), ("visceral-fat", "interleukin-6", 1), ("visceral-fat", "leptin", 1)}),
+    # a means clause: X raises Y by lowering Z drafts X lowers Z, and Z lowers Y
+    ("Exercise improves insulin secretion by reducing inflammation.",
+     {("exercise", "insulin-secretion", 1), ("exercise", "inflammation", -1),
+      ("inflammation", "insulin-secretion", -1)}),
+    # an agent named by its lack inverts the sign
+    ("Low testosterone leads to increased visceral fat.", {("testosterone", "visceral-fat", -1)}),
+    # "stimulates X to produce Y": the change is on Y
+    ("Gonadorelin stimulates the pituitary gland to produce luteinizing hormone.",
+     {("gonadorelin", "luteinizing-hormone", 1)}),
 ])
 def test_clause_rules(empty, tmp_path, sentence, expected):
     assert triples(draft(empty, tmp_path, sentence)) == expected
