@@ -28,6 +28,7 @@ Everything is linear in the text: each sentence is read once, left to right.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -69,6 +70,19 @@ class Grammar:
     #: nouns an object phrase passes through ("a state of X")
     light_nouns: frozenset[str] = frozenset()
 
+    @functools.cached_property
+    def verb_starts(self) -> dict[str, tuple[tuple[str, ...], ...]]:
+        """Verb forms by their first word, longest first."""
+        found: dict[str, list[tuple[str, ...]]] = {}
+        for form in sorted(self.verbs, key=len, reverse=True):
+            found.setdefault(form[0], []).append(form)
+        return {word: tuple(forms) for word, forms in found.items()}
+
+    @functools.cached_property
+    def link_ends(self) -> frozenset[str]:
+        """The last words of the link phrases ("to" of "lead to")."""
+        return frozenset(link[-1] for link in self.links)
+
 
 @dataclass(frozen=True)
 class NoClaim:
@@ -88,14 +102,14 @@ class _Item:
     end: int
 
 
-def sentence_items(text: str, start: int, end: int, spans: Sequence) -> list[_Item]:
+def sentence_items(text: str, start: int, end: int, spans: Sequence, starts: Sequence[int] | None = None) -> list[_Item]:
     """Return a sentence as items: each entity span one item, other words and marks one each.
 
     ``spans`` are the document's entity spans sorted by start (any with ``start``, ``end`` and
-    ``entity``).
+    ``entity``); ``starts`` their starts (computed when not given: pass them for many sentences).
     """
     items: list[_Item] = []
-    starts = [s.start for s in spans]
+    starts = [s.start for s in spans] if starts is None else starts
     index = bisect.bisect_left(starts, start)
     position = start
     while position < end:
@@ -131,16 +145,15 @@ class _Sentence:
     # cues: (first item, last item, sign, kind "verb" or "noun")
     def cues(self) -> list[tuple[int, int, int, str]]:
         found, i, items = [], 0, self.items
-        longest = max((len(v) for v in self.g.verbs), default=1)
         while i < len(items):
             hit = None
-            for size in range(longest, 0, -1):
-                words = tuple(self.word(k) for k in range(i, i + size))
-                if all(words) and words in self.g.verbs:
-                    nominal = (size == 1 and words[0] in self.g.nouns and self.word(i + 1) in {"in", "of"}
+            for form in self.g.verb_starts.get(self.word(i), ()):
+                words = tuple(self.word(k) for k in range(i, i + len(form)))
+                if words == form:
+                    nominal = (len(form) == 1 and words[0] in self.g.nouns and self.word(i + 1) in {"in", "of"}
                                and (self.word(i - 1) in self.g.determiners
                                     or (bool(self.word(i - 1)) and self.word(i - 2) in self.g.determiners)))
-                    hit = (i, i + size - 1, self.g.verbs[words], "noun" if nominal else "verb")
+                    hit = (i, i + len(form) - 1, self.g.verbs[form], "noun" if nominal else "verb")
                     break
             if hit is None and self.word(i) in self.g.nouns:
                 hit = (i, i, self.g.nouns[self.word(i)], "noun")
@@ -180,8 +193,7 @@ class _Sentence:
             if not self.is_entity(j):
                 break
             after = self.word(j + 1)
-            if after in self.g.be or self.word(j + 1) in self.g.auxiliaries or any(
-                    (after,) == v for v in self.g.verbs):
+            if after in self.g.be or self.word(j + 1) in self.g.auxiliaries or (after,) in self.g.verbs:
                 break
             found.append(j)
             i = j + 1
@@ -283,7 +295,7 @@ class _Sentence:
                     and skipped[-1] not in self.g.light_nouns \
                     and (skipped[-1],) not in self.g.verbs and skipped[-1] not in self.g.prepositions | {"of"}:
                 return [], skipped
-            if any((item.text,) == verb for verb in self.g.verbs) and skipped:
+            if (item.text,) in self.g.verbs and skipped:
                 return [], skipped
             skipped.append(item.text)
             k += 1
@@ -294,7 +306,7 @@ class _Sentence:
         an increase", "is a key driver", "leads to increased"), or None."""
         j = v - 1
         while j >= 0 and j > v - 4 and self.items[j].kind == "W" and self.word(j) not in self.g.be \
-                and not any(self.word(j) == link[-1] for link in self.g.links) and self.word(j) not in {"and", ","}:
+                and self.word(j) not in self.g.link_ends and self.word(j) not in {"and", ","}:
             j -= 1
         for link in self.g.links:
             words = tuple(self.word(m) for m in range(j - len(link) + 1, j + 1))
@@ -393,8 +405,9 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
     found, reasons = [], []
     previous_subject: list[str] = []
     previous_last: list[str] = []
+    span_starts = [s.start for s in spans]
     for s_start, s_end, line, section in sentences:
-        items = sentence_items(text, s_start, s_end, spans)
+        items = sentence_items(text, s_start, s_end, spans, span_starts)
         sent = _Sentence(items, grammar)
         sentence = " ".join(text[s_start:s_end].split())
         drafted: list[tuple[str, str, int, str, list[str]]] = []  # subject, object, sign, cue, words

@@ -17,6 +17,7 @@ content (SHA-256 of its text) is already in ``data/sources/`` changes nothing.
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
@@ -85,7 +86,12 @@ def inflections(verb: str) -> tuple[str, ...]:
 
 
 def _words_pattern(words: Iterable[str]) -> re.Pattern:
-    ordered = sorted(set(words), key=lambda w: (-len(w), w))
+    return _compiled_words(frozenset(words))
+
+
+@functools.lru_cache(maxsize=1024)
+def _compiled_words(words: frozenset[str]) -> re.Pattern:
+    ordered = sorted(words, key=lambda w: (-len(w), w))
     alternatives = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in ordered) or "(?!)"
     return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])", re.IGNORECASE)
 
