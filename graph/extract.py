@@ -55,7 +55,7 @@ class DocumentFormat:
     """What the publisher's page format looks like (read from ``data/format.yaml``)."""
 
     levels: tuple[str, ...] = ("Fundamentals", "Intermediate", "Academic", "Reflection")
-    references: tuple[str, ...] = ("References", "Bibliography", "Works Cited", "Sources")
+    references: tuple[str, ...] = ("Reference", "References", "Bibliography", "Works Cited", "Sources")
     glossary_marker: str = "Meaning ∞"
     stray_tokens: tuple[str, ...] = ("html",)
     #: image alt text: a paragraph with at least one of these verbs or phrases (weight 2 each) ...
@@ -560,6 +560,23 @@ _NUMBERED = re.compile(
         \((?P<year>(?:1[6-9]|20)\d{2})\)[:,]?\s*(?P<pages>[\w–-]+)?\s*\.?\s*$""",
     re.VERBOSE,
 )
+# Vancouver: Bhasin S, Brito JP, et al. Title. J Clin Endocrinol Metab. 2018;103(5):1715-1744.
+_VANCOUVER = re.compile(
+    r"""^(?P<authors>[A-Z][^.]*?(?:\bet\ al)?)\.\s+(?P<title>[^.]+(?:\.[^.\s][^.]*)*?)\.\s+
+        (?P<journal>[A-Z][^.;]*?)\.?\s+(?P<year>(?:1[6-9]|20)\d{2})[^;:.]*
+        (?:;\s*(?P<volume>[\w-]+)(?:\((?P<issue>[^)]+)\))?)?(?::\s*(?P<pages>[\w–-]+))?\.?\s*$""",
+    re.VERBOSE,
+)
+# APA: Smith, J., & Jones, K. (2010). Title. Journal, 22(7), 1-9.
+_APA = re.compile(
+    r"""^(?P<authors>.+?)\s*\((?P<year>(?:1[6-9]|20)\d{2})[a-z]?\)\.\s*(?P<title>.+?)[.?!]\s+
+        (?P<journal>[^,\d][^,]*?),\s*(?P<volume>\d+)(?:\((?P<issue>[^)]+)\))?
+        (?:,\s*(?P<pages>[\w–-]+))?\.?\s*$""",
+    re.VERBOSE,
+)
+_DOI = re.compile(r"(?:\bdoi:\s*|https?://(?:dx\.)?doi\.org/)(10\.\d{4,9}/\S+?)[.,;]?(?=\s|$)", re.IGNORECASE)
+_PMID = re.compile(r"\bPMID:?\s*(\d{1,9})\b")
+_PMID_TRAILER = re.compile(r"[,.]?\s*PMID:?\s*\d{1,9}\s*\.?$")
 _PUBLISHER = re.compile(rf"^(?P<journal>.+?),\s*{_YEAR}\.?$")
 _TRAILER = re.compile(r"[,.]?\s*(?:doi:\s*|PMID:?\s*|https?://|www\.)\S+\s*\.?$", re.IGNORECASE)
 _ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)]|\[\d+\])\s+")
@@ -588,10 +605,6 @@ def _named(authors: tuple[str, ...]) -> bool:
     return bool(authors) and any(character.isalpha() for character in authors[0])
 
 
-_DOI = re.compile(r"(?:\bdoi:\s*|https?://(?:dx\.)?doi\.org/)(10\.\d{4,9}/[^\s]+?)[.,;]?(?=\s|$)", re.IGNORECASE)
-_PMID = re.compile(r"\bPMID:?\s*(\d{1,9})\b")
-
-
 def parse_reference(text: str, index: int = 1, line: int = 0) -> Reference | None:
     """Parse one reference-list entry; None when it is not in a recognised form or names no author
     (a citation wrapped onto a second line leaves such a remnant: ``. “Title.” Journal ...``).
@@ -614,6 +627,14 @@ def parse_reference(text: str, index: int = 1, line: int = 0) -> Reference | Non
     ('10.1016/j.cell.2010.01.001', None, '3-4')
     >>> parse_reference('Doe, J. “A study.” Cell, vol. 1, 2010. PMID: 20123456').pmid
     '20123456'
+    >>> v = parse_reference("[2] Smith J, Jones K. Kisspeptin in the brain. J Neuroendocrinol. "
+    ...                     "2010;22(7):1-9. doi:10.1111/j.1365-2826.2010.x PMID: 20456606")
+    >>> v.authors, v.title, v.journal, v.year, v.volume, v.issue, v.pages, v.doi, v.pmid
+    (('Smith, J.', 'Jones, K.'), 'Kisspeptin in the brain', 'J Neuroendocrinol', 2010, '22', '7', '1-9', '10.1111/j.1365-2826.2010.x', '20456606')
+    >>> a = parse_reference("Smith, J., & Jones, K. (2010). Kisspeptin in the brain. Journal of "
+    ...                     "Neuroendocrinology, 22(7), 1-9.")
+    >>> a.authors, a.year, a.title, a.journal, a.volume, a.issue, a.pages
+    (('Smith, J.', 'Jones, K.'), 2010, 'Kisspeptin in the brain', 'Journal of Neuroendocrinology', '22', '7', '1-9')
     """
     found = _parse_reference(text, index, line)
     if found is None:
@@ -629,7 +650,11 @@ _PRINTED_NUMBER = re.compile(r"^\s*(?:\[(\d+)\]|(\d+)[.)])\s")
 
 def _parse_reference(text: str, index: int, line: int) -> Reference | None:
     body = _ITEM.sub("", text).strip()
-    bare = _TRAILER.sub("", body).strip()
+    bare = _TRAILER.sub("", _PMID_TRAILER.sub("", body).strip()).strip()
+    return _parse_styles(bare, body, index, line)
+
+
+def _parse_styles(bare: str, body: str, index: int, line: int) -> Reference | None:
     for pattern in (_REFERENCE, _NUMBERED):
         match = pattern.match(bare)
         if match:
@@ -649,6 +674,14 @@ def _parse_reference(text: str, index: int, line: int) -> Reference | None:
                 line=line,
                 text=body,
             )
+    for pattern, kind in ((_APA, "article"), (_VANCOUVER, "article")):
+        match = pattern.match(bare)
+        if match and ("“" not in bare and '"' not in bare):
+            authors, et_al = _authors(match.group("authors"))
+            if _named(authors):
+                return Reference(index, authors, et_al, match.group("title").strip(), match.group("journal").strip(),
+                                 match.group("volume"), match.group("issue"), int(match.group("year")),
+                                 match.group("pages"), line, body, kind=kind)
     if "“" not in bare and '"' not in bare:
         book = _parse_book(bare, body, index, line)
         if book is not None:

@@ -281,6 +281,7 @@ class CandidateClaim:
     certainty: str = "high"
     hedge: str | None = None
     context: tuple[tuple[str, str], ...] = ()
+    studies: tuple[str, ...] = ()  # the references the sentence cites ("[2]", "(Smith et al., 2010)")
 
 
 @dataclass(frozen=True)
@@ -534,8 +535,38 @@ def _sentences(document: Document, starts: list[int]) -> list[tuple[int, int, in
     return found
 
 
+_NUMERIC_CITATION = re.compile(r"\[(\d{1,4}(?:\s*[-–,]\s*\d{1,4})*)\]")
+_AUTHOR_YEAR = re.compile(r"\(([^()]{0,200}?\b(?:1[6-9]|20)\d{2}[a-z]?)\)")
+_CITED_AUTHOR = re.compile(r"([A-Z][\w'’-]+)(?:\s+(?:et\s+al\.?|(?:and|&)\s+[A-Z][\w'’-]+))?,?\s+((?:1[6-9]|20)\d{2})")
+
+
+def cited_references(sentence: str, references: tuple[ReferenceProposal, ...]) -> tuple[str, ...]:
+    """Return the study ids of the references a sentence cites: numbers (``[2]``, ``[1-3]``,
+    ``[1, 4]``: positions in the list) or author and year (``(Smith et al., 2010; Lee 2012)``).
+
+    >>> refs = (ReferenceProposal(1, 9, "Smith", 2010, "t", "j", "article", "smith-2010", False),
+    ...         ReferenceProposal(2, 10, "Lee", 2012, "t", "j", "article", "lee-2012", False))
+    >>> cited_references("A raises B [1-2].", refs), cited_references("A raises B (Lee et al., 2012).", refs)
+    (('smith-2010', 'lee-2012'), ('lee-2012',))
+    """
+    by_index = {r.index: r.study for r in references}
+    by_author = {(fold(r.first_author), r.year): r.study for r in references}
+    found: list[str] = []
+    for match in _NUMERIC_CITATION.finditer(sentence):
+        for part in re.split(r"\s*,\s*", match.group(1)):
+            ends = [int(n) for n in re.split(r"\s*[-–]\s*", part) if n]
+            numbers = range(ends[0], ends[-1] + 1) if len(ends) == 2 and ends[1] - ends[0] < 50 else ends
+            found += [by_index[n] for n in numbers if n in by_index]
+    for match in _AUTHOR_YEAR.finditer(sentence):
+        for author, year in _CITED_AUTHOR.findall(match.group(1)):
+            study = by_author.get((fold(author), int(year)))
+            if study:
+                found.append(study)
+    return tuple(dict.fromkeys(found))
+
+
 def _candidate_claims(document: Document, spans, categories, known: _Known,
-                      rules: IngestRules) -> tuple[list[CandidateClaim], list]:
+                      rules: IngestRules, references: tuple[ReferenceProposal, ...] = ()) -> tuple[list[CandidateClaim], list]:
     from .drafting import draft_sentences, draft_table_rows
 
     starts = _line_starts(document.clean_text)
@@ -554,7 +585,8 @@ def _candidate_claims(document: Document, spans, categories, known: _Known,
         seen.add(key)
         claim_id = _unique(f"{item['subject']}-{_CLAIM_VERB[item['sign']]}-{item['object']}", taken)
         context = tuple(sorted(item.pop("context").items()))
-        claims.append(CandidateClaim(id=claim_id, context=context, **item))
+        studies = cited_references(item["quote"], references) if item["origin"] == "sentence" else ()
+        claims.append(CandidateClaim(id=claim_id, context=context, studies=studies, **item))
     return claims, reasons
 
 
@@ -634,6 +666,8 @@ def draft_text(report: IngestReport) -> str:
             entry.update(certainty=claim.certainty, hedge=claim.hedge)
         if claim.context:
             entry["context"] = dict(claim.context)
+        if claim.studies:
+            entry["studies"] = list(claim.studies)
         out.append(_dump(ordered(entry, CLAIM_KEYS)))
     existing = [g for g in report.glossary if g.entity]
     out.append("# Glossary definitions of entities that exist: the build attaches them itself.\n")
@@ -704,7 +738,8 @@ def ingest_document(path: str | Path, data: str | Path, *, force: bool = False) 
     recognition = _recognise(document, known, rules)
     by_name = {fold(name): p for p in recognition.proposals if not p.known for name in (p.label, *p.synonyms)}
     categories = {**known.categories, **recognition.categories}
-    claims, no_claims = _candidate_claims(document, recognition.spans, categories, known, rules)
+    references = tuple(_references(document, known, rules))
+    claims, no_claims = _candidate_claims(document, recognition.spans, categories, known, rules, references)
     broken = ()
     if status == "updated":
         broken = tuple(sorted(str(c.get("id")) for c in known.claims
@@ -721,7 +756,7 @@ def ingest_document(path: str | Path, data: str | Path, *, force: bool = False) 
         glossary=tuple(_glossary(document, known, rules, _defined_by(data, doc_id, fmt, known), by_name)),
         tables=tuple({"line": t.line, "section": t.section, "header": list(t.header), "rows": len(t.rows)}
                      for t in document.tables),
-        references=tuple(_references(document, known, rules)),
+        references=references,
         mentions=tuple(_mention_counts(document, recognition.spans, known)),
         claims=tuple(claims),
         summaries=tuple({"line": s.line, "section": s.section, "text": s.text} for s in document.summaries),

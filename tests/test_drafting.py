@@ -137,7 +137,8 @@ def test_known_names_win_and_new_synonyms_are_proposed(mini_project, tmp_path):
     ("irisin-author-year.txt", {
         ("metformin", "hyperinsulinemia", -1),
         ("metformin", "insulin-resistance", -1),  # the table: "Improvement (decrease)"
-        ("metformin", "body-weight", 0)},  # "No change"
+        ("metformin", "body-weight", 0),  # "No change"
+        ("exercise", "insulin-resistance", -1)},
      2),
 ])
 def test_layout_fixtures_through_the_cli(empty, name, expected, entities):
@@ -149,6 +150,21 @@ def test_layout_fixtures_through_the_cli(empty, name, expected, entities):
     subjects = {s for s, _, _ in expected}
     new = {e["id"] for e in report["entities"] if not e["known"]}
     assert subjects <= new  # every agent is an entity the project did not know
+
+
+def test_in_text_citations_become_the_claims_studies(empty):
+    numbered = json.loads(run(empty, "ingest", str(LAYOUTS / "kisspeptin-numbered.txt"), "--format", "json").output)
+    assert [(r["study"], r["title"]) for r in numbered["references"]] == [
+        ("smith-2010", "Kisspeptin signalling in the brain"), ("brown-2012", "Prolactin inhibits kisspeptin neurons")]
+    cited = {(c["subject"], c["object"]): c["studies"] for c in numbered["claims"]}
+    assert cited[("kisspeptin", "gonadotropin-releasing-hormone")] == ["smith-2010"]
+    assert cited[("prolactin", "kisspeptin")] == ["brown-2012"]
+    assert cited[("fasting", "leptin")] == []
+    author_year = json.loads(run(empty, "ingest", str(LAYOUTS / "irisin-author-year.txt"), "--format", "json").output)
+    cited = {(c["subject"], c["object"]): c["studies"] for c in author_year["claims"]}
+    assert cited[("exercise", "insulin-resistance")] == ["zhang-2014"]
+    draft = yaml.safe_load((empty / "data/drafts/irisin-author-year.yaml").read_text(encoding="utf-8"))
+    assert next(c for c in draft["claims"] if c["subject"] == "exercise")["studies"] == ["zhang-2014"]
 
 
 def test_review_accepts_edits_and_rejects_into_canonical_data(mini_project, tmp_path):

@@ -110,14 +110,17 @@ def test_reference_styles_are_parsed():
     assert doc.problems == ()
     found = [(r.kind, r.first_author, r.year, r.title.split()[0]) for r in doc.references]
     assert found == [("article", "Davis", 2016, "Testosterone"), ("book", "Guyton", 2016, "Textbook"),
-                     ("article", "Wang", 1996, "Testosterone"), ("other", "Bhasin", 2018, "Testosterone"),
+                     ("article", "Wang", 1996, "Testosterone"), ("article", "Bhasin", 2018, "Testosterone"),
                      ("article", "Hotamisligil", 2006, "Inflammation")]
     davis, guyton, wang = doc.references[:3]
     assert davis.et_al and (davis.volume, davis.issue, davis.pages) == ("4", "6", "486-496")
     assert guyton.journal == "Elsevier" and guyton.authors == ("Guyton, Arthur C.", "John E. Hall")
     assert (wang.journal, wang.volume, wang.issue, wang.pages) == (
         "Journal of Clinical Endocrinology & Metabolism", "81", "10", "3578-3583")
-    assert doc.references[4].pages == "860-867"
+    assert doc.references[4].pages == "860-867" and doc.references[4].doi == "10.1038/nature05485"
+    bhasin = doc.references[3]  # Vancouver
+    assert (bhasin.journal, bhasin.volume, bhasin.issue, bhasin.pages, bhasin.et_al) == (
+        "J Clin Endocrinol Metab", "103", "5", "1715-1744", True)
     assert [s.kind for s in doc.sections] == ["level", "references", "level"]
 
 
