@@ -211,3 +211,26 @@ def test_leave_one_out_floor():
     figures = evaluate()
     assert figures["precision"] >= 0.50 and figures["recall"] >= 0.15, figures
     assert figures["correct"] >= 25
+
+
+def test_walkthrough(tmp_path):
+    """docs/ingest.md's walkthrough: a hormone the graph does not know, ingested, accepted, built,
+    and a pathway question it can now answer."""
+    from graph.build import Project, build
+
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "data", project / "data", ignore=shutil.ignore_patterns("drafts"))
+    page = ROOT / "docs" / "examples" / "adiponectin.txt"
+    report = json.loads(run(project, "ingest", str(page), "--format", "json").output)
+    assert triples(report) == {("adiponectin", "inflammation", -1), ("adiponectin", "insulin-sensitivity", 1),
+                               ("adipocyte", "adiponectin", 1), ("visceral-adipose-tissue", "adiponectin", -1)}
+    before = run(project, "paths", "testosterone", "adiponectin")
+    assert before.exit_code != 0  # unknown entity
+    accepted = run(project, "review", "adiponectin", "--accept-all")
+    assert accepted.exit_code == 0 and "accepted 5, rejected 0" in accepted.output, accepted.output
+    xrefs = yaml.safe_load((project / "data/xrefs.yaml").read_text(encoding="utf-8"))
+    assert xrefs["entities"]["adiponectin"]["CHEBI:81572"] == "adiponectin"
+    build(Project(project))
+    route = json.loads(run(project, "paths", "testosterone", "adiponectin", "--limit", "1", "--format", "json").output)
+    assert [n["id"] for n in route[0]["nodes"]] == ["testosterone", "visceral-adipose-tissue", "adiponectin"]
+    assert route[0]["sign"] == 1
