@@ -171,7 +171,10 @@ class _Sentence:
             if self.word(k) in self.g.breaks or (self.word(k) == "," and self.word(k + 1) in self.g.breaks):
                 start = k + 1
                 break
-        if self.word(start) in self.g.openers or self.is_adverb(start):
+        # an introduction ("In women,") or a subordinate clause ("While GH declines with age,")
+        # before the verb's own clause: the clause starts after its comma
+        if (self.word(start) in self.g.openers or self.is_adverb(start)
+                or (start > 0 and self.word(start - 1) not in {";", ":", ","})):
             comma = next((k for k in range(start, v) if self.word(k) == ","), None)
             if comma is not None:
                 start = comma + 1
@@ -193,8 +196,9 @@ class _Sentence:
             if not self.is_entity(j):
                 break
             after = self.word(j + 1)
-            if after in self.g.be or self.word(j + 1) in self.g.auxiliaries or (after,) in self.g.verbs:
-                break
+            if after in self.g.be or after in self.g.auxiliaries or ((after,) in self.g.verbs
+                                                                       and self.word(j + 2) != "by"):
+                break  # "... and B raises C": B starts a clause ("and B caused by C" does not)
             found.append(j)
             i = j + 1
         return found
@@ -285,7 +289,8 @@ class _Sentence:
                 found = [k] + [c for c in self.coordinated(k) if not self.modifier(c)]
                 return found + self.examples(self._end(k)), skipped
             if item.kind == "P" and item.text not in {"-", "’", "'"}:
-                return [], skipped
+                # "activating kinase pathways (such as JNK and IKKβ)": the examples are acted on
+                return (self.examples(k) if item.text == "(" else []), skipped
             if item.text in self.g.stops or item.text in self.g.breaks or item.text in self.g.be:
                 return [], skipped
             # a preposition after a noun that is not an aspect or a change ("fat storage in the
@@ -568,14 +573,15 @@ def _resolve(subject, sent: _Sentence, main_subject: list[str], previous: list[s
         return list(main_subject)
     if subject == "pronoun":
         return list(main_subject or previous)
-    if subject == "demonstrative":  # "these molecules": what the previous sentence named last
-        return list(last[-1:]) if last else []
+    if subject == "demonstrative":  # "this decline": what the sentence named before, else the last one
+        before = [it.text for it in sent.items[:sent.clause_start(v)] if it.kind == "E"]
+        return before[-1:] or (list(last[-1:]) if last else [])
     return []
 
 
 # --- tables ----------------------------------------------------------------------------------
 
-_CELL_STOP = re.compile(r"\b(?:to|by|via|due|secondary|despite)\b", re.IGNORECASE)
+_CELL_STOP = re.compile(r"\b(?:to|by|via|due|secondary|despite|in|within|at|during)\b|\(", re.IGNORECASE)
 
 
 def _cells_with_spans(line: str) -> list[tuple[int, int]]:
@@ -613,16 +619,16 @@ def _cell_claims(row_line, row_base, a, b, subject, header_objects, line, docume
         return []
     if words:  # "Improvement (decrease)": the parenthesis gives the sign, the header the target
         named, unnamed = [], []
-    else:
+    else:  # "Upregulates GLUT4 transporters and insulin receptor expression": each entity named
         named = [m.entity for m in entities_in(row_base + a + cue.end(), row_base + b)
-                 if len(row_line[a + cue.end(): m.start - row_base].split()) <= 3
+                 if len(row_line[a + cue.end(): m.start - row_base].split()) <= 6
                  and not _CELL_STOP.search(row_line[a + cue.end(): m.start - row_base])]
         rest = _CELL_STOP.split(cell[cue.end():].split("(")[0], maxsplit=1)[0]
         unnamed = [w for w in re.findall(r"[^\W_]+", rest.lower()) if w not in aspect_words]
     # the cell's own words name the target; words that name nothing known but echo the header
     # ("reduction in inflammatory markers" under "Inflammatory Cytokines") leave it to the header
     echo = set(re.findall(r"[^\W_]+", header_text.lower())) - {"in", "of", "on", "the", "effect", "impact", "change"}
-    targets = named[:1] or (header_objects if not unnamed or echo & set(unnamed) else [])
+    targets = named or (header_objects if not unnamed or echo & set(unnamed) else [])
     quote = " ".join(row_line[:b].split())
     certainty, hedge_text = hedge(cell)
     section = document.section_at(row_base)
