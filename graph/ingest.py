@@ -1,17 +1,20 @@
-"""Ingest a new source document: copy it in, report what extraction finds, draft candidates.
+"""Ingest a new source document: copy it in, report what extraction finds, draft its knowledge.
 
 :func:`ingest_document` copies a text file into ``data/sources/`` (atomically), extracts it with
 the project's page format (``data/format.yaml``) and reports, before any curation: its sections;
-its glossary definitions, proposed as new entities or as definitions of existing ones; its tables;
-its references, proposed as studies; the mentions of known entities; candidate claims (a sentence
-or table row linking two known entities with a verb of change, ``data/ingest.yaml``); and the
-publisher's variants the extractor met (unmarked summaries, holes, image alt text).
+its glossary definitions; the entities it names, known or new (:mod:`graph.recognise`: glossary
+terms, abbreviations it defines, names in the offline lexicons of :mod:`graph.lexicon`, each new
+one with its verified identifiers); its tables; its references, proposed as studies; candidate
+claims drafted from the structure of each sentence and from table rows (:mod:`graph.drafting`,
+words in ``data/ingest.yaml``), with the studies each sentence cites; every sentence with a cue of
+change that gave no claim, and why; and the publisher's variants the extractor met.
 
 The candidates are written to a draft, ``data/drafts/<doc-id>.yaml``, in the very form of
-``entities.yaml``, ``studies.yaml`` and ``claims.yaml`` entries. Drafts never enter the graph: a
-curator moves the entries they accept into those files, where they are validated like any other
-(an accepted claim's quote is checked against the document at build). Ingesting a document whose
-content (SHA-256 of its text) is already in ``data/sources/`` changes nothing.
+``entities.yaml``, ``studies.yaml`` and ``claims.yaml`` entries (plus ``xrefs`` and ``synonyms``).
+Drafts never enter the graph: ``hkg review`` (:mod:`graph.review`) moves the entries a curator
+accepts into those files, where they are checked like any other (an accepted claim's quote
+against the document). Ingesting a document whose content (SHA-256 of its text) is already in
+``data/sources/`` changes nothing.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from .errors import LoadError, Problem
 from .extract import Document, DocumentFormat, extract_document, sentence_spans
 from .drafting import NoClaim
 from .names import fold, slugify
-from .recognise import EntityProposal
+from .recognise import EntityProposal, label_of
 
 __all__ = [
     "CandidateClaim",
@@ -47,16 +50,6 @@ __all__ = [
 
 _SIGN_NAMES = {"increase": 1, "decrease": -1, "neutral": 0}
 _CLAIM_VERB = {1: "increases", -1: "decreases", 0: "neutral-on"}
-_CLAUSE_BREAK = re.compile(r"[;:]|,\s+(?:which|while|whereas|but|although|though)\b|\s(?:while|whereas|but)\s")
-# "by reducing", "while lowering", ", improve", "and reduce": the verb shares the sentence's subject
-_LEAD_IN = re.compile(r"(?:\b(?:by|while|through|via|thereby|and|or|to|helps?|helping)|,)\s+(?:\w+ly\s+)?$",
-                      re.IGNORECASE)
-# "an increase in", "the increased risk": the word is a noun or adjective here, not a verb
-_NOMINAL = re.compile(r"\b(?:a|an|the|this|that|its|their)\s+$", re.IGNORECASE)
-_CELL_STOP = re.compile(r"\b(?:to|by|via|due|secondary|despite)\b", re.IGNORECASE)
-_NEGATION = re.compile(r"\b(?:not|no|never|without|cannot|neither|nor)\b(?:\s+\S+)?\s*$", re.IGNORECASE)
-#: most words allowed between a verb and its object, and between the subject and the verb
-MAX_OBJECT_GAP, MAX_SUBJECT_GAP = 12, 20
 
 
 # --- rules (data/ingest.yaml) ---------------------------------------------------------------
@@ -368,12 +361,6 @@ def _first_phrase(text: str, pairs: Iterable[tuple[str, str]]) -> str | None:
     return None
 
 
-def _label_of(term: str) -> str:
-    """Lowercase the capitalised words of a glossary term, keeping acronyms (GLUT4, TNF-α)."""
-    return " ".join(w.lower() if w[:1].isupper() and w[1:].replace("-", "").islower() else w
-                    for w in term.split())
-
-
 # --- glossary, references, mentions -------------------------------------------------------
 
 def _defined_by(data: Path, doc_id: str, fmt: DocumentFormat, known: _Known) -> dict[str, str]:
@@ -423,7 +410,7 @@ def _glossary(document: Document, known: _Known, rules: IngestRules,
             continue
         entity = proposed_ids.get(key)
         if key not in proposed:
-            proposed[key] = entity.id if entity else _unique(slugify(_label_of(item.term)) or "entity", taken)
+            proposed[key] = entity.id if entity else _unique(slugify(label_of(item.term)) or "entity", taken)
         proposals.append(GlossaryProposal(
             item.term, item.definition, item.aliases, item.line, item.section,
             candidate=proposed[key],

@@ -105,7 +105,7 @@ def abbreviations(text: str) -> list[tuple[str, str, int]]:
     """Return the ``(long form, short form, offset of the long form)`` a text defines.
 
     >>> abbreviations("high sex hormone-binding globulin (SHBG) and Interleukin-6 (IL-6) rise")
-    [('sex hormone-binding globulin', 'SHBG', 5), ('Interleukin-6', 'IL-6', 42)]
+    [('sex hormone-binding globulin', 'SHBG', 5), ('Interleukin-6', 'IL-6', 45)]
     >>> abbreviations("glucose (sugar) and the pituitary (the gland)")
     []
     """
