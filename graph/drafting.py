@@ -34,11 +34,24 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Grammar", "NoClaim", "draft_sentences", "draft_table_rows", "sentence_items"]
+__all__ = ["Grammar", "NoClaim", "draft_sentences", "draft_table_rows", "sentence_items", "times"]
 
 _ITEM = re.compile(r"[^\W_]+(?:[-’'][^\W_]+)*|[^\w\s]")
 #: most words between a verb and the entity its object phrase names
 MAX_OBJECT_GAP = 8
+
+
+def times(a, b):
+    """The sign of two effects in a row: a product, where a variable effect stays variable.
+
+    >>> times(-1, -1), times(1, 0), times("variable", -1), times(0, "variable")
+    (1, 0, 'variable', 0)
+    """
+    if a == 0 or b == 0:
+        return 0
+    if isinstance(a, str) or isinstance(b, str):
+        return a if isinstance(a, str) else b
+    return a * b
 
 
 @dataclass(frozen=True)
@@ -451,7 +464,7 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
                 if negated:
                     why.append((cue, "negated"))
                     continue
-                sign *= flip
+                sign = times(sign, flip)
             else:
                 if sent.passive(v, v_end):
                     if sent.word(v_end + 1) != "by":
@@ -487,7 +500,7 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
                     why.append((cue, "negated"))
                     continue
                 agents = _resolve(subject, sent, main_subject, previous_subject, v, previous_last)
-                sign *= sent.inverted(subject, v)
+                sign = times(sign, sent.inverted(subject, v))
                 objects, words = sent.objects(v_end)
                 # "stimulates the pituitary to produce LH": the change is on what the second verb names
                 if len(objects) == 1 and sent.word(objects[0] + 1) == "to" and objects[0] + 2 in starts:
@@ -495,7 +508,7 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
                     consumed.add(second[0])
                     more, more_words = sent.objects(second[1])
                     if more:
-                        objects, words, sign = more, words + more_words, sign * second[2]
+                        objects, words, sign = more, words + more_words, times(sign, second[2])
                         cue = f"{cue} … {' '.join(text[items[second[0]].start:items[second[1]].end].split())}"
                 if subject in ("inherit", "means") and not agents:
                     pending.append((v, v_end, sign, cue, objects, words))
@@ -521,7 +534,7 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
             for main_sign, affected in main_effect:
                 for k in objects:
                     for obj in affected:
-                        drafted.append((items[k].text, obj, sign * main_sign, cue, []))
+                        drafted.append((items[k].text, obj, times(sign, main_sign), cue, []))
         for v, v_end, sign, cue, objects, words in pending:  # "By reducing X, T lowers Y": T reduces X
             if main_subject and objects:
                 for agent in main_subject:
@@ -595,19 +608,16 @@ def _cells_with_spans(line: str) -> list[tuple[int, int]]:
 
 
 def _table_agents(row_line: str, row_base: int, cell: tuple[int, int], entities_in) -> list[str]:
-    """The agents a row's first cell names: its first entity when the cell's phrase ends with it
-    ("Transdermal Estradiol", "Anastrozole (in men on TRT)"; not "Growth Hormone Peptides"), and
-    the examples it gives ("(e.g. Tesamorelin)", "(such as X)")."""
+    """The agent a row's first cell names: the entity its phrase ends with, up to any
+    parenthesis ("Transdermal Estradiol", "Anastrozole (in men on TRT)"); the examples in a
+    parenthesis ("(e.g. Tesamorelin)") are members of it, not agents of the row."""
     a, b = cell
     text = row_line[a:b]
     head_end = text.find("(") if "(" in text else len(text)
     found = entities_in(row_base + a, row_base + a + head_end)
-    agents = []
     if found and not row_line[found[0].end - row_base: a + head_end].strip():
-        agents.append(found[0].entity)
-    for example in re.finditer(r"\((?:e\.g\.|such as|for example)\s*([^)]*)\)", text):
-        agents += [m.entity for m in entities_in(row_base + a + example.start(1), row_base + a + example.end(1))]
-    return list(dict.fromkeys(agents))
+        return [found[0].entity]
+    return []
 
 
 def _cell_claims(row_line, row_base, a, b, subject, header_objects, line, document, entities_in, nouns,

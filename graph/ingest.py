@@ -33,6 +33,7 @@ from .extract import Document, DocumentFormat, extract_document, sentence_spans
 from .drafting import NoClaim
 from .names import fold, slugify
 from .recognise import EntityProposal, label_of
+from .vocab import VARIABLE
 
 __all__ = [
     "CandidateClaim",
@@ -48,8 +49,8 @@ __all__ = [
     "render_ingest",
 ]
 
-_SIGN_NAMES = {"increase": 1, "decrease": -1, "neutral": 0}
-_CLAIM_VERB = {1: "increases", -1: "decreases", 0: "neutral-on"}
+_SIGN_NAMES = {"increase": 1, "decrease": -1, "neutral": 0, "variable": VARIABLE}
+_CLAIM_VERB = {1: "increases", -1: "decreases", 0: "neutral-on", VARIABLE: "regulates"}
 
 
 # --- rules (data/ingest.yaml) ---------------------------------------------------------------
@@ -274,7 +275,7 @@ class CandidateClaim:
     certainty: str = "high"
     hedge: str | None = None
     context: tuple[tuple[str, str], ...] = ()
-    studies: tuple[str, ...] = ()  # the references the sentence cites ("[2]", "(Smith et al., 2010)")
+    studies: tuple[str, ...] = ()  # the studies the document cites in the quote's paragraph
 
 
 @dataclass(frozen=True)
@@ -522,36 +523,6 @@ def _sentences(document: Document, starts: list[int]) -> list[tuple[int, int, in
     return found
 
 
-_NUMERIC_CITATION = re.compile(r"\[(\d{1,4}(?:\s*[-–,]\s*\d{1,4})*)\]")
-_AUTHOR_YEAR = re.compile(r"\(([^()]{0,200}?\b(?:1[6-9]|20)\d{2}[a-z]?)\)")
-_CITED_AUTHOR = re.compile(r"([A-Z][\w'’-]+)(?:\s+(?:et\s+al\.?|(?:and|&)\s+[A-Z][\w'’-]+))?,?\s+((?:1[6-9]|20)\d{2})")
-
-
-def cited_references(sentence: str, references: tuple[ReferenceProposal, ...]) -> tuple[str, ...]:
-    """Return the study ids of the references a sentence cites: numbers (``[2]``, ``[1-3]``,
-    ``[1, 4]``: positions in the list) or author and year (``(Smith et al., 2010; Lee 2012)``).
-
-    >>> refs = (ReferenceProposal(1, 9, "Smith", 2010, "t", "j", "article", "smith-2010", False),
-    ...         ReferenceProposal(2, 10, "Lee", 2012, "t", "j", "article", "lee-2012", False))
-    >>> cited_references("A raises B [1-2].", refs), cited_references("A raises B (Lee et al., 2012).", refs)
-    (('smith-2010', 'lee-2012'), ('lee-2012',))
-    """
-    by_index = {r.index: r.study for r in references}
-    by_author = {(fold(r.first_author), r.year): r.study for r in references}
-    found: list[str] = []
-    for match in _NUMERIC_CITATION.finditer(sentence):
-        for part in re.split(r"\s*,\s*", match.group(1)):
-            ends = [int(n) for n in re.split(r"\s*[-–]\s*", part) if n]
-            numbers = range(ends[0], ends[-1] + 1) if len(ends) == 2 and ends[1] - ends[0] < 50 else ends
-            found += [by_index[n] for n in numbers if n in by_index]
-    for match in _AUTHOR_YEAR.finditer(sentence):
-        for author, year in _CITED_AUTHOR.findall(match.group(1)):
-            study = by_author.get((fold(author), int(year)))
-            if study:
-                found.append(study)
-    return tuple(dict.fromkeys(found))
-
-
 def _candidate_claims(document: Document, spans, categories, known: _Known,
                       rules: IngestRules, references: tuple[ReferenceProposal, ...] = ()) -> tuple[list[CandidateClaim], list]:
     from .drafting import draft_sentences, draft_table_rows
@@ -564,6 +535,10 @@ def _candidate_claims(document: Document, spans, categories, known: _Known,
                                    categories, hedge, aspect, direct) if rules.grammar else ([], [])
     raw += draft_table_rows(document, spans, nouns, _words_pattern(nouns), starts, hedge, aspect,
                             rules.grammar.aspect_words if rules.grammar else frozenset())
+    from .citations import cited_in, citations_by_paragraph
+
+    paragraphs = citations_by_paragraph(document)
+    study = {r.index: r.study for r in references}
     taken, seen, claims = set(known.claim_ids), set(), []
     for item in sorted(raw, key=lambda c: (c["line"], c["quote"], c["subject"], c["object"], c["cue"])):
         key = (item["subject"], item["object"], item["sign"], item["quote"])
@@ -572,7 +547,10 @@ def _candidate_claims(document: Document, spans, categories, known: _Known,
         seen.add(key)
         claim_id = _unique(f"{item['subject']}-{_CLAIM_VERB[item['sign']]}-{item['object']}", taken)
         context = tuple(sorted(item.pop("context").items()))
-        studies = cited_references(item["quote"], references) if item["origin"] == "sentence" else ()
+        # the studies the document cites in the quote's paragraph (as the build links them)
+        line_start = starts[item["line"] - 1]
+        studies = tuple(study[r] for r in sorted(cited_in(document, paragraphs, line_start, line_start + 1))
+                        if r in study)
         claims.append(CandidateClaim(id=claim_id, context=context, studies=studies, **item))
     return claims, reasons
 
@@ -653,8 +631,8 @@ def draft_text(report: IngestReport) -> str:
             entry.update(certainty=claim.certainty, hedge=claim.hedge)
         if claim.context:
             entry["context"] = dict(claim.context)
-        if claim.studies:
-            entry["studies"] = list(claim.studies)
+        if claim.studies:  # cited by the document itself (graph/citations.py), as the build links them
+            entry["supports"] = [{"study": study, "basis": "document"} for study in claim.studies]
         out.append(_dump(ordered(entry, CLAIM_KEYS)))
     existing = [g for g in report.glossary if g.entity]
     out.append("# Glossary definitions of entities that exist: the build attaches them itself.\n")
@@ -768,7 +746,7 @@ def ingest_document(path: str | Path, data: str | Path, *, force: bool = False) 
 
 # --- rendering ----------------------------------------------------------------------------
 
-_SIGN = {1: "+1", -1: "-1", 0: "0"}
+_SIGN = {1: "+1", -1: "-1", 0: "0", VARIABLE: "variable"}
 
 
 def render_ingest(report: IngestReport, fmt: str) -> str:

@@ -3,7 +3,8 @@
 Names come from four places, in this order of preference:
 
 1. the graph's entities (labels and synonyms, any spelling :func:`graph.names.fold` folds);
-2. the document's glossary (``TERM Meaning ∞ DEFINITION``: the term and its aliases);
+2. the document's glossary (``TERM Meaning ∞ DEFINITION``: the term and its aliases) and the
+   agents its tables name (each row's first cell);
 3. abbreviations the document defines, ``sex hormone-binding globulin (SHBG)``: the short form
    becomes a synonym of the long one (found as Schwartz & Hearst do: each letter of the short
    form in order in the words before the parenthesis, the first at a word's start);
@@ -51,7 +52,7 @@ class EntityProposal:
     category: str
     synonyms: tuple[str, ...]
     identifiers: tuple[tuple[str, str], ...]  # (CURIE, the source's label), verified offline
-    origin: str  # "glossary", "abbreviation" or "lexicon"
+    origin: str  # "glossary", "abbreviation", "table" (a row's first cell) or "lexicon"
     line: int
     known: bool = False
     definition: str | None = None
@@ -207,6 +208,24 @@ def _match(text: str, tokens, names: Mapping[str, list[tuple[str, bool]]],
     return sorted(chosen)
 
 
+def table_agents(document: Document) -> list[tuple[str, int]]:
+    """The names a document's tables give their agents: each row's first cell up to any
+    parenthesis ("Transdermal Estradiol", "Anastrozole (in men on TRT)" is "Anastrozole").
+
+    >>> from graph.extract import extract_document
+    >>> doc = extract_document("d", "Fundamentals\\nAgent | Effect |\\n---|---|\\nTransdermal Estradiol (gel) | Reduction |\\n")
+    >>> table_agents(doc)
+    [('Transdermal Estradiol', 4)]
+    """
+    found = []
+    for table in document.tables:
+        for row in table.rows:
+            head = row.cells[0].split("(")[0].strip() if row.cells else ""
+            if head and len(head.split()) <= MAX_WORDS:
+                found.append((head, row.line))
+    return found
+
+
 def recognise(document: Document, known: Mapping[str, str], lexicon: Lexicon,
               skip_words: frozenset[str] = frozenset(), not_entities: frozenset[str] = frozenset(),
               glossary_category=None) -> Recognition:
@@ -278,6 +297,12 @@ def recognise(document: Document, known: Mapping[str, str], lexicon: Lexicon,
             for key in (long_key, short_key):
                 line_of.setdefault(key, line)
                 origin.setdefault(key, "abbreviation")
+
+    for name, line in table_agents(document):  # a table's first column names its agents
+        key = add(name)
+        if key:
+            line_of.setdefault(key, line)
+            origin.setdefault(key, "table")
 
     # the lexicon: every run of words looked up at once; names found join the automaton
     terms: dict[str, list[LexiconTerm]] = {}
