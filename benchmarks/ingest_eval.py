@@ -106,17 +106,30 @@ def evaluate(data: Path = ROOT / "data", document: str | None = None) -> dict:
 
 
 def big_document(data: Path, size: int = 1_000_000) -> str:
-    """A document of about ``size`` characters: the curated documents' text repeated, each copy's
-    headings numbered so every copy has sections of its own."""
-    texts = [p.read_text(encoding="utf-8") for p in sorted((data / "sources").glob("*.txt"))]
+    """A document of about ``size`` characters: the curated documents' body text repeated (each
+    copy's headings numbered, so every copy has sections of its own), then one reference list
+    (a long review cites its references once, at the end)."""
+    from graph.extract import DocumentFormat, extract_document
+    from graph.sources import read_yaml_mapping
+
+    fmt = DocumentFormat.from_mapping(read_yaml_mapping(data / "format.yaml"))
+    bodies, references = [], []
+    for path in sorted((data / "sources").glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        lines = text.split("\n")
+        document = extract_document(path.stem, text, fmt)
+        listed = {r.line for r in document.references}
+        heading = {s.line for s in document.sections if s.kind == "references"}
+        references += [lines[n - 1] for n in sorted(listed)]
+        bodies.append("\n".join(line for n, line in enumerate(lines, start=1) if n not in listed | heading))
     parts, total, n = [], 0, 0
     while total < size:
-        for text in texts:
+        for body in bodies:
             n += 1
-            copy = re.sub(r"(?m)^(?=[A-Z][^\n]{3,80}\?$)", f"Part {n}: ", text)
+            copy = re.sub(r"(?m)^(?=[A-Z][^\n]{3,80}\?$)", f"Part {n}: ", body)
             parts.append(copy)
             total += len(copy)
-    return "\n".join(parts)
+    return "\n".join(parts) + "\nReferences\n" + "\n".join(references) + "\n"
 
 
 def speed(data: Path = ROOT / "data") -> dict:

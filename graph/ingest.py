@@ -441,9 +441,13 @@ def _references(document: Document, known: _Known, rules: IngestRules) -> list[R
 def _mention_counts(document: Document, spans, known: _Known) -> list[MentionCount]:
     by_entity: dict[str, set[str]] = {}
     counts: dict[str, int] = {}
+    text, by_line = document.clean_text, {}
     for span in spans:
         if span.entity in known.labels:
-            section = document.section_at(span.start)
+            line = text.rfind("\n", 0, span.start) + 1  # sections start and end at lines
+            if line not in by_line:
+                by_line[line] = document.section_at(line)
+            section = by_line[line]
             by_entity.setdefault(span.entity, set()).update([section.id] if section else [])
             counts[span.entity] = counts.get(span.entity, 0) + 1
     return [MentionCount(entity, known.labels[entity], counts[entity], tuple(sorted(sections)))
