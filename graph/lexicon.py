@@ -11,7 +11,7 @@ under which prefix and with which Biolink category, is data: ``lexicons`` in ``d
        file: resources/mesh_id_label_mappings.tsv, categories: {A11: Cell, C: Disease}}
 
 Reading them all takes seconds, so :func:`open_lexicon` compiles them once into an SQLite table
-of folded name → terms (``~/.cache/hormone-kg/``, or ``$HKG_CACHE``), keyed by the sources'
+of folded name → terms (``~/.cache/hormone-kg/``, or ``$HKG_LEXICON_CACHE``), keyed by the sources'
 versions and sizes, and later ingests only look names up. A package whose installed version is
 not the pinned one is refused: a name is only ever tied to an identifier from the file it was
 checked against. Nothing is downloaded.
@@ -221,7 +221,7 @@ def _package_file(source: LexiconSource) -> Path:
 
 
 def _cache_dir() -> Path:
-    return Path(os.environ.get("HKG_CACHE") or Path.home() / ".cache" / "hormone-kg")
+    return Path(os.environ.get("HKG_LEXICON_CACHE") or Path.home() / ".cache" / "hormone-kg")
 
 
 class Lexicon:

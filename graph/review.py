@@ -188,13 +188,16 @@ def apply_review(data: str | Path, document: str, accept: tuple[str, ...] = (), 
                 found = verify_xrefs(data / "xrefs.yaml", data / "entities.yaml", data / "designs.yaml")
                 if found:
                     raise LoadError([Problem("data/xrefs.yaml", 0, p) for p in found])
-    except LoadError:
+    except LoadError as error:
         for target, text in originals.items():
             if text is None:
                 target.unlink(missing_ok=True)
             else:
                 write_atomic(target, text)
-        raise
+        # the files are back as they were: the problems are the draft's, said without a line
+        # number that no longer exists
+        raise LoadError([Problem(label, 0, f"not accepted, nothing changed: {p.message} (in {p.file})")
+                         for p in error.problems]) from None
     done = chosen | set(reject)
     remaining = tuple(e for e in entries.values() if e.id not in done)
     if done:

@@ -187,7 +187,8 @@ def test_review_accepts_edits_and_rejects_into_canonical_data(mini_project, tmp_
     # a claim whose new agent is not accepted fails the build's checks: nothing changes
     before = (mini_project / "data/claims.yaml").read_text(encoding="utf-8")
     refused = run(mini_project, "review", "metformin", "--accept", "metformin-decreases-visceral-fat")
-    assert refused.exit_code == 1 and "unknown subject entity 'metformin'" in refused.output
+    assert refused.exit_code == 1 and "not accepted, nothing changed" in refused.output
+    assert "unknown subject entity 'metformin'" in refused.output
     assert (mini_project / "data/claims.yaml").read_text(encoding="utf-8") == before
     result = run(mini_project, "review", "metformin", "--accept", "metformin",
                  "--edit", "metformin-decreases-visceral-fat:certainty=medium",

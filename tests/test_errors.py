@@ -276,6 +276,20 @@ def test_turtle_import_that_fails_shacl(project, capsys):
         1, capsys)
 
 
+def test_review_accepting_what_fails_the_checks(project, tmp_path, capsys):
+    """Row 16: accepted draft entries are checked as a build checks them; a failure changes nothing."""
+    for name in ("ingest.yaml", "format.yaml"):
+        shutil.copy(ROOT / "data" / name, project / "data" / name)
+    page = tmp_path / "metformin.txt"
+    page.write_text("Overview\nMetformin lowers visceral fat.\n", encoding="utf-8")
+    assert hkg(project, "ingest", str(page), capsys=capsys)[0] == 0
+    data = {p: p.read_bytes() for p in (project / "data").rglob("*") if p.is_file()}
+    check_refused(project, ["review", "metformin", "--accept", "metformin-decreases-visceral-fat"], [
+        "error: data/drafts/metformin.yaml: not accepted, nothing changed: claim "
+        "'metformin-decreases-visceral-fat': unknown subject entity 'metformin' (in data/claims.yaml)"], 1, capsys)
+    assert {p: p.read_bytes() for p in (project / "data").rglob("*") if p.is_file()} == data
+
+
 # --- the console script itself ------------------------------------------------------------------------
 
 def console_script() -> list[str]:
