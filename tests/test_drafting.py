@@ -216,9 +216,9 @@ def test_leave_one_out_floor():
     """The leave-one-out figures (docs/ingest.md) stay above the floor set from the measurement."""
     from benchmarks.ingest_eval import evaluate
 
-    figures = evaluate()
-    assert figures["precision"] >= 0.50 and figures["recall"] >= 0.15, figures
-    assert figures["correct"] >= 25
+    figures = evaluate()  # measured: precision 85 %, recall 31 % (55 of 178 curated triples)
+    assert figures["precision"] >= 0.75 and figures["recall"] >= 0.25, figures
+    assert figures["correct"] >= 45
 
 
 def test_walkthrough(tmp_path):
