@@ -175,7 +175,7 @@ def test_in_text_citations_become_document_links(empty):
 
 
 def test_review_accepts_edits_and_rejects_into_canonical_data(mini_project, tmp_path):
-    from graph.build import Project, build
+    from graph.pipeline import Project, build
 
     for name in ("ingest.yaml", "format.yaml"):
         shutil.copy(ROOT / "data" / name, mini_project / "data" / name)
@@ -224,7 +224,7 @@ def test_leave_one_out_floor():
 def test_walkthrough(tmp_path):
     """docs/ingest.md's walkthrough: a hormone the graph does not know, ingested, accepted, built,
     and a pathway question it can now answer."""
-    from graph.build import Project, build
+    from graph.pipeline import Project, build
 
     project = tmp_path / "project"
     shutil.copytree(ROOT / "data", project / "data", ignore=shutil.ignore_patterns("drafts"))
