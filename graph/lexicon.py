@@ -257,8 +257,6 @@ def open_lexicon(sources: tuple[LexiconSource, ...]) -> Lexicon:
     """
     if not sources:
         return Lexicon(None)
-    from .io import atomic_path
-
     files = [_package_file(s) for s in sources]
     digest = hashlib.sha256(json.dumps(
         [[s.prefix, s.package, s.version, s.file, s.reader, s.category, s.categories, s.labels_only,
@@ -266,21 +264,32 @@ def open_lexicon(sources: tuple[LexiconSource, ...]) -> Lexicon:
          for s, f in zip(sources, files)]).encode()).hexdigest()[:16]
     path = _cache_dir() / f"lexicon-{digest}.sqlite"
     if not path.exists():
-        with atomic_path(path) as temp:
-            temp.unlink()
-            db = sqlite3.connect(temp)
-            db.execute("CREATE TABLE terms (key TEXT, curie TEXT, label TEXT, category TEXT, name TEXT, rank INT)")
-            for rank, (source, file) in enumerate(zip(sources, files)):
-                rows = set()
-                for name, local, label, kind in _READERS[source.reader](file):
-                    if source.labels_only and name != label:
-                        continue
-                    category = source.category_of(kind)
-                    key = fold(name)
-                    if category and len(key) >= MIN_KEY and len(name.split()) <= MAX_WORDS:
-                        rows.add((key, f"{source.prefix}:{local}", label, category, name, rank))
-                db.executemany("INSERT INTO terms VALUES (?,?,?,?,?,?)", sorted(rows))
-            db.execute("CREATE INDEX terms_key ON terms (key)")
-            db.commit()
-            db.close()
+        try:
+            _compile(sources, files, path)
+        except OSError as error:
+            raise LoadError([Problem(str(path), 0, f"cannot write the compiled lexicons ({error.strerror}); "
+                                                   "set HKG_LEXICON_CACHE to a writable folder")]) from None
     return Lexicon(path)
+
+
+def _compile(sources: tuple[LexiconSource, ...], files: list[Path], path: Path) -> None:
+    """Read every lexicon file once into an SQLite table of folded name -> terms (atomically)."""
+    from .io import atomic_path
+
+    with atomic_path(path) as temp:
+        temp.unlink()
+        db = sqlite3.connect(temp)
+        db.execute("CREATE TABLE terms (key TEXT, curie TEXT, label TEXT, category TEXT, name TEXT, rank INT)")
+        for rank, (source, file) in enumerate(zip(sources, files)):
+            rows = set()
+            for name, local, label, kind in _READERS[source.reader](file):
+                if source.labels_only and name != label:
+                    continue
+                category = source.category_of(kind)
+                key = fold(name)
+                if category and len(key) >= MIN_KEY and len(name.split()) <= MAX_WORDS:
+                    rows.add((key, f"{source.prefix}:{local}", label, category, name, rank))
+            db.executemany("INSERT INTO terms VALUES (?,?,?,?,?,?)", sorted(rows))
+        db.execute("CREATE INDEX terms_key ON terms (key)")
+        db.commit()
+        db.close()
