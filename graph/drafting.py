@@ -82,6 +82,8 @@ class Grammar:
     examples: tuple[tuple[str, ...], ...] = ()
     #: nouns an object phrase passes through ("a state of X")
     light_nouns: frozenset[str] = frozenset()
+    #: pronouns that stand for a list ("they", "these molecules")
+    plurals: frozenset[str] = frozenset()
 
     @functools.cached_property
     def verb_starts(self) -> dict[str, tuple[tuple[str, ...], ...]]:
@@ -200,11 +202,11 @@ class _Sentence:
             j = i
             if self.word(j) == "(" and self.is_entity(j + 1) and self.word(j + 2) == ")":
                 i = j = j + 3
-            if self.word(j) not in {",", "and", "or"}:
+            if self.word(j) not in {",", "and", "or", "/"}:
                 break
             if self.word(j) == "," and self.word(j + 1) in {"a", "an"}:
                 break  # "Enclomiphene, a modulator (SERM), blocks": an apposition, not a list
-            while self.word(j) in {",", "and", "or", "as", "well"} or self.word(j) in self.g.determiners:
+            while self.word(j) in {",", "and", "or", "/", "as", "well"} or self.word(j) in self.g.determiners:
                 j += 1
             if not self.is_entity(j):
                 break
@@ -229,6 +231,13 @@ class _Sentence:
                 if self.is_entity(k):
                     return [k] + [c for c in self.coordinated(k) if not self.modifier(c)]
         return []
+
+    def list_at(self, k: int) -> list[str]:
+        """The entities listed from the entity at ``k`` on (itself, what it coordinates, examples)."""
+        if self.word(k - 1) in {",", "and", "or", "/"} and self.is_entity(k - 2):
+            return []  # inside a list begun earlier
+        found = [k] + [c for c in self.coordinated(k) if not self.modifier(c)]
+        return list(dict.fromkeys(self.items[m].text for m in found + self.examples(self._end(k))))
 
     def _end(self, k: int) -> int:
         """The item after an entity and what it coordinates ("A, B (ABBR) and C")."""
@@ -269,11 +278,16 @@ class _Sentence:
                 k -= 1
             if self.word(k) == ")" and self.is_entity(k - 1):
                 k -= 2
-            return ([k] if self.is_entity(k) else "none"), negated
+            if self.is_entity(k):
+                return [k], negated
+            # "they are active agents that induce X": the clause's pronoun is the agent
+            first = self.word(self.clause_start(v))
+            return ("plural" if first in self.g.plurals else "none"), negated
         start = self.clause_start(v)
         region = range(start, j + 1)
         for k in region:
-            if self.is_entity(k) and self.word(k - 1) not in self.g.prepositions and not self.modifier(k):
+            if (self.is_entity(k) and self.word(k - 1) not in self.g.prepositions and not self.modifier(k)
+                    and self.word(k - 1) not in {"and", "or", "/"}):  # not the rest of a list whose head was left
                 if any(self.word(m) in self.g.relatives or self.word(m) in self.g.be for m in range(start, k)):
                     break
                 return [k] + [c for c in self.coordinated(k) if c <= j] + [
@@ -284,6 +298,8 @@ class _Sentence:
                 return found, negated
         words = [self.word(k) for k in region if self.word(k) not in {",", "(", ")"}]
         if words and len(words) <= 3 and words[0] in self.g.pronouns:
+            if words[0] in self.g.plurals:  # "they", "these molecules": what was just listed
+                return "plural", negated
             return ("pronoun" if len(words) == 1 else "demonstrative"), negated
         return "none", negated
 
@@ -423,6 +439,7 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
     found, reasons = [], []
     previous_subject: list[str] = []
     previous_last: list[str] = []
+    previous_group: list[str] = []  # the last list of two or more entities the previous sentence named
     span_starts = [s.start for s in spans]
     for s_start, s_end, line, section in sentences:
         items = sentence_items(text, s_start, s_end, spans, span_starts)
@@ -458,7 +475,7 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
                     continue
                 else:
                     subject, negated = sent.subject(head, 0)
-                    agents = _resolve(subject, sent, main_subject, previous_subject, head, previous_last)
+                    agents = _resolve(subject, sent, main_subject, previous_subject, head, previous_last, previous_group)
                     flip = sent.inverted(subject, head)
                 objects, words = sent.objects(v + 1 if kind == "noun" else v_end)
                 if negated:
@@ -473,7 +490,7 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
                     agent_items, _ = sent.objects(v_end + 1)
                     agents = [items[k].text for k in agent_items]
                     subject, negated = sent.subject(v, 0)
-                    affected = _resolve(subject, sent, main_subject, previous_subject, v, previous_last)
+                    affected = _resolve(subject, sent, main_subject, previous_subject, v, previous_last, previous_group)
                     if not affected:  # a reduced relative: "the inflammation caused by X"
                         k = v - 1
                         affected = [items[k].text] if sent.is_entity(k) else []
@@ -499,7 +516,7 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
                 if negated and sign != 0:
                     why.append((cue, "negated"))
                     continue
-                agents = _resolve(subject, sent, main_subject, previous_subject, v, previous_last)
+                agents = _resolve(subject, sent, main_subject, previous_subject, v, previous_last, previous_group)
                 sign = times(sign, sent.inverted(subject, v))
                 objects, words = sent.objects(v_end)
                 # "stimulates the pituitary to produce LH": the change is on what the second verb names
@@ -543,6 +560,8 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
             else:
                 why.append((cue, "unknown agent" if not main_subject else "no affected entity after the verb"))
         previous_last = [it.text for it in items if it.kind == "E"][-1:] or previous_last
+        groups = [g for g in (sent.list_at(k) for k in range(len(items)) if sent.is_entity(k)) if len(g) > 1]
+        previous_group = groups[-1] if groups else []
         if main_subject:
             previous_subject = main_subject
         else:
@@ -579,13 +598,15 @@ def _inflected(words: tuple[str, ...], link: tuple[str, ...]) -> bool:
 
 
 def _resolve(subject, sent: _Sentence, main_subject: list[str], previous: list[str], v: int,
-             last: list[str] | None = None) -> list[str]:
+             last: list[str] | None = None, group: list[str] | None = None) -> list[str]:
     if isinstance(subject, list):
         return [sent.items[k].text for k in subject]
     if subject in ("inherit", "means"):
         return list(main_subject)
     if subject == "pronoun":
         return list(main_subject or previous)
+    if subject == "plural":  # "they", "these molecules": the list the previous sentence ended on
+        return list(group or []) or (list(last[-1:]) if last else [])
     if subject == "demonstrative":  # "this decline": what the sentence named before, else the last one
         before = [it.text for it in sent.items[:sent.clause_start(v)] if it.kind == "E"]
         return before[-1:] or (list(last[-1:]) if last else [])

@@ -185,6 +185,7 @@ class IngestRules:
             examples=tuple(sorted((tuple(m.group().lower() for m in re.finditer(r"[^\W_]+(?:[-’'][^\W_]+)*|[^\w\s]", str(p)))
                                    for p in grammar_words.get("examples") or ()), key=len, reverse=True)),
             light_nouns=words("light_nouns"),
+            plurals=words("plurals"),
         )
         return cls(
             verbs=verbs,

@@ -84,6 +84,14 @@ def triples(report: dict) -> set[tuple[str, str, int]]:
       ("inflammation", "insulin-secretion", -1)}),
     # an agent named by its lack inverts the sign
     ("Low testosterone leads to increased visceral fat.", {("testosterone", "visceral-fat", -1)}),
+    # "they" stands for the list the previous sentence named, also after "are agents that"
+    ("Obesity raises leptin and resistin. They are hormones that suppress insulin secretion.",
+     {("obesity", "leptin", 1), ("obesity", "resistin", 1),
+      ("leptin", "insulin-secretion", -1), ("resistin", "insulin-secretion", -1)}),
+    # examples listed with "or" and "/" act; the head the examples belong to is no entity
+    ("Peptide therapies, such as sermorelin or ipamorelin/tesamorelin, stimulate growth hormone.",
+     {("sermorelin", "growth-hormone", 1), ("ipamorelin", "growth-hormone", 1),
+      ("tesamorelin", "growth-hormone", 1)}),
     # a verb whose direction depends on context drafts the sign "variable"
     ("Estrogen regulates leptin.", {("estrogen", "leptin", "variable")}),
     # "stimulates X to produce Y": the change is on Y
@@ -216,9 +224,9 @@ def test_leave_one_out_floor():
     """The leave-one-out figures (docs/ingest.md) stay above the floor set from the measurement."""
     from benchmarks.ingest_eval import evaluate
 
-    figures = evaluate()  # measured: precision 85 %, recall 31 % (55 of 178 curated triples)
+    figures = evaluate()  # measured: precision 86 %, recall 33 % (59 of 178 curated triples)
     assert figures["precision"] >= 0.75 and figures["recall"] >= 0.25, figures
-    assert figures["correct"] >= 45
+    assert figures["correct"] >= 50
 
 
 def test_walkthrough(tmp_path):
