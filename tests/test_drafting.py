@@ -17,7 +17,6 @@ from click.testing import CliRunner
 
 from graph.cli import cli
 from graph.errors import LoadError
-from graph.ingest import ingest_document
 from graph.recognise import abbreviations
 
 ROOT = Path(__file__).resolve().parent.parent
