@@ -28,6 +28,8 @@ from typing import Any
 
 from .errors import UnknownEntityError
 from .names import RANK_NAME, fold, name_keys, nearest
+from .quotes import table_columns
+from .render import display_text, shown_quote
 from .vocab import PREDICATE_LABELS
 
 __all__ = [
@@ -362,6 +364,11 @@ def _vis_options() -> dict[str, Any]:
     }
 
 
+def _shown_study(study: dict[str, Any]) -> dict[str, Any]:
+    """A study record with its title and reference as people read them (``display_text``)."""
+    return {**study, "title": display_text(study.get("title")), "citation": display_text(study.get("citation"))}
+
+
 def explorer_data(index, focus: str | None = None, depth: int | None = None,
                   path_between: tuple[str, str] | None = None, context: str | None = None) -> dict[str, Any]:
     """Return everything the explorer page shows, as plain JSON-ready data.
@@ -436,7 +443,7 @@ def explorer_data(index, focus: str | None = None, depth: int | None = None,
     sections, documents = _sections(claims)
     cited = sorted({link["study"] for c in claims for link in c["citations"]})
     all_studies = index.studies()
-    studies = {sid: all_studies.get(sid) or {"id": sid} for sid in cited}
+    studies = {sid: _shown_study(all_studies.get(sid) or {"id": sid}) for sid in cited}
 
     entity_out = []
     for e in entities:
@@ -466,6 +473,9 @@ def explorer_data(index, focus: str | None = None, depth: int | None = None,
             "section_key": _section_key(c),
             "predicate_label": PREDICATE_LABELS.get(c.get("predicate") or ""),
             "predicate_url": link(c.get("predicate")),
+            # as people read it (the publisher's ∞ as a colon, a table row's cells beside their
+            # column headers); ``quote`` stays verbatim
+            "quote_shown": shown_quote({**c, "table_columns": table_columns(index, c)}) if c.get("quote") else None,
         })
 
     categories = defaultdict(int)

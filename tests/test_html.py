@@ -475,3 +475,19 @@ def test_markup_in_a_highlighted_path_is_shown_as_text(markup_project, tmp_path,
     assert page.page.text_content("#claim-quote") == f"“{MARKUP_QUOTE}”"
     assert page.js(f"document.querySelectorAll({INJECTED!r}).length") == 0
     assert page.js("window.__pwned") is None and page.dialogs == [] and page.errors == []
+
+
+def test_the_explorer_shows_quotes_and_references_as_people_read_them(real_project):
+    """The publisher's "∞" reads as a colon and a table row's cells stand beside their column
+    headers, as on the command line; the verbatim quote is kept for checking."""
+    from graph.html import explorer_data
+    from graph.pipeline import Project
+
+    data = explorer_data(Project(real_project).index())
+    shown = {c["claim"]: c["quote_shown"] for c in data["claims"]}
+    verbatim = {c["claim"]: c["quote"] for c in data["claims"]}
+    assert any("∞" in quote for quote in verbatim.values())
+    assert not any("∞" in quote for quote in shown.values())
+    assert shown["anastrozole-decreases-visceral-adipose-tissue"].startswith(
+        "[table] Therapeutic Agent: Anastrozole (in men on TRT) · Effect on Visceral Adipose Tissue (VAT): ")
+    assert not any("∞" in (s.get("citation") or "") + (s.get("title") or "") for s in data["studies"].values())
