@@ -264,14 +264,15 @@ def _table(title: str | None, columns: list[str], rows: list[list[str]]) -> str:
     from .render import table_width
 
     width = table_width()
-    widths = [max([len(column)] + [len(row[i]) for row in rows]) for i, column in enumerate(columns)]
-    if sum(widths) + 3 * len(columns) + 1 > width and len(columns) > 2 and rows:
-        shared = [i for i, _ in enumerate(columns)
-                  if len(rows) > 1 and rows[0][i] and all(row[i] == rows[0][i] for row in rows)]
-        lines = [title] if title else []
-        if shared:
-            lines += textwrap.wrap("every row: " + "; ".join(f"{columns[i]} = {rows[0][i]}" for i in shared),
-                                   width=width, subsequent_indent="  ", break_long_words=False)
+    shared = [i for i, _ in enumerate(columns)
+              if len(rows) > 1 and rows[0][i] and all(row[i] == rows[0][i] for row in rows)]
+    if len(shared) == len(columns):
+        shared = []
+    said_once = textwrap.wrap("every row: " + "; ".join(f"{columns[i]} = {rows[0][i]}" for i in shared),
+                              width=width, subsequent_indent="  ", break_long_words=False) if shared else []
+    widths = [max([len(column)] + [len(row[i]) for row in rows]) for i, column in enumerate(columns) if i not in shared]
+    if sum(widths) + 3 * len(widths) + 1 > width and len(columns) > 2 and rows:
+        lines = ([title] if title else []) + said_once
         name_width = max(len(columns[i]) for i in range(len(columns)) if i not in shared) if \
             len(shared) < len(columns) else 0
         pad = len(f"{len(rows)}. ")
@@ -287,6 +288,10 @@ def _table(title: str | None, columns: list[str], rows: list[list[str]]) -> str:
         return "\n".join(lines)
     from rich.text import Text
 
+    if shared:  # a value every row shares is said once, under the title
+        columns = [c for i, c in enumerate(columns) if i not in shared]
+        rows = [[cell for i, cell in enumerate(row) if i not in shared] for row in rows]
+        said_once, title = ([title] if title else []) + said_once, None
     # Text, not str: rich would read "[b]" in a literal as markup and drop it
     table = Table(title=Text(title) if title is not None else None, title_justify="left")
     for column in columns:
@@ -295,7 +300,8 @@ def _table(title: str | None, columns: list[str], rows: list[list[str]]) -> str:
         table.add_row(*(Text(cell) for cell in row))
     buffer = io.StringIO()
     Console(file=buffer, width=width, force_terminal=False, color_system=None).print(table)
-    return "\n".join(line.rstrip() for line in buffer.getvalue().rstrip("\n").splitlines())
+    drawn = [line.rstrip() for line in buffer.getvalue().rstrip("\n").splitlines()]
+    return "\n".join(said_once + drawn)
 
 
 def render_result(result: QueryResult, fmt: str, title: str | None = None) -> str:

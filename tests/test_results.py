@@ -67,3 +67,14 @@ def test_limit_truncates_and_says_so():
     assert "(first 3 results only)" in render_result(result, "table")
     result = QueryResult.from_pyoxigraph(store.query("CONSTRUCT WHERE { ?s ?p ?o }"), "CONSTRUCT", limit=5)
     assert len(result.triples) == 5 and not result.truncated
+
+
+def test_a_value_every_row_shares_is_said_once_not_in_a_column():
+    from graph.results import _table
+
+    text = _table("Q", ["target", "agent"], [["entity:x", "entity:a"], ["entity:x", "entity:b"]])
+    lines = text.splitlines()
+    assert lines[:2] == ["Q", "every row: target = entity:x"]
+    assert "target" not in "\n".join(lines[2:]) and "entity:a" in text and "entity:b" in text
+    one = _table(None, ["target", "agent"], [["entity:x", "entity:a"]])  # one row: nothing to factor out
+    assert "every row" not in one and "target" in one
