@@ -13,7 +13,7 @@ import hashlib
 
 from rdflib import Graph, Literal, URIRef
 
-from .names import slugify
+from .names import fold, slugify
 from .prefixmap import converter
 from .records import Claim, Entity, KnowledgeBase, Study
 from .vocab import (
@@ -27,6 +27,7 @@ __all__ = [
     "build_graph",
     "describe_dataset",
     "iter_triples",
+    "name_keys",
     "ntriple",
     "claim_iri",
     "design_iri",
@@ -89,6 +90,20 @@ def _p(term) -> str:
     return str(term)
 
 
+_NAME_KEY = str(HKG.nameKey)
+
+
+def name_keys(entity: Entity) -> list[str]:
+    """Return the lookup keys of an entity's names (id, label, synonyms), folded as the CLI
+    folds a name (:func:`graph.names.fold`), distinct and sorted.
+
+    They are ``hkg:nameKey`` literals in the graph, so SPARQL finds an entity by any spelling of
+    any of its names with one exact match the store answers from its index
+    (``?entity hkg:nameKey "tnfalpha"``) instead of a FILTER over every label.
+    """
+    return sorted({key for key in map(fold, (entity.id, entity.label, *entity.synonyms)) if key})
+
+
 def _entity_triples(entity: Entity, expand):
     node = str(entity_iri(entity.id))
     category = str(category_iri(entity.category))
@@ -99,6 +114,8 @@ def _entity_triples(entity: Entity, expand):
     yield node, _p(SKOS.prefLabel), entity.label, ""
     for synonym in entity.synonyms:
         yield node, _p(SKOS.altLabel), synonym, ""
+    for key in name_keys(entity):
+        yield node, _NAME_KEY, key, ""
     if entity.definition:
         yield node, _p(SKOS.definition), entity.definition, ""
         doc_id, section_id = entity.definition_source
