@@ -28,8 +28,8 @@ CREATE TABLE names (key TEXT NOT NULL, name TEXT NOT NULL, entity TEXT NOT NULL,
 CREATE INDEX names_key ON names (key);
 CREATE TABLE claims (id TEXT PRIMARY KEY, subject TEXT NOT NULL, object TEXT NOT NULL,
                      sign INTEGER NOT NULL, data TEXT NOT NULL);
-CREATE INDEX claims_subject ON claims (subject);
-CREATE INDEX claims_object ON claims (object);
+CREATE INDEX claims_subject ON claims (subject, object, sign);
+CREATE INDEX claims_object ON claims (object, subject, sign);
 CREATE TABLE studies (id TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE documents (id TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -304,6 +304,29 @@ class Index:
                    "context": json.loads(context) if context and context != "{}" else {},
                    "certainty": certainty,
                    "citations": json.loads(citations) if citations and citations != "[]" else ()}
+
+    def claim_signs(self, role: str, entity_id: str) -> list[tuple[str, int | str]]:
+        """Return ``(other entity, sign)`` for every claim whose ``role`` ("subject" or "object")
+        is an entity: what a search needs of its claims, read from the index on (subject, object,
+        sign) or (object, subject, sign) alone, never from the records.
+        """
+        column, other = {"subject": ("subject", "object"), "object": ("object", "subject")}[role]
+        query = f"SELECT {other}, sign FROM claims WHERE {column} = ?"  # columns from a fixed set
+        return self._db.execute(query, (entity_id,)).fetchall()
+
+    def count_claims_of(self, role: str, entity_id: str) -> int:
+        """Return how many claims have an entity as their ``role`` ("subject" or "object")."""
+        column = {"subject": "subject", "object": "object"}[role]
+        query = f"SELECT COUNT(*) FROM claims WHERE {column} = ?"  # column from a fixed set
+        return self._db.execute(query, (entity_id,)).fetchone()[0]
+
+    def count_claims_of_many(self, role: str, entity_ids: list[str]) -> list[tuple[str, int]]:
+        """Return ``(entity, claims)`` for those of some entities that are the ``role`` of any
+        claim (one query; keep the list to a few hundred ids)."""
+        column = {"subject": "subject", "object": "object"}[role]
+        marks = ",".join("?" * len(entity_ids))
+        query = f"SELECT {column}, COUNT(*) FROM claims WHERE {column} IN ({marks}) GROUP BY {column}"
+        return self._db.execute(query, entity_ids).fetchall()
 
     def claim(self, claim_id: str) -> dict[str, Any]:
         """Return a claim by id (``claim:`` prefix allowed)."""

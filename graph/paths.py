@@ -288,8 +288,9 @@ class _Hops:
         found = self._pairs.get((subject, obj))
         if found is None:
             test = self.test
-            edges = [data for data in self.graph.succ[subject][obj].values()
-                     if test is None or test(data.get("context") or {})]
+            between = getattr(self.graph, "claims_between", None)  # an IndexedView reads one pair
+            claims = between(subject, obj) if between is not None else self.graph.succ[subject][obj]
+            edges = [data for data in claims.values() if test is None or test(data.get("context") or {})]
             found = self._pairs[subject, obj] = _make_hops(subject, obj, edges)
         return found
 
@@ -359,9 +360,8 @@ class _Ball:
     def grow(self) -> None:
         """Add the entities one more step back."""
         pred, allowed, distance, toward = self.pred, self.allowed, self.distance, self.toward
-        width = pred.width
         depth = self.depth + 1
-        layer, cost = [], 0
+        layer = []
         for node in self.frontier:
             for before in pred[node]:
                 row = toward.get(before)
@@ -372,8 +372,7 @@ class _Ball:
                 if before not in distance and (allowed is None or allowed(before)):
                     distance[before] = depth
                     layer.append(before)
-                    cost += width(before)
-        self.frontier, self.cost = layer, cost
+        self.frontier, self.cost = layer, pred.total_width(layer)
         self.depth = depth if layer else math.inf
 
 
@@ -420,7 +419,7 @@ def _routes(adj: Adjacency, hops: _Hops, start: str, goal: str, wanted: frozense
     for depth in range(1, max_length + 1):
         left = max_length - depth  # steps a partial route of this length may still take
         if ball.depth <= left:
-            ahead = sum(width(nodes[-1]) for nodes in paths)
+            ahead = succ.total_width(nodes[-1] for nodes in paths)
             while ball.depth <= left and ball.cost <= ahead:
                 ball.grow()
         complete: list[tuple[str, ...]] = []

@@ -208,11 +208,13 @@ class IndexedView:
     """
 
     def __init__(self, index, *, via_classes: bool = False):
-        self._index = index
+        self._index, self._via_classes = index, via_classes
         self._succ = self.succ = _Side(index, "subject", via_classes)
         self._pred = self.pred = _Side(index, "object", via_classes)
         self.nodes = _Nodes(index)
-        self.__networkx_cache__: dict[str, Any] = {}
+        self.__networkx_cache__: dict[str, Any] = {
+            _CACHE_KEY: Adjacency(_SignRows(index, "subject", self._succ if via_classes else None),
+                                  _SignRows(index, "object", self._pred if via_classes else None))}
 
     def __contains__(self, node: object) -> bool:
         return isinstance(node, str) and (self._index.find_entity(node) is not None
@@ -220,6 +222,14 @@ class IndexedView:
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._index.node_ids())
+
+    def claims_between(self, subject: str, obj: str) -> Mapping[str, dict[str, Any]]:
+        """``succ[subject][obj]`` (``{}`` if no claim joins them), read through the index's
+        (subject, object) entries unless the subject's claims are read already: a route's hops
+        need only their own claims, and a hub has thousands."""
+        if self._via_classes or dict.__contains__(self._succ, subject):
+            return self._succ[subject].get(obj, {})
+        return {claim["claim"]: _edge_data(claim) for claim in self._index.claim_edges(subject=subject, object=obj)}
 
     def edges(self, data: str) -> Iterator[tuple[str, str, Any]]:
         """Yield ``(subject, object, attribute)`` for every claim (reads the whole index)."""
@@ -248,6 +258,11 @@ class Rows(dict):
         """The number of neighbours of a node, before the context filter (an upper bound)."""
         return len(self._edges[node])
 
+    def total_width(self, nodes: Iterable[str]) -> int:
+        """The sum of :meth:`width` over some nodes (each counted as often as it comes)."""
+        width = self.width
+        return sum(width(node) for node in nodes)
+
     def __missing__(self, node: str) -> dict[str, Signs]:
         keep, row = self._keep, {}
         for other, claims in self._edges[node].items():
@@ -258,6 +273,64 @@ class Rows(dict):
             signs = {d["sign"] for d in claims.values() if keep is None or keep(d.get("context") or {})}
             if signs:
                 row[other] = tuple(sorted(signs, key=SIGN_ORDER.__getitem__))
+        self[node] = row
+        return row
+
+
+#: how many entities one counting query asks about (SQLite allows 32,766 parameters)
+_BATCH = 500
+
+
+class _SignRows(dict):
+    """One side of an :class:`IndexedView`'s unfiltered :class:`Adjacency`: ``rows[u]`` as
+    :class:`Rows` makes it, read from the index's (subject, object, sign) entries alone
+    (:meth:`graph.index.Index.claim_signs`), so a search never decodes a claim's context,
+    certainty or citations; only the hops of complete routes read them (through ``succ``).
+    With ``via_classes`` the rows are made from the full side (``full``), which adds the
+    hierarchy links of each entity's record.
+    """
+
+    def __init__(self, index, role: str, full: _Side | None):
+        super().__init__()
+        self._index, self._role, self._full = index, role, full
+        self._widths: dict[str, int] = {}
+
+    def width(self, node: str) -> int:
+        """The number of claims of a node on this side (an upper bound of its neighbours),
+        counted in the index without reading them; the row's width once it is read."""
+        row = dict.get(self, node)
+        if row is not None:
+            return len(row)
+        found = self._widths.get(node)
+        if found is None:
+            found = self._widths[node] = (len(self[node]) if self._full is not None
+                                          else self._index.count_claims_of(self._role, node))
+        return found
+
+    def total_width(self, nodes: Iterable[str]) -> int:
+        """The sum of :meth:`width` over some nodes, the uncounted ones counted in one query
+        per :data:`_BATCH` of them."""
+        nodes = list(nodes)
+        if self._full is None:
+            widths = self._widths
+            unknown = list({n for n in nodes if n not in widths and not dict.__contains__(self, n)})
+            for start in range(0, len(unknown), _BATCH):
+                chunk = unknown[start:start + _BATCH]
+                counted = dict(self._index.count_claims_of_many(self._role, chunk))
+                widths.update((node, counted.get(node, 0)) for node in chunk)
+        width = self.width
+        return sum(width(node) for node in nodes)
+
+    def __missing__(self, node: str) -> dict[str, Signs]:
+        if self._full is not None:
+            row = {other: tuple(sorted({d["sign"] for d in claims.values()}, key=SIGN_ORDER.__getitem__))
+                   for other, claims in self._full[node].items()}
+        else:
+            found: dict[str, set] = {}
+            for other, sign in self._index.claim_signs(self._role, node):
+                found.setdefault(other, set()).add(sign)
+            row = {other: _ONE_SIGN[next(iter(signs))] if len(signs) == 1
+                   else tuple(sorted(signs, key=SIGN_ORDER.__getitem__)) for other, signs in found.items()}
         self[node] = row
         return row
 

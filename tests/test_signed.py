@@ -157,4 +157,19 @@ def test_the_indexed_view_reads_only_what_a_search_reaches(synthetic):
     whole = build_signed_graph(synthetic)
     source, target = next((a, b) for a, b in _pairs(whole) if a != b and list(find_paths(whole, a, b, max_length=4)))
     assert list(find_paths(lazy, source, target, max_length=4))
-    assert 0 < len(lazy.succ) + len(lazy.pred) < whole.number_of_nodes() / 2
+    signs = adjacency(lazy)  # the search reads (neighbour, sign) entries of the entities it reaches
+    assert 0 < len(signs.succ) + len(signs.pred) < whole.number_of_nodes() / 2
+    assert len(lazy.succ) + len(lazy.pred) == 0  # and no entity's claim records: only the routes' pairs'
+
+
+def test_the_sign_rows_read_from_the_index_are_those_made_from_the_networkx_view(synthetic):
+    from graph.signed import IndexedView
+
+    whole = adjacency(build_signed_graph(synthetic))
+    lazy = adjacency(IndexedView(synthetic))
+    nodes = synthetic.node_ids()
+    assert lazy.succ.total_width(nodes) == sum(len(list(synthetic.claim_edges(subject=n))) for n in nodes)
+    for node in nodes:
+        for mine, theirs in ((lazy.succ, whole.succ), (lazy.pred, whole.pred)):
+            assert mine[node] == theirs[node], node
+            assert mine.width(node) == theirs.width(node)
