@@ -53,7 +53,7 @@ lint-data: install
 ## benchmark at 10³ … 10⁵ claims (every figure a ratio against a baseline of the same run);
 ## prints a table and writes benchmarks/results.md. 10⁶ takes long: make bench SIZES=1000000
 SIZES ?= 1000 10000 100000
-bench: install
+bench: install-test
 	$(BIN)/python -m benchmarks.run --sizes $(SIZES)
 
 ## leave-one-out measurement of hkg ingest on the curated documents, and a 1 MB document's speed;

@@ -222,38 +222,130 @@ def _connected_pairs(graph, count: int, seed: int = 13) -> list[tuple[str, str]]
     return pairs
 
 
-def _measure_pairs(graph, index, pairs: list[tuple[str, str]], timeout: float) -> dict:
+def _near_pairs(graph, count: int, seed: int = 17) -> list[tuple[str, str]]:
+    """Pairs 2–4 steps apart, neither end a hub: a random source, the target drawn among what it
+    reaches in 2, 3 or 4 steps and not fewer (most of these pairs have one route or a few)."""
+    import networkx as nx
+
+    rng = random.Random(seed)
+    hubs = set(_hubs(graph))
+    nodes = [n for n in sorted(graph) if n not in hubs]
+    pairs, tries = [], 0
+    while len(pairs) < count and tries < 100 * count:
+        tries += 1
+        anchor = rng.choice(nodes)
+        steps = nx.single_source_shortest_path_length(graph, anchor, cutoff=4)
+        reached = sorted(node for node, d in steps.items() if d >= 2 and node not in hubs)
+        if reached:
+            pairs.append((anchor, rng.choice(reached)))
+    return pairs
+
+
+def _indra():
+    """INDRA's ``bfs_search`` and ``signed_edges_to_signed_nodes``, or None when INDRA is not
+    installed. ``model_checker.py`` is loaded by file: its package imports pysb and more."""
+    import importlib.util
+
+    try:
+        import indra.explanation as explanation
+        from indra.explanation.pathfinding import bfs_search
+    except ImportError:
+        return None
+    path = Path(explanation.__file__).parent / "model_checker" / "model_checker.py"
+    spec = importlib.util.spec_from_file_location("_hkg_bench_indra_model_checker", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return bfs_search, module.signed_edges_to_signed_nodes
+
+
+def _indra_graph(graph, convert):
+    """The signed node graph INDRA searches: each +1 / -1 claim of the signed view as an edge
+    with sign 0 / 1 (INDRA's policy), converted to (entity, sign) nodes. INDRA has no "no
+    effect" or "variable" sign: those claims are left out (so are routes through them)."""
+    import networkx as nx
+
+    signed = nx.MultiDiGraph()
+    signed.add_nodes_from(graph)
+    for u, v, sign in graph.edges(data="sign"):
+        if sign in (1, -1):
+            signed.add_edge(u, v, sign=0 if sign == 1 else 1)
+    return convert(signed)
+
+
+def _indra_paths(bfs_search, nodes_graph, source: str, target: str, max_length: int = 4, limit: int = 50):
+    """INDRA's signed breadth-first search from ``source``, once per end sign (it yields the
+    routes ending at one sign of the end node), keeping those that end at ``target``: up to
+    ``limit`` per sign, shortest first, as ``(length, nodes, sign)`` with sign +1 / -1."""
+    routes = []
+    if (source, 0) not in nodes_graph:
+        return routes
+    for end_sign in (0, 1):
+        found = 0
+        for path in bfs_search(nodes_graph, (source, 0), depth_limit=max_length, max_per_node=None,
+                               sign=end_sign, path_limit=None):
+            if path[-1][0] == target:
+                routes.append((len(path) - 1, tuple(node for node, _sign in path), 1 - 2 * end_sign))
+                found += 1
+                if found >= limit:
+                    break
+    routes.sort()
+    return routes[:limit]
+
+
+def _agree(*answers: list[tuple[int, tuple, int]], limit: int = 50) -> bool:
+    """True when the answers have the same +1/-1 routes of every length all of them list in
+    full: an answer cut at ``limit`` may have left out some of its longest routes."""
+    full = min((max(length for length, _n, _s in a) if len(a) >= limit else math.inf) for a in answers)
+    keep = [{(nodes, sign) for length, nodes, sign in a if sign in (1, -1)
+             and (length < full or full == math.inf)} for a in answers]
+    return all(k == keep[0] for k in keep)
+
+
+def _measure_pairs(graph, index, pairs: list[tuple[str, str]], timeout: float, indra=None) -> dict:
+    """Time each engine on each pair, each call cut at ``timeout``: ours on the networkx view,
+    ours on a new IndexedView (as ``hkg paths`` runs), networkx, and INDRA when given."""
     from graph.paths import find_paths
     from graph.signed import IndexedView
 
-    ours, fresh, base, unfinished, base_unfinished, found = [], [], [], 0, 0, 0
+    times: dict[str, list[float]] = {"ours": [], "fresh": [], "base": [], "indra": []}
+    unfinished = dict.fromkeys(times, 0)
+    found, counts, agreed, compared = 0, [], 0, 0
     for a, b in pairs:
-        routes, again = [], []
-        seconds, done = _timed(lambda: routes.extend(find_paths(graph, a, b, max_length=4, limit=50)), timeout)
-        ours.append(seconds)
-        unfinished += not done
+        routes, again, base, peer = [], [], [], []
+        runs = [("ours", lambda: routes.extend(find_paths(graph, a, b, max_length=4, limit=50))),
+                # as `hkg paths` answers: a new view read from the index as the search goes
+                ("fresh", lambda: again.extend(find_paths(IndexedView(index), a, b, max_length=4, limit=50))),
+                ("base", lambda: base.extend(_baseline_paths(graph, a, b)))]
+        if indra is not None:
+            runs.append(("indra", lambda: peer.extend(_indra_paths(indra[0], indra[1], a, b))))
+        done = {}
+        for name, call in runs:
+            seconds, done[name] = _timed(call, timeout)
+            times[name].append(seconds)
+            unfinished[name] += not done[name]
         found += bool(routes)
-        # as `hkg paths` answers: a new view read from the index as the search goes
-        seconds, done = _timed(lambda: again.extend(find_paths(IndexedView(index), a, b, max_length=4, limit=50)),
-                               timeout)
-        fresh.append(seconds)
-        if done and again != routes:
+        counts.append(len(routes))
+        if done["fresh"] and again != routes:
             raise RuntimeError(f"{a} → {b}: the view read from the index found other routes")
-        seconds, done = _timed(lambda: _baseline_paths(graph, a, b), timeout)
-        base.append(seconds)
-        base_unfinished += not done
-    return {
-        "pairs": len(ours), "with_routes": found, "timeout_s": timeout,
-        "ours_p50": _percentile(ours, 0.5), "ours_p95": _percentile(ours, 0.95), "ours_max": max(ours),
-        "ours_unfinished": unfinished,
-        "fresh_p50": _percentile(fresh, 0.5), "fresh_p95": _percentile(fresh, 0.95), "fresh_max": max(fresh),
-        "base_p50": _percentile(base, 0.5), "base_p95": _percentile(base, 0.95),
-        "base_unfinished": base_unfinished,
-    }
+        if all(done.values()):
+            ours = [(r.length, r.nodes, r.sign) for r in routes]
+            answers = [ours, base] + ([peer] if indra is not None else [])
+            if not _agree(*answers):
+                raise RuntimeError(f"{a} → {b}: the engines found different routes")
+            agreed += 1
+        compared += 1
+    result = {"pairs": len(pairs), "with_routes": found, "timeout_s": timeout,
+              "routes_median": statistics.median(counts), "agreed": agreed}
+    for name, label in (("ours", "ours"), ("fresh", "fresh"), ("base", "base"), ("indra", "indra")):
+        if times[name]:
+            result.update({f"{label}_p50": _percentile(times[name], 0.5), f"{label}_p95": _percentile(times[name], 0.95),
+                           f"{label}_max": max(times[name]), f"{label}_unfinished": unfinished[name]})
+    return result
 
 
 def bench_paths(project: Path, timeout: float = PAIR_TIMEOUT) -> dict:
-    """Path search on random pairs (as the target asks) and on pairs known to have a route."""
+    """Path search on random pairs (as the target asks), on pairs known to have a route (hubs
+    among them), and on pairs 2–4 steps apart (mostly one route), with INDRA as a peer."""
     from graph.pipeline import Project
     from graph.signed import build_signed_graph
 
@@ -261,9 +353,17 @@ def bench_paths(project: Path, timeout: float = PAIR_TIMEOUT) -> dict:
     start = time.perf_counter()
     graph = build_signed_graph(index)
     load = time.perf_counter() - start
-    return {"load_s": load,
-            "random": _measure_pairs(graph, index, _pairs(graph, PAIRS), timeout),
-            "connected": _measure_pairs(graph, index, _connected_pairs(graph, PAIRS), timeout)}
+    figures = {"load_s": load}
+    found = _indra()
+    indra = None
+    if found is not None:
+        start = time.perf_counter()
+        indra = (found[0], _indra_graph(graph, found[1]))
+        figures["indra_load_s"] = time.perf_counter() - start
+    for kind, pairs in (("random", _pairs(graph, PAIRS)), ("connected", _connected_pairs(graph, PAIRS)),
+                        ("near", _near_pairs(graph, PAIRS))):
+        figures[kind] = _measure_pairs(graph, index, pairs, timeout, indra)
+    return figures
 
 
 # --- SPARQL ---------------------------------------------------------------------------------
@@ -419,11 +519,12 @@ def render(all_figures: list[dict]) -> str:
                    f"| {f['claims']:,} | {ours['seconds']:.1f} | {ours['claims_per_s']:,.0f} | {ours['peak_mib']:,} | "
                    f"not run | – | ")
         out[-1] += "yes |" if ours["peak_mib"] <= TARGETS["memory_mib"] else "**no** |"
+    kinds = ("random", "connected", "near")
     out += ["", "| claims | pairs | with a route | paths p50 ms | p95 ms | max ms | unfinished | baseline p50 ms | "
             "p95 ms | baseline unfinished | p50 speed-up | p95 speed-up |",
             "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for f in _measured(all_figures, "paths"):
-        for kind in ("random", "connected"):
+        for kind in kinds:
             p = f["paths"].get(kind)
             if p is None:
                 continue
@@ -432,14 +533,28 @@ def render(all_figures: list[dict]) -> str:
                        f"{p['base_p50'] * 1e3:.2f} | {p['base_p95'] * 1e3:.2f} | "
                        f"{p['base_unfinished']}/{p['pairs']} (cut at {p['timeout_s']:g} s) | "
                        f"{_ratio(p['base_p50'], p['ours_p50'])} | {_ratio(p['base_p95'], p['ours_p95'])} |")
-    out += ["", "| claims | networkx view made in s | pairs | from the index as `hkg paths` reads it: p50 ms | p95 ms | max ms |",
-            "|---:|---:|---|---:|---:|---:|"]
+    out += ["", "| claims | pairs | routes per pair (median) | from the index as `hkg paths` reads it: p50 ms | p95 ms | "
+            "max ms | networkx p50 ms | p95 ms | INDRA p50 ms | p95 ms | INDRA unfinished | vs networkx p50 | p95 | "
+            "vs INDRA p50 | p95 | routes agree (all finished) |",
+            "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for f in _measured(all_figures, "paths"):
-        for kind in ("random", "connected"):
+        for kind in kinds:
             p = f["paths"].get(kind)
-            if p is not None and "fresh_p50" in p:
-                out.append(f"| {f['claims']:,} | {f['paths']['load_s']:.1f} | {kind} | {p['fresh_p50'] * 1e3:.2f} | "
-                           f"{p['fresh_p95'] * 1e3:.2f} | {p['fresh_max'] * 1e3:.1f} |")
+            if p is None or "fresh_p50" not in p:
+                continue
+            indra = "indra_p50" in p
+            out.append(f"| {f['claims']:,} | {kind} | {p.get('routes_median', '–')} | {p['fresh_p50'] * 1e3:.2f} | "
+                       f"{p['fresh_p95'] * 1e3:.2f} | {p['fresh_max'] * 1e3:.1f} | {p['base_p50'] * 1e3:.2f} | "
+                       f"{p['base_p95'] * 1e3:.2f} | "
+                       + (f"{p['indra_p50'] * 1e3:.2f} | {p['indra_p95'] * 1e3:.2f} | {p['indra_unfinished']}/{p['pairs']} | "
+                          if indra else "not run | not run | – | ")
+                       + f"{_ratio(p['base_p50'], p['fresh_p50'])} | {_ratio(p['base_p95'], p['fresh_p95'])} | "
+                       + (f"{_ratio(p['indra_p50'], p['fresh_p50'])} | {_ratio(p['indra_p95'], p['fresh_p95'])} | "
+                          if indra else "– | – | ")
+                       + (f"{p['agreed']}/{p['pairs']} |" if "agreed" in p else "– |"))
+    out += ["", "| claims | networkx view made in s | INDRA signed node graph made in s |", "|---:|---:|---:|"]
+    for f in _measured(all_figures, "paths"):
+        out.append(f"| {f['claims']:,} | {f['paths']['load_s']:.1f} | {_seconds(f['paths'].get('indra_load_s'))} |")
     out += ["", "| claims | query | rows | on disk ms | in memory ms | rdflib ms | speed-up on disk | "
             "speed-up in memory |", "|---:|---|---:|---:|---:|---:|---:|---:|"]
     for f in _measured(all_figures, "sparql"):
