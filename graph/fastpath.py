@@ -1,4 +1,5 @@
-"""The ``hkg`` entry point: answers ``hkg entity NAME`` without importing click or rich.
+"""The ``hkg`` entry point: answers ``hkg entity NAME`` and ``hkg paths A B`` without importing
+click, rich, rdflib or networkx.
 
 A cold lookup is dominated by imports (click ~50 ms, rich ~60 ms), not by the lookup (one SQLite
 query). :func:`main` answers the plain forms ``hkg entity NAME [--format table|json]`` itself,
@@ -8,6 +9,14 @@ from the build's index with ``sqlite3`` and ``json`` only, and hands every other
 (a line too wide for the terminal, wide or combining characters), an unknown name (which needs
 "did you mean"), a missing build or any error goes to the full CLI, so messages and exit codes
 stay the CLI's own.
+
+``hkg paths SOURCE TARGET`` with ``--max-length``, ``--limit``, ``--sign`` and ``--format`` (no
+``--context``, no ``--via-classes``) is answered the same way: the search reads the index as it
+goes (:class:`graph.signed.IndexedView`) and its modules import no RDF or graph library
+(``graph.vocab`` makes its namespaces on first use), so a question in a new process costs the
+interpreter, ``sqlite3`` and the search. Its output is what the full CLI prints (the same
+:func:`graph.questions.answer_paths` and :func:`graph.render_paths.render_paths`); any error goes
+to the full CLI.
 """
 
 from __future__ import annotations
@@ -16,7 +25,7 @@ import os
 import sys
 import unicodedata
 
-__all__ = ["main", "render_entity_table"]
+__all__ = ["main", "parse_paths", "render_entity_table"]
 
 
 def _parse(argv: list[str]) -> tuple[str, str] | None:
@@ -36,6 +45,75 @@ def _parse(argv: list[str]) -> tuple[str, str] | None:
         else:
             name, i = arg, i + 1
     return (name, fmt) if name is not None else None
+
+
+_PATHS_CHOICES = {"--sign": ("up", "down", "variable"), "--format": ("table", "json")}
+_PATHS_NUMBERS = ("--max-length", "--limit")
+
+
+def parse_paths(argv: list[str]) -> dict | None:
+    """Return the options of a plain ``paths SOURCE TARGET [options]`` command line, else None.
+
+    Options are read as click reads them (the last of a repeated option wins; numbers as
+    ``int`` reads them, at least 1); anything else (``--context``, ``--via-classes``, help, a
+    bad value) is left to the full CLI.
+
+    >>> parse_paths(["paths", "a", "b", "--max-length=3", "--sign", "up"])
+    {'source': 'a', 'target': 'b', 'max_length': 3, 'limit': None, 'sign': 'up', 'format': 'table'}
+    >>> parse_paths(["paths", "a", "b", "--context", "men"]) is None
+    True
+    """
+    if not argv or argv[0] != "paths":
+        return None
+    found = {"--max-length": 5, "--limit": None, "--sign": None, "--format": "table"}
+    names: list[str] = []
+    rest, i = argv[1:], 0
+    while i < len(rest):
+        arg = rest[i]
+        option, equals, value = arg.partition("=")
+        if option in found and arg.startswith("--"):
+            if not equals:
+                if i + 1 >= len(rest):
+                    return None
+                value, i = rest[i + 1], i + 1
+            if option in _PATHS_NUMBERS:
+                try:
+                    number = int(value)
+                except ValueError:
+                    return None
+                if number < 1:
+                    return None
+                found[option] = number
+            elif value in _PATHS_CHOICES[option]:
+                found[option] = value
+            else:
+                return None
+        elif arg.startswith("-"):
+            return None
+        else:
+            names.append(arg)
+        i += 1
+    if len(names) != 2:
+        return None
+    return {"source": names[0], "target": names[1], "max_length": found["--max-length"],
+            "limit": found["--limit"], "sign": found["--sign"], "format": found["--format"]}
+
+
+def _answer_paths(options: dict) -> str | None:
+    path = _index_path()
+    if path is None:
+        return None
+    from .index import Index
+    from .questions import answer_paths
+    from .render_paths import render_paths
+
+    index = Index(path)
+    try:
+        routes = answer_paths(index, options["source"], options["target"], sign=options["sign"],
+                              max_length=options["max_length"], limit=options["limit"])
+        return render_paths(routes, options["format"])
+    finally:
+        index.close()
 
 
 def _plain(text: str) -> bool:
@@ -74,11 +152,17 @@ def render_entity_table(record: dict) -> str | None:
     return "\n".join(out)
 
 
-def _answer(name: str, fmt: str) -> str | None:
+def _index_path() -> str | None:
+    """The current build's index, found as :class:`graph.build.Project` finds it, or None."""
     root = os.environ.get("HKG_PROJECT") or "."
     cache = os.environ.get("HKG_CACHE") or os.path.join(root, ".hkg")
     path = os.path.realpath(os.path.join(cache, "current", "index.sqlite"))
-    if not os.path.exists(path):
+    return path if os.path.exists(path) else None
+
+
+def _answer(name: str, fmt: str) -> str | None:
+    path = _index_path()
+    if path is None:
         return None
     import json
     import sqlite3
@@ -110,10 +194,10 @@ def _resolve_exactly(db, name: str) -> str | None:
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: the fast lookup when it applies, else the full CLI."""
     args = sys.argv[1:] if argv is None else argv
-    parsed = _parse(args)
-    if parsed is not None:
+    parsed, paths = _parse(args), parse_paths(args)
+    if parsed is not None or paths is not None:
         try:
-            answer = _answer(*parsed)
+            answer = _answer(*parsed) if parsed is not None else _answer_paths(paths)
         except Exception:  # anything odd: the full CLI reports it properly
             answer = None
         if answer is not None:

@@ -24,14 +24,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from .vocab import CERTAINTY_SCORE, HIERARCHY, SIGN_ORDER, SIGNS
 
 __all__ = ["EDGE_KEYS", "HIERARCHY_PREFIX", "Adjacency", "IndexedView", "Rows", "adjacency",
            "build_signed_graph", "hierarchy_claims", "make_signed_graph"]
+
+if TYPE_CHECKING:  # networkx is imported where a whole view is made: a search on an IndexedView needs none
+    import networkx as nx
 
 #: the attributes every edge of the signed view carries
 EDGE_KEYS = ("sign", "claim", "context", "certainty", "citations", "relation")
@@ -100,6 +101,8 @@ def make_signed_graph(claims: Iterable[Mapping[str, Any]],
     >>> g.nodes["a"]["label"], g.nodes["b"]["label"], g.edges["a", "b", "c2"]["context"]
     ('A', 'b', {'population': 'men'})
     """
+    import networkx as nx
+
     graph = nx.MultiDiGraph()
     entities = sorted(entities, key=lambda e: e["id"])
     for entity in entities:

@@ -8,9 +8,6 @@ from __future__ import annotations
 import functools
 from importlib import resources
 
-from rdflib import Namespace
-from rdflib.namespace import DCAT, DCTERMS, PROV, RDF, RDFS, SKOS, VOID, XSD
-
 __all__ = [
     "ASSOCIATION_CLASSES",
     "BASE",
@@ -57,19 +54,47 @@ __all__ = [
 ]
 
 BASE = "https://w3id.org/hormone-kg/"
-HKG = Namespace(BASE + "vocab/")
-ENTITY = Namespace(BASE + "entity/")
-CLAIM = Namespace(BASE + "claim/")
-STUDY = Namespace(BASE + "study/")
-DOC = Namespace(BASE + "document/")
-JOURNAL = Namespace(BASE + "journal/")
-BIOLINK = Namespace("https://w3id.org/biolink/vocab/")
-OBO = Namespace("http://purl.obolibrary.org/obo/")
-BIBO = Namespace("http://purl.org/ontology/bibo/")
-FABIO = Namespace("http://purl.org/spar/fabio/")
-SCHEMA = Namespace("https://schema.org/")
-#: Biolink's information-resource registry; this graph's own resource is ``infores:hormone-kg``
-INFORES = Namespace("https://w3id.org/biolink/infores/")
+#: the namespaces (rdflib ``Namespace`` objects), made when first imported or used: a path
+#: search or a lookup imports this module for the signs and levels below and needs no RDF
+#: library (importing rdflib costs more than answering the question)
+_NAMESPACES = {
+    "HKG": BASE + "vocab/",
+    "ENTITY": BASE + "entity/",
+    "CLAIM": BASE + "claim/",
+    "STUDY": BASE + "study/",
+    "DOC": BASE + "document/",
+    "JOURNAL": BASE + "journal/",
+    "BIOLINK": "https://w3id.org/biolink/vocab/",
+    "OBO": "http://purl.obolibrary.org/obo/",
+    "BIBO": "http://purl.org/ontology/bibo/",
+    "FABIO": "http://purl.org/spar/fabio/",
+    "SCHEMA": "https://schema.org/",
+    #: Biolink's information-resource registry; this graph's own resource is ``infores:hormone-kg``
+    "INFORES": "https://w3id.org/biolink/infores/",
+}
+#: rdflib's own namespaces, re-exported
+_RDFLIB_NAMESPACES = ("DCAT", "DCTERMS", "PROV", "RDF", "RDFS", "SKOS", "VOID", "XSD")
+
+
+def __getattr__(name: str):
+    """Make a namespace on first use (``from graph.vocab import HKG`` imports rdflib then)."""
+    if name in _NAMESPACES:
+        from rdflib import Namespace
+
+        value = Namespace(_NAMESPACES[name])
+    elif name in _RDFLIB_NAMESPACES:
+        from rdflib import namespace
+
+        value = getattr(namespace, name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def _ns(name: str):
+    """A namespace by name, for this module's own functions (globals bypass ``__getattr__``)."""
+    return globals().get(name) or __getattr__(name)
 
 #: Biolink association classes for a claim, most specific first: (class, subject class, object
 #: class); a claim takes the first whose subject and object its entities' categories fall under
@@ -153,7 +178,7 @@ def original_predicate(sign: int, direct: bool):
     >>> str(original_predicate(-1, True))
     'http://purl.obolibrary.org/obo/RO_0002630'
     """
-    return OBO[_RO[(sign, direct)]]
+    return _ns("OBO")[_RO[(sign, direct)]]
 
 
 def direction_of(sign: int) -> str | None:
@@ -167,7 +192,7 @@ def direction_of(sign: int) -> str | None:
 
 def category_iri(name: str):
     """Return the Biolink class IRI for a class name such as ``SmallMolecule``."""
-    return BIOLINK[name]
+    return _ns("BIOLINK")[name]
 
 
 @functools.lru_cache(maxsize=1)
@@ -266,25 +291,6 @@ def biolink_id_prefixes(name: str) -> tuple[str, ...]:
 
 def prefixes() -> dict[str, str]:
     """Return the prefix map used for Turtle and JSON-LD, project prefixes first."""
-    return {
-        "hkg": str(HKG),
-        "entity": str(ENTITY),
-        "claim": str(CLAIM),
-        "study": str(STUDY),
-        "doc": str(DOC),
-        "journal": str(JOURNAL),
-        "biolink": str(BIOLINK),
-        "obo": str(OBO),
-        "bibo": str(BIBO),
-        "fabio": str(FABIO),
-        "infores": str(INFORES),
-        "schema": str(SCHEMA),
-        "dcat": str(DCAT),
-        "dcterms": str(DCTERMS),
-        "prov": str(PROV),
-        "rdf": str(RDF),
-        "rdfs": str(RDFS),
-        "skos": str(SKOS),
-        "void": str(VOID),
-        "xsd": str(XSD),
-    }
+    order = ("hkg", "entity", "claim", "study", "doc", "journal", "biolink", "obo", "bibo", "fabio", "infores",
+             "schema", "dcat", "dcterms", "prov", "rdf", "rdfs", "skos", "void", "xsd")
+    return {prefix: str(_ns(prefix.upper())) for prefix in order}

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from graph.pipeline import Project
 from graph.cli import cli
-from graph.fastpath import _parse, render_entity_table
+from graph.fastpath import _parse, parse_paths, render_entity_table
 from graph.lookup import describe_entity
 from graph.render import render_entity
 
@@ -54,5 +54,43 @@ def test_only_plain_entity_lookups_take_the_fast_path():
 def test_a_lookup_imports_no_parser(built_mini):
     done = subprocess.run([sys.executable, "-X", "importtime", "-c", "from graph.fastpath import main; main()",
                            "entity", "insulin"], cwd=built_mini, capture_output=True, text=True)
+    modules = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    assert not {m.split(".")[0] for m in modules} & {"rdflib", "yaml", "pyoxigraph", "click", "rich", "networkx"}
+
+
+PATHS_ARGS = [["paths", "testosterone", "insulin sensitivity", "--max-length", "3"],
+              ["paths", "TNF-α", "insulin signaling", "--format", "json", "--max-length=4", "--limit", "5"],
+              ["paths", "--sign", "down", "testosterone", "HOMA-IR", "--max-length", "3"],
+              ["paths", "testosterone", "testosterone", "--max-length", "3", "--sign", "variable"],
+              ["paths", "testosteron", "insulin"],  # did you mean: the full CLI answers
+              ["paths", "testosterone", "insulin", "--max-length", "0"],  # a usage error: the full CLI
+              ["paths", "testosterone", "insulin sensitivity", "--context", "men", "--max-length", "3"]]
+
+
+@pytest.mark.parametrize("args", PATHS_ARGS)
+def test_the_fast_paths_answer_is_what_the_cli_prints(real_project, args):
+    expected = CliRunner().invoke(cli, ["--project", str(real_project), *args])
+    done = subprocess.run([sys.executable, "-c", "from graph.fastpath import main; main()", *args],
+                          cwd=real_project, capture_output=True, text=True)
+    assert done.returncode == expected.exit_code
+    assert done.stdout == expected.stdout
+
+
+def test_plain_path_questions_take_the_fast_path_and_the_rest_go_to_the_cli():
+    assert parse_paths(["paths", "a", "b"]) == {"source": "a", "target": "b", "max_length": 5, "limit": None,
+                                                "sign": None, "format": "table"}
+    assert parse_paths(["paths", "--limit=2", "a", "--max-length", "2", "b", "--max-length", "3"])["max_length"] == 3
+    for args in (["paths", "a"], ["paths", "a", "b", "c"], ["paths", "a", "b", "--via-classes"],
+                 ["paths", "a", "b", "--max-length", "0"], ["paths", "a", "b", "--max-length", "x"],
+                 ["paths", "a", "b", "--sign", "UP"], ["paths", "a", "b", "--limit"], ["paths", "a", "b", "-h"],
+                 ["loops"], ["paths", "a", "--", "-b"]):
+        assert parse_paths(args) is None, args
+
+
+def test_a_path_question_imports_no_parser_and_no_graph_library(real_project):
+    done = subprocess.run([sys.executable, "-X", "importtime", "-c", "from graph.fastpath import main; main()",
+                           "paths", "testosterone", "insulin sensitivity", "--max-length", "3"],
+                          cwd=real_project, capture_output=True, text=True)
+    assert done.returncode == 0 and "Route 1" in done.stdout
     modules = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
     assert not {m.split(".")[0] for m in modules} & {"rdflib", "yaml", "pyoxigraph", "click", "rich", "networkx"}
