@@ -64,7 +64,7 @@ IN_MEMORY_BUILD_MAX = 10_000
 RDFLIB_MAX = 100_000
 FORBIDDEN_ON_LOOKUP = ("rdflib", "yaml", "pyshacl", "pyoxigraph", "networkx", "pyvis")
 TARGETS = {"paths": 10.0, "sparql": 10.0, "lookup": 2.0, "memory_mib": 4096}
-STAGES = ("build", "paths", "sparql", "lookup")
+STAGES = ("build", "floor", "paths", "sparql", "lookup")
 
 
 class _Timeout(Exception):
@@ -161,6 +161,25 @@ def bench_build(project: Path, claims: int) -> dict:
         shutil.rmtree(project / ".hkg", ignore_errors=True)
         _child([sys.executable, "-c", code.format(streamed="True"), str(project)])
     return result
+
+
+def bench_floor(project: Path) -> dict:
+    """Oxigraph's bulk load of the build's own N-Triples into a new store, alone (as the build
+    loads it: :func:`graph.store.load_store`, in slices, flushed and optimised): the floor a
+    build of these triples cannot go under."""
+    import tempfile
+
+    from graph.build import Project
+
+    nt = Project(project).current_build() / "graph.nt"
+    with tempfile.TemporaryDirectory(dir=project) as folder:
+        (Path(folder) / "graph.nt").symlink_to(nt)
+        code = ("import sys, time\nfrom graph.store import load_store\n"
+                "t = time.perf_counter(); load_store(sys.argv[1]); print(time.perf_counter() - t)")
+        _seconds, peak, out = _child([sys.executable, "-c", code, folder])
+    triples = sum(1 for _ in nt.open("rb"))
+    seconds = float(out.strip().splitlines()[-1])
+    return {"seconds": seconds, "triples": triples, "triples_per_s": triples / seconds, "peak_mib": peak}
 
 
 # --- paths ----------------------------------------------------------------------------------
@@ -369,7 +388,11 @@ def bench_paths(project: Path, timeout: float = PAIR_TIMEOUT) -> dict:
 # --- SPARQL ---------------------------------------------------------------------------------
 
 QUERIES = {
-    "label lookup through synonyms": """
+    "name lookup by its key (hkg:nameKey)": """
+        SELECT DISTINCT ?entity WHERE {
+          ?entity hkg:nameKey "factor12alpha" .
+        }""",
+    "label lookup through synonyms (FILTER scan)": """
         SELECT DISTINCT ?entity WHERE {
           ?entity rdfs:label|skos:altLabel ?name .
           FILTER (LCASE(STR(?name)) = "factor 12-alpha")
@@ -440,6 +463,8 @@ def bench_sparql(project: Path, claims: int) -> dict:
 # --- cold lookup ------------------------------------------------------------------------------
 
 def bench_lookup(project: Path) -> dict:
+    """Cold ``hkg entity NAME`` and ``hkg paths A B`` in new processes, against ``python -c pass``
+    (and ``import graph``) measured in the same run; the paths search itself timed in process."""
     env = {**os.environ, "HKG_PROJECT": str(project)}
     name = "factor 12-alpha"
 
@@ -449,12 +474,49 @@ def bench_lookup(project: Path) -> dict:
     _child(_hkg() + ["entity", name], cwd=project, env=env)  # warm the OS file cache
     ours = median(_hkg() + ["entity", name])
     base = median([sys.executable, "-c", "import graph"])
+    empty = median([sys.executable, "-c", "pass"])
     process = subprocess.run([sys.executable, "-X", "importtime", "-c",
                               "import sys; from graph.fastpath import main; main()", "entity", name],
                              cwd=project, env=env, capture_output=True, text=True)
     imported = {line.split("|")[-1].strip().split(".")[0] for line in process.stderr.splitlines()
                 if line.startswith("import time:")}
-    return {"ours_s": ours, "base_s": base, "forbidden_imports": sorted(imported & set(FORBIDDEN_ON_LOOKUP))}
+    return {"ours_s": ours, "base_s": base, "pass_s": empty,
+            "forbidden_imports": sorted(imported & set(FORBIDDEN_ON_LOOKUP)),
+            **_paths_process(project, env, empty)}
+
+
+def _paths_process(project: Path, env: dict, empty: float, count: int = 5) -> dict:
+    """``hkg paths A B --max-length 4 --limit 50`` as a new process per question, on connected
+    pairs (a hub among them), against ``python -c pass`` plus the same question answered in
+    process (resolve, search from the index, evidence, text)."""
+    from graph.build import Project
+    from graph.questions import answer_paths
+    from graph.render_paths import render_paths
+    from graph.signed import build_signed_graph
+
+    index = Project(project).index()
+    pairs = _connected_pairs(build_signed_graph(index), count, seed=19)
+    args = ["--max-length", "4", "--limit", "50"]
+    processes, searches = [], []
+    for a, b in pairs:
+        _child(_hkg() + ["paths", a, b, *args], cwd=project, env=env)  # warm the OS file cache
+        processes.append(statistics.median(_child(_hkg() + ["paths", a, b, *args], cwd=project, env=env)[0]
+                                           for _ in range(max(1, LOOKUP_RUNS // 2))))
+        fresh = type(index)(index.path)
+        start = time.perf_counter()
+        render_paths(answer_paths(fresh, a, b, max_length=4, limit=50), "table")
+        searches.append(time.perf_counter() - start)
+        fresh.close()
+    process = subprocess.run([sys.executable, "-X", "importtime", "-c",
+                              "import sys; from graph.fastpath import main; main()", "paths", *pairs[0], *args],
+                             cwd=project, env=env, capture_output=True, text=True)
+    imported = {line.split("|")[-1].strip().split(".")[0] for line in process.stderr.splitlines()
+                if line.startswith("import time:")}
+    ratios = [(p - s) / empty for p, s in zip(processes, searches)]
+    return {"paths_process_s": statistics.median(processes), "paths_search_s": statistics.median(searches),
+            "paths_ratio_max": max(ratios), "paths_ratio_median": statistics.median(ratios),
+            "paths_pairs": len(pairs),
+            "paths_forbidden_imports": sorted(imported & (set(FORBIDDEN_ON_LOOKUP) | {"click", "rich"}))}
 
 
 # --- the run ------------------------------------------------------------------------------------
@@ -480,6 +542,8 @@ def run_size(claims: int, workdir: Path, timeout: float = PAIR_TIMEOUT, stages: 
     figures = {"claims": claims}
     if "build" in stages:
         figures["build"] = bench_build(project, claims)
+    if "floor" in stages:
+        figures["floor"] = bench_floor(project)
     if "paths" in stages:
         figures["paths"] = bench_paths(project, timeout)
     if "sparql" in stages:
@@ -519,6 +583,13 @@ def render(all_figures: list[dict]) -> str:
                    f"| {f['claims']:,} | {ours['seconds']:.1f} | {ours['claims_per_s']:,.0f} | {ours['peak_mib']:,} | "
                    f"not run | – | ")
         out[-1] += "yes |" if ours["peak_mib"] <= TARGETS["memory_mib"] else "**no** |"
+    out += ["", "| claims | triples | build s | build triples/s | Oxigraph bulk load alone s | its triples/s | "
+            "build ÷ load |", "|---:|---:|---:|---:|---:|---:|---:|"]
+    for f in _measured(all_figures, "floor"):
+        floor, ours = f["floor"], f.get("build", {}).get("ours")
+        build_s = f"{ours['seconds']:.1f} | {floor['triples'] / ours['seconds']:,.0f}" if ours else "not run | –"
+        out.append(f"| {f['claims']:,} | {floor['triples']:,} | {build_s} | {floor['seconds']:.1f} | "
+                   f"{floor['triples_per_s']:,.0f} | {_ratio(ours['seconds'], floor['seconds']) if ours else '–'} |")
     kinds = ("random", "connected", "near")
     out += ["", "| claims | pairs | with a route | paths p50 ms | p95 ms | max ms | unfinished | baseline p50 ms | "
             "p95 ms | baseline unfinished | p50 speed-up | p95 speed-up |",
@@ -568,12 +639,24 @@ def render(all_figures: list[dict]) -> str:
     for f in _measured(all_figures, "sparql"):
         s = f["sparql"]
         out.append(f"| {f['claims']:,} | {_seconds(s.get('_in_memory_load_s'))} | {_seconds(s.get('_rdflib_parse_s'))} |")
-    out += ["", "| claims | `hkg entity` ms | `import graph` ms | ratio (target ≤ 2) | RDF/YAML imported |",
-            "|---:|---:|---:|---:|---|"]
+    out += ["", "| claims | `hkg entity` ms | `python -c pass` ms | ratio (target ≤ 1.5) | `import graph` ms | ratio | "
+            "RDF/YAML imported |", "|---:|---:|---:|---:|---:|---:|---|"]
     for f in _measured(all_figures, "lookup"):
         lk = f["lookup"]
-        out.append(f"| {f['claims']:,} | {lk['ours_s'] * 1e3:.0f} | {lk['base_s'] * 1e3:.0f} | "
-                   f"{lk['ours_s'] / lk['base_s']:.2f} | {', '.join(lk['forbidden_imports']) or 'none'} |")
+        empty = lk.get("pass_s")
+        to_pass = f"{lk['ours_s'] / empty:.2f}" if empty else "–"
+        out.append(f"| {f['claims']:,} | {lk['ours_s'] * 1e3:.0f} | {_ms(empty, 0)} | {to_pass} | "
+                   f"{lk['base_s'] * 1e3:.0f} | {lk['ours_s'] / lk['base_s']:.2f} | "
+                   f"{', '.join(lk['forbidden_imports']) or 'none'} |")
+    out += ["", "| claims | pairs | `hkg paths A B` ms (new process, median) | of which the question in process ms | "
+            "`python -c pass` ms | (process − question) / pass: median | max (target ≤ 3) | heavy modules imported |",
+            "|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for f in _measured(all_figures, "lookup"):
+        lk = f["lookup"]
+        if "paths_process_s" in lk:
+            out.append(f"| {f['claims']:,} | {lk['paths_pairs']} | {lk['paths_process_s'] * 1e3:.0f} | "
+                       f"{lk['paths_search_s'] * 1e3:.0f} | {lk['pass_s'] * 1e3:.0f} | {lk['paths_ratio_median']:.2f} | "
+                       f"{lk['paths_ratio_max']:.2f} | {', '.join(lk['paths_forbidden_imports']) or 'none'} |")
     return "\n".join(out) + "\n"
 
 

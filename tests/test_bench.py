@@ -16,7 +16,8 @@ def test_the_benchmark_runs_at_1000_claims_and_writes_its_table(tmp_path, monkey
     run.main(["--sizes", "1000", "--workdir", str(tmp_path / "work"), "--out", str(out), "--timeout", "2"])
     text = out.read_text(encoding="utf-8")
     assert "| claims |" in text and "| 1,000 |" in text
-    for heading in ("paths p50 ms", "on disk ms", "in memory ms", "`hkg entity` ms", "claims/s"):
+    for heading in ("paths p50 ms", "on disk ms", "in memory ms", "`hkg entity` ms", "claims/s", "INDRA p50 ms",
+                    "`hkg paths A B` ms"):
         assert heading in text
     figures = json.loads((tmp_path / "work" / "figures.json").read_text())
     (size,) = figures
