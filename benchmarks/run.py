@@ -59,6 +59,8 @@ __all__ = ["main", "run_size"]
 HERE = Path(__file__).resolve().parent
 PAIRS = 100
 PAIR_TIMEOUT = 5.0
+#: a path search is timed as the fastest of up to REPEATS calls made within REPEAT_WITHIN seconds
+REPEATS, REPEAT_WITHIN = 3, 0.1
 LOOKUP_RUNS = 7
 IN_MEMORY_BUILD_MAX = 10_000
 RDFLIB_MAX = 100_000
@@ -94,6 +96,28 @@ def _timed(function, timeout: float) -> tuple[float, bool]:
     except _Timeout:
         return timeout, False
     return time.perf_counter() - start, True
+
+
+def _timed_best(function, timeout: float, runs: int = REPEATS, within: float = REPEAT_WITHIN):
+    """Return (seconds, finished, result) of the fastest of up to ``runs`` calls, repeated only
+    while the calls so far took less than ``within`` seconds together (each cut at ``timeout``).
+
+    The machine is shared: a call that loses the processor once takes tens of milliseconds
+    more, which swamps a search of one millisecond but not one of a second. Every engine is
+    timed the same way.
+    """
+    best, result, spent = None, None, 0.0
+    for _ in range(runs):
+        box = []
+        seconds, finished = _timed(lambda: box.append(function()), timeout)
+        if not finished:
+            return timeout, False, None
+        spent += seconds
+        if best is None or seconds < best:
+            best, result = seconds, box[0]
+        if spent >= within:
+            break
+    return best, True, result
 
 
 def _hkg() -> list[str]:
@@ -328,37 +352,36 @@ def _measure_pairs(graph, index, pairs: list[tuple[str, str]], timeout: float, i
 
     times: dict[str, list[float]] = {"ours": [], "fresh": [], "base": [], "indra": []}
     unfinished = dict.fromkeys(times, 0)
-    found, counts, agreed, compared = 0, [], 0, 0
+    found, counts, agreed = 0, [], 0
     for a, b in pairs:
-        routes, again, base, peer = [], [], [], []
-        runs = [("ours", lambda: routes.extend(find_paths(graph, a, b, max_length=4, limit=50))),
+        runs = [("ours", lambda: list(find_paths(graph, a, b, max_length=4, limit=50))),
                 # as `hkg paths` answers: a new view read from the index as the search goes
-                ("fresh", lambda: again.extend(find_paths(IndexedView(index), a, b, max_length=4, limit=50))),
-                ("base", lambda: base.extend(_baseline_paths(graph, a, b)))]
+                ("fresh", lambda: list(find_paths(IndexedView(index), a, b, max_length=4, limit=50))),
+                ("base", lambda: _baseline_paths(graph, a, b))]
         if indra is not None:
-            runs.append(("indra", lambda: peer.extend(_indra_paths(indra[0], indra[1], a, b))))
-        done = {}
+            runs.append(("indra", lambda: _indra_paths(indra[0], indra[1], a, b)))
+        done, answer = {}, {}
         for name, call in runs:
-            seconds, done[name] = _timed(call, timeout)
+            seconds, done[name], answer[name] = _timed_best(call, timeout)
             times[name].append(seconds)
             unfinished[name] += not done[name]
+        routes, again = answer["ours"] or [], answer["fresh"]
         found += bool(routes)
         counts.append(len(routes))
         if done["fresh"] and again != routes:
             raise RuntimeError(f"{a} → {b}: the view read from the index found other routes")
         if all(done.values()):
             ours = [(r.length, r.nodes, r.sign) for r in routes]
-            answers = [ours, base] + ([peer] if indra is not None else [])
+            answers = [ours, answer["base"]] + ([answer["indra"]] if indra is not None else [])
             if not _agree(*answers):
                 raise RuntimeError(f"{a} → {b}: the engines found different routes")
             agreed += 1
-        compared += 1
     result = {"pairs": len(pairs), "with_routes": found, "timeout_s": timeout,
               "routes_median": statistics.median(counts), "agreed": agreed}
-    for name, label in (("ours", "ours"), ("fresh", "fresh"), ("base", "base"), ("indra", "indra")):
-        if times[name]:
-            result.update({f"{label}_p50": _percentile(times[name], 0.5), f"{label}_p95": _percentile(times[name], 0.95),
-                           f"{label}_max": max(times[name]), f"{label}_unfinished": unfinished[name]})
+    for name, spent in times.items():
+        if spent:
+            result.update({f"{name}_p50": _percentile(spent, 0.5), f"{name}_p95": _percentile(spent, 0.95),
+                           f"{name}_max": max(spent), f"{name}_unfinished": unfinished[name]})
     return result
 
 

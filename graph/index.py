@@ -282,6 +282,14 @@ class Index:
         for (data,) in self._db.execute("SELECT data FROM claims ORDER BY id"):
             yield json.loads(data)
 
+    def claim_edges_between(self, pairs: list[tuple[str, str]]) -> Iterator[dict[str, Any]]:
+        """Yield the claims from each subject to its object of some (subject, object) pairs, as
+        :meth:`claim_edges` does, in one query (keep the list to a few hundred pairs)."""
+        if not pairs:
+            return
+        where = " OR ".join(["(subject = ? AND object = ?)"] * len(pairs))
+        yield from self._edges(f"WHERE {where} ", [value for pair in pairs for value in pair])
+
     def claim_edges(self, *, subject: str | None = None, object: str | None = None) -> Iterator[dict[str, Any]]:
         """Yield every claim (or those of one subject or object) as the signed view needs it,
         sorted by id: ``claim``, ``subject``, ``object``, ``sign``, ``context``, ``certainty`` and
@@ -296,9 +304,12 @@ class Index:
             if value is not None:
                 where.append(f"{column} = ?")
                 values.append(value)
+        yield from self._edges(f"WHERE {' AND '.join(where)} " if where else "", values)
+
+    def _edges(self, where: str, values: list[str]) -> Iterator[dict[str, Any]]:
         query = ("SELECT id, subject, object, sign, json_extract(data, '$.context'), "
                  "json_extract(data, '$.certainty'), json_extract(data, '$.citations') FROM claims "
-                 + (f"WHERE {' AND '.join(where)} " if where else "") + "ORDER BY id")
+                 + where + "ORDER BY id")
         for claim, subject, obj, sign, context, certainty, citations in self._db.execute(query, values):
             yield {"claim": claim, "subject": subject, "object": obj, "sign": sign,
                    "context": json.loads(context) if context and context != "{}" else {},
@@ -313,6 +324,14 @@ class Index:
         column, other = {"subject": ("subject", "object"), "object": ("object", "subject")}[role]
         query = f"SELECT {other}, sign FROM claims WHERE {column} = ?"  # columns from a fixed set
         return self._db.execute(query, (entity_id,)).fetchall()
+
+    def claim_signs_many(self, role: str, entity_ids: list[str]) -> list[tuple[str, str, int | str]]:
+        """:meth:`claim_signs` of some entities in one query, as ``(entity, other, sign)`` (keep
+        the list to a few hundred ids)."""
+        column, other = {"subject": ("subject", "object"), "object": ("object", "subject")}[role]
+        marks = ",".join("?" * len(entity_ids))
+        query = f"SELECT {column}, {other}, sign FROM claims WHERE {column} IN ({marks})"  # fixed columns
+        return self._db.execute(query, entity_ids).fetchall()
 
     def count_claims_of(self, role: str, entity_id: str) -> int:
         """Return how many claims have an entity as their ``role`` ("subject" or "object")."""

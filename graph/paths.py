@@ -294,6 +294,12 @@ class _Hops:
             found = self._pairs[subject, obj] = _make_hops(subject, obj, edges)
         return found
 
+    def prefetch(self, routes: Iterable[tuple[str, ...]]) -> None:
+        """Let the view read the claims of every step of some routes at once, if it can."""
+        prefetch = getattr(self.graph, "prefetch_between", None)
+        if prefetch is not None:
+            prefetch({pair for nodes in routes for pair in itertools.pairwise(nodes)})
+
     def hop(self, subject: str, obj: str, sign: int) -> Hop:
         return next(hop for hop in self.between(subject, obj) if hop.sign == sign)
 
@@ -362,6 +368,7 @@ class _Ball:
         pred, allowed, distance, toward = self.pred, self.allowed, self.distance, self.toward
         depth = self.depth + 1
         layer = []
+        pred.prefetch(self.frontier)
         for node in self.frontier:
             for before in pred[node]:
                 row = toward.get(before)
@@ -424,6 +431,8 @@ def _routes(adj: Adjacency, hops: _Hops, start: str, goal: str, wanted: frozense
                 ball.grow()
         complete: list[tuple[str, ...]] = []
         extended: list[tuple[str, ...]] = []
+        if ball.depth <= left:  # the next step reads the claims out of every route's end
+            succ.prefetch(nodes[-1] for nodes in paths)
         if not left:
             complete = [(*nodes, goal) for nodes in paths if goal in succ[nodes[-1]]]
         elif ball.depth > left:  # every useful next entity is in toward
@@ -447,6 +456,7 @@ def _routes(adj: Adjacency, hops: _Hops, start: str, goal: str, wanted: frozense
                     elif width(node):
                         extended.append((*nodes, node))
         if complete:
+            hops.prefetch(complete)
             found = [route for nodes in complete for route in _signed(succ, hops, nodes, wanted)]
             if limit is not None and limit < len(found):
                 yield from heapq.nsmallest(limit, found, key=Route.rank_key)

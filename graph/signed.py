@@ -212,6 +212,7 @@ class IndexedView:
 
     def __init__(self, index, *, via_classes: bool = False):
         self._index, self._via_classes = index, via_classes
+        self._between: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
         self._succ = self.succ = _Side(index, "subject", via_classes)
         self._pred = self.pred = _Side(index, "object", via_classes)
         self.nodes = _Nodes(index)
@@ -232,7 +233,25 @@ class IndexedView:
         need only their own claims, and a hub has thousands."""
         if self._via_classes or dict.__contains__(self._succ, subject):
             return self._succ[subject].get(obj, {})
-        return {claim["claim"]: _edge_data(claim) for claim in self._index.claim_edges(subject=subject, object=obj)}
+        found = self._between.get((subject, obj))
+        if found is None:
+            found = self._between[subject, obj] = {
+                claim["claim"]: _edge_data(claim) for claim in self._index.claim_edges(subject=subject, object=obj)}
+        return found
+
+    def prefetch_between(self, pairs: Iterable[tuple[str, str]]) -> None:
+        """Read the claims of some (subject, object) pairs for :meth:`claims_between`, one query
+        per :data:`_BATCH` of them (the hops of a search's complete routes)."""
+        if self._via_classes:
+            return
+        unread = list({pair for pair in pairs if pair not in self._between
+                       and not dict.__contains__(self._succ, pair[0])})
+        for start in range(0, len(unread), _BATCH):
+            chunk = unread[start:start + _BATCH]
+            found: dict[tuple[str, str], dict[str, dict[str, Any]]] = {pair: {} for pair in chunk}
+            for claim in self._index.claim_edges_between(chunk):
+                found[claim["subject"], claim["object"]][claim["claim"]] = _edge_data(claim)
+            self._between.update(found)
 
     def edges(self, data: str) -> Iterator[tuple[str, str, Any]]:
         """Yield ``(subject, object, attribute)`` for every claim (reads the whole index)."""
@@ -265,6 +284,9 @@ class Rows(dict):
         """The sum of :meth:`width` over some nodes (each counted as often as it comes)."""
         width = self.width
         return sum(width(node) for node in nodes)
+
+    def prefetch(self, nodes: Iterable[str]) -> None:
+        """Nothing: the rows are made from the multigraph in memory when read."""
 
     def __missing__(self, node: str) -> dict[str, Signs]:
         keep, row = self._keep, {}
@@ -324,6 +346,20 @@ class _SignRows(dict):
         width = self.width
         return sum(width(node) for node in nodes)
 
+    def prefetch(self, nodes: Iterable[str]) -> None:
+        """Read the rows of some nodes not read yet, one query per :data:`_BATCH` of them (a
+        search reads a whole layer of nodes at once)."""
+        if self._full is not None:
+            return
+        unread = list({node for node in nodes if not dict.__contains__(self, node)})
+        for start in range(0, len(unread), _BATCH):
+            chunk = unread[start:start + _BATCH]
+            found: dict[str, dict[str, set]] = {node: {} for node in chunk}
+            for node, other, sign in self._index.claim_signs_many(self._role, chunk):
+                found[node].setdefault(other, set()).add(sign)
+            for node, row in found.items():
+                self[node] = _sign_row(row)
+
     def __missing__(self, node: str) -> dict[str, Signs]:
         if self._full is not None:
             row = {other: tuple(sorted({d["sign"] for d in claims.values()}, key=SIGN_ORDER.__getitem__))
@@ -332,10 +368,15 @@ class _SignRows(dict):
             found: dict[str, set] = {}
             for other, sign in self._index.claim_signs(self._role, node):
                 found.setdefault(other, set()).add(sign)
-            row = {other: _ONE_SIGN[next(iter(signs))] if len(signs) == 1
-                   else tuple(sorted(signs, key=SIGN_ORDER.__getitem__)) for other, signs in found.items()}
+            row = _sign_row(found)
         self[node] = row
         return row
+
+
+def _sign_row(found: Mapping[str, set]) -> dict[str, Signs]:
+    """A row of distinct signs per neighbour, in :data:`SIGN_ORDER`."""
+    return {other: _ONE_SIGN[next(iter(signs))] if len(signs) == 1
+            else tuple(sorted(signs, key=SIGN_ORDER.__getitem__)) for other, signs in found.items()}
 
 
 @dataclass(frozen=True)

@@ -173,3 +173,22 @@ def test_the_sign_rows_read_from_the_index_are_those_made_from_the_networkx_view
         for mine, theirs in ((lazy.succ, whole.succ), (lazy.pred, whole.pred)):
             assert mine[node] == theirs[node], node
             assert mine.width(node) == theirs.width(node)
+
+
+def test_rows_read_in_batches_are_the_rows_read_one_by_one(synthetic):
+    from graph.signed import IndexedView
+
+    nodes = synthetic.node_ids()
+    one, batched = adjacency(IndexedView(synthetic)), adjacency(IndexedView(synthetic))
+    batched.succ.prefetch(nodes)
+    batched.pred.prefetch(nodes[::-1])
+    assert {n: batched.succ[n] for n in nodes} == {n: one.succ[n] for n in nodes}
+    assert {n: batched.pred[n] for n in nodes} == {n: one.pred[n] for n in nodes}
+    pairs = [(claim["subject"], claim["object"]) for claim in synthetic.claim_edges()][::3]
+    pairs.append((nodes[0], nodes[0]))  # no claim joins an entity to itself here: empty
+    lazy, view = IndexedView(synthetic), IndexedView(synthetic)
+    view.prefetch_between(pairs)
+    whole = build_signed_graph(synthetic)
+    for subject, obj in pairs:
+        expected = dict(whole.succ[subject].get(obj, {}))
+        assert view.claims_between(subject, obj) == lazy.claims_between(subject, obj) == expected
