@@ -193,7 +193,7 @@ def bench_floor(project: Path) -> dict:
     build of these triples cannot go under."""
     import tempfile
 
-    from graph.build import Project
+    from graph.pipeline import Project
 
     nt = Project(project).current_build() / "graph.nt"
     with tempfile.TemporaryDirectory(dir=project) as folder:
@@ -385,7 +385,7 @@ def _measure_pairs(graph, index, pairs: list[tuple[str, str]], timeout: float, i
     return result
 
 
-def bench_paths(project: Path, timeout: float = PAIR_TIMEOUT) -> dict:
+def bench_paths(project: Path, timeout: float = PAIR_TIMEOUT, count: int | None = None) -> dict:
     """Path search on random pairs (as the target asks), on pairs known to have a route (hubs
     among them), and on pairs 2–4 steps apart (mostly one route), with INDRA as a peer."""
     from graph.pipeline import Project
@@ -402,8 +402,9 @@ def bench_paths(project: Path, timeout: float = PAIR_TIMEOUT) -> dict:
         start = time.perf_counter()
         indra = (found[0], _indra_graph(graph, found[1]))
         figures["indra_load_s"] = time.perf_counter() - start
-    for kind, pairs in (("random", _pairs(graph, PAIRS)), ("connected", _connected_pairs(graph, PAIRS)),
-                        ("near", _near_pairs(graph, PAIRS))):
+    count = PAIRS if count is None else count
+    for kind, pairs in (("random", _pairs(graph, count)), ("connected", _connected_pairs(graph, count)),
+                        ("near", _near_pairs(graph, count))):
         figures[kind] = _measure_pairs(graph, index, pairs, timeout, indra)
     return figures
 
@@ -446,7 +447,7 @@ def _best(function, runs: int = 3) -> tuple[float, object]:
     return min(times), result
 
 
-def bench_sparql(project: Path, claims: int) -> dict:
+def bench_sparql(project: Path, claims: int, rdflib_max: int | None = None) -> dict:
     from graph.pipeline import Project
     from graph.errors import CacheError
     from graph.store import open_store
@@ -462,7 +463,7 @@ def bench_sparql(project: Path, claims: int) -> dict:
     except CacheError:  # does not fit this machine
         in_memory = None
     graph = None
-    if claims <= RDFLIB_MAX:
+    if claims <= (RDFLIB_MAX if rdflib_max is None else rdflib_max):
         from rdflib import Graph
 
         start = time.perf_counter()
@@ -512,7 +513,7 @@ def _paths_process(project: Path, env: dict, empty: float, count: int = 5) -> di
     """``hkg paths A B --max-length 4 --limit 50`` as a new process per question, on connected
     pairs (a hub among them), against ``python -c pass`` plus the same question answered in
     process (resolve, search from the index, evidence, text)."""
-    from graph.build import Project
+    from graph.pipeline import Project
     from graph.questions import answer_paths
     from graph.render_paths import render_paths
     from graph.signed import build_signed_graph
@@ -544,7 +545,8 @@ def _paths_process(project: Path, env: dict, empty: float, count: int = 5) -> di
 
 # --- the run ------------------------------------------------------------------------------------
 
-def run_size(claims: int, workdir: Path, timeout: float = PAIR_TIMEOUT, stages: tuple[str, ...] = STAGES) -> dict:
+def run_size(claims: int, workdir: Path, timeout: float = PAIR_TIMEOUT, stages: tuple[str, ...] = STAGES,
+             pairs: int | None = None, rdflib_max: int | None = None) -> dict:
     """Generate, build and measure one size (the given stages only); return its figures.
 
     Without the ``build`` stage the project's earlier build is measured.
@@ -568,9 +570,9 @@ def run_size(claims: int, workdir: Path, timeout: float = PAIR_TIMEOUT, stages: 
     if "floor" in stages:
         figures["floor"] = bench_floor(project)
     if "paths" in stages:
-        figures["paths"] = bench_paths(project, timeout)
+        figures["paths"] = bench_paths(project, timeout, pairs)
     if "sparql" in stages:
-        figures["sparql"] = bench_sparql(project, claims)
+        figures["sparql"] = bench_sparql(project, claims, rdflib_max)
     if "lookup" in stages:
         figures["lookup"] = bench_lookup(project)
     return figures
@@ -690,6 +692,9 @@ def main(argv: list[str] | None = None) -> None:  # pragma: no cover - exercised
     parser.add_argument("--workdir", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "hkg-bench")
     parser.add_argument("--out", type=Path, default=HERE / "results.md")
     parser.add_argument("--timeout", type=float, default=PAIR_TIMEOUT, help="seconds per path search")
+    parser.add_argument("--pairs", type=int, default=None, help=f"pairs of each kind for the path searches ({PAIRS})")
+    parser.add_argument("--rdflib-max", type=int, default=None,
+                        help=f"the largest size whose SPARQL is also run on rdflib ({RDFLIB_MAX:,}; slow to load)")
     parser.add_argument("--stages", nargs="+", choices=STAGES, default=list(STAGES),
                         help="what to measure (default all); the others keep their earlier figures")
     args = parser.parse_args(argv)
@@ -698,7 +703,8 @@ def main(argv: list[str] | None = None) -> None:  # pragma: no cover - exercised
     by_size = {f["claims"]: f for f in json.loads(saved.read_text())} if saved.exists() else {}
     for size in args.sizes:
         print(f"benchmarking {size:,} claims ...", file=sys.stderr, flush=True)
-        by_size[size] = {**by_size.get(size, {}), **run_size(size, args.workdir, args.timeout, tuple(args.stages))}
+        by_size[size] = {**by_size.get(size, {}), **run_size(size, args.workdir, args.timeout, tuple(args.stages),
+                                                         args.pairs, args.rdflib_max)}
         saved.write_text(json.dumps([by_size[s] for s in sorted(by_size)], indent=1))
     figures = [by_size[s] for s in sorted(by_size)]
     table = render(figures)
