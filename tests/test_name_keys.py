@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from graph.build import Project
+from graph.pipeline import Project
 from graph.names import fold
 from graph.store import open_store
 from graph.vocab import HKG
