@@ -15,8 +15,8 @@ stay the CLI's own.
 goes (:class:`graph.signed.IndexedView`) and its modules import no RDF or graph library
 (``graph.vocab`` makes its namespaces on first use), so a question in a new process costs the
 interpreter, ``sqlite3`` and the search. Its output is what the full CLI prints (the same
-:func:`graph.questions.answer_paths` and :func:`graph.render_paths.render_paths`); any error goes
-to the full CLI.
+:func:`graph.questions.answer_routes` and :func:`graph.render_paths.render_routes`); any error
+goes to the full CLI.
 """
 
 from __future__ import annotations
@@ -103,15 +103,18 @@ def _answer_paths(options: dict) -> str | None:
     path = _index_path()
     if path is None:
         return None
-    from .index import Index
-    from .questions import answer_paths
-    from .render_paths import render_paths
+    from pathlib import Path
 
-    index = Index(path)
+    from .index import Index
+    from .questions import answer_routes
+    from .render_paths import render_routes
+
+    root = os.path.realpath(os.environ.get("HKG_PROJECT") or ".")  # as Project.locate finds it
+    index = Index(path, root=Path(root))
     try:
-        routes = answer_paths(index, options["source"], options["target"], sign=options["sign"],
-                              max_length=options["max_length"], limit=options["limit"])
-        return render_paths(routes, options["format"])
+        answer = answer_routes(index, options["source"], options["target"], sign=options["sign"],
+                               max_length=options["max_length"], limit=options["limit"])
+        return render_routes(answer, options["format"], options["limit"])
     finally:
         index.close()
 

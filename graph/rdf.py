@@ -13,7 +13,8 @@ import hashlib
 
 from rdflib import Graph, Literal, URIRef
 
-from .names import fold, slugify
+from . import names
+from .names import slugify
 from .prefixmap import converter
 from .records import Claim, Entity, KnowledgeBase, Study
 from .vocab import (
@@ -94,14 +95,17 @@ _NAME_KEY = str(HKG.nameKey)
 
 
 def name_keys(entity: Entity) -> list[str]:
-    """Return the lookup keys of an entity's names (id, label, synonyms), folded as the CLI
-    folds a name (:func:`graph.names.fold`), distinct and sorted.
+    """Return the lookup keys of an entity's own names (id, label, synonyms): the exact-name keys
+    of :func:`graph.names.name_keys` (:func:`graph.names.fold`: case, Greek letters, spaces and
+    punctuation folded), distinct and sorted. Abbreviations and identifiers, which the CLI tries
+    only when no name matches, are left out.
 
     They are ``hkg:nameKey`` literals in the graph, so SPARQL finds an entity by any spelling of
     any of its names with one exact match the store answers from its index
     (``?entity hkg:nameKey "tnfalpha"``) instead of a FILTER over every label.
     """
-    return sorted({key for key in map(fold, (entity.id, entity.label, *entity.synonyms)) if key})
+    rows = names.name_keys(entity.id, entity.label, entity.synonyms)
+    return sorted({key for key, _name, _entity, rank in rows if rank == names.RANK_NAME})
 
 
 def _entity_triples(entity: Entity, expand):
