@@ -12,12 +12,14 @@ page, as YASGUI sends it); a GET without a query gets the SPARQL 1.1 Service Des
 ``biolink:``, ``rdfs:`` ...) may be used without PREFIX declarations.
 
 Read-only and bounded: updates are refused (403) before they reach a store that is opened
-read-only anyway; SERVICE calls to other endpoints are refused unless allowed; each query runs in
+read-only anyway; SERVICE calls to other endpoints are refused unless allowed (decided by the worker
+on the parsed query, see :func:`graph.sparqlsyntax.uses_service`); each query runs in
 a worker process that is killed at the time limit and cannot grow past its memory limit (503);
 answers are capped at a number of rows or triples (``X-Results-Truncated: true`` says so);
 request bodies are capped (413); a client that stops sending is dropped after ``read_timeout``
 (408 when its body is late); at most ``max_connections`` are served at once (more get 503 at once). It listens on
-127.0.0.1 unless told otherwise. Built on the standard library's ``ThreadingHTTPServer``.
+127.0.0.1 unless told otherwise, and sends no ``Access-Control-Allow-Origin`` unless ``cors`` names
+the one web origin whose pages may read its answers. Built on the standard library's ``ThreadingHTTPServer``.
 
 With ``in_memory`` the build is loaded into memory once and the workers are forked from the
 server with that copy (a worker copies the pages its queries touch, so plan for one copy per
@@ -37,7 +39,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from .errors import CacheError, EndpointError, QueryError, QueryLimitError
 from .results import GRAPH_MEDIA_TYPES, RESULT_MEDIA_TYPES
-from .sparqlsyntax import UPDATE_KEYWORDS, check_size, query_form, uses_service
+from .sparqlsyntax import UPDATE_KEYWORDS, check_size, query_form
 from .workers import DEFAULT_MEMORY_LIMIT, QueryJob, QueryWorkers
 
 __all__ = [
@@ -125,6 +127,10 @@ class EndpointSettings:
         Load the current build into memory once and answer from that copy, which the workers
         are forked with (default False: each worker reads the on-disk store). Faster on queries that
         touch much of the graph; a later build is answered from its on-disk store until restart.
+    cors : str or None
+        The web origin (``https://example.org``) whose pages may read answers: sent as
+        ``Access-Control-Allow-Origin`` (default None: no such header, so a page a user visits
+        on another site cannot read what this endpoint answers).
     """
 
     project: object
@@ -139,6 +145,7 @@ class EndpointSettings:
     read_timeout: float = 30.0
     max_connections: int = 256
     in_memory: bool = False
+    cors: str | None = None
 
 
 def _ranges(accept: str | None) -> list[tuple[str, float, int]]:
@@ -237,7 +244,8 @@ class SparqlHandler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", media_type)
         self.send_header("Content-Length", str(len(body)))
-        self.send_header("Access-Control-Allow-Origin", "*")
+        if self.server.settings.cors:
+            self.send_header("Access-Control-Allow-Origin", self.server.settings.cors)
         self.send_header("Vary", "Accept")
         self.send_header("X-Content-Type-Options", "nosniff")
         for name, value in (headers or {}).items():
@@ -411,9 +419,6 @@ class SparqlHandler(BaseHTTPRequestHandler):
         form = query_form(text)
         if form in UPDATE_KEYWORDS:
             self._error(HTTPStatus.FORBIDDEN, f"this endpoint is read-only: updates are refused ({form})")
-            return
-        if not settings.allow_service and uses_service(text):
-            self._error(HTTPStatus.FORBIDDEN, "SERVICE calls to other endpoints are disabled on this endpoint")
             return
         graphs = {}
         for key in ("default-graph-uri", "named-graph-uri"):

@@ -17,6 +17,7 @@ __all__ = [
     "Problem",
     "QueryError",
     "QueryLimitError",
+    "QueryRefusedError",
     "QueryTimeoutError",
     "ShapeError",
     "UnknownEntityError",
@@ -140,6 +141,10 @@ class QueryError(HkgError, ValueError):
     """A SPARQL query or one of its parameters is malformed."""
 
     exit_code = 2
+
+
+class QueryRefusedError(QueryError):
+    """A query a read-only store must not run: an update, or a SERVICE call that is not allowed."""
 
 
 class CacheError(HkgError):

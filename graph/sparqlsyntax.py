@@ -205,19 +205,67 @@ def _unescape_codepoints(text: str) -> str:
     return _CODEPOINT.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
 
 
-def uses_service(text: str) -> bool:
-    """Return True if the query calls a SERVICE (a federated query to another endpoint).
+def _readings(text: str) -> list[str]:
+    """The text as written and with ``\\uXXXX`` escapes decoded (once, twice, three times)."""
+    readings = [text]
+    for _ in range(3):
+        decoded = _unescape_codepoints(readings[-1])
+        if decoded == readings[-1]:
+            break
+        readings.append(decoded)
+    return readings
 
-    The text is read twice, as written and with ``\\uXXXX`` escapes decoded first (the SPARQL
-    specification allows either reading), and SERVICE in either reading counts.
+
+def _parse_names(text: str) -> set[str]:
+    """Return the names of every node of the parse tree of a SPARQL 1.1 query (rdflib's parser).
+
+    Raises whatever rdflib's parser raises on text it does not read as one SPARQL 1.1 query.
+    """
+    from rdflib.plugins.sparql.parser import parseQuery
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    names: set[str] = set()
+    stack = [parseQuery(text)]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, CompValue):
+            names.add(node.name)
+            stack.extend(node.values())
+        elif isinstance(node, (list, tuple)) or hasattr(node, "asList"):
+            stack.extend(node)
+    return names
+
+
+def uses_service(text: str) -> bool:
+    """Return True if the query calls, or may call, a SERVICE (a federated query to another endpoint).
+
+    Decided on the parsed query, not on tokens: SPARQL's ``<`` is an IRI in one place and
+    less-than in another, so no lexer alone can tell ``FILTER(1<2)SERVICE?x#>`` (a call) from
+    an IRI. The answer errs on the side of a call:
+
+    - no reading of the text (as written, or with ``\\uXXXX`` escapes decoded) holds the letters
+      ``service`` in any case: no SERVICE keyword can be there, False;
+    - a SERVICE keyword token in any reading: True;
+    - otherwise the query is parsed by a SPARQL 1.1 parser (rdflib's) and True unless it parses
+      and its tree holds no ``SERVICE`` pattern; text the parser cannot read (a syntax error, or
+      an extension such as ``LATERAL``) counts as a call, as it cannot be ruled out.
 
     >>> uses_service("SELECT * { SERVICE <http://example.org/sparql> { ?s ?p ?o } }")
     True
     >>> uses_service('SELECT * { ?s <http://e/service> "SERVICE" } # SERVICE')
     False
+    >>> uses_service("SELECT * { VALUES ?x { <http://e/> } FILTER(1<2)SERVICE?x#>\\n{ ?s ?p ?o } }")
+    True
     """
-    readings = {text, _unescape_codepoints(text)}
-    return any(t.keyword == "SERVICE" for reading in readings for t in tokenize(reading))
+    readings = _readings(text)
+    if not any("service" in reading.casefold() for reading in readings):
+        return False
+    if any(t.keyword == "SERVICE" for reading in readings for t in tokenize(reading)):
+        return True
+    try:
+        return "ServiceGraphPattern" in _parse_names(text)
+    except Exception:  # noqa: BLE001 - any failure to parse leaves the call possible
+        return True
 
 
 def undeclared_prefix(text: str, known: Mapping[str, str] | None = None) -> Token | None:

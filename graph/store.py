@@ -21,7 +21,7 @@ from pathlib import Path
 import psutil
 import pyoxigraph as ox
 
-from .errors import CacheError, QueryError
+from .errors import CacheError, QueryError, QueryRefusedError
 from .results import QueryResult
 from .sparqlsyntax import QUERY_FORMS, UPDATE_KEYWORDS, query_form, uses_service
 
@@ -181,9 +181,10 @@ def check_query(text: str, *, allow_service: bool = False) -> str | None:
 
     Raises
     ------
-    QueryError
+    QueryRefusedError
         If the text is an update (INSERT, DELETE, LOAD, DROP ...) or calls a SERVICE while
-        ``allow_service`` is False (the default).
+        ``allow_service`` is False (the default); whether it calls one is decided on the parsed
+        query (:func:`graph.sparqlsyntax.uses_service`).
 
     Examples
     --------
@@ -192,13 +193,13 @@ def check_query(text: str, *, allow_service: bool = False) -> str | None:
     >>> check_query("DROP ALL")
     Traceback (most recent call last):
     ...
-    graph.errors.QueryError: updates are not allowed: the store is read-only (DROP)
+    graph.errors.QueryRefusedError: updates are not allowed: the store is read-only (DROP)
     """
     form = query_form(text)
     if form in UPDATE_KEYWORDS:
-        raise QueryError(f"updates are not allowed: the store is read-only ({form})")
+        raise QueryRefusedError(f"updates are not allowed: the store is read-only ({form})")
     if not allow_service and uses_service(text):
-        raise QueryError("SERVICE (a federated query to another endpoint) is not allowed")
+        raise QueryRefusedError("SERVICE (a federated query to another endpoint) is not allowed")
     return form
 
 

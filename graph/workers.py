@@ -78,7 +78,7 @@ def execute(job: QueryJob, stores: dict | None = None) -> QueryReply:
     """
     import pyoxigraph as ox
 
-    from .errors import CacheError, QueryError
+    from .errors import CacheError, QueryError, QueryRefusedError
     from .results import serialize_result
     from .sparqlsyntax import explain_prefix_error
     from .store import open_store, run_query
@@ -94,6 +94,8 @@ def execute(job: QueryJob, stores: dict | None = None) -> QueryReply:
             prefixes=prefixes(),
             default_graph=[ox.NamedNode(iri) for iri in job.default_graph] or None,
             named_graphs=[ox.NamedNode(iri) for iri in job.named_graphs] or None)
+    except QueryRefusedError as error:
+        return _text(403, f"this endpoint refuses the query: {error}")
     except QueryError as error:
         return _text(400, str(explain_prefix_error(error, job.query, prefixes())))
     except CacheError as error:

@@ -536,6 +536,10 @@ def other_host():
     "ASK { ?s ?p ?o FILTER EXISTS { SERVICE <{url}/sparql> { ?s ?p ?o } } }",
     "SELECT * WHERE { \\u0053ERVICE <{url}/sparql> { ?s ?p ?o } }",
     "CONSTRUCT { ?s ?p ?o } WHERE { # SERVICE in a comment does not hide the real one\n SERVICE <{url}/x> { ?s ?p ?o } }",
+    # `<` is less-than here, not an IRI: a token scanner read `<2)SERVICE?x#>` as one IRI
+    "SELECT * WHERE { VALUES ?x { <{url}/sparql> } LATERAL { FILTER(1<2)SERVICE?x#>\n{ ?s ?p ?o } } }",
+    "SELECT * WHERE { VALUES ?x { <{url}/sparql> } FILTER(1<2)SERVICE?x#>\n{ ?s ?p ?o } }",
+    "SELECT * WHERE { VALUES ?x { <{url}/sparql> } FILTER(1<2)\\u0053ERVICE?x#>\n{ ?s ?p ?o } }",
 ])
 def test_service_to_another_host_is_refused_and_never_called(endpoint, other_host, template):
     url, connections = other_host
@@ -545,6 +549,14 @@ def test_service_to_another_host_is_refused_and_never_called(endpoint, other_hos
         status, _, body = http(endpoint, **kwargs)
         assert status == 403 and b"SERVICE" in body, (status, body)
     assert connections() == 0
+
+
+def test_no_web_page_may_read_answers_unless_an_origin_is_allowed(endpoint, real_project):
+    status, headers, _ = http(endpoint, params={"query": "ASK { ?s ?p ?o }"}, headers={"Origin": "https://evil.example"})
+    assert status == 200 and headers.get("Access-Control-Allow-Origin") is None
+    with serve_process(real_project, "--cors", "https://lab.example") as (url, _process):
+        _, headers, _ = http(url, params={"query": "ASK { ?s ?p ?o }"})
+        assert headers.get("Access-Control-Allow-Origin") == "https://lab.example"
 
 
 def test_graph_names_of_other_hosts_are_never_fetched(endpoint, other_host):

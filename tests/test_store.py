@@ -219,6 +219,26 @@ def test_sparql_updates_and_service_are_refused(built_mini):
     assert result.exit_code == 2 and "SERVICE" in result.output
 
 
+def test_sparql_never_calls_a_service_the_token_scanner_misread(built_mini):
+    """`FILTER(1<2)SERVICE?x#>`: a lexer reads one IRI, the store a call; the parsed query decides."""
+    import socket
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(4)
+        listener.settimeout(0.5)
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}/sparql"
+        for query in (f"SELECT * WHERE {{ VALUES ?x {{ <{url}> }} LATERAL {{ FILTER(1<2)SERVICE?x#>\n{{ ?s ?p ?o }} }} }}",
+                      f"SELECT * WHERE {{ VALUES ?x {{ <{url}> }} FILTER(1<2)SERVICE?x#>\n{{ ?s ?p ?o }} }}"):
+            result = run(built_mini, "sparql", query, "--timeout", "5")
+            assert result.exit_code == 2 and "SERVICE" in result.output, result.output
+        with pytest.raises(socket.timeout):
+            listener.accept()
+    # the word in an IRI or a string is not a call
+    result = run(built_mini, "sparql", 'ASK { ?s ?p <http://schema.org/Service> FILTER("service" != "") }')
+    assert result.exit_code == 0, result.output
+
+
 def test_a_query_past_its_time_is_stopped(built_mini):
     endless = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n ?o }"
     # in a process of its own: the abandoned query keeps a core busy until its process ends
