@@ -466,8 +466,9 @@ def push(project, endpoint: str, graph_iri: str | None, rdf_format: str, append:
 
 # [commands: html] html
 @cli.command()
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default="graph.html",
-              show_default=True, metavar="FILE", help="where to write the page")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, allow_dash=True),
+              default="graph.html", show_default=True, metavar="FILE",
+              help="where to write the page (- for standard output)")
 @click.option("--focus", metavar="ENTITY", default=None,
               help="show only the neighbourhood of this entity")
 @click.option("--depth", type=click.IntRange(min=0), default=None, metavar="N",
@@ -489,6 +490,12 @@ def html(project, output: str, focus: str | None, depth: int | None,
 
     if depth is not None and focus is None:
         raise click.UsageError("--depth needs --focus")
+    if output == "-":
+        from .html import render_html
+
+        click.echo(render_html(project.index(), focus=focus, depth=depth, path_between=path_between,
+                               context=context), nl=False)
+        return
     written = write_html(project.index(), output, focus=focus, depth=depth,
                          path_between=path_between, context=context)
     click.echo(f"wrote {os.path.relpath(written)}")

@@ -14,6 +14,7 @@ __all__ = [
     "HkgError",
     "LoadError",
     "NoPathError",
+    "OutputError",
     "Problem",
     "QueryError",
     "QueryLimitError",
@@ -135,6 +136,12 @@ class UnknownFormatError(HkgError, ValueError):
         self.name = name
         self.known = tuple(sorted(known))
         super().__init__(f"unknown format {name!r}; known formats: {', '.join(self.known)}")
+
+
+class OutputError(HkgError):
+    """An output path that must not be written: not a regular file, or a folder that cannot be made."""
+
+    exit_code = 2
 
 
 class QueryError(HkgError, ValueError):
