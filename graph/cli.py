@@ -100,12 +100,14 @@ pass_project = click.make_pass_decorator(object)
 @click.option("--full-exports", is_flag=True,
               help="also write JSON-LD, GraphML, KGX, Cytoscape and the HTML for a large graph "
                    "(small graphs always get every export)")
+@click.option("--allow-empty", is_flag=True,
+              help="build even with no claims, or without a data file the current build read")
 @pass_project
-def build(project, full_exports: bool) -> None:
+def build(project, full_exports: bool, allow_empty: bool) -> None:
     """Build the graph from data/: validate, write the cache and exports/."""
     from .pipeline import build as run_build
 
-    result = run_build(project, full_exports=full_exports)
+    result = run_build(project, full_exports=full_exports, allow_empty=allow_empty)
     click.echo(f"built {result.entities} entities, {result.claims} claims, {result.studies} studies "
                f"from {result.documents} document(s): {result.triples} triples")
     for path in result.exports:

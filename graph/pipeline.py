@@ -2,7 +2,10 @@
 
 A build writes a complete new cache directory under ``.hkg/builds/`` and then swaps the
 ``.hkg/current`` link to it in one rename, so a reader (or a build killed half-way) only ever
-sees the previous build or the new one, never a mixture.
+sees the previous build or the new one, never a mixture. Every export is written (into a
+staging folder beside ``exports/``, from the new build's own files) before anything is
+published; then the cache is switched and each export renamed into place. One build runs at a
+time per project (``.hkg/build.lock``); a second one stops with one line.
 """
 
 from __future__ import annotations
@@ -13,12 +16,14 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import CacheError
+from .errors import CacheError, LoadError, Problem
 
-__all__ = ["BuildResult", "Project", "build"]
+__all__ = ["BuildResult", "Project", "REQUIRED_DATA", "build", "build_lock", "check_inputs"]
 
 EXPORT_STEM = "hormone-kg"
 #: formats written to exports/ on every build
@@ -157,8 +162,151 @@ def _publish(project: Project, staging: Path, digest: str, meta: dict) -> Path:
     return final
 
 
+#: the data files a build cannot do without (``allow_empty=True`` builds without them)
+REQUIRED_DATA = ("entities.yaml", "claims.yaml")
+
+
+@contextmanager
+def build_lock(project: Project) -> Iterator[None]:
+    """Hold the project's build lock (``<cache>/build.lock``) for the ``with`` body.
+
+    Raises
+    ------
+    CacheError
+        If another build holds it (two builds of different data would mix their states).
+    """
+    import fcntl
+
+    project.cache.mkdir(parents=True, exist_ok=True)
+    with open(project.cache / "build.lock", "a+b") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise CacheError(f"another hkg build is running on this project (it holds "
+                             f"{project.cache / 'build.lock'}); wait for it to finish") from None
+        yield
+
+
+def _data_files(data: Path) -> list[str]:
+    """The data files a build reads (YAML, source documents, imports), relative to ``data/``."""
+    found = [p for p in data.glob("*.yaml")] + [p for p in data.glob("sources/*.txt")]
+    found += [p for p in data.glob("imports/*") if not p.name.startswith(".")]
+    return sorted(p.relative_to(data).as_posix() for p in found)
+
+
+def _previous_files(project: Project) -> list[str]:
+    try:
+        meta = json.loads((project.current_build() / "meta.json").read_text(encoding="utf-8"))
+    except (CacheError, OSError, ValueError):
+        return []
+    return list(meta.get("data_files") or [])
+
+
+def check_inputs(project: Project, *, allow_empty: bool = False) -> list[str]:
+    """Refuse data a build must not publish; return the data files (for the build's meta).
+
+    Every data file must be a regular file (or a link to one): a FIFO or a link to
+    ``/dev/zero`` would hang the build, a folder named ``claims.yaml`` would fail in it. Unless
+    ``allow_empty``, :data:`REQUIRED_DATA` must exist and no file the current build read may
+    have gone (a build that lost a file would publish a shrunken graph as if nothing happened).
+
+    Raises
+    ------
+    LoadError
+        One problem per file, ``data/NAME: message``.
+    """
+    data = project.data
+    problems = []
+    for name in _data_files(data):
+        path = data / name
+        if not path.is_file():
+            what = "a folder" if path.is_dir() else "not a regular file (a FIFO, a device or a broken link)"
+            problems.append(Problem(f"data/{name}", 0, f"is {what}; a data file must be a regular file"))
+    files = [name for name in _data_files(data) if (data / name).is_file()]
+    if not allow_empty:
+        for name in REQUIRED_DATA:
+            if not (data / name).exists():
+                problems.append(Problem(f"data/{name}", 0, "missing; a build needs it "
+                                        "(`hkg build --allow-empty` builds without it)"))
+        for name in sorted(set(_previous_files(project)) - set(_data_files(data)) - set(REQUIRED_DATA)):
+            problems.append(Problem(f"data/{name}", 0, "missing, but the current build read it; restore it, "
+                                    "or build without it with `hkg build --allow-empty`"))
+    if problems:
+        raise LoadError(problems)
+    return files
+
+
+def _check_not_empty(kb, allow_empty: bool) -> None:
+    if not allow_empty and not kb.claims:
+        raise LoadError([Problem("data/claims.yaml", 0, "no claims: the build would publish an empty graph "
+                                 "(`hkg build --allow-empty` if that is meant)")])
+
+
+def _stage_exports(project: Project) -> Path:
+    """A new staging folder inside ``exports/`` (one rename from its place); stale ones of
+    killed builds are removed (the caller holds the build lock)."""
+    project.exports.mkdir(parents=True, exist_ok=True)
+    for stale in project.exports.glob(".tmp-exports-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=".tmp-exports-", dir=project.exports))
+
+
+def _swap_exports(project: Project, staged: Path, remove: tuple[str, ...] = ()) -> tuple[Path, ...]:
+    """Rename every staged export into ``exports/`` and remove ``remove``; return the files."""
+    from .io import check_target
+
+    names = sorted(p.name for p in staged.iterdir())
+    for name in names:
+        check_target(project.exports / name)
+    for name in names:
+        os.replace(staged / name, project.exports / name)
+    for name in remove:
+        (project.exports / name).unlink(missing_ok=True)
+    shutil.rmtree(staged, ignore_errors=True)
+    return tuple(project.exports / name for name in names)
+
+
+def _failed_writing(error: OSError) -> CacheError:
+    where = f" {error.filename}" if error.filename else ""
+    return CacheError(f"the build failed writing{where}: {error.strerror or error}; "
+                      "the previous build and exports/ are unchanged")
+
+
 def build(project: Project, *, write_exports: bool = True, streamed: bool | None = None,
-          full_exports: bool = False) -> BuildResult:
+          full_exports: bool = False, allow_empty: bool = False) -> BuildResult:
+    """Build the graph of a project: load, validate, write the cache and the exports.
+
+    One build runs at a time per project (:func:`build_lock`). Nothing is published until
+    everything is written: a failure or a kill leaves the previous cache and exports/ as they were.
+
+    Parameters
+    ----------
+    project : Project
+    write_exports : bool, optional
+        Write exports/ (default True).
+    streamed : bool, optional
+        Use the streamed build of :mod:`graph.bulk` (default None: when the data has more than
+        :data:`LARGE_GRAPH_CLAIMS` claims and no RDF imports, which merge in memory).
+    full_exports : bool, optional
+        With a streamed build, also write the in-memory formats (:data:`IN_MEMORY_FORMATS`) and
+        graph.html (default False: they are left out and stale copies removed).
+    allow_empty : bool, optional
+        Build even without claims, or without a data file the current build read (default False).
+
+    :raises LoadError: the data has problems (each ``file:line: message``); nothing is written.
+    :raises ShapeError: the graph does not conform to the SHACL shapes; nothing is written.
+    :raises CacheError: another build is running, or writing failed (nothing is published).
+    """
+    with build_lock(project):
+        try:
+            return _build(project, write_exports=write_exports, streamed=streamed,
+                          full_exports=full_exports, allow_empty=allow_empty)
+        except OSError as error:
+            raise _failed_writing(error) from None
+
+
+def _build(project: Project, *, write_exports: bool, streamed: bool | None, full_exports: bool,
+           allow_empty: bool) -> BuildResult:
     """Build the graph of a project: load, validate, write the cache and the exports.
 
     Parameters
@@ -178,16 +326,19 @@ def build(project: Project, *, write_exports: bool = True, streamed: bool | None
     """
     from .records import load_records
 
+    data_files = check_inputs(project, allow_empty=allow_empty)
     kb = load_records(project.data)
+    _check_not_empty(kb, allow_empty)
     if streamed is None:
         streamed = len(kb.claims) > LARGE_GRAPH_CLAIMS and not _has_imports(project.data)
     if streamed:
         handover = [kb]  # the streamed build frees the records once they are written out
         del kb
-        return _build_streamed(project, handover, write_exports=write_exports, full_exports=full_exports)
+        return _build_streamed(project, handover, write_exports=write_exports, full_exports=full_exports,
+                               data_files=data_files)
     from .formats import get_format
     from .imports import merge_imports
-    from .index import write_index
+    from .index import Index, write_index
     from .io import write_atomic
     from .rdf import build_graph
     from .shapes import validate_graph
@@ -202,6 +353,7 @@ def build(project: Project, *, write_exports: bool = True, streamed: bool | None
     builds = project.cache / "builds"
     builds.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".tmp-", dir=builds))
+    staged = None
     try:
         (staging / "graph.nt").write_bytes(serialized["n-triples"])
         meta = {"digest": digest, "entities": len(kb.entities), "claims": len(kb.claims),
@@ -212,27 +364,31 @@ def build(project: Project, *, write_exports: bool = True, streamed: bool | None
         # [cache: sparql store] (embedded SPARQL store is loaded here)
         from .store import load_store
         load_store(staging)  # <build>/store: pyoxigraph, loaded from graph.nt
-        final = _publish(project, staging, digest, meta)
+        if write_exports:  # every export written, from this build, before anything is published
+            staged = _stage_exports(project)
+            for name in EXPORTED_FORMATS:
+                for filename, content in exported[name].items():
+                    write_atomic(staged / filename, content)
+            # [exports: html] (the HTML explorer of the whole graph is written here)
+            from .html import write_html
+            index = Index(staging / "index.sqlite")
+            try:
+                write_html(index, staged / "graph.html")
+            finally:
+                index.close()
+        final = _publish(project, staging, digest, {**meta, "data_files": data_files})
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        if staged is not None:
+            shutil.rmtree(staged, ignore_errors=True)
         raise
-
-    written = []
-    if write_exports:
-        for name in EXPORTED_FORMATS:
-            for filename, content in exported[name].items():
-                target = project.exports / filename
-                write_atomic(target, content)
-                written.append(target)
-        # [exports: html] (the HTML explorer of the whole graph is written here)
-        from .html import write_html
-        written.append(write_html(project.index(), project.exports / "graph.html"))
+    written = _swap_exports(project, staged) if staged is not None else ()
     return BuildResult(final, digest, len(kb.entities), len(kb.claims), len(kb.studies),
-                       len(kb.documents), len(graph), tuple(written))
+                       len(kb.documents), len(graph), written)
 
 
-
-def _build_streamed(project: Project, handover: list, *, write_exports: bool, full_exports: bool) -> BuildResult:
+def _build_streamed(project: Project, handover: list, *, write_exports: bool, full_exports: bool,
+                    data_files: list[str] = ()) -> BuildResult:
     """The build of :mod:`graph.bulk`: the same cache, no rdflib graph (see :func:`build`).
 
     ``handover`` holds the only reference to the records: they are freed as soon as they are
@@ -255,6 +411,7 @@ def _build_streamed(project: Project, handover: list, *, write_exports: bool, fu
     builds = project.cache / "builds"
     builds.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".tmp-", dir=builds))
+    staged, skipped = None, []
     try:
         triples = write_graph_nt(kb, staging / "graph.nt", staging)
         del kb  # the records are in the file now; free them before the store loads
@@ -263,40 +420,40 @@ def _build_streamed(project: Project, handover: list, *, write_exports: bool, fu
         with loading_store(staging):  # in a child process, beside the checks and the index
             check_ntriples(staging / "graph.nt")  # the SHACL shapes: a violation aborts the build
             write_index_from_ntriples(staging / "graph.nt", staging / "index.sqlite", meta)
-        final = _publish(project, staging, digest, meta)
+        if write_exports:  # every export written, from this build, before anything is published
+            from .formats import get_format
+
+            staged = _stage_exports(project)
+            nt = staging / "graph.nt"
+            copy_atomic(nt, staged / get_format("n-triples").filenames(EXPORT_STEM)[0])
+            write_turtle(nt, staged / get_format("turtle").filenames(EXPORT_STEM)[0])
+            in_memory = [filename for name in IN_MEMORY_FORMATS
+                         for filename in get_format(name).filenames(EXPORT_STEM)] + ["graph.html"]
+            if full_exports:
+                from rdflib import Graph
+
+                from .html import write_html
+                from .index import Index
+                from .io import write_atomic
+
+                graph = Graph().parse(nt, format="nt")
+                for name in IN_MEMORY_FORMATS:
+                    for filename, content in get_format(name).files(graph, EXPORT_STEM).items():
+                        write_atomic(staged / filename, content)
+                del graph
+                index = Index(staging / "index.sqlite")
+                try:
+                    write_html(index, staged / "graph.html")
+                finally:
+                    index.close()
+            else:  # never leave an export of an older graph beside the new ones
+                skipped = in_memory
+        final = _publish(project, staging, digest, {**meta, "data_files": list(data_files)})
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        if staged is not None:
+            shutil.rmtree(staged, ignore_errors=True)
         raise
-
-    written, skipped = [], []
-    if write_exports:
-        from .formats import get_format
-
-        nt = final / "graph.nt"
-        target = project.exports / get_format("n-triples").filenames(EXPORT_STEM)[0]
-        copy_atomic(nt, target)
-        written.append(target)
-        target = project.exports / get_format("turtle").filenames(EXPORT_STEM)[0]
-        write_turtle(nt, target)
-        written.append(target)
-        in_memory = [(name, filename) for name in IN_MEMORY_FORMATS
-                     for filename in get_format(name).filenames(EXPORT_STEM)] + [(None, "graph.html")]
-        if full_exports:
-            from rdflib import Graph
-
-            from .html import write_html
-            from .io import write_atomic
-
-            graph = Graph().parse(nt, format="nt")
-            for name in IN_MEMORY_FORMATS:
-                for filename, content in get_format(name).files(graph, EXPORT_STEM).items():
-                    write_atomic(project.exports / filename, content)
-                    written.append(project.exports / filename)
-            del graph
-            written.append(write_html(project.index(), project.exports / "graph.html"))
-        else:  # never leave an export of an older graph beside the new ones
-            for _name, filename in in_memory:
-                (project.exports / filename).unlink(missing_ok=True)
-                skipped.append(filename)
+    written = _swap_exports(project, staged, tuple(skipped)) if staged is not None else ()
     return BuildResult(final, digest, counts["entities"], counts["claims"], counts["studies"],
-                       len(counts["documents"]), triples, tuple(written), tuple(skipped), True)
+                       len(counts["documents"]), triples, written, tuple(skipped), True)

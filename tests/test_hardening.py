@@ -31,7 +31,7 @@ def special_files(folder: Path) -> dict[str, Path]:
     return made
 
 
-def test_html_output_refuses_special_files_and_dash_is_stdout(project, tmp_path, capsys):
+def test_html_output_refuses_special_files_and_dash_is_stdout(project, tmp_path, capsys, monkeypatch):
     for kind, path in special_files(tmp_path / "out").items():
         before = os.lstat(path)
         check_refused(project, ["html", "-o", str(path)],
@@ -40,7 +40,7 @@ def test_html_output_refuses_special_files_and_dash_is_stdout(project, tmp_path,
         after = os.lstat(path)
         assert (after.st_mode, after.st_ino) == (before.st_mode, before.st_ino), f"{kind} was replaced"
     assert (tmp_path / "out" / "real.html").read_text(encoding="utf-8") == "keep me"
-    os.chdir(tmp_path)
+    monkeypatch.chdir(tmp_path)
     code, out, err = hkg(project, "html", "-o", "-", capsys=capsys)
     assert code == 0 and err == "" and out.startswith("<!DOCTYPE html>") and out.rstrip().endswith("</html>")
     assert not (tmp_path / "-").exists()
@@ -56,3 +56,90 @@ def test_export_refuses_a_symlinked_target_and_an_unwritable_folder(project, tmp
     assert (out / "hormone-kg.ttl").is_symlink() and (out / "elsewhere.ttl").read_text() == "keep"
     check_refused(project, ["export", "--format", "turtle", "-o", "/proc/self"],
                   "error: cannot write /proc/self/hormone-kg.ttl: .*\n?", 2, capsys)
+
+
+# --- 7. a build that lost its data stops; 6. data files that are not regular files ---------------
+
+@pytest.mark.parametrize("breakage, message", [
+    (lambda data: (data / "claims.yaml").write_text("", encoding="utf-8"),
+     "data/claims.yaml: no claims: the build would publish an empty graph (`hkg build --allow-empty` if that is meant)"),
+    (lambda data: (data / "claims.yaml").unlink(),
+     "data/claims.yaml: missing; a build needs it (`hkg build --allow-empty` builds without it)"),
+    (lambda data: (data / "designs.yaml").unlink(),
+     "data/designs.yaml: missing, but the current build read it; restore it, or build without it "
+     "with `hkg build --allow-empty`"),
+], ids=["empty claims.yaml", "no claims.yaml", "a file the last build read"])
+def test_a_build_that_lost_its_data_stops(project, capsys, breakage, message):
+    breakage(project / "data")
+    check_refused(project, ["build"], [f"error: {message}"], 1, capsys)
+
+
+def test_allow_empty_builds_an_empty_graph_when_meant(project, capsys):
+    (project / "data" / "claims.yaml").write_text("", encoding="utf-8")
+    code, out, err = hkg(project, "build", "--allow-empty", capsys=capsys)
+    assert code == 0 and "0 claims" in out, err
+
+
+@pytest.mark.parametrize("make, what", [
+    (lambda path: (path.unlink(), path.mkdir()), "is a folder; a data file must be a regular file"),
+    (lambda path: (path.unlink(), path.symlink_to("/dev/zero")),
+     "is not a regular file (a FIFO, a device or a broken link); a data file must be a regular file"),
+    (lambda path: (path.unlink(), os.mkfifo(path)),
+     "is not a regular file (a FIFO, a device or a broken link); a data file must be a regular file"),
+], ids=["a folder", "a link to /dev/zero", "a FIFO"])
+def test_data_files_must_be_regular_files(project, capsys, make, what):
+    make(project / "data" / "studies.yaml")
+    check_refused(project, ["build"], [f"error: data/studies.yaml: {what}"], 1, capsys)
+
+
+# --- 8. one build at a time; 9. a failed or killed build publishes nothing ------------------------
+
+def test_a_second_build_waits_for_none_and_says_so(project, capsys):
+    import fcntl
+
+    with open(project / ".hkg" / "build.lock", "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        check_refused(project, ["build"], [
+            f"error: another hkg build is running on this project (it holds {project / '.hkg' / 'build.lock'}); "
+            "wait for it to finish"], 1, capsys)
+
+
+def test_disk_full_while_writing_exports_publishes_nothing(project, capsys, monkeypatch):
+    import errno
+
+    import graph.html
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    (project / "data" / "entities.yaml").write_text(
+        (project / "data" / "entities.yaml").read_text(encoding="utf-8").replace("label: HOMA-IR", "label: HOMA IR"),
+        encoding="utf-8")
+    monkeypatch.setattr(graph.html, "render_html", full)
+    check_refused(project, ["build"], ["error: the build failed writing: No space left on device; "
+                                       "the previous build and exports/ are unchanged"], 1, capsys)
+
+
+def test_a_build_killed_while_writing_exports_leaves_the_previous_one_whole(project):
+    import subprocess
+    import sys
+
+    from graph.build import Project
+
+    (project / "data" / "entities.yaml").write_text(
+        (project / "data" / "entities.yaml").read_text(encoding="utf-8").replace("label: HOMA-IR", "label: HOMA IR"),
+        encoding="utf-8")
+    exports = {p.name: p.read_bytes() for p in (project / "exports").iterdir() if p.is_file()}
+    current = Project(project).current_build()
+    killer = ("import os, signal, graph.html\n"
+              "graph.html.render_html = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)\n"
+              "from graph.cli import main\n"
+              f"main(['--project', {str(project)!r}, 'build'])\n")
+    done = subprocess.run([sys.executable, "-c", killer], capture_output=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
+    assert done.returncode == -9
+    assert Project(project).current_build() == current
+    assert {p.name: p.read_bytes() for p in (project / "exports").iterdir() if p.is_file()} == exports
+    code = subprocess.run([sys.executable, "-m", "graph.cli", "--project", str(project), "build"],
+                          capture_output=True, timeout=300, cwd=Path(__file__).resolve().parent.parent).returncode
+    assert code == 0 and not list((project / "exports").glob(".tmp-*"))  # the next build tidies up
