@@ -422,11 +422,13 @@ def queries(project, output_format: str) -> None:
 @click.option("--allow-service", is_flag=True, help="allow SERVICE calls to other endpoints")
 @click.option("--in-memory", is_flag=True,
               help="load the graph into memory once (slower start, faster queries over the whole graph)")
+@click.option("--max-answer", type=click.IntRange(min=1), default=64, show_default=True, metavar="MIB",
+              help="the largest answer, in MiB (a larger one is stopped: 503)")
 @click.option("--cors", metavar="ORIGIN", default=None,
               help="let web pages of this origin (https://example.org) read answers  [default: none]")
 @pass_project
 def serve(project, host: str, port: int, timeout: float, limit: int, max_body: int, workers: int,
-          max_memory: int, allow_service: bool, in_memory: bool, cors: str | None) -> None:
+          max_memory: int, allow_service: bool, in_memory: bool, max_answer: int, cors: str | None) -> None:
     """Serve the graph as a read-only SPARQL 1.1 endpoint (GET and POST on /sparql)."""
     import logging
 
@@ -434,7 +436,8 @@ def serve(project, host: str, port: int, timeout: float, limit: int, max_body: i
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     settings = EndpointSettings(project, host, port, timeout, limit, max_body, workers, allow_service,
-                                max_memory=max_memory * 2**20 or None, in_memory=in_memory, cors=cors)
+                                max_memory=max_memory * 2**20 or None, in_memory=in_memory, cors=cors,
+                                max_answer=max_answer * 2**20)
     where = "in memory" if in_memory else "on disk"
     if in_memory:
         click.echo("loading the graph into memory (about 10 s per 3 million triples) ...", err=True)

@@ -28,9 +28,12 @@ worker and one for the server); aggregates over the whole graph run several time
 
 from __future__ import annotations
 
+import io
 import logging
 import signal
+import socket
 import threading
+import time
 import urllib.parse
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -120,13 +123,19 @@ class EndpointSettings:
     max_memory : int or None
         Bytes of memory each query worker may use (default 2 GiB; None: no limit).
     read_timeout : float
-        Seconds a client may take to send each part of its request (default 30).
+        Seconds a client may take to send its whole request, head and body (default 30).
     max_connections : int
-        Connections served at once; more are answered 503 and closed (default 256).
+        Connections served at once; more are answered 503 and closed (default 256). An eighth
+        of them is kept for requests that arrive whole within a second, so clients that send
+        slowly (slowloris) cannot take every slot.
     in_memory : bool
         Load the current build into memory once and answer from that copy, which the workers
         are forked with (default False: each worker reads the on-disk store). Faster on queries that
         touch much of the graph; a later build is answered from its on-disk store until restart.
+    max_answer : int
+        The largest answer, in bytes (default 64 MiB); a larger one is stopped (503). The server
+        holds at most ``max_answer * (workers + 2)`` bytes of answers not yet sent at once (a
+        client that does not read them makes others wait: 503).
     cors : str or None
         The web origin (``https://example.org``) whose pages may read answers: sent as
         ``Access-Control-Allow-Origin`` (default None: no such header, so a page a user visits
@@ -146,6 +155,7 @@ class EndpointSettings:
     max_connections: int = 256
     in_memory: bool = False
     cors: str | None = None
+    max_answer: int = 64 << 20
 
 
 def _ranges(accept: str | None) -> list[tuple[str, float, int]]:
@@ -225,6 +235,39 @@ def _named(value: str | None, names: dict[str, str], media_types) -> str | None:
     return names.get(value)
 
 
+#: seconds a connection in a reserved slot has to send its whole request
+RESERVED_WINDOW = 1.0
+
+
+class _LateRequest(Exception):
+    """The request did not arrive by its deadline (not a TimeoutError: the standard library
+    would drop the connection without a word)."""
+
+
+class _DeadlineReader(io.RawIOBase):
+    """A socket's input that ends at a deadline, however slowly the bytes trickle in.
+
+    A socket timeout holds per receive: a client sending a byte every few seconds would never
+    time out. Each receive here waits at most until the deadline, then raises _LateRequest.
+    """
+
+    def __init__(self, sock: socket.socket, deadline: float):
+        self._sock, self._deadline = sock, deadline
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            raise _LateRequest()
+        self._sock.settimeout(remaining)
+        try:
+            return self._sock.recv_into(buffer)
+        except TimeoutError:
+            raise _LateRequest() from None
+
+
 class SparqlHandler(BaseHTTPRequestHandler):
     """One request to the endpoint."""
 
@@ -238,6 +281,7 @@ class SparqlHandler(BaseHTTPRequestHandler):
     # --- replies -----------------------------------------------------------------------
 
     def _send(self, status: int, media_type: str, body: bytes, headers: dict[str, str] | None = None) -> None:
+        self.connection.settimeout(self.server.settings.read_timeout)  # a client that stops reading
         if media_type in _TEXT_TYPES:
             media_type += "; charset=utf-8"
         body, headers = self._compressed(body, headers)
@@ -270,6 +314,25 @@ class SparqlHandler(BaseHTTPRequestHandler):
     def _error(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
         self._send(status, "text/plain; charset=utf-8", (message + "\n").encode("utf-8"), headers)
 
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """The standard library's errors (414, 431, 501 ...) as one line of text, not an HTML page."""
+        self.close_connection = True
+        try:
+            phrase = HTTPStatus(code).phrase
+        except ValueError:
+            phrase = "error"
+        self._request_defaults()
+        self._error(code, (message or phrase)[:200].replace("\n", " "))
+
+    def _request_defaults(self) -> None:
+        """What answering needs of a request whose line did not arrive or parse."""
+        if not getattr(self, "command", None):
+            self.command = "GET"  # anything but HEAD: the answer has a body
+        if getattr(self, "request_version", "HTTP/0.9") == "HTTP/0.9":
+            self.request_version = self.protocol_version  # 0.9 would send no status line nor headers
+        if not hasattr(self, "requestline"):
+            self.requestline = ""
+
     # --- methods -------------------------------------------------------------------------
 
     def _path_and_params(self) -> tuple[str, dict[str, list[str]]] | None:
@@ -281,13 +344,24 @@ class SparqlHandler(BaseHTTPRequestHandler):
         return split.path, urllib.parse.parse_qs(split.query, keep_blank_values=True)
 
     def setup(self) -> None:
-        self.timeout = self.server.settings.read_timeout  # a client that stops sending is dropped
+        window = self.server.request_window(self.request)
+        self.timeout = window
         super().setup()
+        # the whole request (line, headers, body) must arrive within the window
+        self.rfile = io.BufferedReader(_DeadlineReader(self.connection, time.monotonic() + window), 65536)
 
     def handle_one_request(self) -> None:
         """Answer one request; an unexpected failure becomes a 500, never a dropped connection."""
         try:
             super().handle_one_request()
+        except _LateRequest:  # the head or the body did not arrive by the deadline
+            self.close_connection = True
+            try:
+                self._request_defaults()
+                self._error(HTTPStatus.REQUEST_TIMEOUT, "the request did not arrive within "
+                                                        f"{self.timeout:g} s")
+            except OSError:
+                pass
         except Exception as error:  # the last line of defence: log it, tell the client
             log.exception("internal error")
             try:
@@ -339,10 +413,9 @@ class SparqlHandler(BaseHTTPRequestHandler):
             return
         try:
             body = self.rfile.read(size)
-        except TimeoutError:  # the stdlib drops a client that sends no request line in time
+        except _LateRequest:
             self.close_connection = True
-            self._error(HTTPStatus.REQUEST_TIMEOUT, "the request body did not arrive within "
-                                                    f"{self.server.settings.read_timeout:g} s")
+            self._error(HTTPStatus.REQUEST_TIMEOUT, f"the request body did not arrive within {self.timeout:g} s")
             return
         if len(body) < size:
             self.close_connection = True
@@ -444,7 +517,7 @@ class SparqlHandler(BaseHTTPRequestHandler):
             self._error(HTTPStatus.SERVICE_UNAVAILABLE, str(error))
             return
         job = QueryJob(build_dir, text, result_type, graph_type, settings.limit, settings.allow_service,
-                       graphs["default-graph-uri"], graphs["named-graph-uri"])
+                       graphs["default-graph-uri"], graphs["named-graph-uri"], settings.max_answer)
         try:
             reply = self.server.workers.run(job, settings.timeout)
         except QueryLimitError as error:  # past the time or memory limit: stopped
@@ -456,7 +529,14 @@ class SparqlHandler(BaseHTTPRequestHandler):
         headers = {"X-Result-Limit": str(settings.limit)}
         if reply.truncated:
             headers["X-Results-Truncated"] = "true"
-        self._send(reply.status, reply.media_type, reply.body, headers)
+        if not self.server.hold(len(reply.body)):
+            self._error(HTTPStatus.SERVICE_UNAVAILABLE, "the server holds too many answers its clients "
+                                                        "have not read yet; try again", {"Retry-After": "1"})
+            return
+        try:
+            self._send(reply.status, reply.media_type, reply.body, headers)
+        finally:
+            self.server.release(len(reply.body))
 
     def _describe_service(self, path: str) -> None:
         """Answer a GET without a query with a SPARQL 1.1 Service Description."""
@@ -507,12 +587,41 @@ class SparqlServer(ThreadingHTTPServer):
     def __init__(self, settings: EndpointSettings, workers: QueryWorkers):
         self.settings = settings
         self.workers = workers
-        self._slots = threading.BoundedSemaphore(settings.max_connections)
+        reserved = settings.max_connections // 8
+        self._slots = threading.BoundedSemaphore(settings.max_connections - reserved)
+        self._reserved = threading.BoundedSemaphore(reserved) if reserved else None
+        self._windows: dict[int, tuple[float, Callable[[], None]]] = {}  # by socket: window, release
+        self._buffered, self._buffer_lock = 0, threading.Lock()
         super().__init__((settings.host, settings.port), SparqlHandler)
 
+    def hold(self, size: int) -> bool:
+        """Count ``size`` bytes of an answer about to be sent; False when the server holds too many."""
+        with self._buffer_lock:
+            if self._buffered and self._buffered + size > self.settings.max_answer * (self.settings.workers + 2):
+                return False
+            self._buffered += size
+            return True
+
+    def release(self, size: int) -> None:
+        """An answer of ``size`` bytes was sent (or its client dropped)."""
+        with self._buffer_lock:
+            self._buffered -= size
+
+    def request_window(self, request) -> float:
+        """Seconds the connection has to send its whole request (shorter in a reserved slot)."""
+        return self._windows.get(id(request), (self.settings.read_timeout, None))[0]
+
     def process_request(self, request, client_address) -> None:
-        """Serve a connection in its own thread, or refuse it at once when all slots are taken."""
-        if not self._slots.acquire(blocking=False):
+        """Serve a connection in its own thread, or refuse it at once when all slots are taken.
+
+        When the ordinary slots are taken, a reserved one serves a connection whose request
+        arrives whole within :data:`RESERVED_WINDOW` seconds; slow senders cannot hold it.
+        """
+        if self._slots.acquire(blocking=False):
+            self._windows[id(request)] = (self.settings.read_timeout, self._slots.release)
+        elif self._reserved is not None and self._reserved.acquire(blocking=False):
+            self._windows[id(request)] = (min(RESERVED_WINDOW, self.settings.read_timeout), self._reserved.release)
+        else:
             try:
                 request.sendall(b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: text/plain; "
                                 b"charset=utf-8\r\nConnection: close\r\nRetry-After: 1\r\n\r\n"
@@ -524,14 +633,14 @@ class SparqlServer(ThreadingHTTPServer):
         try:
             super().process_request(request, client_address)
         except BaseException:
-            self._slots.release()
+            self._windows.pop(id(request))[1]()
             raise
 
     def process_request_thread(self, request, client_address) -> None:
         try:
             super().process_request_thread(request, client_address)
         finally:
-            self._slots.release()
+            self._windows.pop(id(request))[1]()
 
     @property
     def url(self) -> str:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from collections.abc import Iterable, Sequence
 
 __all__ = [
+    "AnswerTooLargeError",
     "CacheError",
     "EndpointError",
     "HkgError",
@@ -162,6 +163,10 @@ class QueryLimitError(QueryError):
     """A query ran into a limit that protects the machine (time, memory) and was stopped."""
 
     exit_code = 1
+
+
+class AnswerTooLargeError(QueryLimitError):
+    """A query's answer passed the limit on its size in bytes and was stopped."""
 
 
 class QueryTimeoutError(QueryLimitError):

@@ -22,6 +22,7 @@ __all__ = [
     "CLI_FORMATS",
     "GRAPH_MEDIA_TYPES",
     "QueryResult",
+    "check_answer_size",
     "RESULT_MEDIA_TYPES",
     "compact_term",
     "render_result",
@@ -86,7 +87,8 @@ class QueryResult:
         return {"SELECT": "bindings", "ASK": "boolean"}.get(self.form, "graph")
 
     @classmethod
-    def from_pyoxigraph(cls, answer, form: str, limit: int | None = None) -> "QueryResult":
+    def from_pyoxigraph(cls, answer, form: str, limit: int | None = None,
+                        max_bytes: int | None = None) -> "QueryResult":
         """Collect a pyoxigraph answer (solutions, boolean or triples), at most ``limit`` items.
 
         Parameters
@@ -97,14 +99,23 @@ class QueryResult:
             The query form; used for the graph forms (an iterator of triples does not say).
         limit : int, optional
             The most rows or triples to keep (default None: all); the rest sets ``truncated``.
+        max_bytes : int, optional
+            The most bytes the terms kept may take, written as N-Triples (default None: no
+            limit); counted as the answer is read, so a larger one is never held.
+
+        Raises
+        ------
+        AnswerTooLargeError
+            If the answer passes ``max_bytes``.
         """
         if isinstance(answer, ox.QueryBoolean):
             return cls("ASK", boolean=bool(answer))
         if isinstance(answer, ox.QuerySolutions):
             names = tuple(v.value for v in answer.variables)
-            rows, truncated = _take((tuple(solution[name] for name in names) for solution in answer), limit)
+            rows, truncated = _take((tuple(solution[name] for name in names) for solution in answer), limit,
+                                    max_bytes)
             return cls("SELECT", variables=names, rows=rows, truncated=truncated)
-        triples, truncated = _take(iter(answer), limit)
+        triples, truncated = _take(iter(answer), limit, max_bytes)
         return cls(form if form in ("CONSTRUCT", "DESCRIBE") else "CONSTRUCT", triples=triples,
                    truncated=truncated)
 
@@ -120,11 +131,30 @@ class QueryResult:
         return [["" if term is None else str(term) for term in row] for row in self.rows]
 
 
-def _take(items, limit: int | None) -> tuple[tuple, bool]:
-    taken = []
+def _size(item) -> int:
+    """Bytes of a row (a tuple of terms or None) or a triple, written as N-Triples."""
+    if isinstance(item, tuple):
+        return sum(len(str(term)) + 1 for term in item if term is not None) + 1
+    return len(str(item)) + 1
+
+
+def check_answer_size(size: int, max_bytes: int | None) -> None:
+    """Refuse an answer of ``size`` bytes over ``max_bytes`` (None: no limit)."""
+    from .errors import AnswerTooLargeError
+
+    if max_bytes is not None and size > max_bytes:
+        raise AnswerTooLargeError(f"the answer is larger than the limit of {max_bytes / 2**20:g} MiB "
+                                  "(--max-answer) and was stopped; narrow the query or add a LIMIT")
+
+
+def _take(items, limit: int | None, max_bytes: int | None = None) -> tuple[tuple, bool]:
+    taken, size = [], 0
     for item in items:
         if limit is not None and len(taken) >= limit:
             return tuple(taken), True
+        if max_bytes is not None:
+            size += _size(item)
+            check_answer_size(size, max_bytes)
         taken.append(item)
     return tuple(taken), False
 

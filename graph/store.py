@@ -217,7 +217,7 @@ def syntax_error(error: SyntaxError, source: str | None = None) -> QueryError:
 def run_query(store: ox.Store, text: str, *, substitutions: Mapping[str, object] | None = None,
               limit: int | None = None, allow_service: bool = False, default_graph=None,
               named_graphs=None, prefixes: Mapping[str, str] | None = None,
-              source: str | None = None) -> QueryResult:
+              source: str | None = None, max_bytes: int | None = None) -> QueryResult:
     """Run a SPARQL query (SELECT, ASK, CONSTRUCT, DESCRIBE) and collect its answer.
 
     Parameters
@@ -240,6 +240,9 @@ def run_query(store: ox.Store, text: str, *, substitutions: Mapping[str, object]
         PREFIX declarations win.
     source : str, optional
         Where the text came from (a file name), to prefix error messages.
+    max_bytes : int, optional
+        The most bytes the answer's terms may take (default None: no limit; see
+        :meth:`QueryResult.from_pyoxigraph`).
 
     Returns
     -------
@@ -274,7 +277,7 @@ def run_query(store: ox.Store, text: str, *, substitutions: Mapping[str, object]
         options["named_graphs"] = list(named_graphs)
     try:
         answer = store.query(text, substitutions=bindings or None, **options)
-        return QueryResult.from_pyoxigraph(answer, form if form in QUERY_FORMS else "CONSTRUCT", limit)
+        return QueryResult.from_pyoxigraph(answer, form if form in QUERY_FORMS else "CONSTRUCT", limit, max_bytes)
     except SyntaxError as error:
         raise syntax_error(error, source) from None
     except RuntimeError as error:

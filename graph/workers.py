@@ -10,7 +10,9 @@ A time limit alone does not protect the machine: a cross join with ``ORDER BY`` 
 in memory and grows by gigabytes in seconds. Each worker therefore runs under a memory limit
 (``RLIMIT_DATA``, default 2 GiB on top of what the worker holds when it starts): a query that
 needs more ends its worker, which is replaced, and the caller gets
-:class:`~graph.errors.QueryLimitError`.
+:class:`~graph.errors.QueryLimitError`. An answer is capped in bytes too (``QueryJob.max_bytes``),
+counted as it is read. A worker whose server died (even by SIGKILL) exits within
+:data:`PARENT_CHECK_SECONDS`, whatever query it is running.
 
 Workers open the build's on-disk store themselves. Given stores already in memory
 (``preloaded``), the pool forks its workers instead: each starts with the copy the server loaded
@@ -33,6 +35,10 @@ __all__ = ["DEFAULT_MEMORY_LIMIT", "QueryJob", "QueryReply", "QueryWorkers", "ex
 
 #: the memory a query worker may use, in bytes (its data segment: heap and anonymous mappings)
 DEFAULT_MEMORY_LIMIT = 2 << 30
+#: how often a worker checks that its server is alive (a server killed with SIGKILL cannot stop
+#: its workers; ``PR_SET_PDEATHSIG`` would fire when the *thread* that started a worker ends,
+#: and replacements are started by request threads)
+PARENT_CHECK_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,7 @@ class QueryJob:
     allow_service: bool = False
     default_graph: tuple[str, ...] = field(default=())
     named_graphs: tuple[str, ...] = field(default=())
+    max_bytes: int | None = None  # the largest answer, in bytes (None: no limit)
 
 
 @dataclass(frozen=True)
@@ -78,8 +85,8 @@ def execute(job: QueryJob, stores: dict | None = None) -> QueryReply:
     """
     import pyoxigraph as ox
 
-    from .errors import CacheError, QueryError, QueryRefusedError
-    from .results import serialize_result
+    from .errors import CacheError, QueryError, QueryLimitError, QueryRefusedError
+    from .results import check_answer_size, serialize_result
     from .sparqlsyntax import explain_prefix_error
     from .store import open_store, run_query
     from .vocab import prefixes
@@ -91,9 +98,11 @@ def execute(job: QueryJob, stores: dict | None = None) -> QueryReply:
             stores[job.build_dir] = open_store(job.build_dir)
         result = run_query(
             stores[job.build_dir], job.query, limit=job.limit, allow_service=job.allow_service,
-            prefixes=prefixes(),
+            prefixes=prefixes(), max_bytes=job.max_bytes,
             default_graph=[ox.NamedNode(iri) for iri in job.default_graph] or None,
             named_graphs=[ox.NamedNode(iri) for iri in job.named_graphs] or None)
+    except QueryLimitError as error:
+        return _text(503, str(error))
     except QueryRefusedError as error:
         return _text(403, f"this endpoint refuses the query: {error}")
     except QueryError as error:
@@ -103,7 +112,12 @@ def execute(job: QueryJob, stores: dict | None = None) -> QueryReply:
     media_type = job.graph_type if result.kind == "graph" else job.result_type
     if media_type is None:
         return _text(406, f"no acceptable media type for a {result.form} answer")
-    return QueryReply(200, media_type, serialize_result(result, media_type), result.truncated)
+    body = serialize_result(result, media_type)
+    try:
+        check_answer_size(len(body), job.max_bytes)  # the format's own bytes on top of the terms
+    except QueryLimitError as error:
+        return _text(503, str(error))
+    return QueryReply(200, media_type, body, result.truncated)
 
 
 def limit_memory(limit: int | None) -> bool:
@@ -151,9 +165,14 @@ def _work(connection, memory_limit: int | None = None, stores: dict | None = Non
     threading.stack_size(QUERY_STACK_BYTES)
     # the limit is on what queries use: the thread's stack (reserved, mostly untouched) is extra
     limit_memory(memory_limit + QUERY_STACK_BYTES if memory_limit else None)
-    serving = threading.Thread(target=_serve, args=(connection, memory_limit, stores), name="hkg-query")
+    parent = os.getppid()
+    serving = threading.Thread(target=_serve, args=(connection, memory_limit, stores), name="hkg-query",
+                               daemon=True)
     serving.start()
-    serving.join()
+    while serving.is_alive():  # a worker dies with its server, even in the middle of a query
+        serving.join(PARENT_CHECK_SECONDS)
+        if os.getppid() != parent:
+            os._exit(1)
 
 
 def _serve(connection, memory_limit: int | None = None, stores: dict | None = None) -> None:

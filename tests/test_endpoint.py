@@ -762,3 +762,94 @@ def test_in_memory_refuses_to_start_when_the_copies_would_not_fit(real_project, 
     result = CliRunner().invoke(cli, ["--project", str(real_project), "serve", "--port", "0", "--in-memory"])
     assert result.exit_code == 1
     assert "error: the graph needs about" in result.output and "serve it from disk (without --in-memory)" in result.output
+
+
+# --- issue 15: slowloris, answers in bytes, workers that outlive their server, one-line errors ------
+
+def test_slow_senders_cannot_hold_every_slot(real_project):
+    """A byte every 0.3 s resets a per-receive timeout forever; the whole request has a deadline,
+    and a reserved share of slots serves a request that arrives whole."""
+    with serve_thread(real_project, read_timeout=4.0, max_connections=8, workers=1) as server:
+        host, port = server.server_address[:2]
+        slow = [socket.create_connection((host, port), timeout=15) for _ in range(8)]
+        stop, answers = threading.Event(), {}
+
+        def trickle():
+            while not stop.is_set():
+                for sock in slow:
+                    with contextlib.suppress(OSError):
+                        sock.sendall(b"G")
+                time.sleep(0.3)
+
+        def read(i):
+            with contextlib.suppress(OSError):
+                answers[i] = (sock := slow[i]).recv(65536), time.monotonic()
+
+        started = time.monotonic()
+        threads = [threading.Thread(target=trickle)] + [threading.Thread(target=read, args=(i,)) for i in range(8)]
+        for thread in threads:
+            thread.start()
+        try:
+            time.sleep(1.5)  # every ordinary slot held by a trickling client
+            status, _, body = http(server.url, params={"query": "ASK { ?s ?p ?o }"})
+            assert status == 200 and json.loads(body)["boolean"] is True
+            for thread in threads[1:]:
+                thread.join(15)
+        finally:
+            stop.set()
+            threads[0].join(5)
+            for sock in slow:
+                sock.close()
+        assert len(answers) == 8
+        for answer, when in answers.values():  # dropped by the deadline though they kept sending
+            assert answer.startswith(b"HTTP/1.0 408") and when - started < 7, (answer[:100], when - started)
+
+
+def test_an_answer_over_max_answer_is_stopped(real_project):
+    big = ("SELECT ?x WHERE { ?s ?p ?o BIND(CONCAT(" + ", ".join(["STR(?s)"] * 10) + ") AS ?x) }")
+    with serve_process(real_project, "--max-answer", "1", "--workers", "1") as (url, process):
+        status, _, body = http(url, params={"query": big})
+        assert status == 503 and body.decode().startswith("the answer is larger than the limit of 1 MiB"), body[:200]
+        status, _, body = http(url, params={"query": big + " LIMIT 100"})
+        assert status == 200 and len(bindings(body)) == 100
+
+
+def test_workers_die_with_their_server(real_project):
+    import psutil
+
+    with serve_process(real_project, "--timeout", "120", "--workers", "2") as (url, process):
+        workers = children(process.pid)
+        assert len(workers) == 2
+        def endless():
+            with contextlib.suppress(OSError):  # the server dies under it
+                http(url, data={"query": ENDLESS})
+
+        runner = threading.Thread(target=endless, daemon=True)
+        runner.start()
+        time.sleep(1.0)  # one worker is busy with a query that never ends
+        process.kill()
+        process.wait(10)
+        deadline = time.monotonic() + 10
+
+        def alive(pid):
+            try:
+                return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+            except psutil.NoSuchProcess:
+                return False
+
+        while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(alive(pid) for pid in workers)
+
+
+@pytest.mark.parametrize("head, status", [
+    (b"GET /sparql?query=" + b"x" * 70000 + b" HTTP/1.0\r\n\r\n", b"414"),
+    (b"GET /sparql HTTP/1.0\r\n" + b"".join(b"X-H%d: v\r\n" % i for i in range(200)) + b"\r\n", b"431"),
+    (b"BREW /sparql HTTP/1.0\r\n\r\n", b"501"),
+    (b"GET /sparql HTTP/9.9\r\n\r\n", b"505"),
+])
+def test_the_standard_librarys_errors_are_one_line_of_text(bounded, head, status):
+    answer = raw_exchange(bounded, head)
+    head_part, _, body = answer.partition(b"\r\n\r\n")
+    assert head_part.split(b" ", 2)[1] == status and b"Content-Type: text/plain" in head_part, answer[:300]
+    assert b"<" not in body and body.count(b"\n") == 1, body
