@@ -352,6 +352,40 @@ def neighbors(project, entity: str, direction: str, sign: str | None, context: t
 
 
 # [commands: sparql] sparql, queries, serve, push
+class Seconds(click.ParamType):
+    """A time limit: a finite number of seconds above 0 and at most :attr:`MAX` (a week)."""
+
+    name = "seconds"
+    MAX = 7 * 24 * 3600.0
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, float):
+            number = value
+        else:
+            try:
+                number = float(value)
+            except ValueError:
+                self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        if not 0 < number <= self.MAX:  # NaN fails too
+            self.fail(f"{value!r} is not a number of seconds above 0 and at most {self.MAX:g}", param, ctx)
+        return number
+
+
+class HttpUrl(click.ParamType):
+    """An ``http://`` or ``https://`` URL with a host."""
+
+    name = "url"
+
+    def convert(self, value, param, ctx):
+        import urllib.parse
+
+        split = urllib.parse.urlsplit(value)
+        if split.scheme.lower() not in ("http", "https") or not split.hostname:
+            self.fail(f"{value!r} is not an http(s) URL (http://HOST[:PORT]/PATH)", param, ctx)
+        return value
+
+
+SECONDS, HTTP_URL = Seconds(), HttpUrl()
 AUTH_OPTION = click.option(
     "--auth", metavar="USER:PASSWORD", envvar="HKG_ENDPOINT_AUTH", default=None,
     help="HTTP basic authentication for the endpoint (or $HKG_ENDPOINT_AUTH)")
@@ -364,10 +398,10 @@ AUTH_OPTION = click.option(
     help="table for people; json, csv, tsv, xml: SPARQL 1.1 results; turtle, nt, jsonld: graphs")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
               help="bind ?NAME to VALUE (an entity name, <IRI>, CURIE or literal); repeatable")
-@click.option("--endpoint", metavar="URL", default=None,
+@click.option("--endpoint", metavar="URL", default=None, type=HTTP_URL,
               help="ask this SPARQL 1.1 endpoint instead of the embedded store")
 @click.option("--allow-service", is_flag=True, help="allow SERVICE calls to other endpoints")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True,
+@click.option("--timeout", type=SECONDS, default=60.0, show_default=True,
               metavar="S", help="stop the query after S seconds")
 @AUTH_OPTION
 @pass_project
@@ -409,7 +443,7 @@ def queries(project, output_format: str) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="interface to listen on")
 @click.option("--port", type=click.IntRange(0, 65535), default=7070, show_default=True,
               help="TCP port (0: any free port)")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True,
+@click.option("--timeout", type=SECONDS, default=30.0, show_default=True,
               metavar="S", help="stop a query after S seconds")
 @click.option("--limit", type=click.IntRange(min=1), default=10_000, show_default=True, metavar="N",
               help="the most rows or triples in an answer")
@@ -447,14 +481,14 @@ def serve(project, host: str, port: int, timeout: float, limit: int, max_body: i
 
 
 @cli.command()
-@click.option("--endpoint", metavar="URL", required=True,
+@click.option("--endpoint", metavar="URL", required=True, type=HTTP_URL,
               help="the server's SPARQL 1.1 Graph Store endpoint (Oxigraph: http://HOST:7878/store)")
 @click.option("--graph", "graph_iri", metavar="IRI", default=None,
               help="the named graph to write (default: the default graph)")
 @click.option("--format", "rdf_format", type=click.Choice(["n-triples", "turtle"]), default="n-triples",
               show_default=True, help="which export to send")
 @click.option("--append", is_flag=True, help="POST: add to the graph instead of replacing it (PUT)")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=600.0, show_default=True,
+@click.option("--timeout", type=SECONDS, default=600.0, show_default=True,
               metavar="S", help="seconds to wait for the server")
 @AUTH_OPTION
 @pass_project
@@ -508,6 +542,13 @@ def html(project, output: str, focus: str | None, depth: int | None,
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the CLI and keep tracebacks away from users."""
+    for position, arg in enumerate(sys.argv[1:] if argv is None else argv, 1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:  # bytes the shell passed that are not UTF-8
+            shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            click.echo(f"error: argument {position} is not valid UTF-8: {shown}", err=True)
+            sys.exit(2)
     try:
         cli.main(args=argv, prog_name="hkg", standalone_mode=True)
     except SystemExit:

@@ -90,9 +90,12 @@ def read_query(path: Path, name: str | None = None) -> LibraryQuery:
     QueryError
         If a declared parameter is malformed, naming ``file:line``.
     """
+    from .sparql import read_capped
+
     path = Path(path)
-    text = path.read_text(encoding="utf-8")
     source = str(path)
+    with path.open("rb") as handle:
+        text = read_capped(handle, source)
     fields = _parse_header(text, source)
     parameters = []
     for entry in fields.get("Parameters", []):

@@ -57,10 +57,20 @@ def _compose(path: Path, label: str):
         raise LoadError([Problem(label, line, f"malformed YAML: {reason}")]) from None
 
 
-def _construct(node) -> Any:
+def _tag_problem(error: yaml.YAMLError, label: str, offset: int = 0) -> Problem:
+    """A tag the safe loader does not construct (``!!python/object`` ...), as one problem."""
+    mark = getattr(error, "problem_mark", None)
+    line = mark.line + 1 + offset if mark else 0
+    reason = getattr(error, "problem", None) or str(error).splitlines()[0]
+    return Problem(label, line, f"unsupported YAML: {reason}")
+
+
+def _construct(node, label: str = "") -> Any:
     loader = _LOADER("")
     try:
         return loader.construct_document(node)
+    except yaml.YAMLError as error:
+        raise LoadError([_tag_problem(error, label)]) from None
     finally:
         loader.dispose()
 
@@ -76,7 +86,13 @@ def _entries(root, label: str, problems: list, skip: int = 0, offset: int = 0):
                 yield None
                 continue
             key_lines = {key.value: key.start_mark.line + 1 + offset for key, _ in item.value}
-            yield Entry(label, line, loader.construct_document(item), key_lines)
+            try:
+                data = loader.construct_document(item)
+            except yaml.YAMLError as error:
+                problems.append(_tag_problem(error, label, offset))
+                yield None
+                continue
+            yield Entry(label, line, data, key_lines)
     finally:
         loader.dispose()
 
@@ -352,7 +368,7 @@ def read_yaml_mapping(path: Path, label: str | None = None) -> dict[str, Any]:
         return {}
     if not isinstance(root, yaml.MappingNode):
         raise LoadError([Problem(label, root.start_mark.line + 1, "expected a mapping")])
-    return _construct(root)
+    return _construct(root, label)
 
 
 def read_document(path: Path, label: str | None = None) -> str:

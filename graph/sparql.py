@@ -18,9 +18,40 @@ from .errors import QueryError, QueryTimeoutError
 from .params import Parameter, Resolver, bind_parameters
 from .results import QueryResult
 
-__all__ = ["PreparedQuery", "answer_query", "prepare_query"]
+__all__ = ["MAX_QUERY_BYTES", "PreparedQuery", "answer_query", "prepare_query", "read_capped"]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+#: the longest query read from standard input or a file (as ``hkg serve --max-body``'s default)
+MAX_QUERY_BYTES = 1 << 20
+
+
+def read_capped(handle, source: str, limit: int = MAX_QUERY_BYTES) -> str:
+    """Read at most ``limit`` bytes of UTF-8 text from ``handle`` (text or binary), refusing more.
+
+    Raises
+    ------
+    QueryError
+        If there is more (``< /dev/zero`` ends here, not in memory), or the bytes are not UTF-8.
+
+    Examples
+    --------
+    >>> import io
+    >>> read_capped(io.BytesIO(b"ASK {}"), "<stdin>")
+    'ASK {}'
+    >>> read_capped(io.BytesIO(b"x" * 11), "<stdin>", limit=10)
+    Traceback (most recent call last):
+    ...
+    graph.errors.QueryError: <stdin>: the query is longer than 10 bytes; the limit is 10
+    """
+    data = getattr(handle, "buffer", handle).read(limit + 1)
+    if len(data) > limit:
+        raise QueryError(f"{source}: the query is longer than {limit} bytes; the limit is {limit}")
+    if isinstance(data, str):
+        return data
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise QueryError(f"{source}: not UTF-8 text (byte {error.start}); a query is SPARQL text") from None
 
 
 @dataclass(frozen=True)
@@ -45,11 +76,14 @@ def prepare_query(project, query: str, stdin=None) -> PreparedQuery:
     from .library import find_query, read_query
 
     if query == "-":
-        return PreparedQuery((stdin or sys.stdin).read(), "<stdin>")
+        return PreparedQuery(read_capped(stdin or sys.stdin, "<stdin>"), "<stdin>")
     path = Path(query)
     if "\n" not in query and len(query) < 4096 and path.is_file():
         entry = read_query(path)
         return PreparedQuery(entry.text, str(path), entry.question or None, entry.parameters)
+    if _NAME.match(query) and query.endswith(".rq"):
+        raise QueryError(f"{query}: no such file" if not path.exists() else
+                         f"{query}: not a regular file")
     if _NAME.match(query):
         entry = find_query(query, project)
         return PreparedQuery(entry.text, entry.name, entry.question or entry.name, entry.parameters, True)

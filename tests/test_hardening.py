@@ -143,3 +143,69 @@ def test_a_build_killed_while_writing_exports_leaves_the_previous_one_whole(proj
     code = subprocess.run([sys.executable, "-m", "graph.cli", "--project", str(project), "build"],
                           capture_output=True, timeout=300, cwd=Path(__file__).resolve().parent.parent).returncode
     assert code == 0 and not list((project / "exports").glob(".tmp-*"))  # the next build tidies up
+
+
+# --- 6. reads are capped: standard input, query files ------------------------------------------------
+
+def test_sparql_reads_at_most_a_mebibyte_of_standard_input(project, capsys, monkeypatch):
+    import io
+    import sys
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"\0" * (3 << 20))))
+    check_refused(project, ["sparql", "-"],
+                  ["error: <stdin>: the query is longer than 1048576 bytes; the limit is 1048576"], 2, capsys)
+
+
+# --- 13. inputs that ended in "internal error" ---------------------------------------------------------
+
+@pytest.mark.parametrize("args, message", [
+    (["sparql", "ASK {}", "--timeout", "nan"], "error: invalid value for '--timeout': 'nan' is not a number of "
+     "seconds above 0 and at most 604800 (try 'hkg sparql --help')"),
+    (["sparql", "ASK {}", "--timeout", "inf"], "error: invalid value for '--timeout': 'inf' is not a number of "
+     "seconds above 0 and at most 604800 (try 'hkg sparql --help')"),
+    (["serve", "--timeout", "1e308"], "error: invalid value for '--timeout': '1e308' is not a number of "
+     "seconds above 0 and at most 604800 (try 'hkg serve --help')"),
+    (["sparql", "ASK {}", "--endpoint", "notaurl"], "error: invalid value for '--endpoint': 'notaurl' is not an "
+     "http(s) URL (http://HOST[:PORT]/PATH) (try 'hkg sparql --help')"),
+    (["entity", "insulin\udcff"], "error: argument 4 is not valid UTF-8: insulin\\xff"),
+    (["sparql", "nothere.rq"], "error: nothere.rq: no such file"),
+], ids=["timeout nan", "timeout inf", "timeout 1e308", "endpoint not a URL", "argument not UTF-8", "missing .rq"])
+def test_bad_arguments_are_one_line_not_an_internal_error(project, capsys, args, message):
+    check_refused(project, args, [message], 2, capsys)
+
+
+def test_a_binary_query_file_is_one_line(project, tmp_path, capsys):
+    query = tmp_path / "binary.rq"
+    query.write_bytes(b"\xff\xfe\x00ASK")
+    check_refused(project, ["sparql", str(query)],
+                  [f"error: {query}: not UTF-8 text (byte 0); a query is SPARQL text"], 2, capsys)
+
+
+def test_a_python_tag_in_yaml_is_a_load_error(project, capsys):
+    path = project / "data" / "claims.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("subject: ", "subject: !!python/object/apply:os.system ", 1), encoding="utf-8")
+    line = text[:text.index("subject: ")].count("\n") + 1
+    check_refused(project, ["build"], [
+        f"error: data/claims.yaml:{line}: unsupported YAML: could not determine a constructor for the tag "
+        "'tag:yaml.org,2002:python/object/apply:os.system'"], 1, capsys)
+
+
+def test_kgx_tsv_cells_beginning_with_a_quote_read_back_with_csv(project, tmp_path, capsys):
+    import csv
+
+    path = project / "data" / "entities.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("label: HOMA-IR", "label: HOMA-IR\n  synonyms: ['\"Quoted\" at the start | and a bar']", 1),
+                    encoding="utf-8")
+    code, _, err = hkg(project, "build", capsys=capsys)
+    assert code == 0, err
+    code, _, err = hkg(project, "export", "--format", "kgx-tsv", "-o", str(tmp_path), capsys=capsys)
+    assert code == 0, err
+    with open(tmp_path / "hormone-kg_nodes.tsv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    assert '"Quoted" at the start | and a bar' in [row["synonym"] for row in rows]
+    from graph.kgx import read_tsv
+
+    records = read_tsv((tmp_path / "hormone-kg_nodes.tsv").read_bytes())
+    assert ['"Quoted" at the start | and a bar'] in [r.get("synonym") for r in records]
