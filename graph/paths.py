@@ -212,9 +212,17 @@ def holds_in(graph, context: Iterable[str] | None) -> Callable[[Mapping[str, Any
     """Return a test for "this claim's context holds in the requested context" (None: no filter).
 
     A requested value is ``value`` or ``key=value``. A bare value belongs to the context keys it
-    appears under anywhere in the graph (case-insensitively), or to every key if it appears
-    nowhere. A claim holds when, for every key it restricts that the request also names, its value
-    is one of the requested ones; a claim without context holds in every context.
+    appears under anywhere in the graph (case-insensitively). A claim holds when, for every key it
+    restricts that the request also names, its value is one of the requested ones; a claim
+    without context holds in every context.
+
+    A value no claim uses, a key that is not a context key, or ``key=value`` where no claim uses
+    that value under that key is refused (a typo would otherwise silently change the answer).
+
+    Raises
+    ------
+    UnknownEntityError
+        (kind "context" or "context key") with the nearest known spellings.
 
     Examples
     --------
@@ -228,7 +236,13 @@ def holds_in(graph, context: Iterable[str] | None) -> Callable[[Mapping[str, Any
     ['c1', 'c3']
     >>> holds_in(g, []) is None
     True
+    >>> holds_in(g, ["mne"])
+    Traceback (most recent call last):
+    ...
+    graph.errors.UnknownEntityError: unknown context 'mne'; did you mean: men, women?
     """
+    from .names import nearest
+
     values = [str(v).strip() for v in context or () if str(v).strip()]
     if not values:
         return None
@@ -238,10 +252,20 @@ def holds_in(graph, context: Iterable[str] | None) -> Callable[[Mapping[str, Any
     for value in values:
         key, sep, rest = value.partition("=")
         if sep and key.strip():
-            wanted.setdefault(key.strip(), set()).add(rest.strip().casefold())
+            key, folded = key.strip(), rest.strip().casefold()
+            if key not in every_key:
+                raise UnknownEntityError(key, nearest(key, sorted(every_key)) or sorted(every_key),
+                                         kind="context key")
+            if key not in known.get(folded, ()):
+                used = sorted(v for v, ks in known.items() if key in ks)
+                raise UnknownEntityError(value, [f"{key}={v}" for v in nearest(rest.strip(), used) or used],
+                                         kind="context")
+            wanted.setdefault(key, set()).add(folded)
             continue
         folded = value.casefold()
-        for key in known.get(folded, every_key):
+        if folded not in known:
+            raise UnknownEntityError(value, nearest(value, sorted(known)) or sorted(known), kind="context")
+        for key in known[folded]:
             wanted.setdefault(key, set()).add(folded)
 
     def test(claim_context: Mapping[str, Any]) -> bool:

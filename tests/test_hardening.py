@@ -209,3 +209,17 @@ def test_kgx_tsv_cells_beginning_with_a_quote_read_back_with_csv(project, tmp_pa
 
     records = read_tsv((tmp_path / "hormone-kg_nodes.tsv").read_bytes())
     assert ['"Quoted" at the start | and a bar'] in [r.get("synonym") for r in records]
+
+
+# --- 10. a --context typo is refused with "did you mean", in every command ---------------------------
+
+@pytest.mark.parametrize("args, message", [
+    (["paths", "testosterone", "homa-ir", "--context", "mne"], "error: unknown context 'mne'; did you mean: men?"),
+    (["loops", "--context", "populaton=men"],
+     "error: unknown context key 'populaton'; did you mean: population, formulation?"),
+    (["neighbors", "insulin", "--context", "mne"], "error: unknown context 'mne'; did you mean: men?"),
+    (["paths", "testosterone", "homa-ir", "--context", "population=mne"],
+     "error: unknown context 'population=mne'; did you mean: population=men?"),
+])
+def test_a_context_typo_says_did_you_mean(project, capsys, args, message):
+    check_refused(project, args, [message], 2, capsys)

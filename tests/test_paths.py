@@ -124,16 +124,24 @@ def test_context_filter_keeps_routes_whose_every_step_holds(contexts):
     # a claim restricted on another key (tissue, timescale) still holds in "men"
     assert routes(contexts, "a", "t", context=["men"]) == [(("a", "b", "t"), 1), (("a", "d", "t"), 1)]
     assert routes(contexts, "a", "t", context=["WOMEN"]) == [(("a", "c", "t"), 1), (("a", "d", "t"), 1)]
-    assert routes(contexts, "a", "t", context=["population=men", "acute"]) == [(("a", "b", "t"), 1)]
+    assert routes(contexts, "a", "t", context=["population=men", "long-term"]) == [(("a", "b", "t"), 1),
+                                                                                 (("a", "d", "t"), 1)]
     assert routes(contexts, "a", "t", context=["men", "long-term"]) == [(("a", "b", "t"), 1),
                                                                          (("a", "d", "t"), 1)]
     assert len(routes(contexts, "a", "t")) == len(routes(contexts, "a", "t", context=[])) == 3
 
 
-def test_context_value_known_nowhere_keeps_only_claims_without_context(contexts):
-    assert routes(contexts, "a", "t", context=["children"]) == []
-    test = holds_in(contexts, ["children"])
-    assert test({}) and not test({"tissue": "muscle"})
+@pytest.mark.parametrize("context, message", [
+    (["mne"], "unknown context 'mne'; did you mean: men, women?"),
+    (["children"], "unknown context 'children'; did you mean: men?"),
+    (["populaton=men"], "unknown context key 'populaton'; did you mean: population, formulation?"),
+    (["population=mne"], "unknown context 'population=mne'; did you mean: population=men, population=women?"),
+])
+def test_a_context_no_claim_uses_is_refused_with_did_you_mean(contexts, context, message):
+    """A typo would otherwise filter on every key (`mne`) or be ignored (`populaton=`)."""
+    with pytest.raises(UnknownEntityError) as caught:
+        holds_in(contexts, context)
+    assert str(caught.value) == message and caught.value.exit_code == 2
 
 
 def test_validation_happens_at_call_time_not_at_first_next(chain):

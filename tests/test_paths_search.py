@@ -13,9 +13,11 @@ import itertools
 import math
 
 import networkx as nx
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from graph.errors import UnknownEntityError
 from graph.paths import Route, find_loops, find_paths, holds_in, neighbors
 from graph.signed import adjacency, make_signed_graph
 
@@ -77,6 +79,13 @@ def test_routes_equal_the_ranked_enumeration(graph, source, target, max_length, 
 @given(hub_graphs(), ENDS, ENDS, st.integers(1, 5),
        st.sampled_from([("men",), ("population=women",), ("acute", "men")]))
 def test_routes_in_a_context_equal_the_ranked_enumeration(graph, source, target, max_length, context):
+    used = {(key, str(value).casefold()) for _u, _v, c in graph.edges(data="context") for key, value in (c or {}).items()}
+    known = all((w.partition("=")[0], w.partition("=")[2]) in used if "=" in w else w in {v for _k, v in used}
+                for w in context)
+    if not known:  # a context no claim uses is a typo to refuse, not a filter
+        with pytest.raises(UnknownEntityError):
+            list(find_paths(graph, source, target, max_length=max_length, context=context))
+        return
     expected = reference(graph, source, target, max_length, {1, -1, 0}, context)
     assert list(find_paths(graph, source, target, max_length=max_length, context=context)) == expected
 
@@ -121,7 +130,8 @@ def test_answers_follow_changes_to_the_graph():
     # the adjacency and the context keys are cached on the graph until networkx sees a change
     graph = make_signed_graph([{"claim": "c1", "subject": "a", "object": "b", "sign": 1}], [{"id": "c"}])
     assert [r.nodes for r in find_paths(graph, "a", "c")] == []
-    assert not holds_in(graph, ["acute"])({"population": "women"})  # "acute" known nowhere: any key
+    with pytest.raises(UnknownEntityError):  # "acute" known nowhere: refused
+        holds_in(graph, ["acute"])
     graph.add_edge("b", "c", key="c2", sign=-1, claim="c2", context={"timescale": "acute"},
                    certainty="high", citations=())
     assert [(r.nodes, r.sign) for r in find_paths(graph, "a", "c")] == [(("a", "b", "c"), -1)]

@@ -85,7 +85,20 @@ def cases(draw):
     target = draw(st.one_of(st.sampled_from(objects), st.sampled_from(NODES)))
     return claims, (source, target, draw(st.integers(1, 5)),
                     draw(st.sampled_from([None, "up", "down", 1, -1, 0])),
-                    draw(st.sampled_from([(), ("men",), ("population=women",), ("acute", "men")])))
+                    draw(st.sampled_from(usable_contexts(claims))))
+
+
+def usable_contexts(claims) -> list[tuple[str, ...]]:
+    """The requested contexts of the searches whose values some claim uses (others are refused)."""
+    used = {(key, str(value).casefold()) for c in claims for key, value in (c["context"] or {}).items()}
+    values = {value for _key, value in used}
+
+    def known(word: str) -> bool:
+        key, sep, value = word.partition("=")
+        return (key, value) in used if sep else word in values
+
+    return [context for context in [(), ("men",), ("population=women",), ("acute", "men")]
+            if all(known(word) for word in context)]
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
