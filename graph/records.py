@@ -447,7 +447,8 @@ def _load_studies(data: Path, documents, designs, problems: list) -> dict[str, S
 # --- claims -------------------------------------------------------------------------------
 
 CLAIM_KEYS = ("id", "subject", "object", "sign", "aspect", "direct", "document", "quote",
-               "certainty", "hedge", "context", *CITATION_RELATIONS, "knowledge_level", "agent_type")
+               "certainty", "hedge", "context", *CITATION_RELATIONS, "knowledge_level", "agent_type",
+               "autoregulation")
 LINK_KEYS = ("study", "basis", "rationale")
 
 
@@ -549,6 +550,13 @@ def _check_claim(entry: Entry, documents, entities, studies, mine: list, pending
             mine.append(entry.problem(
                 f"claim {claim_id!r}: unknown {role} entity {d[role]!r}{_did_you_mean(str(d[role]), entities)}", role))
             bad = True
+    if "autoregulation" in d and not isinstance(d["autoregulation"], bool):
+        mine.append(entry.problem(f"claim {claim_id!r}: autoregulation must be true or false", "autoregulation"))
+        bad = True
+    elif d["subject"] == d["object"] and not d.get("autoregulation"):  # read as a one-step loop
+        mine.append(entry.problem(f"claim {claim_id!r}: subject and object are both {d['subject']!r}; a claim "
+                                  "that an entity acts on itself needs `autoregulation: true`", "object"))
+        bad = True
     sign = d.get("sign")
     if type(sign) not in (int, str) or sign not in SIGNS:
         mine.append(entry.problem(f"claim {claim_id!r}: sign {sign!r} is not one of +1, -1, 0, variable", "sign"))

@@ -223,3 +223,23 @@ def test_kgx_tsv_cells_beginning_with_a_quote_read_back_with_csv(project, tmp_pa
 ])
 def test_a_context_typo_says_did_you_mean(project, capsys, args, message):
     check_refused(project, args, [message], 2, capsys)
+
+
+# --- 11. a claim from an entity to itself is refused unless marked autoregulation ---------------------
+
+def test_a_self_loop_claim_is_refused_unless_marked_autoregulation(project, capsys):
+    path = project / "data" / "claims.yaml"
+    text = path.read_text(encoding="utf-8")
+    first = text[:text.index("object: ")]
+    subject = first[first.rindex("subject: ") + len("subject: "):].split("\n", 1)[0].strip()
+    claim_id = first[first.rindex("id: ") + len("id: "):].split("\n", 1)[0].strip()
+    looped = text.replace(text[text.index("object: "):].split("\n", 1)[0], f"object: {subject}", 1)
+    path.write_text(looped, encoding="utf-8")
+    line = looped[:looped.index(f"object: {subject}")].count("\n") + 1
+    check_refused(project, ["build"], [
+        f"error: data/claims.yaml:{line}: claim {claim_id!r}: subject and object are both {subject!r}; a claim "
+        "that an entity acts on itself needs `autoregulation: true`"], 1, capsys)
+    path.write_text(looped.replace(f"object: {subject}", f"object: {subject}\n  autoregulation: true", 1),
+                    encoding="utf-8")
+    code, out, err = hkg(project, "build", capsys=capsys)
+    assert code == 0, err
