@@ -153,8 +153,13 @@ def _close_inherited_files(keep: int) -> None:
     os.closerange(keep + 1, os.sysconf("SC_OPEN_MAX"))
 
 
-def _work(connection, memory_limit: int | None = None, stores: dict | None = None) -> None:
-    """A worker process: serve jobs in a thread with a stack deep enough for any accepted query."""
+def _work(connection, memory_limit: int | None = None, stores: dict | None = None,
+          parent: int | None = None) -> None:
+    """A worker process: serve jobs in a thread with a stack deep enough for any accepted query.
+
+    ``parent`` is the server's process id, given by the server: a worker that starts after its
+    server died (a spawned one takes a second or more to import) sees another parent at once.
+    """
     import threading
 
     from .sparqlsyntax import QUERY_STACK_BYTES
@@ -165,14 +170,15 @@ def _work(connection, memory_limit: int | None = None, stores: dict | None = Non
     threading.stack_size(QUERY_STACK_BYTES)
     # the limit is on what queries use: the thread's stack (reserved, mostly untouched) is extra
     limit_memory(memory_limit + QUERY_STACK_BYTES if memory_limit else None)
-    parent = os.getppid()
+    parent = os.getppid() if parent is None else parent
     serving = threading.Thread(target=_serve, args=(connection, memory_limit, stores), name="hkg-query",
                                daemon=True)
     serving.start()
-    while serving.is_alive():  # a worker dies with its server, even in the middle of a query
+    while os.getppid() == parent:  # a worker dies with its server, even in the middle of a query
         serving.join(PARENT_CHECK_SECONDS)
-        if os.getppid() != parent:
-            os._exit(1)
+        if not serving.is_alive():
+            return
+    os._exit(1)
 
 
 def _serve(connection, memory_limit: int | None = None, stores: dict | None = None) -> None:
@@ -203,7 +209,8 @@ class _Worker:
     def __init__(self, context, memory_limit: int | None = None, stores: dict | None = None):
         self.connection, child = context.Pipe()
         # a forked worker inherits ``stores`` as they are; a spawned one gets none
-        self.process = context.Process(target=_work, args=(child, memory_limit, stores), daemon=True,
+        self.process = context.Process(target=_work, args=(child, memory_limit, stores, os.getpid()),
+                                       daemon=True,
                                        name="hkg-query-worker")
         with warnings.catch_warnings():
             # Python 3.12+ warns on any fork in a process with threads; the worker only reads
