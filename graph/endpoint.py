@@ -257,6 +257,10 @@ class _DeadlineReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
+    def restart(self, seconds: float) -> None:
+        """Give the next request ``seconds`` from now."""
+        self._deadline = time.monotonic() + seconds
+
     def readinto(self, buffer) -> int:
         remaining = self._deadline - time.monotonic()
         if remaining <= 0:
@@ -348,10 +352,12 @@ class SparqlHandler(BaseHTTPRequestHandler):
         self.timeout = window
         super().setup()
         # the whole request (line, headers, body) must arrive within the window
-        self.rfile = io.BufferedReader(_DeadlineReader(self.connection, time.monotonic() + window), 65536)
+        self._reader = _DeadlineReader(self.connection, time.monotonic() + window)
+        self.rfile = io.BufferedReader(self._reader, 65536)
 
     def handle_one_request(self) -> None:
         """Answer one request; an unexpected failure becomes a 500, never a dropped connection."""
+        self._reader.restart(self.timeout)  # each request on a kept-alive connection has its own deadline
         try:
             super().handle_one_request()
         except _LateRequest:  # the head or the body did not arrive by the deadline
@@ -465,8 +471,9 @@ class SparqlHandler(BaseHTTPRequestHandler):
 
     def _preflight_origin(self, origin: str | None) -> str | None:
         """The Access-Control-Allow-Origin a preflight from ``origin`` gets: the one every answer
-        carries (``_send``), or None (no CORS headers) for a request that names no origin."""
-        return "*" if origin else None
+        carries (``_send``, the ``cors`` setting), or None (no CORS headers) for a request that
+        names no origin or a server that allows none."""
+        return self.server.settings.cors if origin else None
 
     def _not_allowed(self) -> None:
         self._error(HTTPStatus.METHOD_NOT_ALLOWED, "this endpoint is read-only: use GET or POST",
