@@ -7,6 +7,7 @@ SPARQL 1.1 endpoint (``endpoint=URL``).
 
 from __future__ import annotations
 
+import gc
 import re
 import sys
 import threading
@@ -170,6 +171,11 @@ def _within(timeout: float | None, function):
             outcome["value"] = function()
         except BaseException as error:  # handed back to the caller's thread
             outcome["error"] = error
+        finally:
+            # pyoxigraph's answers must be freed by the thread that made them: collect here any
+            # left in reference cycles, or the caller's collector frees them and Rust complains
+            # on stderr ("PyQuerySolutions is unsendable ...")
+            gc.collect()
 
     previous = threading.stack_size(QUERY_STACK_BYTES)
     try:

@@ -243,3 +243,18 @@ def test_a_self_loop_claim_is_refused_unless_marked_autoregulation(project, caps
                     encoding="utf-8")
     code, out, err = hkg(project, "build", capsys=capsys)
     assert code == 0, err
+
+
+# --- 13. nothing but the answer on the streams ---------------------------------------------------------
+
+def test_a_query_leaves_no_stray_rust_error_on_stderr(project):
+    """pyoxigraph's answers must be freed by the thread that made them; the word "service" in a
+    comment sends the query through the SPARQL parser first, which left one in a reference cycle."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", "from graph.cli import main; main()", "--project", str(project),
+                           "sparql", "SELECT * { ?s ?p ?o } LIMIT 1 #<http://x/ SERVICE", "--format", "json"],
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
+    assert done.returncode == 0 and done.stderr == "", done.stderr
