@@ -371,7 +371,7 @@ def _build(project: Project, *, write_exports: bool, streamed: bool | None, full
                     write_atomic(staged / filename, content)
             # [exports: html] (the HTML explorer of the whole graph is written here)
             from .html import write_html
-            index = Index(staging / "index.sqlite")
+            index = Index(staging / "index.sqlite", root=project.root)  # as project.index() opens it
             try:
                 write_html(index, staged / "graph.html")
             finally:
@@ -441,7 +441,7 @@ def _build_streamed(project: Project, handover: list, *, write_exports: bool, fu
                     for filename, content in get_format(name).files(graph, EXPORT_STEM).items():
                         write_atomic(staged / filename, content)
                 del graph
-                index = Index(staging / "index.sqlite")
+                index = Index(staging / "index.sqlite", root=project.root)  # as project.index() opens it
                 try:
                     write_html(index, staged / "graph.html")
                 finally:
