@@ -307,23 +307,7 @@ def build(project: Project, *, write_exports: bool = True, streamed: bool | None
 
 def _build(project: Project, *, write_exports: bool, streamed: bool | None, full_exports: bool,
            allow_empty: bool) -> BuildResult:
-    """Build the graph of a project: load, validate, write the cache and the exports.
-
-    Parameters
-    ----------
-    project : Project
-    write_exports : bool, optional
-        Write exports/ (default True).
-    streamed : bool, optional
-        Use the streamed build of :mod:`graph.bulk` (default None: when the data has more than
-        :data:`LARGE_GRAPH_CLAIMS` claims and no RDF imports, which merge in memory).
-    full_exports : bool, optional
-        With a streamed build, also write the in-memory formats (:data:`IN_MEMORY_FORMATS`) and
-        graph.html (default False: they are left out and stale copies removed).
-
-    :raises LoadError: the data has problems (each ``file:line: message``); nothing is written.
-    :raises ShapeError: the graph does not conform to the SHACL shapes; nothing is written.
-    """
+    """What :func:`build` does, under its lock (see there)."""
     from .records import load_records
 
     data_files = check_inputs(project, allow_empty=allow_empty)
