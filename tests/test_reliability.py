@@ -18,7 +18,10 @@ BUILD = [sys.executable, "-m", "graph.cli", "--project"]
 
 
 def snapshot(project: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted((project / "exports").iterdir())}
+    """The published exports: a killed build's hidden staging folder (exports/.tmp-exports-*,
+    removed by the next build, ignored by git) holds no published file."""
+    return {p.name: p.read_bytes() for p in sorted((project / "exports").iterdir())
+            if not (p.is_dir() and p.name.startswith(".tmp-exports-"))}
 
 
 def change_data(project: Path) -> None:
