@@ -10,24 +10,13 @@ import pytest
 from click.testing import CliRunner
 
 from graph.cli import cli
-from graph.errors import LoadError
 from graph.records import load_records
+from test_records import problems
+from test_records import replace as edit
 
 
 def run(project, *args):
     return CliRunner().invoke(cli, ["--project", str(project), *args])
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"fixture no longer contains {old!r}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
-def problems(project: Path) -> list[str]:
-    with pytest.raises(LoadError) as raised:
-        load_records(project / "data")
-    return [str(p) for p in raised.value.problems]
 
 
 # --- study links in the curated data ----------------------------------------------------------
