@@ -41,14 +41,14 @@ build: install
 ## regenerate exports/ (byte-identical on every run)
 exports: build
 
-## regenerate graph/prefixes.json from bioregistry (needs `pip install bioregistry`)
+## regenerate graph/model/prefixes.json from bioregistry (needs `pip install bioregistry`)
 prefixes: $(BIN)/python
 	$(BIN)/python -m pip install --quiet 'bioregistry==0.15.*'
-	$(BIN)/python -m graph.prefixmap
+	$(BIN)/python -m graph.model.prefixes
 
 ## rewrite data/*.yaml in canonical form (sorted by id, two-space indent)
 lint-data: install
-	$(BIN)/python -m graph.lint
+	$(BIN)/python -m graph.curation.lint
 
 ## benchmark at 10³ … 10⁵ claims (every figure a ratio against a baseline of the same run);
 ## prints a table and writes benchmarks/results.md. 10⁶ takes long: make bench SIZES=1000000

@@ -46,7 +46,7 @@ def _curated_names(data: Path) -> tuple[dict[str, str], dict[str, str]]:
     """Folded name -> curated entity id, and CURIE -> curated entity id."""
     import yaml
 
-    from graph.names import fold
+    from graph.model.names import fold
 
     names, curies = {}, {}
     for entry in yaml.safe_load((data / "entities.yaml").read_text(encoding="utf-8")) or []:
@@ -64,8 +64,8 @@ def evaluate(data: Path = ROOT / "data", document: str | None = None) -> dict:
     """Return the leave-one-out figures of one curated document (the first by id by default)."""
     import yaml
 
-    from graph.ingest import ingest_document
-    from graph.names import fold
+    from graph.curation.ingest import ingest_document
+    from graph.model.names import fold
 
     sources = sorted((data / "sources").glob("*.txt"))
     path = next(p for p in sources if document in (None, p.stem))
@@ -109,8 +109,8 @@ def big_document(data: Path, size: int = 1_000_000) -> str:
     """A document of about ``size`` characters: the curated documents' body text repeated (each
     copy's headings numbered, so every copy has sections of its own), then one reference list
     (a long review cites its references once, at the end)."""
-    from graph.extract import DocumentFormat, extract_document
-    from graph.sources import read_yaml_mapping
+    from graph.sources.extract import DocumentFormat, extract_document
+    from graph.sources.files import read_yaml_mapping
 
     fmt = DocumentFormat.from_mapping(read_yaml_mapping(data / "format.yaml"))
     bodies, references = [], []
@@ -135,9 +135,9 @@ def big_document(data: Path, size: int = 1_000_000) -> str:
 def speed(data: Path = ROOT / "data") -> dict:
     """Ingest a 1 MB document into a copy of the project (every entity and claim known, so every
     mention counted); the baseline is extracting it."""
-    from graph.extract import DocumentFormat, extract_document
-    from graph.ingest import ingest_document
-    from graph.sources import read_yaml_mapping
+    from graph.sources.extract import DocumentFormat, extract_document
+    from graph.curation.ingest import ingest_document
+    from graph.sources.files import read_yaml_mapping
 
     text = big_document(data)
     fmt = DocumentFormat.from_mapping(read_yaml_mapping(data / "format.yaml"))
@@ -192,7 +192,7 @@ def main(argv: list[str] | None = None) -> None:  # pragma: no cover - run by `m
             print("missed:", *f["missed"], sep="\n  ")
     doc = args.doc.read_text(encoding="utf-8")
     if START in doc and END in doc:
-        from graph.io import write_atomic
+        from graph.pipeline.atomic import write_atomic
 
         head, rest = doc.split(START, 1)
         write_atomic(args.doc, head + START + "\n" + table + END + rest.split(END, 1)[1])

@@ -113,9 +113,9 @@ def library_requests(project) -> list[Request]:
     An example whose names the project does not have (a small test project) is left out.
     """
     from graph.errors import HkgError
-    from graph.library import list_queries
-    from graph.params import Resolver, bind_parameters
-    from graph.sparqlsyntax import bind_text, query_form
+    from graph.sparql.library import list_queries
+    from graph.sparql.params import Resolver, bind_parameters
+    from graph.sparql.syntax import bind_text, query_form
 
     resolver = Resolver(project)
     requests: list[Request] = []
@@ -184,7 +184,7 @@ class Server:
     def __init__(self, project: Path, workers: int, timeout: float, log: Path):
         self.log_path = log
         self._log = log.open("wb")
-        command = [sys.executable, "-m", "graph.cli", "--project", str(project), "serve", "--host", "127.0.0.1",
+        command = [sys.executable, "-m", "graph.cli.commands", "--project", str(project), "serve", "--host", "127.0.0.1",
                    "--port", "0", "--workers", str(workers), "--timeout", str(timeout)]
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(ROOT)}
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=self._log, env=env, cwd=ROOT)
@@ -285,7 +285,7 @@ def run_load(url: str, requests: list[Request], *, clients: int, total: int, max
 
 def prepare_project(project: str | None, workdir: Path) -> Path:
     """Return a built project: ``project`` (built if it has no build yet), or a copy of data/."""
-    from graph.pipeline import Project, build
+    from graph.pipeline.project import Project, build
     from graph.errors import CacheError
 
     if project is None:
@@ -319,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.clients < 1 or args.requests < 1 or args.max_seconds <= 0:
         parser.error("--clients, --requests and --max-seconds must be positive")
 
-    from graph.pipeline import Project
+    from graph.pipeline.project import Project
 
     with tempfile.TemporaryDirectory(prefix="hkg-load-") as workdir:
         project = prepare_project(args.project, Path(workdir))

@@ -19,7 +19,7 @@ For each size the runner writes a synthetic project (:mod:`benchmarks.synth`), b
   ``all_simple_paths(cutoff=4)`` plus the sign product of every path, ranked, top 50. Each call
   of either gets :data:`PAIR_TIMEOUT` seconds; a baseline that runs out counts as that bound
   (so its ratio is a lower bound), ours must answer every pair within it. Each pair is also
-  searched as ``hkg paths`` does it, on a new :class:`graph.signed.IndexedView` that reads the
+  searched as ``hkg paths`` does it, on a new :class:`graph.pathways.signed.IndexedView` that reads the
   index only where the search goes (no networkx view made first), and must find the same routes;
 - **sparql**: three queries (label lookup through synonyms, a two-step property path, an
   aggregate with ORDER BY) on the build's pyoxigraph store, on disk (as ``hkg sparql`` and
@@ -124,9 +124,9 @@ def _hkg() -> list[str]:
     """The ``hkg`` command: the console script when it runs the fast entry point, else the same
     entry point through the interpreter."""
     script = Path(sys.executable).with_name("hkg")
-    if script.exists() and "graph.fastpath" in script.read_text(errors="replace"):
+    if script.exists() and "graph.cli.fastpath" in script.read_text(errors="replace"):
         return [str(script)]
-    return [sys.executable, "-c", "import sys; from graph.fastpath import main; sys.exit(main())"]
+    return [sys.executable, "-c", "import sys; from graph.cli.fastpath import main; sys.exit(main())"]
 
 
 def _child(args: list[str], cwd: Path | None = None, env: dict | None = None) -> tuple[float, int, str]:
@@ -164,7 +164,7 @@ def _percentile(values: list[float], q: float) -> float:
 # --- build ----------------------------------------------------------------------------------
 
 def bench_build(project: Path, claims: int) -> dict:
-    code = ("import json, resource, sys, time\nfrom graph.pipeline import Project, build\n"
+    code = ("import json, resource, sys, time\nfrom graph.pipeline.project import Project, build\n"
             "t = time.perf_counter(); r = build(Project(sys.argv[1]), streamed={streamed})\n"
             "print(json.dumps({{'seconds': time.perf_counter() - t, 'triples': r.triples, 'streamed': r.streamed,"
             " 'self': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,"
@@ -189,16 +189,16 @@ def bench_build(project: Path, claims: int) -> dict:
 
 def bench_floor(project: Path) -> dict:
     """Oxigraph's bulk load of the build's own N-Triples into a new store, alone (as the build
-    loads it: :func:`graph.store.load_store`, in slices, flushed and optimised): the floor a
+    loads it: :func:`graph.sparql.store.load_store`, in slices, flushed and optimised): the floor a
     build of these triples cannot go under."""
     import tempfile
 
-    from graph.pipeline import Project
+    from graph.pipeline.project import Project
 
     nt = Project(project).current_build() / "graph.nt"
     with tempfile.TemporaryDirectory(dir=project) as folder:
         (Path(folder) / "graph.nt").symlink_to(nt)
-        code = ("import sys, time\nfrom graph.store import load_store\n"
+        code = ("import sys, time\nfrom graph.sparql.store import load_store\n"
                 "t = time.perf_counter(); load_store(sys.argv[1]); print(time.perf_counter() - t)")
         _seconds, peak, out = _child([sys.executable, "-c", code, folder])
     triples = sum(1 for _ in nt.open("rb"))
@@ -347,8 +347,8 @@ def _agree(*answers: list[tuple[int, tuple, int]], limit: int = 50) -> bool:
 def _measure_pairs(graph, index, pairs: list[tuple[str, str]], timeout: float, indra=None) -> dict:
     """Time each engine on each pair, each call cut at ``timeout``: ours on the networkx view,
     ours on a new IndexedView (as ``hkg paths`` runs), networkx, and INDRA when given."""
-    from graph.paths import find_paths
-    from graph.signed import IndexedView
+    from graph.pathways.paths import find_paths
+    from graph.pathways.signed import IndexedView
 
     times: dict[str, list[float]] = {"ours": [], "fresh": [], "base": [], "indra": []}
     unfinished = dict.fromkeys(times, 0)
@@ -388,8 +388,8 @@ def _measure_pairs(graph, index, pairs: list[tuple[str, str]], timeout: float, i
 def bench_paths(project: Path, timeout: float = PAIR_TIMEOUT, count: int | None = None) -> dict:
     """Path search on random pairs (as the target asks), on pairs known to have a route (hubs
     among them), and on pairs 2–4 steps apart (mostly one route), with INDRA as a peer."""
-    from graph.pipeline import Project
-    from graph.signed import build_signed_graph
+    from graph.pipeline.project import Project
+    from graph.pathways.signed import build_signed_graph
 
     index = Project(project).index()
     start = time.perf_counter()
@@ -433,7 +433,7 @@ QUERIES = {
 
 
 def _prologue() -> str:
-    from graph.vocab import prefixes
+    from graph.model.vocab import prefixes
 
     return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in sorted(prefixes().items()))
 
@@ -448,9 +448,9 @@ def _best(function, runs: int = 3) -> tuple[float, object]:
 
 
 def bench_sparql(project: Path, claims: int, rdflib_max: int | None = None) -> dict:
-    from graph.pipeline import Project
+    from graph.pipeline.project import Project
     from graph.errors import CacheError
-    from graph.store import open_store
+    from graph.sparql.store import open_store
 
     build_dir = Project(project).current_build()
     store = open_store(build_dir)
@@ -500,7 +500,7 @@ def bench_lookup(project: Path) -> dict:
     base = median([sys.executable, "-c", "import graph"])
     empty = median([sys.executable, "-c", "pass"])
     process = subprocess.run([sys.executable, "-X", "importtime", "-c",
-                              "import sys; from graph.fastpath import main; main()", "entity", name],
+                              "import sys; from graph.cli.fastpath import main; main()", "entity", name],
                              cwd=project, env=env, capture_output=True, text=True)
     imported = {line.split("|")[-1].strip().split(".")[0] for line in process.stderr.splitlines()
                 if line.startswith("import time:")}
@@ -513,10 +513,10 @@ def _paths_process(project: Path, env: dict, empty: float, count: int = 5) -> di
     """``hkg paths A B --max-length 4 --limit 50`` as a new process per question, on connected
     pairs (a hub among them), against ``python -c pass`` plus the same question answered in
     process (resolve, search from the index, evidence, text)."""
-    from graph.pipeline import Project
-    from graph.questions import answer_paths
-    from graph.render_paths import render_paths
-    from graph.signed import build_signed_graph
+    from graph.pipeline.project import Project
+    from graph.pathways.questions import answer_paths
+    from graph.cli.render_paths import render_paths
+    from graph.pathways.signed import build_signed_graph
 
     index = Project(project).index()
     pairs = _connected_pairs(build_signed_graph(index), count, seed=19)
@@ -532,7 +532,7 @@ def _paths_process(project: Path, env: dict, empty: float, count: int = 5) -> di
         searches.append(time.perf_counter() - start)
         fresh.close()
     process = subprocess.run([sys.executable, "-X", "importtime", "-c",
-                              "import sys; from graph.fastpath import main; main()", "paths", *pairs[0], *args],
+                              "import sys; from graph.cli.fastpath import main; main()", "paths", *pairs[0], *args],
                              cwd=project, env=env, capture_output=True, text=True)
     imported = {line.split("|")[-1].strip().split(".")[0] for line in process.stderr.splitlines()
                 if line.startswith("import time:")}
@@ -552,7 +552,7 @@ def run_size(claims: int, workdir: Path, timeout: float = PAIR_TIMEOUT, stages: 
     Without the ``build`` stage the project's earlier build is measured.
     """
     from benchmarks.synth import write_project
-    from graph.pipeline import Project
+    from graph.pipeline.project import Project
     from graph.errors import CacheError
 
     project = workdir / f"claims-{claims}"

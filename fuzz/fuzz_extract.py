@@ -2,7 +2,7 @@
 
 Each input's bytes are read the way ``hkg build`` reads a source document (UTF-8, here with
 replacement characters instead of a refusal; line endings normalised; a BOM dropped), then
-:func:`graph.extract.extract_document` and :func:`graph.extract.find_mentions` run on it, and
+:func:`graph.sources.extract.extract_document` and :func:`graph.sources.extract.find_mentions` run on it, and
 the extractor's promises are checked:
 
 - no exception at all (a page in an unexpected shape is data, never a crash);
@@ -40,9 +40,9 @@ sys.path.insert(0, str(ROOT))
 
 if atheris is not None:
     with atheris.instrument_imports(include=["graph"]):
-        from graph.extract import DocumentFormat, extract_document, find_mentions
+        from graph.sources.extract import DocumentFormat, extract_document, find_mentions
 else:
-    from graph.extract import DocumentFormat, extract_document, find_mentions
+    from graph.sources.extract import DocumentFormat, extract_document, find_mentions
 
 #: inputs that once broke a promise (found by this fuzzer), replayed by tests/test_fuzz.py
 REGRESSIONS = Path(__file__).resolve().parent / "regressions"
@@ -56,7 +56,7 @@ SEED_SIZE = 3000
 
 
 def read_like_a_build(data: bytes) -> str:
-    """Decode input bytes as ``graph.sources.read_document`` does, replacing what is not UTF-8."""
+    """Decode input bytes as ``graph.sources.files.read_document`` does, replacing what is not UTF-8."""
     text = data.decode("utf-8", errors="replace")
     return text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
 

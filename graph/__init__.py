@@ -38,11 +38,11 @@ _FRONT_DOOR = frozenset(__all__) - {"HkgError", "__version__"} | {"open"}
 def __getattr__(name: str):
     """Import the front door's names on first use (PEP 562)."""
     if name in _FRONT_DOOR:
-        from . import api
+        from graph import api
 
         return getattr(api, name)
     if name == "HkgError":
-        from .errors import HkgError
+        from graph.errors import HkgError
 
         return HkgError
     raise AttributeError(f"module 'graph' has no attribute {name!r}")

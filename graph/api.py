@@ -254,7 +254,7 @@ class SparqlAnswer:
         """The SPARQL 1.1 JSON results (a graph answer: a list of N-Triples triples)."""
         import json
 
-        from .results import serialize_result
+        from graph.sparql.results import serialize_result
 
         if self.form in ("SELECT", "ASK"):
             return json.loads(serialize_result(self._result, "application/sparql-results+json"))
@@ -296,7 +296,7 @@ class KnowledgeGraph:
 
         :raises UnknownEntityError: with the nearest names.
         """
-        from .lookup import describe_entity
+        from graph.pipeline.lookup import describe_entity
 
         return Entity.from_dict(describe_entity(self._index, name))
 
@@ -311,7 +311,7 @@ class KnowledgeGraph:
         "population=men"; ``via_classes`` lets a route climb the hierarchy (such steps have
         ``kind`` "hierarchy").
         """
-        from .questions import answer_paths, answer_routes
+        from graph.pathways.questions import answer_paths, answer_routes
 
         if source is not None and target is not None:
             found = answer_paths(self._index, source, target, sign=sign, max_length=max_length,
@@ -325,14 +325,14 @@ class KnowledgeGraph:
     def loops(self, through: str | None = None, *, kind: str | None = None, max_length: int = 5,
               context: str | Iterable[str] = ()) -> list[Loop]:
         """Return the feedback loops (through one entity, or all), ``kind`` vicious or self-limiting."""
-        from .questions import answer_loops
+        from graph.pathways.questions import answer_loops
 
         return [Loop.from_dict(r) for r in answer_loops(self._index, through, kind=kind,
                                                         max_length=max_length, context=_values(context))]
 
     def conflicts(self, entity: str | None = None) -> list[Conflict]:
         """Return the pairs of claims that disagree (about one entity, or all)."""
-        from .questions import answer_conflicts
+        from graph.pathways.questions import answer_conflicts
 
         return [Conflict.from_dict(c) for c in answer_conflicts(self._index, entity)]
 
@@ -340,7 +340,7 @@ class KnowledgeGraph:
                   sign: str | None = None) -> list[Neighbor]:
         """Return what an entity acts on ("out") and what acts on it ("in"); ``sign`` "up" or
         "down" keeps the links that raise or lower."""
-        from .questions import answer_neighbors
+        from graph.pathways.questions import answer_neighbors
 
         return [Neighbor.from_dict(n) for n in answer_neighbors(self._index, entity, direction=direction,
                                                                 context=_values(context), sign=sign)]
@@ -350,7 +350,7 @@ class KnowledgeGraph:
 
         :raises UnknownEntityError: (kind "claim") with the nearest claim ids.
         """
-        from .lookup import describe_claim
+        from graph.pipeline.lookup import describe_claim
 
         return Evidence.from_dict(describe_claim(self._index, claim))
 
@@ -361,7 +361,7 @@ class KnowledgeGraph:
         >>> kg.sparql("what-increases", target="insulin sensitivity").rows[0]["agent"]  # doctest: +SKIP
         'https://w3id.org/hormone-kg/entity/estrogen'
         """
-        from .sparql import answer_query
+        from graph.sparql.query import answer_query
 
         result, _prepared = answer_query(self.project, query, [f"{k}={v}" for k, v in params.items()],
                                          timeout=timeout)
@@ -379,7 +379,7 @@ def open(path: str | Path = ".") -> KnowledgeGraph:  # noqa: A001 - the front do
 
     :raises CacheError: if the project has not been built (``graph.build(path)`` builds it).
     """
-    from .pipeline import Project
+    from graph.pipeline.project import Project
 
     return KnowledgeGraph(Project.locate(path))
 
@@ -390,7 +390,7 @@ def build(path: str | Path = ".", *, write_exports: bool = True):
     :raises LoadError: the data has problems (each ``file:line: message``); nothing is written.
     :raises ShapeError: the graph fails its SHACL shapes; nothing is written.
     """
-    from .pipeline import Project
-    from .pipeline import build as build_project
+    from graph.pipeline.project import Project
+    from graph.pipeline.project import build as build_project
 
     return build_project(Project.locate(path), write_exports=write_exports)

@@ -22,7 +22,7 @@ def mini_project(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def built_mini(tmp_path_factory) -> Path:
     """The mini project, built once for the session (read-only use)."""
-    from graph.pipeline import Project, build
+    from graph.pipeline.project import Project, build
 
     target = tmp_path_factory.mktemp("built") / "mini"
     shutil.copytree(FIXTURES / "mini", target)
@@ -33,7 +33,7 @@ def built_mini(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def real_project(tmp_path_factory) -> Path:
     """A copy of the repository's data/ and exports/, built once for the session."""
-    from graph.pipeline import Project, build
+    from graph.pipeline.project import Project, build
 
     target = tmp_path_factory.mktemp("real") / "project"
     shutil.copytree(ROOT / "data", target / "data")

@@ -91,7 +91,7 @@ def oxigraph_server(folder: Path, data: Path | None = None) -> Iterator[str]:
 @contextlib.contextmanager
 def hkg_server(project: Path, *options: str) -> Iterator[str]:
     """Run ``hkg serve --port 0`` for a built project; yield the endpoint URL it prints."""
-    command = [sys.executable, "-c", "from graph.cli import main; main()", "--project", str(project),
+    command = [sys.executable, "-c", "from graph.cli.commands import main; main()", "--project", str(project),
                "serve", "--port", "0", *options]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=ROOT)

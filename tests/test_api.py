@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 import graph
-from graph.cli import cli
+from graph.cli.commands import cli
 from graph.errors import CacheError, UnknownEntityError
 
 ROOT = Path(__file__).resolve().parent.parent

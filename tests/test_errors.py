@@ -1,7 +1,7 @@
 """The bad-input table of docs/errors.md, one test per row, through the real command line.
 
 Each test copies the mini project *after* a good build, breaks one thing, runs ``hkg`` (the
-console entry point :func:`graph.cli.main`, so its last line of defence is exercised too) and
+console entry point :func:`graph.cli.commands.main`, so its last line of defence is exercised too) and
 checks what a user sees and what is left on disk:
 
 - stderr is exactly the row's message, every line starting ``error:``, and no traceback;
@@ -24,8 +24,8 @@ from pathlib import Path
 
 import pytest
 
-from graph.pipeline import Project, build
-from graph.cli import main
+from graph.pipeline.project import Project, build
+from graph.cli.commands import main
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -295,7 +295,7 @@ def test_review_accepting_what_fails_the_checks(project, tmp_path, capsys):
 def console_script() -> list[str]:
     """The installed ``hkg`` console script (whatever entry point pyproject names), else the module."""
     script = Path(sys.executable).parent / "hkg"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "graph.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "graph.cli.commands"]
 
 
 def test_console_script_prints_one_line_and_no_traceback(project):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from graph.extract import extract_document, parse_reference
+from graph.sources.extract import extract_document, parse_reference
 
 HARNESS = Path(__file__).resolve().parent.parent / "fuzz" / "fuzz_extract.py"
 

@@ -1,6 +1,6 @@
 """Issue 15, hardening round two: what an attacker and a careless user found, through the real
-command line (:func:`graph.cli.main`), one test per hole; each fails on the code before the fix.
-The endpoint's share is in tests/test_endpoint.py."""
+command line (:func:`graph.cli.commands.main`), one test per hole; each fails on the code before the fix.
+The endpoint's share is in tests/serve/test_endpoint.py."""
 
 from __future__ import annotations
 
@@ -107,7 +107,7 @@ def test_a_second_build_waits_for_none_and_says_so(project, capsys):
 def test_disk_full_while_writing_exports_publishes_nothing(project, capsys, monkeypatch):
     import errno
 
-    import graph.html
+    import graph.exports.explorer
 
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
@@ -115,7 +115,7 @@ def test_disk_full_while_writing_exports_publishes_nothing(project, capsys, monk
     (project / "data" / "entities.yaml").write_text(
         (project / "data" / "entities.yaml").read_text(encoding="utf-8").replace("label: HOMA-IR", "label: HOMA IR"),
         encoding="utf-8")
-    monkeypatch.setattr(graph.html, "render_html", full)
+    monkeypatch.setattr(graph.exports.explorer, "render_html", full)
     check_refused(project, ["build"], ["error: the build failed writing: No space left on device; "
                                        "the previous build and exports/ are unchanged"], 1, capsys)
 
@@ -124,23 +124,23 @@ def test_a_build_killed_while_writing_exports_leaves_the_previous_one_whole(proj
     import subprocess
     import sys
 
-    from graph.pipeline import Project
+    from graph.pipeline.project import Project
 
     (project / "data" / "entities.yaml").write_text(
         (project / "data" / "entities.yaml").read_text(encoding="utf-8").replace("label: HOMA-IR", "label: HOMA IR"),
         encoding="utf-8")
     exports = {p.name: p.read_bytes() for p in (project / "exports").iterdir() if p.is_file()}
     current = Project(project).current_build()
-    killer = ("import os, signal, graph.html\n"
-              "graph.html.render_html = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)\n"
-              "from graph.cli import main\n"
+    killer = ("import os, signal, graph.exports.explorer\n"
+              "graph.exports.explorer.render_html = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)\n"
+              "from graph.cli.commands import main\n"
               f"main(['--project', {str(project)!r}, 'build'])\n")
     done = subprocess.run([sys.executable, "-c", killer], capture_output=True, timeout=300,
                           env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
     assert done.returncode == -9
     assert Project(project).current_build() == current
     assert {p.name: p.read_bytes() for p in (project / "exports").iterdir() if p.is_file()} == exports
-    code = subprocess.run([sys.executable, "-m", "graph.cli", "--project", str(project), "build"],
+    code = subprocess.run([sys.executable, "-m", "graph.cli.commands", "--project", str(project), "build"],
                           capture_output=True, timeout=300, cwd=Path(__file__).resolve().parent.parent).returncode
     assert code == 0 and not list((project / "exports").glob(".tmp-*"))  # the next build tidies up
 
@@ -205,7 +205,7 @@ def test_kgx_tsv_cells_beginning_with_a_quote_read_back_with_csv(project, tmp_pa
     with open(tmp_path / "hormone-kg_nodes.tsv", newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
     assert '"Quoted" at the start | and a bar' in [row["synonym"] for row in rows]
-    from graph.kgx import read_tsv
+    from graph.exports.kgx import read_tsv
 
     records = read_tsv((tmp_path / "hormone-kg_nodes.tsv").read_bytes())
     assert ['"Quoted" at the start | and a bar'] in [r.get("synonym") for r in records]
@@ -253,7 +253,7 @@ def test_a_query_leaves_no_stray_rust_error_on_stderr(project):
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-c", "from graph.cli import main; main()", "--project", str(project),
+    done = subprocess.run([sys.executable, "-c", "from graph.cli.commands import main; main()", "--project", str(project),
                            "sparql", "SELECT * { ?s ?p ?o } LIMIT 1 #<http://x/ SERVICE", "--format", "json"],
                           capture_output=True, text=True, timeout=120,
                           env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)})

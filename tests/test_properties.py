@@ -1,5 +1,5 @@
 """Property-based tests (hypothesis): the extractor, name folding and entity name resolution never
-break their promises. (Path search: tests/test_properties_paths.py.)"""
+break their promises. (Path search: tests/pathways/test_properties_paths.py.)"""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from graph.extract import extract_document
-from graph.names import fold
+from graph.sources.extract import extract_document
+from graph.model.names import fold
 
 WORDS = st.sampled_from(["insulin", "TNF-α", "IKKβ", "fat", "the", "cells", "“locks”", "∞", "GLUT4",
                          "|", "-", "Meaning", "html", "e.g.", "(TRT)", "lowers", "Testosterone", "α"])
@@ -70,7 +70,7 @@ def test_greek_letters_fold_like_their_names(letter, stem):
 @pytest.fixture(scope="module")
 def names_index(real_project):
     """The real build's index, and every (name, entity id) of its entities."""
-    from graph.pipeline import Project
+    from graph.pipeline.project import Project
 
     index = Project(real_project).index()
     pairs = sorted((name, e["id"]) for e in index.entities() for name in (e["label"], *e.get("synonyms", [])))
@@ -113,7 +113,7 @@ def test_every_spelling_of_every_name_resolves_to_its_entity(names_index, data):
 def test_any_text_as_an_entity_name_is_an_answer_or_one_clean_error(names_index, text):
     from click.testing import CliRunner
 
-    from graph.cli import cli
+    from graph.cli.commands import cli
 
     project, _index, _pairs = names_index
     result = CliRunner().invoke(cli, ["--project", str(project), "entity", text, "--format", "json"])

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from graph.cli import cli
+from graph.cli.commands import cli
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from graph.pipeline import Project, build
+from graph.pipeline.project import Project, build
 
 ROOT = Path(__file__).resolve().parent.parent
-BUILD = [sys.executable, "-m", "graph.cli", "--project"]
+BUILD = [sys.executable, "-m", "graph.cli.commands", "--project"]
 
 
 def snapshot(project: Path) -> dict[str, bytes]:
@@ -71,7 +71,7 @@ def test_readers_never_see_a_half_written_cache(real_copy):
     project = Project(real_copy)
     build(project)
     change_data(real_copy)
-    code = ("import sys\nfrom graph.pipeline import Project, build\n"
+    code = ("import sys\nfrom graph.pipeline.project import Project, build\n"
             "for _ in range(3): build(Project(sys.argv[1]))\n")
     writer = subprocess.Popen([sys.executable, "-c", code, str(real_copy)])
     failures, reads = [], 0

@@ -1,0 +1,212 @@
+"""The ``hkg`` entry point: answers ``hkg entity NAME`` and ``hkg paths A B`` without importing
+click, rich, rdflib or networkx.
+
+A cold lookup is dominated by imports (click ~50 ms, rich ~60 ms), not by the lookup (one SQLite
+query). :func:`main` answers the plain forms ``hkg entity NAME [--format table|json]`` itself,
+from the build's index with ``sqlite3`` and ``json`` only, and hands every other command line to
+:func:`graph.cli.commands.main` unchanged. Its output is byte-identical to the full CLI's
+(``tests/cli/test_fastpath.py`` compares them): a table it cannot draw exactly as rich draws it
+(a line too wide for the terminal, wide or combining characters), an unknown name (which needs
+"did you mean"), a missing build or any error goes to the full CLI, so messages and exit codes
+stay the CLI's own.
+
+``hkg paths SOURCE TARGET`` with ``--max-length``, ``--limit``, ``--sign`` and ``--format`` (no
+``--context``, no ``--via-classes``) is answered the same way: the search reads the index as it
+goes (:class:`graph.pathways.signed.IndexedView`) and its modules import no RDF or graph library
+(``graph.model.vocab`` makes its namespaces on first use), so a question in a new process costs the
+interpreter, ``sqlite3`` and the search. Its output is what the full CLI prints (the same
+:func:`graph.pathways.questions.answer_routes` and :func:`graph.cli.render_paths.render_routes`); any error
+goes to the full CLI.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import unicodedata
+
+__all__ = ["main", "parse_paths", "render_entity_table"]
+
+
+def _parse(argv: list[str]) -> tuple[str, str] | None:
+    """Return (name, format) for ``entity NAME [--format F]`` command lines, else None."""
+    if len(argv) < 2 or argv[0] != "entity":
+        return None
+    rest, fmt, name = argv[1:], "table", None
+    i = 0
+    while i < len(rest):
+        arg = rest[i]
+        if arg == "--format" and i + 1 < len(rest) and rest[i + 1] in ("table", "json"):
+            fmt, i = rest[i + 1], i + 2
+        elif arg.startswith("--format=") and arg.split("=", 1)[1] in ("table", "json"):
+            fmt, i = arg.split("=", 1)[1], i + 1
+        elif arg.startswith("-") or name is not None:
+            return None
+        else:
+            name, i = arg, i + 1
+    return (name, fmt) if name is not None else None
+
+
+_PATHS_CHOICES = {"--sign": ("up", "down", "variable"), "--format": ("table", "json")}
+_PATHS_NUMBERS = ("--max-length", "--limit")
+
+
+def parse_paths(argv: list[str]) -> dict | None:
+    """Return the options of a plain ``paths SOURCE TARGET [options]`` command line, else None.
+
+    Options are read as click reads them (the last of a repeated option wins; numbers as
+    ``int`` reads them, at least 1); anything else (``--context``, ``--via-classes``, help, a
+    bad value) is left to the full CLI.
+
+    >>> parse_paths(["paths", "a", "b", "--max-length=3", "--sign", "up"])
+    {'source': 'a', 'target': 'b', 'max_length': 3, 'limit': None, 'sign': 'up', 'format': 'table'}
+    >>> parse_paths(["paths", "a", "b", "--context", "men"]) is None
+    True
+    """
+    if not argv or argv[0] != "paths":
+        return None
+    found = {"--max-length": 5, "--limit": None, "--sign": None, "--format": "table"}
+    names: list[str] = []
+    rest, i = argv[1:], 0
+    while i < len(rest):
+        arg = rest[i]
+        option, equals, value = arg.partition("=")
+        if option in found and arg.startswith("--"):
+            if not equals:
+                if i + 1 >= len(rest):
+                    return None
+                value, i = rest[i + 1], i + 1
+            if option in _PATHS_NUMBERS:
+                try:
+                    number = int(value)
+                except ValueError:
+                    return None
+                if number < 1:
+                    return None
+                found[option] = number
+            elif value in _PATHS_CHOICES[option]:
+                found[option] = value
+            else:
+                return None
+        elif arg.startswith("-"):
+            return None
+        else:
+            names.append(arg)
+        i += 1
+    if len(names) != 2:
+        return None
+    return {"source": names[0], "target": names[1], "max_length": found["--max-length"],
+            "limit": found["--limit"], "sign": found["--sign"], "format": found["--format"]}
+
+
+def _answer_paths(options: dict) -> str | None:
+    path = _index_path()
+    if path is None:
+        return None
+    from pathlib import Path
+
+    from graph.pipeline.index import Index
+    from graph.pathways.questions import answer_routes
+    from graph.cli.render_paths import render_routes
+
+    root = os.path.realpath(os.environ.get("HKG_PROJECT") or ".")  # as Project.locate finds it
+    index = Index(path, root=Path(root))
+    try:
+        answer = answer_routes(index, options["source"], options["target"], sign=options["sign"],
+                               max_length=options["max_length"], limit=options["limit"])
+        return render_routes(answer, options["format"], options["limit"])
+    finally:
+        index.close()
+
+
+def _plain(text: str) -> bool:
+    """True when every character is one terminal cell wide (so widths are ``len``)."""
+    return all(" " <= c <= "~" or (unicodedata.east_asian_width(c) in ("N", "Na", "H", "A")
+                                   and not unicodedata.combining(c) and c.isprintable()
+                                   and unicodedata.category(c) not in ("Mn", "Me", "Cf"))
+               for c in text)
+
+
+def render_entity_table(record: dict) -> str | None:
+    """Draw ``hkg entity``'s table as rich does, or return None when it cannot be sure to."""
+    from graph.cli.render import entity_rows, table_width  # json, io, os: rich is imported by to_table
+
+    rows = entity_rows(record)
+    cells = [["field", "value"]] + [["" if c is None else str(c) for c in row] for row in rows]
+    title = record["label"]
+    if not all(_plain(c) and c == c.strip() and "\n" not in c for row in cells for c in row) or not _plain(title):
+        return None
+    widths = [max(len(row[i]) for row in cells) for i in (0, 1)]
+    width = widths[0] + widths[1] + 4 + 3  # padding 1+1 per cell, three borders
+    if width > table_width() or len(title) > width or not title.strip() or title != title.strip():
+        return None
+
+    def line(left, fill, middle, right):
+        return left + fill * (widths[0] + 2) + middle + fill * (widths[1] + 2) + right
+
+    def row(cells_, bar):
+        return f"{bar} {cells_[0].ljust(widths[0])} {bar} {cells_[1].ljust(widths[1])} {bar}"
+
+    excess = width - len(title)
+    out = [" " * (excess // 2) + title + " " * (excess - excess // 2),
+           line("┏", "━", "┳", "┓"), row(cells[0], "┃"), line("┡", "━", "╇", "┩")]
+    out += [row(r, "│") for r in cells[1:]]
+    out.append(line("└", "─", "┴", "┘"))
+    return "\n".join(out)
+
+
+def _index_path() -> str | None:
+    """The current build's index, found as :class:`graph.build.Project` finds it, or None."""
+    root = os.environ.get("HKG_PROJECT") or "."
+    cache = os.environ.get("HKG_CACHE") or os.path.join(root, ".hkg")
+    path = os.path.realpath(os.path.join(cache, "current", "index.sqlite"))
+    return path if os.path.exists(path) else None
+
+
+def _answer(name: str, fmt: str) -> str | None:
+    path = _index_path()
+    if path is None:
+        return None
+    import json
+    import sqlite3
+
+    db = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
+    try:
+        entity_id = _resolve_exactly(db, name)
+        if entity_id is None:
+            return None
+        (data,) = db.execute("SELECT data FROM entities WHERE id = ?", (entity_id,)).fetchone()
+        record = json.loads(data)
+        record["claims_in"] = db.execute("SELECT COUNT(*) FROM claims WHERE object = ?", (entity_id,)).fetchone()[0]
+        record["claims_out"] = db.execute("SELECT COUNT(*) FROM claims WHERE subject = ?", (entity_id,)).fetchone()[0]
+    finally:
+        db.close()
+    if fmt == "json":
+        return json.dumps(record, ensure_ascii=False, indent=2, sort_keys=True)
+    return render_entity_table(record)
+
+
+def _resolve_exactly(db, name: str) -> str | None:
+    """:meth:`graph.pipeline.index.Index.resolve` without its "did you mean" branch (left to the full CLI)."""
+    from graph.model.names import match_name
+
+    found = match_name(db, name)
+    return found[0] if len(found) == 1 else None
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: the fast lookup when it applies, else the full CLI."""
+    args = sys.argv[1:] if argv is None else argv
+    parsed, paths = _parse(args), parse_paths(args)
+    if parsed is not None or paths is not None:
+        try:
+            answer = _answer(*parsed) if parsed is not None else _answer_paths(paths)
+        except Exception:  # anything odd: the full CLI reports it properly
+            answer = None
+        if answer is not None:
+            sys.stdout.write(answer + "\n")
+            sys.stdout.flush()
+            return
+    from graph.cli.commands import main as full_main
+
+    full_main(argv)

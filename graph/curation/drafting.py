@@ -1,0 +1,717 @@
+"""Draft claims from the structure of a sentence, and from a table's rows.
+
+A rule system, tested clause by clause (``tests/curation/test_drafting.py``); the words it knows are data
+(``data/ingest.yaml``: verbs of change by sign, nouns of change, link phrases, hedges, context
+phrases and the function words under ``grammar``). For each verb of change in a sentence:
+
+- **voice**: a participle after a form of *be* (``is suppressed by``), or one directly followed by
+  ``by`` (``inflammation caused by insulin resistance``), is passive: the entity after ``by`` is
+  the agent and the one before the verb is affected;
+- **agent**: the grammatical subject of the verb's clause: the first entity of the clause after
+  an introduction (``In women, ...``, ``By reducing X, ...``) that no preposition attaches to
+  what comes before it (``high levels of GH`` is GH); after ``that``/``which`` the entity before
+  it; a verb after ``and``, ``by``, ``while`` ... shares the agent of the verb before it (or, first
+  in the sentence, the main clause's); a bare pronoun (``it``, ``this``, ``they``) takes the
+  previous sentence's subject; ``A and B raise X`` is two agents;
+- **affected**: the first entity of the object phrase (``lowers the circulating levels of X`` is
+  X, with the aspect its words name); ``X suppresses A and B`` is two claims;
+- **nouns of change**: ``leads to an increase in X``, ``is a key driver of X``: the noun's sign;
+- **negation** (``does not raise``): no claim, reported; **hedges** set the certainty; context
+  phrases (``in men``, ``acutely``, ``in adipose tissue``) set the claim's context.
+
+Every sentence with a verb or noun of change that gives no claim is reported with the reason.
+Tables: the first column names the agent, each effect column's header the affected entity (or a
+cell's own words right after its cue), the cell's words the sign (a word in parentheses wins).
+Everything is linear in the text: each sentence is read once, left to right.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Grammar", "NoClaim", "draft_sentences", "draft_table_rows", "sentence_items", "times"]
+
+_ITEM = re.compile(r"[^\W_]+(?:[-’'][^\W_]+)*|[^\w\s]")
+#: most words between a verb and the entity its object phrase names
+MAX_OBJECT_GAP = 8
+
+
+def times(a, b):
+    """The sign of two effects in a row: a product, where a variable effect stays variable.
+
+    >>> times(-1, -1), times(1, 0), times("variable", -1), times(0, "variable")
+    (1, 0, 'variable', 0)
+    """
+    if a == 0 or b == 0:
+        return 0
+    if isinstance(a, str) or isinstance(b, str):
+        return a if isinstance(a, str) else b
+    return a * b
+
+
+@dataclass(frozen=True)
+class Grammar:
+    """The words of the drafting rules, by role (``grammar`` and friends in data/ingest.yaml)."""
+
+    verbs: Mapping[tuple[str, ...], int]  # word forms (as tuples of words) -> sign
+    nouns: Mapping[str, int]
+    links: frozenset[tuple[str, ...]]
+    be: frozenset[str]
+    auxiliaries: frozenset[str]
+    negations: frozenset[str]
+    relatives: frozenset[str]
+    pronouns: frozenset[str]
+    determiners: frozenset[str]
+    openers: frozenset[str]
+    coordinators: frozenset[str]
+    stops: frozenset[str]
+    breaks: frozenset[str]
+    prepositions: frozenset[str]
+    context: tuple[tuple[str, str, str], ...]  # (phrase, key, value)
+    tissue_categories: frozenset[str]
+    #: nouns that may follow an entity in its own phrase ("TNF-α levels", "fat accumulation")
+    aspect_words: frozenset[str] = frozenset()
+    #: words that name an agent by its lack ("low testosterone"): the claim's sign flips
+    inverters: frozenset[str] = frozenset()
+    #: phrases that introduce examples ("such as", "including"), as tuples of items
+    examples: tuple[tuple[str, ...], ...] = ()
+    #: nouns an object phrase passes through ("a state of X")
+    light_nouns: frozenset[str] = frozenset()
+    #: pronouns that stand for a list ("they", "these molecules")
+    plurals: frozenset[str] = frozenset()
+
+    @functools.cached_property
+    def verb_starts(self) -> dict[str, tuple[tuple[str, ...], ...]]:
+        """Verb forms by their first word, longest first."""
+        found: dict[str, list[tuple[str, ...]]] = {}
+        for form in sorted(self.verbs, key=len, reverse=True):
+            found.setdefault(form[0], []).append(form)
+        return {word: tuple(forms) for word, forms in found.items()}
+
+    @functools.cached_property
+    def link_ends(self) -> frozenset[str]:
+        """The last words of the link phrases ("to" of "lead to")."""
+        return frozenset(link[-1] for link in self.links)
+
+
+@dataclass(frozen=True)
+class NoClaim:
+    """A sentence with a cue of change that gave no claim, and why."""
+
+    line: int
+    cue: str
+    reason: str
+    sentence: str
+
+
+@dataclass(frozen=True)
+class _Item:
+    kind: str  # "E" entity, "W" word, "P" punctuation
+    text: str  # entity id, lowercased word or the punctuation mark
+    start: int
+    end: int
+
+
+def sentence_items(text: str, start: int, end: int, spans: Sequence, starts: Sequence[int] | None = None) -> list[_Item]:
+    """Return a sentence as items: each entity span one item, other words and marks one each.
+
+    ``spans`` are the document's entity spans sorted by start (any with ``start``, ``end`` and
+    ``entity``); ``starts`` their starts (computed when not given: pass them for many sentences).
+    """
+    items: list[_Item] = []
+    starts = [s.start for s in spans] if starts is None else starts
+    index = bisect.bisect_left(starts, start)
+    position = start
+    while position < end:
+        nxt = spans[index] if index < len(spans) and spans[index].start < end else None
+        stop = nxt.start if nxt else end
+        for match in _ITEM.finditer(text, position, stop):
+            word = match.group()
+            items.append(_Item("P" if not word[0].isalnum() else "W", word.lower(), match.start(), match.end()))
+        if nxt is None:
+            break
+        if nxt.end <= end:
+            items.append(_Item("E", nxt.entity, nxt.start, nxt.end))
+        position, index = max(nxt.end, position), index + 1
+    return items
+
+
+# --- one sentence ----------------------------------------------------------------------------
+
+class _Sentence:
+    def __init__(self, items: list[_Item], grammar: Grammar):
+        self.items, self.g = items, grammar
+
+    def word(self, i: int) -> str:
+        return self.items[i].text if 0 <= i < len(self.items) and self.items[i].kind != "E" else ""
+
+    def is_entity(self, i: int) -> bool:
+        return 0 <= i < len(self.items) and self.items[i].kind == "E"
+
+    def is_adverb(self, i: int) -> bool:
+        word = self.word(i)
+        return len(word) > 4 and word.endswith("ly") and self.items[i].kind == "W"
+
+    # cues: (first item, last item, sign, kind "verb" or "noun")
+    def cues(self) -> list[tuple[int, int, int, str]]:
+        found, i, items = [], 0, self.items
+        while i < len(items):
+            hit = None
+            for form in self.g.verb_starts.get(self.word(i), ()):
+                words = tuple(self.word(k) for k in range(i, i + len(form)))
+                if words == form:
+                    nominal = (len(form) == 1 and words[0] in self.g.nouns and self.word(i + 1) in {"in", "of"}
+                               and (self.word(i - 1) in self.g.determiners
+                                    or (bool(self.word(i - 1)) and self.word(i - 2) in self.g.determiners)))
+                    hit = (i, i + len(form) - 1, self.g.verbs[form], "noun" if nominal else "verb")
+                    break
+            if hit is None and self.word(i) in self.g.nouns:
+                hit = (i, i, self.g.nouns[self.word(i)], "noun")
+            if hit:
+                found.append(hit)
+                i = hit[1] + 1
+            else:
+                i += 1
+        return found
+
+    def clause_start(self, v: int) -> int:
+        """The first item of the clause holding item ``v``, after any introduction."""
+        start = 0
+        for k in range(v - 1, -1, -1):
+            if self.word(k) in self.g.breaks or (self.word(k) == "," and self.word(k + 1) in self.g.breaks):
+                start = k + 1
+                break
+        # an introduction ("In women,") or a subordinate clause ("While GH declines with age,")
+        # before the verb's own clause: the clause starts after its comma
+        if (self.word(start) in self.g.openers or self.is_adverb(start)
+                or (start > 0 and self.word(start - 1) not in {";", ":", ","})):
+            comma = next((k for k in range(start, v) if self.word(k) == ","), None)
+            if comma is not None:
+                start = comma + 1
+        return start
+
+    def coordinated(self, k: int, forward: bool = True) -> list[int]:
+        """Entities coordinated with the entity at ``k`` (``A, B and C``), going right."""
+        found, i = [], k + 1
+        while True:
+            j = i
+            if self.word(j) == "(" and self.is_entity(j + 1) and self.word(j + 2) == ")":
+                i = j = j + 3
+            if self.word(j) not in {",", "and", "or", "/"}:
+                break
+            if self.word(j) == "," and self.word(j + 1) in {"a", "an"}:
+                break  # "Enclomiphene, a modulator (SERM), blocks": an apposition, not a list
+            while self.word(j) in {",", "and", "or", "/", "as", "well"} or self.word(j) in self.g.determiners:
+                j += 1
+            if not self.is_entity(j):
+                break
+            after = self.word(j + 1)
+            if after in self.g.be or after in self.g.auxiliaries or ((after,) in self.g.verbs
+                                                                       and self.word(j + 2) != "by"):
+                break  # "... and B raises C": B starts a clause ("and B caused by C" does not)
+            found.append(j)
+            i = j + 1
+        return found
+
+    def examples(self, i: int) -> list[int]:
+        """Entities named as examples from item ``i`` on: "(such as JNK and IKKβ)", ", including
+        A, B and C", "like TNF-α"."""
+        while self.word(i) in {",", "("}:
+            i += 1
+        for phrase in self.g.examples:
+            if tuple(self.word(m) for m in range(i, i + len(phrase))) == phrase:
+                k = i + len(phrase)
+                while self.word(k) in self.g.determiners:
+                    k += 1
+                if self.is_entity(k):
+                    return [k] + [c for c in self.coordinated(k) if not self.modifier(c)]
+        return []
+
+    def list_at(self, k: int) -> list[str]:
+        """The entities listed from the entity at ``k`` on (itself, what it coordinates, examples)."""
+        if self.word(k - 1) in {",", "and", "or", "/"} and self.is_entity(k - 2):
+            return []  # inside a list begun earlier
+        found = [k] + [c for c in self.coordinated(k) if not self.modifier(c)]
+        return list(dict.fromkeys(self.items[m].text for m in found + self.examples(self._end(k))))
+
+    def _end(self, k: int) -> int:
+        """The item after an entity and what it coordinates ("A, B (ABBR) and C")."""
+        last = max([k, *self.coordinated(k)])
+        if self.word(last + 1) == "(" and self.is_entity(last + 2) and self.word(last + 3) == ")":
+            last += 3
+        return last + 1
+
+    def _coordinated_left(self, k: int) -> list[int]:
+        """Entities coordinated before the subject at ``k`` (``A and B raise X``)."""
+        found = []
+        while self.word(k - 1) in {"and", "or", ","} and self.is_entity(k - 2):
+            found.insert(0, k - 2)
+            k -= 2
+        return found
+
+    def subject(self, v: int, lo: int) -> tuple[list[int] | str, bool]:
+        """The agent items of a verb at ``v`` (or "inherit" / "pronoun" / "none") and negation."""
+        negated, j = False, v - 1
+        while j >= lo and (self.word(j) in self.g.auxiliaries or self.is_adverb(j)
+                           or self.word(j) in self.g.negations):
+            negated = negated or self.word(j) in self.g.negations
+            j -= 1
+        if j < lo:
+            return "none", negated
+        if self.is_entity(j) and self.word(j - 1) not in self.g.prepositions and not self.modifier(j) and all(
+                self.word(m) in self.g.auxiliaries or self.is_adverb(m) or self.word(m) in self.g.negations
+                for m in range(j + 1, v)):
+            return [j] + self._coordinated_left(j), negated
+        if self.word(j) == "by" and self.word(v).endswith("ing"):
+            return "means", negated  # "X lowers Y by reducing Z": X reduces Z, and Z raises Y
+        if (self.word(j) in self.g.coordinators or (self.word(j) == "," and self.word(v).endswith("ing"))) \
+                and not self.is_entity(j):
+            return "inherit", negated
+        if self.word(j) in self.g.relatives:
+            k = j - 1
+            while k >= 0 and self.word(k) == ",":
+                k -= 1
+            if self.word(k) == ")" and self.is_entity(k - 1):
+                k -= 2
+            if self.is_entity(k):
+                return [k], negated
+            # "they are active agents that induce X": the clause's pronoun is the agent
+            first = self.word(self.clause_start(v))
+            return ("plural" if first in self.g.plurals else "none"), negated
+        start = self.clause_start(v)
+        region = range(start, j + 1)
+        for k in region:
+            if (self.is_entity(k) and self.word(k - 1) not in self.g.prepositions and not self.modifier(k)
+                    and self.word(k - 1) not in {"and", "or", "/"}):  # not the rest of a list whose head was left
+                if any(self.word(m) in self.g.relatives or self.word(m) in self.g.be for m in range(start, k)):
+                    break
+                return [k] + [c for c in self.coordinated(k) if c <= j] + [
+                    e for e in self.examples(self._end(k)) if e <= j], negated
+        for k in region:  # "Peptide therapies, such as A or B, raise X": the examples act
+            found = [e for e in self.examples(k) if e <= j]
+            if found:
+                return found, negated
+        words = [self.word(k) for k in region if self.word(k) not in {",", "(", ")"}]
+        if words and len(words) <= 3 and words[0] in self.g.pronouns:
+            if words[0] in self.g.plurals:  # "they", "these molecules": what was just listed
+                return "plural", negated
+            return ("pronoun" if len(words) == 1 else "demonstrative"), negated
+        return "none", negated
+
+    def objects(self, v_end: int) -> tuple[list[int], list[str]]:
+        """The entities a verb ending at ``v_end`` acts on, and the words skipped to reach them."""
+        skipped, k = [], v_end + 1
+        while k < len(self.items) and len(skipped) <= MAX_OBJECT_GAP:
+            item = self.items[k]
+            if item.kind == "E":
+                if self.word(k - 1) in self.g.prepositions - {"in", "on"} and skipped:
+                    return [], skipped
+                if self.modifier(k):  # "glucose-hungry muscle mass": go on to the phrase's head
+                    skipped.append(self.items[k].text)
+                    k += 1
+                    continue
+                found = [k] + [c for c in self.coordinated(k) if not self.modifier(c)]
+                return found + self.examples(self._end(k)), skipped
+            if item.kind == "P" and item.text not in {"-", "’", "'"}:
+                # "activating kinase pathways (such as JNK and IKKβ)": the examples are acted on
+                return (self.examples(k) if item.text == "(" else []), skipped
+            if item.text in self.g.stops or item.text in self.g.breaks or item.text in self.g.be:
+                return [], skipped
+            # a preposition after a noun that is not an aspect or a change ("fat storage in the
+            # hips"): the object phrase ended on that noun, which is no entity
+            if item.text in self.g.prepositions | {"of"} and skipped and skipped[-1] not in self.g.determiners \
+                    and skipped[-1] not in self.g.aspect_words and skipped[-1] not in self.g.nouns \
+                    and skipped[-1] not in self.g.light_nouns \
+                    and (skipped[-1],) not in self.g.verbs and skipped[-1] not in self.g.prepositions | {"of"}:
+                return [], skipped
+            if (item.text,) in self.g.verbs and skipped:
+                return [], skipped
+            skipped.append(item.text)
+            k += 1
+        return [], skipped
+
+    def link_head(self, v: int) -> int | None:
+        """The first item of the link before a noun or participle of change at ``v`` ("leads to
+        an increase", "is a key driver", "leads to increased"), or None."""
+        j = v - 1
+        while j >= 0 and j > v - 4 and self.items[j].kind == "W" and self.word(j) not in self.g.be \
+                and self.word(j) not in self.g.link_ends and self.word(j) not in {"and", ","}:
+            j -= 1
+        for link in self.g.links:
+            words = tuple(self.word(m) for m in range(j - len(link) + 1, j + 1))
+            if words == link or _inflected(words, link):
+                return j - len(link) + 1
+        return j if self.word(j) in self.g.be else None
+
+    def inverted(self, subject, v: int) -> int:
+        """-1 when the agent is named by its lack ("low testosterone", "the decline of X", "this
+        decline" after a sentence about X), else 1."""
+        if isinstance(subject, list) and subject:
+            before = [self.word(m) for m in range(max(0, subject[0] - 3), subject[0])]
+        elif subject == "demonstrative":
+            before = [self.word(m) for m in range(self.clause_start(v), v)]
+        else:
+            return 1
+        return -1 if any(w in self.g.inverters for w in before) else 1
+
+    def modifier(self, k: int) -> str | None:
+        """The noun after the entity at ``k`` when the entity only modifies it ("insulin
+        sensitivity" when only insulin is an entity), else None."""
+        if k + 2 < len(self.items) and self.word(k + 1) in {"-", "’", "'"} and self.items[k + 1].start == self.items[k].end:
+            return self.word(k + 2)  # "glucose-hungry muscle", "estrogen’s feedback": the entity modifies
+        word = self.word(k + 1)
+        if (not word or self.items[k + 1].kind != "W" or word in self.g.aspect_words or word in self.g.stops
+                or word in self.g.prepositions or word in self.g.coordinators or word in self.g.be
+                or word in self.g.auxiliaries or word in self.g.relatives or word in {"and", "or", "of"}
+                or (word,) in self.g.verbs or word in self.g.nouns or self.is_adverb(k + 1)
+                or word.endswith(("s", "ed"))):
+            return None
+        return word
+
+    def lead_entity(self) -> str | None:
+        """The first entity of the main clause (a copula sentence's subject, for pronouns after it)."""
+        start = 0
+        if self.word(0) in self.g.openers or self.is_adverb(0):
+            start = next((k + 1 for k in range(len(self.items)) if self.word(k) == ","), 0)
+        for k in range(start, min(start + 6, len(self.items))):
+            if self.is_entity(k) and self.word(k - 1) not in self.g.prepositions:
+                return self.items[k].text
+        return None
+
+    def passive(self, v: int, v_end: int) -> bool:
+        word = self.word(v_end)
+        if not word.endswith(("ed", "en")):
+            return False
+        j = v - 1
+        while j >= 0 and (self.is_adverb(j) or self.word(j) in {"not", "also", "further"}):
+            j -= 1
+        return self.word(j) in self.g.be or self.word(v_end + 1) == "by"
+
+    def adjectival(self, v: int) -> bool:
+        """A participle used as an adjective: ``the increased risk``, ``of enhanced sensitivity``."""
+        before, word = self.word(v - 1), self.word(v)
+        if before in self.g.determiners:
+            return not word.endswith("s")
+        return (before in self.g.prepositions or before == "of") and word.endswith("ed")
+
+
+def _context(sentence: str, items: list[_Item], grammar: Grammar, categories: Mapping[str, str],
+             exclude: set[str]) -> dict[str, str]:
+    lowered = " ".join(sentence.lower().split())
+    found: dict[str, str] = {}
+    for phrase, key, value in grammar.context:
+        if key not in found and re.search(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", lowered):
+            found[key] = value
+    for k, item in enumerate(items):
+        if (item.kind == "E" and k and items[k - 1].text in {"in", "within"} and item.text not in exclude
+                and categories.get(item.text) in grammar.tissue_categories):
+            found.setdefault("tissue", item.text)
+    return found
+
+
+def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], spans: Sequence,
+                    grammar: Grammar, categories: Mapping[str, str], hedge, aspect, direct_words,
+                    ) -> tuple[list[dict[str, Any]], list[NoClaim]]:
+    """Draft claims from sentences ``(start, end, line, section)`` of ``text``.
+
+    Parameters
+    ----------
+    spans
+        The entity spans, sorted by start.
+    categories
+        Entity id -> Biolink category (for tissue context).
+    hedge, aspect
+        ``text -> (certainty, hedge)`` and ``text -> aspect or None`` (:mod:`graph.curation.ingest`).
+    direct_words
+        A compiled pattern of the words that make a claim direct, or None.
+
+    Returns
+    -------
+    (claims, reasons)
+        Claims as dicts of the :class:`graph.curation.ingest.CandidateClaim` fields, and every sentence
+        with a cue of change that gave none, with why.
+    """
+    found, reasons = [], []
+    previous_subject: list[str] = []
+    previous_last: list[str] = []
+    previous_group: list[str] = []  # the last list of two or more entities the previous sentence named
+    span_starts = [s.start for s in spans]
+    for s_start, s_end, line, section in sentences:
+        items = sentence_items(text, s_start, s_end, spans, span_starts)
+        sent = _Sentence(items, grammar)
+        sentence = " ".join(text[s_start:s_end].split())
+        drafted: list[tuple[str, str, int, str, list[str]]] = []  # subject, object, sign, cue, words
+        why: list[tuple[str, str]] = []
+        main_subject: list[str] = []
+        pending: list[tuple[int, int, int, str, list[int], list[str]]] = []
+        cues = sent.cues()
+        starts = {c[0]: c for c in cues}
+        consumed: set[int] = set()
+        last_agents: list[str] = []
+        means: list[tuple[int, list[int], str]] = []
+        main_effect: list[tuple[int, list[str]]] = []
+        for v, v_end, sign, kind in cues:
+            if v in consumed:
+                continue
+            cue = " ".join(text[items[v].start:items[v_end].end].split())
+            subject = None
+            linked = kind == "noun" or sent.adjectival(v)
+            if linked:
+                # "leads to an increase in X", "is a key driver of X", "leads to increased X"
+                head = sent.link_head(v)
+                if kind == "noun" and sent.word(v + 1) not in {"in", "of", "to"}:
+                    continue  # a noun of change with no "in X" / "of X": not a cue here
+                if head is None and sent.word(v - 1 - (sent.word(v - 1) in grammar.determiners)) in {"and", ","} \
+                        and last_agents and kind == "noun":
+                    agents, negated, flip = list(last_agents), False, 1  # "... and a decrease in Y"
+                elif head is None:
+                    why.append((cue, "noun of change with no verb linking it to an agent" if kind == "noun"
+                                else "the verb is used as an adjective"))
+                    continue
+                else:
+                    subject, negated = sent.subject(head, 0)
+                    agents = _resolve(subject, sent, main_subject, previous_subject, head, previous_last, previous_group)
+                    flip = sent.inverted(subject, head)
+                objects, words = sent.objects(v + 1 if kind == "noun" else v_end)
+                if negated:
+                    why.append((cue, "negated"))
+                    continue
+                sign = times(sign, flip)
+            else:
+                if sent.passive(v, v_end):
+                    if sent.word(v_end + 1) != "by":
+                        why.append((cue, "passive with no agent (no 'by')"))
+                        continue
+                    agent_items, _ = sent.objects(v_end + 1)
+                    agents = [items[k].text for k in agent_items]
+                    subject, negated = sent.subject(v, 0)
+                    affected = _resolve(subject, sent, main_subject, previous_subject, v, previous_last, previous_group)
+                    if not affected:  # a reduced relative: "the inflammation caused by X"
+                        k = v - 1
+                        affected = [items[k].text] if sent.is_entity(k) else []
+                        k -= 1
+                        while k >= 0 and (sent.word(k) in {",", "and", "or"} or sent.is_entity(k)):
+                            if sent.is_entity(k) and sent.word(k + 1) in {"and", "or", ","}:
+                                affected.insert(0, items[k].text)
+                            k -= 1
+                    if negated:
+                        why.append((cue, "negated"))
+                        continue
+                    if not agents:
+                        why.append((cue, "unknown agent"))
+                        continue
+                    if not affected:
+                        why.append((cue, "no affected entity"))
+                        continue
+                    for agent in agents:
+                        for obj in affected:
+                            drafted.append((agent, obj, sign, cue, []))
+                    continue
+                subject, negated = sent.subject(v, 0)
+                if negated and sign != 0:
+                    why.append((cue, "negated"))
+                    continue
+                agents = _resolve(subject, sent, main_subject, previous_subject, v, previous_last, previous_group)
+                sign = times(sign, sent.inverted(subject, v))
+                objects, words = sent.objects(v_end)
+                # "stimulates the pituitary to produce LH": the change is on what the second verb names
+                if len(objects) == 1 and sent.word(objects[0] + 1) == "to" and objects[0] + 2 in starts:
+                    second = starts[objects[0] + 2]
+                    consumed.add(second[0])
+                    more, more_words = sent.objects(second[1])
+                    if more:
+                        objects, words, sign = more, words + more_words, times(sign, second[2])
+                        cue = f"{cue} … {' '.join(text[items[second[0]].start:items[second[1]].end].split())}"
+                if subject in ("inherit", "means") and not agents:
+                    pending.append((v, v_end, sign, cue, objects, words))
+                if subject == "means":
+                    means.append((sign, objects, cue))
+            if agents:
+                last_agents = agents
+            if not agents:
+                if subject != "inherit":
+                    why.append((cue, "unknown agent"))
+                continue
+            if not main_subject:
+                main_subject[:] = agents
+            if not objects:
+                why.append((cue, "no affected entity after the verb"))
+                continue
+            if subject not in ("inherit", "means") and not main_effect:
+                main_effect[:] = [(sign, [items[k].text for k in objects])]
+            for agent in agents:
+                for k in objects:
+                    drafted.append((agent, items[k].text, sign, cue, words))
+        for sign, objects, cue in means:  # "X lowers Y by reducing Z": what Z does to Y
+            for main_sign, affected in main_effect:
+                for k in objects:
+                    for obj in affected:
+                        drafted.append((items[k].text, obj, times(sign, main_sign), cue, []))
+        for v, v_end, sign, cue, objects, words in pending:  # "By reducing X, T lowers Y": T reduces X
+            if main_subject and objects:
+                for agent in main_subject:
+                    for k in objects:
+                        drafted.append((agent, items[k].text, sign, cue, words))
+            else:
+                why.append((cue, "unknown agent" if not main_subject else "no affected entity after the verb"))
+        previous_last = [it.text for it in items if it.kind == "E"][-1:] or previous_last
+        groups = [g for g in (sent.list_at(k) for k in range(len(items)) if sent.is_entity(k)) if len(g) > 1]
+        previous_group = groups[-1] if groups else []
+        if main_subject:
+            previous_subject = main_subject
+        else:
+            lead = sent.lead_entity()
+            if lead is not None:
+                previous_subject = [lead]
+        made = 0
+        for agent, obj, sign, cue, words in drafted:
+            if agent == obj:
+                why.append((cue, "the agent and the affected entity are the same"))
+                continue
+            certainty, hedge_text = hedge(text[s_start:s_end])
+            context = _context(text[s_start:s_end], items, grammar, categories, {agent, obj})
+            found.append(dict(
+                subject=agent, object=obj, sign=sign, quote=sentence, line=line, section=section, cue=cue,
+                origin="sentence", aspect=aspect(" ".join(words)) or aspect(cue),
+                direct=bool(direct_words and direct_words.search(text[s_start:s_end])),
+                certainty=certainty, hedge=hedge_text, context=context))
+            made += 1
+        if not made and why:
+            cue, reason = why[0]
+            reasons.append(NoClaim(line, cue, reason, sentence))
+    return found, reasons
+
+
+def _inflected(words: tuple[str, ...], link: tuple[str, ...]) -> bool:
+    """``leads to`` / ``led to`` / ``leading to`` for the link ``lead to``."""
+    if len(words) != len(link) or words[1:] != link[1:] or not words[0]:
+        return False
+    head = link[0]
+    stem = head[:-1] if head.endswith("e") else head
+    return words[0] in {head, head + "s", head + "ed", stem + "ed", stem + "ing", head + "ing", head + "es"} \
+        or (head == "lead" and words[0] == "led")
+
+
+def _resolve(subject, sent: _Sentence, main_subject: list[str], previous: list[str], v: int,
+             last: list[str] | None = None, group: list[str] | None = None) -> list[str]:
+    if isinstance(subject, list):
+        return [sent.items[k].text for k in subject]
+    if subject in ("inherit", "means"):
+        return list(main_subject)
+    if subject == "pronoun":
+        return list(main_subject or previous)
+    if subject == "plural":  # "they", "these molecules": the list the previous sentence ended on
+        return list(group or []) or (list(last[-1:]) if last else [])
+    if subject == "demonstrative":  # "this decline": what the sentence named before, else the last one
+        before = [it.text for it in sent.items[:sent.clause_start(v)] if it.kind == "E"]
+        return before[-1:] or (list(last[-1:]) if last else [])
+    return []
+
+
+# --- tables ----------------------------------------------------------------------------------
+
+_CELL_STOP = re.compile(r"\b(?:to|by|via|due|secondary|despite|in|within|at|during)\b|\(", re.IGNORECASE)
+
+
+def _cells_with_spans(line: str) -> list[tuple[int, int]]:
+    spans, position = [], 0
+    for part in line.split("|"):
+        left = len(part) - len(part.lstrip())
+        if part.strip():
+            spans.append((position + left, position + len(part.rstrip())))
+        position += len(part) + 1
+    return spans
+
+
+def _table_agents(row_line: str, row_base: int, cell: tuple[int, int], entities_in) -> list[str]:
+    """The agent a row's first cell names: the entity its phrase ends with, up to any
+    parenthesis ("Transdermal Estradiol", "Anastrozole (in men on TRT)"); the examples in a
+    parenthesis ("(e.g. Tesamorelin)") are members of it, not agents of the row."""
+    a, b = cell
+    text = row_line[a:b]
+    head_end = text.find("(") if "(" in text else len(text)
+    found = entities_in(row_base + a, row_base + a + head_end)
+    if found and not row_line[found[0].end - row_base: a + head_end].strip():
+        return [found[0].entity]
+    return []
+
+
+def _cell_claims(row_line, row_base, a, b, subject, header_objects, line, document, entities_in, nouns,
+                 noun_pattern, hedge, aspect, aspect_words=frozenset(), header_text="") -> list[dict[str, Any]]:
+    cell = row_line[a:b]
+    words = [m for inner in re.findall(r"\(([^)]*)\)", cell) for m in noun_pattern.finditer(inner)]
+    cue = words[0] if words else noun_pattern.search(cell)
+    if cue is None:
+        return []
+    if words:  # "Improvement (decrease)": the parenthesis gives the sign, the header the target
+        named, unnamed = [], []
+    else:  # "Upregulates GLUT4 transporters and insulin receptor expression": each entity named
+        named = [m.entity for m in entities_in(row_base + a + cue.end(), row_base + b)
+                 if len(row_line[a + cue.end(): m.start - row_base].split()) <= 6
+                 and not _CELL_STOP.search(row_line[a + cue.end(): m.start - row_base])]
+        rest = _CELL_STOP.split(cell[cue.end():].split("(")[0], maxsplit=1)[0]
+        unnamed = [w for w in re.findall(r"[^\W_]+", rest.lower()) if w not in aspect_words]
+    # the cell's own words name the target; words that name nothing known but echo the header
+    # ("reduction in inflammatory markers" under "Inflammatory Cytokines") leave it to the header
+    echo = set(re.findall(r"[^\W_]+", header_text.lower())) - {"in", "of", "on", "the", "effect", "impact", "change"}
+    targets = named or (header_objects if not unnamed or echo & set(unnamed) else [])
+    quote = " ".join(row_line[:b].split())
+    certainty, hedge_text = hedge(cell)
+    section = document.section_at(row_base)
+    return [dict(subject=subject, object=obj, sign=nouns[" ".join(cue.group().lower().split())],
+                 quote=quote, line=line, section=section.id if section else "", cue=cue.group(),
+                 origin="table", aspect=aspect(cell), direct=False, certainty=certainty, hedge=hedge_text,
+                 context={})
+            for obj in dict.fromkeys(targets) if obj != subject]
+
+
+def draft_table_rows(document, spans: Sequence, nouns: Mapping[str, int], noun_pattern: re.Pattern,
+                     starts: Sequence[int], hedge, aspect, aspect_words=frozenset()) -> list[dict[str, Any]]:
+    """Draft claims from a document's tables: first cell the agent, the header (or the cell's own
+    words right after its cue) the affected entity, the cell's words of change the sign."""
+    text = document.clean_text
+    lines = text.split("\n")
+    span_starts = [s.start for s in spans]
+    found = []
+
+    def entities_in(start, end):
+        i = bisect.bisect_left(span_starts, start)
+        out = []
+        while i < len(spans) and spans[i].start < end:
+            if spans[i].end <= end:
+                out.append(spans[i])
+            i += 1
+        return out
+
+    for table in document.tables:
+        header_line = lines[table.line - 1]
+        base = starts[table.line - 1]
+        objects = [[m.entity for m in entities_in(base + a, base + b)] for a, b in _cells_with_spans(header_line)]
+        headers = [header_line[a:b] for a, b in _cells_with_spans(header_line)]
+        for row in table.rows:
+            row_line, row_base = lines[row.line - 1], starts[row.line - 1]
+            cells = _cells_with_spans(row_line)
+            if not cells:
+                continue
+            agents = _table_agents(row_line, row_base, cells[0], entities_in)
+            if not agents:
+                continue
+            for column, (a, b) in enumerate(cells[1:], start=1):
+                # each comma-separated part of a cell says one thing: "Increases lean mass, decreases fat"
+                parts, position = [], a
+                for piece in re.split(r"(,\s+|;\s+)", row_line[a:b]):
+                    if piece.strip(" ,;"):
+                        parts.append((position, position + len(piece)))
+                    position += len(piece)
+                for pa, pb in parts:
+                    for subject in agents:
+                        found.extend(_cell_claims(row_line, row_base, pa, pb, subject,
+                                                  objects[column] if column < len(objects) else [],
+                                                  row.line, document, entities_in, nouns, noun_pattern, hedge, aspect,
+                                                  aspect_words, headers[column] if column < len(headers) else ""))
+    return found

@@ -1,0 +1,394 @@
+"""Recognise a document's entities, known or new, and where each is named.
+
+Names come from four places, in this order of preference:
+
+1. the graph's entities (labels and synonyms, any spelling :func:`graph.model.names.fold` folds);
+2. the document's glossary (``TERM Meaning ∞ DEFINITION``: the term and its aliases) and the
+   agents its tables name (each row's first cell);
+3. abbreviations the document defines, ``sex hormone-binding globulin (SHBG)``: the short form
+   becomes a synonym of the long one (found as Schwartz & Hearst do: each letter of the short
+   form in order in the words before the parenthesis, the first at a word's start);
+4. the offline lexicons of :mod:`graph.curation.lexicon`: a run of words whose folded key names a term.
+
+Every run of words (at most :data:`graph.curation.lexicon.MAX_WORDS`) is looked up once; the names found
+are then matched all at once with an Aho-Corasick automaton over the folded text (pyahocorasick),
+leftmost-longest on word boundaries, acronyms with their case. Names linked by an abbreviation or
+a glossary alias, or naming the same lexicon term, are one entity. An entity the graph does not
+know is *proposed*, with the identifiers of the lexicon terms it was found under (checked: the
+source spells the name so) and the Biolink category of the first source that has it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from graph.sources.extract import Document
+from graph.curation.lexicon import MAX_WORDS, MIN_KEY, Lexicon, LexiconTerm, case_key, is_case_sensitive
+from graph.model.names import fold, slugify
+
+__all__ = ["EntityProposal", "Recognition", "Span", "abbreviations", "label_of", "recognise"]
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+@dataclass(frozen=True)
+class Span:
+    """Where an entity is named: clean-text offsets, the entity id and the words as written."""
+
+    start: int
+    end: int
+    entity: str
+    text: str
+
+
+@dataclass(frozen=True)
+class EntityProposal:
+    """An entity the graph does not know, or a new synonym of one it knows (``known``)."""
+
+    id: str
+    label: str
+    category: str
+    synonyms: tuple[str, ...]
+    identifiers: tuple[tuple[str, str], ...]  # (CURIE, the source's label), verified offline
+    origin: str  # "glossary", "abbreviation", "table" (a row's first cell) or "lexicon"
+    line: int
+    known: bool = False
+    definition: str | None = None
+
+
+@dataclass(frozen=True)
+class Recognition:
+    """The spans of a document's entities and the entities (and synonyms) it proposes."""
+
+    spans: tuple[Span, ...]
+    proposals: tuple[EntityProposal, ...]
+    categories: Mapping[str, str] = field(default_factory=dict)  # entity id -> category
+
+
+def label_of(term: str) -> str:
+    """Lowercase the capitalised words of a term, keeping acronyms (GLUT4, TNF-α).
+
+    >>> label_of("Tumor Necrosis Factor-alpha"), label_of("GLUT4")
+    ('tumor necrosis factor-alpha', 'GLUT4')
+    """
+    return " ".join(w.lower() if w[:1].isupper() and w[1:].replace("-", "").islower() else w
+                    for w in term.split())
+
+
+# --- abbreviations -------------------------------------------------------------------------
+
+_SHORT = re.compile(r"\(([^\s()]{2,12})\)")
+
+
+def _long_form(short: str, words: list[str]) -> int | None:
+    """Return how many of the final ``words`` spell ``short`` (Schwartz & Hearst), or None."""
+    letters = [c for c in fold(short) if c.isalpha()]
+    if not letters:
+        return None
+    for count in range(1, min(len(words), len(letters) + 5, 2 * len(letters)) + 1):
+        candidate = words[-count:]
+        text = " ".join(candidate).lower()
+        if fold(candidate[0])[:1] != letters[0]:
+            continue
+        position = 0
+        for letter in letters:
+            position = text.find(letter, position) + 1
+            if position == 0:
+                break
+        else:
+            return count
+    return None
+
+
+def abbreviations(text: str) -> list[tuple[str, str, int]]:
+    """Return the ``(long form, short form, offset of the long form)`` a text defines.
+
+    >>> abbreviations("high sex hormone-binding globulin (SHBG) and Interleukin-6 (IL-6) rise")
+    [('sex hormone-binding globulin', 'SHBG', 5), ('Interleukin-6', 'IL-6', 45)]
+    >>> abbreviations("glucose (sugar) and the pituitary (the gland)")
+    []
+    """
+    found = []
+    for match in _SHORT.finditer(text):
+        short = match.group(1)
+        if not any(c.isupper() for c in short) or not short[0].isalnum() or short.isdigit():
+            continue
+        before = text[max(0, match.start() - 160): match.start()]
+        clause = re.split(r"[.;:,()]\s", before)[-1]
+        words = list(re.finditer(r"\S+", clause))
+        count = _long_form(short, [w.group() for w in words])
+        if count is None or fold(" ".join(w.group() for w in words[-count:])) == fold(short):
+            continue
+        start = match.start() - len(clause) + words[-count].start()
+        found.append((text[start: match.start()].strip(), short, start))
+    return found
+
+
+# --- recognition ---------------------------------------------------------------------------
+
+class _Groups:
+    """Union-find over folded names: names linked by an abbreviation, alias or term are one entity."""
+
+    def __init__(self):
+        self.parent: dict[str, str] = {}
+
+    def find(self, key: str) -> str:
+        self.parent.setdefault(key, key)
+        while self.parent[key] != key:
+            self.parent[key] = self.parent[self.parent[key]]
+            key = self.parent[key]
+        return key
+
+    def union(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def _tokens(text: str) -> list[tuple[int, int, str]]:
+    """The words of a text with their folded keys; a possessive's "s" is no word ("estrogen’s")."""
+    return [(m.start(), m.end(), fold(m.group())) for m in _WORD.finditer(text)
+            if not (m.group() == "s" and m.start() and text[m.start() - 1] in "’'")]
+
+
+def _lexicon_keys(tokens, skip: frozenset[str]) -> set[str]:
+    """Every folded run of up to MAX_WORDS words that neither starts nor ends on a skipped word."""
+    keys = set()
+    for i in range(len(tokens)):
+        if tokens[i][2] in skip:
+            continue
+        key = ""
+        for j in range(i, min(i + MAX_WORDS, len(tokens))):
+            if j > i and tokens[j][0] - tokens[j - 1][1] > 2:  # a run stops at punctuation + space
+                break
+            key += tokens[j][2]
+            if tokens[j][2] not in skip and len(key) >= MIN_KEY:
+                keys.add(key)
+    return keys
+
+
+def _match(text: str, tokens, names: Mapping[str, list[tuple[str, bool]]],
+           rank: Mapping[str, int]) -> list[tuple[int, int, str]]:
+    """Longest matches of ``names`` (folded key -> [(name, case sensitive)]) on word boundaries,
+    with an Aho-Corasick automaton over the folded text; where two overlap, the better source
+    (``rank``: the graph's names, then the document's, then the lexicons') wins, then the
+    longer, then the first."""
+    import ahocorasick
+
+    if not names or not tokens:
+        return []
+    stream, starts, ends = [], {}, {}
+    position = 0
+    for index, (_, _, key) in enumerate(tokens):
+        starts[position] = index
+        stream.append(key)
+        position += len(key)
+        ends[position] = index
+    automaton = ahocorasick.Automaton()
+    for key in names:
+        automaton.add_word(key, key)
+    automaton.make_automaton()
+    found = []
+    for end, key in automaton.iter("".join(stream)):
+        first, last = starts.get(end + 1 - len(key)), ends.get(end + 1)
+        if first is None or last is None:
+            continue
+        surface = text[tokens[first][0]:tokens[last][1]]
+        if any(not sensitive or case_key(surface) == case_key(name) for name, sensitive in names[key]):
+            found.append((first, last, key))
+    found.sort(key=lambda f: (rank.get(f[2], 2), f[0] - f[1], f[0]))
+    taken: set[int] = set()
+    chosen = []
+    for first, last, key in found:
+        if not taken.intersection(range(first, last + 1)):
+            chosen.append((first, last, key))
+            taken.update(range(first, last + 1))
+    return sorted(chosen)
+
+
+def table_agents(document: Document) -> list[tuple[str, int]]:
+    """The names a document's tables give their agents: each row's first cell up to any
+    parenthesis ("Transdermal Estradiol", "Anastrozole (in men on TRT)" is "Anastrozole").
+
+    >>> from graph.sources.extract import extract_document
+    >>> doc = extract_document("d", "Fundamentals\\nAgent | Effect |\\n---|---|\\nTransdermal Estradiol (gel) | Reduction |\\n")
+    >>> table_agents(doc)
+    [('Transdermal Estradiol', 4)]
+    """
+    found = []
+    for table in document.tables:
+        for row in table.rows:
+            head = row.cells[0].split("(")[0].strip() if row.cells else ""
+            if head and len(head.split()) <= MAX_WORDS:
+                found.append((head, row.line))
+    return found
+
+
+def recognise(document: Document, known: Mapping[str, str], lexicon: Lexicon,
+              skip_words: frozenset[str] = frozenset(), not_entities: frozenset[str] = frozenset(),
+              glossary_category=None) -> Recognition:
+    """Find where the document names entities, known or new, and propose the new ones.
+
+    Parameters
+    ----------
+    document
+        The extracted document (its clean text is searched).
+    known
+        Every name of the graph's entities (label, synonyms) -> entity id.
+    lexicon
+        The offline lexicons (:func:`graph.curation.lexicon.open_lexicon`).
+    skip_words
+        Folded words a lexicon name may neither start nor end with (``the``, ``of``).
+    not_entities
+        Folded names never proposed from a lexicon (``role``, ``level``: words, not entities).
+    glossary_category
+        ``definition -> Biolink category or None``: a glossary entity's guessed category when no
+        lexicon term names it.
+    """
+    text = document.clean_text
+    tokens = _tokens(text)
+    groups = _Groups()
+    names: dict[str, list[tuple[str, bool]]] = {}
+    known_keys: dict[str, str] = {}
+
+    def add(name: str) -> str | None:
+        key = fold(name)
+        if len(key) < 2:
+            return None
+        entry = (name, is_case_sensitive(name))
+        if entry not in names.setdefault(key, []):
+            names[key].append(entry)
+        groups.find(key)
+        return key
+
+    for name, entity in sorted(known.items()):
+        key = add(name)
+        if key:
+            known_keys.setdefault(key, entity)
+    line_of = {}
+    origin: dict[str, str] = {}
+    glossary: dict[str, object] = {}
+    for item in document.glossary:
+        key = add(item.term)
+        if not key:
+            continue
+        glossary.setdefault(key, item)
+        origin.setdefault(key, "glossary")
+        line_of.setdefault(key, item.line)
+        for alias in item.aliases:
+            alias_key = add(alias)
+            if alias_key:
+                groups.union(key, alias_key)
+                line_of.setdefault(alias_key, item.line)
+    starts = [0]
+    for position, char in enumerate(text):
+        if char == "\n":
+            starts.append(position + 1)
+    import bisect
+
+    for long_form, short, offset in abbreviations(text):
+        long_key, short_key = add(long_form), add(short)
+        if long_key and short_key:
+            # a long form the graph knows under a longer name: keep the known one
+            groups.union(long_key, short_key)
+            line = bisect.bisect_right(starts, offset)
+            for key in (long_key, short_key):
+                line_of.setdefault(key, line)
+                origin.setdefault(key, "abbreviation")
+
+    for name, line in table_agents(document):  # a table's first column names its agents
+        key = add(name)
+        if key:
+            line_of.setdefault(key, line)
+            origin.setdefault(key, "table")
+
+    # the lexicon: every run of words looked up at once; names found join the automaton
+    terms: dict[str, list[LexiconTerm]] = {}
+    for key, found in lexicon.lookup(_lexicon_keys(tokens, skip_words)).items():
+        if key in not_entities:
+            continue
+        terms[key] = found
+        for term in found:
+            add(term.name)
+        origin.setdefault(key, "lexicon")
+    by_curie: dict[str, str] = {}
+    for key in sorted(terms):
+        curie = terms[key][0].curie
+        if curie in by_curie:
+            groups.union(key, by_curie[curie])
+        else:
+            by_curie[curie] = key
+
+    rank = {key: 2 for key in terms}
+    rank.update({key: 1 for key in origin if origin[key] != "lexicon"})
+    rank.update({key: 0 for key in known_keys})
+    matches = _match(text, tokens, names, rank)
+    # resolve each group: a known entity, else a new one named after its first mention
+    members: dict[str, list[str]] = {}
+    for key in names:
+        members.setdefault(groups.find(key), []).append(key)
+    first_seen: dict[str, tuple[int, str]] = {}
+    used_keys: set[str] = set()
+    for first, last, key in matches:
+        used_keys.add(key)
+        first_seen.setdefault(key, (tokens[first][0], text[tokens[first][0]:tokens[last][1]]))
+    entity_of: dict[str, str] = {}
+    proposals: list[EntityProposal] = []
+    taken = set(known.values())
+    categories: dict[str, str] = {}
+    import bisect as _bisect
+
+    for root, keys in sorted(members.items()):
+        seen = [k for k in keys if k in used_keys or k in glossary]
+        if not seen:
+            continue
+        owners = sorted({known_keys[k] for k in keys if k in known_keys})
+        surfaces = sorted({first_seen[k][1] for k in seen if k in first_seen} |
+                          {glossary[k].term for k in seen if k in glossary})
+        if owners:
+            owner = owners[0]
+            for k in keys:
+                entity_of[k] = owner
+            new = sorted(s for s in surfaces if fold(s) not in known_keys and s not in known)
+            abbreviated = [s for s in new if origin.get(fold(s)) == "abbreviation"]
+            if abbreviated:
+                proposals.append(EntityProposal(owner, "", "", tuple(abbreviated), (), "abbreviation",
+                                                min(line_of.get(fold(s), 0) for s in abbreviated), known=True))
+            continue
+        # label: a glossary term, else an abbreviation's long form, else the first mention
+        ordered = sorted(seen, key=lambda k: (k not in glossary, origin.get(k) != "abbreviation",
+                                              is_case_sensitive(first_seen.get(k, (0, k))[1]),
+                                              first_seen.get(k, (0, ""))[0]))
+        head = ordered[0]
+        label = label_of(glossary[head].term if head in glossary else first_seen[head][1])
+        entity = slugify(label) or "entity"
+        while entity in taken:
+            entity += "-new"
+        taken.add(entity)
+        # identifiers from the names written out; an abbreviation ("TRT", "VAT") names no term
+        named = [k for k in ordered if not is_case_sensitive(first_seen.get(k, (0, k))[1]) or len(keys) == 1]
+        found_terms = [(t.rank, t.curie, t.label, t.category) for k in named for t in sorted(
+            terms.get(k, ()), key=lambda t: (t.rank, t.curie))]
+        identifiers = tuple(dict.fromkeys((curie, lab) for _, curie, lab, _ in found_terms))
+        definition = glossary[head].definition if head in glossary else None
+        category = found_terms[0][3] if found_terms else None
+        if category is None and definition and glossary_category:
+            category = glossary_category(definition)
+        category = category or "NamedThing"
+        line = min((line_of[k] for k in seen if k in line_of),
+                   default=_bisect.bisect_right(starts, first_seen[head][0]) if head in first_seen else 0)
+        if head in first_seen:
+            line = min(line, _bisect.bisect_right(starts, first_seen[head][0]))
+        synonyms = tuple(s for s in dict.fromkeys(label_of(s) if s[:1].isupper() else s for s in surfaces)
+                         if fold(s) != fold(label))
+        origin_name = "glossary" if head in glossary else origin.get(head, "lexicon")
+        proposals.append(EntityProposal(entity, label, category, synonyms, identifiers, origin_name, line,
+                                        definition=definition))
+        categories[entity] = category
+        for k in keys:
+            entity_of[k] = entity
+    spans = tuple(Span(tokens[first][0], tokens[last][1], entity_of[key], text[tokens[first][0]:tokens[last][1]])
+                  for first, last, key in matches if key in entity_of)
+    return Recognition(spans, tuple(sorted(proposals, key=lambda p: (p.known, p.id))), categories)

@@ -1,0 +1,1 @@
+"""Pathway questions on the signed view: routes, feedback loops, conflicts, neighbours."""

@@ -1,0 +1,624 @@
+"""The lookup index: an SQLite file derived from the RDF graph at build, read by every command.
+
+Deriving it from RDF (not from the YAML records) keeps RDF the single truth: whatever is in the
+graph, including imported Turtle, is what lookups, paths and the HTML see. Reading it needs only
+``sqlite3`` and ``json``: no RDF or YAML parsing on a lookup.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from graph.errors import CacheError, UnknownEntityError
+from graph.model.names import RANK_XREF, fold, match_name, name_keys, nearest, similar
+
+__all__ = ["INDEX_FORMAT", "Index", "write_index"]
+
+#: the shape of the records in the index; a build made with another is refused (rebuild it)
+INDEX_FORMAT = 3
+
+_SCHEMA = """
+CREATE TABLE entities (id TEXT PRIMARY KEY, label TEXT NOT NULL, category TEXT, data TEXT NOT NULL);
+CREATE TABLE names (key TEXT NOT NULL, name TEXT NOT NULL, entity TEXT NOT NULL, rank INTEGER NOT NULL);
+CREATE INDEX names_key ON names (key);
+CREATE TABLE claims (id TEXT PRIMARY KEY, subject TEXT NOT NULL, object TEXT NOT NULL,
+                     sign INTEGER NOT NULL, data TEXT NOT NULL);
+CREATE INDEX claims_subject ON claims (subject, object, sign);
+CREATE INDEX claims_object ON claims (object, subject, sign);
+CREATE TABLE studies (id TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE documents (id TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+def _local(node, namespace: str, converter) -> str:
+    text = str(node)
+    if text.startswith(namespace):
+        return text[len(namespace):]
+    try:
+        return converter.compress(text) or text
+    except Exception:  # a URI no prefix covers stays a URI
+        return text
+
+
+def _sign(value) -> int | str:
+    """A claim's sign as stored: +1, -1, 0 or "variable" (0 when missing)."""
+    if value is None:
+        return 0
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _links(links) -> list[dict[str, Any]]:
+    """A claim's study links, supporting first, then document before curator, then by study."""
+    return sorted(links, key=lambda l: (l["relation"] != "supports", l["basis"] != "document", l["study"]))
+
+
+def _hierarchy(pairs) -> dict[str, list[str]]:
+    """``{relation: [broader entity ids]}`` for every hierarchy relation (empty lists included)."""
+    from graph.model.vocab import HIERARCHY
+
+    found: dict[str, list[str]] = {key: [] for key in HIERARCHY}
+    for key, other in pairs:
+        found[key].append(other)
+    return {key: sorted(values) for key, values in found.items()}
+
+
+def _narrower(pairs) -> list[dict[str, str]]:
+    """The entities that point at this one (its members, subclasses, products), sorted."""
+    return [{"relation": key, "entity": other} for key, other in sorted(set(pairs), key=lambda p: (p[1], p[0]))]
+
+
+def write_index(graph, path: Path, meta: dict[str, Any] | None = None) -> None:
+    """Write the lookup index of an RDF graph to ``path`` (which must not exist yet)."""
+    from graph.model.prefixes import converter
+    from graph.model.vocab import (BIBO, BIOLINK, CLAIM, DCTERMS, DOC, ENTITY, HIERARCHY, HKG, PROV, RDF, RDFS,
+                        SKOS, STUDY)
+
+    conv = converter()
+    ent = lambda node: _local(node, str(ENTITY), conv)  # noqa: E731
+    study_id = lambda node: _local(node, str(STUDY), conv)  # noqa: E731
+
+    def value(node, predicate):
+        found = graph.value(node, predicate)
+        return None if found is None else found.toPython() if hasattr(found, "toPython") else found
+
+    def section_info(section):
+        if section is None:
+            return None, None
+        title = graph.value(section, DCTERMS.title)
+        return (_local(section, str(DOC), conv).split("/section/", 1)[-1], str(title) if title else None)
+
+    entities = []
+    for node in sorted(set(graph.subjects(BIOLINK.category, None))):
+        category = graph.value(node, BIOLINK.category)
+        source = graph.value(node, HKG.definitionSource)
+        document = graph.value(source, DCTERMS.isPartOf) if source is not None else None
+        record = {
+            "id": ent(node),
+            "iri": str(node),
+            "label": str(graph.value(node, RDFS.label) or ent(node)),
+            "category": str(category).rsplit("/", 1)[-1] if category else None,
+            "synonyms": sorted(str(s) for s in graph.objects(node, SKOS.altLabel)),
+            "definition": value(node, SKOS.definition),
+            "definition_source": None if source is None else {
+                "document": _local(document, str(DOC), conv) if document is not None else None,
+                "section": section_info(source)[0],
+                "section_title": section_info(source)[1],
+            },
+            "xrefs": sorted(_local(x, "\0", conv) for x in graph.objects(node, SKOS.exactMatch)),
+            "inverse_of": ent(graph.value(node, HKG.inverseOf)) if graph.value(node, HKG.inverseOf) else None,
+            **_hierarchy((key, ent(o)) for key, slot in HIERARCHY.items()
+                         for o in graph.objects(node, BIOLINK[slot])),
+            "narrower": _narrower((key, ent(s)) for key, slot in HIERARCHY.items()
+                                  for s in graph.subjects(BIOLINK[slot], node)),
+        }
+        entities.append(record)
+
+    claims = []
+    for node in sorted(set(graph.subjects(RDF.type, BIOLINK.Association))):
+        subject, obj = graph.value(node, RDF.subject), graph.value(node, RDF.object)
+        if subject is None or obj is None:
+            continue
+        evidence = graph.value(node, PROV.wasDerivedFrom)
+        section = graph.value(evidence, DCTERMS.isPartOf) if evidence is not None else None
+        document = graph.value(evidence, PROV.wasQuotedFrom) if evidence is not None else None
+        sign = value(node, HKG.sign)
+        original = graph.value(node, BIOLINK.original_predicate)
+        context = {key: str(graph.value(node, HKG[key])) for key in
+                   ("population", "timescale", "formulation", "tissue") if graph.value(node, HKG[key])}
+        claims.append({
+            "claim": _local(node, str(CLAIM), conv),
+            "subject": ent(subject),
+            "object": ent(obj),
+            "predicate": _local(original, "\0", conv) if original is not None else None,
+            "sign": _sign(sign),
+            "direction": value(node, BIOLINK.object_direction_qualifier),
+            "aspect": value(node, BIOLINK.object_aspect_qualifier),
+            "quote": value(node, BIOLINK.supporting_text) or (value(evidence, PROV.value) if evidence is not None else None),
+            "document": _local(document, str(DOC), conv) if document is not None else None,
+            "section": section_info(section)[0],
+            "section_title": section_info(section)[1],
+            "start": value(evidence, HKG.start) if evidence is not None else None,
+            "end": value(evidence, HKG.end) if evidence is not None else None,
+            "context": context,
+            "certainty": value(node, HKG.certainty) or "high",
+            "hedge": value(node, HKG.hedge),
+            "citations": _links({"study": study_id(graph.value(link, PROV.influencer)),
+                                 "basis": value(link, HKG.basis), "relation": value(link, HKG.relation),
+                                 "rationale": value(link, RDFS.comment)}
+                                for link in graph.objects(node, PROV.qualifiedInfluence)),
+            "knowledge_level": value(node, BIOLINK.knowledge_level),
+            "agent_type": value(node, BIOLINK.agent_type),
+        })
+
+    studies = []
+    for node in sorted(set(graph.subjects(RDF.type, BIOLINK.JournalArticle))):
+        journal = graph.value(node, DCTERMS.isPartOf)
+        design = graph.value(node, HKG.studyDesign)
+        studies.append({
+            "id": study_id(node),
+            "title": value(node, DCTERMS.title),
+            "authors": sorted(str(a) for a in graph.objects(node, DCTERMS.creator)),
+            "et_al": bool(value(node, HKG.etAl)),
+            "year": int(str(graph.value(node, DCTERMS.date))) if graph.value(node, DCTERMS.date) else None,
+            "journal": value(journal, DCTERMS.title) if journal is not None else None,
+            "volume": value(node, BIBO.volume),
+            "issue": value(node, BIBO.issue),
+            "pages": value(node, BIBO.pages),
+            "design": str(design).rsplit("/", 1)[-1] if design is not None else None,
+            "design_label": value(design, RDFS.label) if design is not None else None,
+            "design_xrefs": sorted(_local(x, "\0", conv) for x in graph.objects(design, SKOS.exactMatch)) if design is not None else [],
+            "citation": value(node, DCTERMS.bibliographicCitation),
+            "population": value(node, HKG.population),
+        })
+
+    documents = []
+    for node in sorted(set(graph.subjects(RDF.type, BIBO.Document))):
+        documents.append({"id": _local(node, str(DOC), conv), "source": value(node, DCTERMS.source),
+                          "sha256": value(node, HKG.sha256)})
+
+    connection = sqlite3.connect(path)
+    try:
+        connection.executescript(_SCHEMA)
+        dump = lambda record: json.dumps(record, ensure_ascii=False, sort_keys=True, default=str)  # noqa: E731
+        connection.executemany("INSERT INTO entities VALUES (?, ?, ?, ?)",
+                               [(e["id"], e["label"], e["category"], dump(e)) for e in entities])
+        names = set()
+        for e in entities:
+            names |= name_keys(e["id"], e["label"], e["synonyms"], e["xrefs"])
+        connection.executemany("INSERT INTO names VALUES (?, ?, ?, ?)", sorted(names))
+        connection.executemany("INSERT INTO claims VALUES (?, ?, ?, ?, ?)",
+                               [(c["claim"], c["subject"], c["object"], c["sign"], dump(c)) for c in claims])
+        connection.executemany("INSERT INTO studies VALUES (?, ?)", [(s["id"], dump(s)) for s in studies])
+        connection.executemany("INSERT INTO documents VALUES (?, ?)", [(d["id"], dump(d)) for d in documents])
+        connection.executemany("INSERT INTO meta VALUES (?, ?)",
+                               sorted((k, json.dumps(v, sort_keys=True)) for k, v in
+                                      {**(meta or {}), "index_format": INDEX_FORMAT}.items()))
+        connection.commit()
+    finally:
+        connection.close()
+
+
+@dataclass
+class Index:
+    """Read-only access to a build's lookup index; ``root`` is the project it was built from
+    (its documents are read there to show table quotes with their columns; None: not shown)."""
+
+    path: Path
+    root: Path | None = None
+
+    def __post_init__(self):
+        uri = f"file:{Path(self.path).resolve()}?mode=ro&immutable=1"
+        self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        found = self._db.execute("SELECT value FROM meta WHERE key = 'index_format'").fetchone()
+        if found is None or json.loads(found[0]) != INDEX_FORMAT:
+            self._db.close()
+            raise CacheError(f"the build in {Path(self.path).parent} was made by another version of hkg; "
+                             "run `hkg build` again")
+
+    def close(self) -> None:
+        """Close the database."""
+        self._db.close()
+
+    # --- entities -----------------------------------------------------------------------
+
+    def entity(self, entity_id: str) -> dict[str, Any]:
+        """Return an entity record by exact id."""
+        found = self.find_entity(entity_id)
+        if found is None:
+            raise UnknownEntityError(entity_id, self.suggest(entity_id))
+        return found
+
+    def find_entity(self, entity_id: str) -> dict[str, Any] | None:
+        """Return an entity record by exact id, or None (no suggestions looked for)."""
+        row = self._db.execute("SELECT data FROM entities WHERE id = ?", (entity_id,)).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def entities(self) -> Iterator[dict[str, Any]]:
+        """Yield every entity record, sorted by id."""
+        for (data,) in self._db.execute("SELECT data FROM entities ORDER BY id"):
+            yield json.loads(data)
+
+    def resolve(self, name: str) -> str:
+        """Return the id of the entity a name denotes: an id, CURIE, IRI, label, synonym or
+        identifier (``HGNC:11892``, ``UniProtKB:P01375``).
+
+        Case, Greek letters (their names, or b / a / g / d / k for beta ... kappa), spaces and
+        punctuation are folded (see :func:`match_name`).
+
+        :raises UnknownEntityError: with the closest names as suggestions, or the candidates
+            when the name is ambiguous.
+        """
+        found = match_name(self._db, name)
+        if len(found) == 1:
+            return found[0]
+        if found:
+            raise UnknownEntityError(name, found, kind="ambiguous entity")
+        raise UnknownEntityError(name, self.suggest(name))
+
+    def suggest(self, name: str, limit: int = 3) -> list[str]:
+        """Return the names closest to ``name``: an entity's label, and the synonym that came
+        close in brackets when it is not the label (see :func:`graph.model.names.similar`)."""
+        rows = self._db.execute("SELECT key, name, entity FROM names WHERE rank != ?", (RANK_XREF,))
+        labels = dict(self._db.execute("SELECT id, label FROM entities"))
+        found = []
+        for entity, close in similar(name, rows, limit=limit):
+            label = labels.get(entity, entity)
+            found.append(label if fold(close) in (fold(label), fold(entity)) else f"{label} ({close})")
+        return found
+
+    # --- claims, studies ----------------------------------------------------------------
+
+    def claims(self) -> Iterator[dict[str, Any]]:
+        """Yield every claim record, sorted by id."""
+        for (data,) in self._db.execute("SELECT data FROM claims ORDER BY id"):
+            yield json.loads(data)
+
+    def claim_edges_between(self, pairs: list[tuple[str, str]]) -> Iterator[dict[str, Any]]:
+        """Yield the claims from each subject to its object of some (subject, object) pairs, as
+        :meth:`claim_edges` does, in one query (keep the list to a few hundred pairs)."""
+        if not pairs:
+            return
+        where = " OR ".join(["(subject = ? AND object = ?)"] * len(pairs))
+        yield from self._edges(f"WHERE {where} ", [value for pair in pairs for value in pair])
+
+    def claim_edges(self, *, subject: str | None = None, object: str | None = None) -> Iterator[dict[str, Any]]:
+        """Yield every claim (or those of one subject or object) as the signed view needs it,
+        sorted by id: ``claim``, ``subject``, ``object``, ``sign``, ``context``, ``certainty`` and
+        ``citations`` only.
+
+        SQLite picks the fields out of each record, so quotes and other evidence are never
+        decoded: at 10⁵ claims this reads in a third of the time of :meth:`claims`. One
+        entity's claims are read through the subject and object indexes.
+        """
+        where, values = [], []
+        for column, value in (("subject", subject), ("object", object)):  # columns from a fixed set
+            if value is not None:
+                where.append(f"{column} = ?")
+                values.append(value)
+        yield from self._edges(f"WHERE {' AND '.join(where)} " if where else "", values)
+
+    def _edges(self, where: str, values: list[str]) -> Iterator[dict[str, Any]]:
+        query = ("SELECT id, subject, object, sign, json_extract(data, '$.context'), "
+                 "json_extract(data, '$.certainty'), json_extract(data, '$.citations') FROM claims "
+                 + where + "ORDER BY id")
+        for claim, subject, obj, sign, context, certainty, citations in self._db.execute(query, values):
+            yield {"claim": claim, "subject": subject, "object": obj, "sign": sign,
+                   "context": json.loads(context) if context and context != "{}" else {},
+                   "certainty": certainty,
+                   "citations": json.loads(citations) if citations and citations != "[]" else ()}
+
+    def claim_signs(self, role: str, entity_id: str) -> list[tuple[str, int | str]]:
+        """Return ``(other entity, sign)`` for every claim whose ``role`` ("subject" or "object")
+        is an entity: what a search needs of its claims, read from the index on (subject, object,
+        sign) or (object, subject, sign) alone, never from the records.
+        """
+        column, other = {"subject": ("subject", "object"), "object": ("object", "subject")}[role]
+        query = f"SELECT {other}, sign FROM claims WHERE {column} = ?"  # columns from a fixed set
+        return self._db.execute(query, (entity_id,)).fetchall()
+
+    def claim_signs_many(self, role: str, entity_ids: list[str]) -> list[tuple[str, str, int | str]]:
+        """:meth:`claim_signs` of some entities in one query, as ``(entity, other, sign)`` (keep
+        the list to a few hundred ids)."""
+        column, other = {"subject": ("subject", "object"), "object": ("object", "subject")}[role]
+        marks = ",".join("?" * len(entity_ids))
+        query = f"SELECT {column}, {other}, sign FROM claims WHERE {column} IN ({marks})"  # fixed columns
+        return self._db.execute(query, entity_ids).fetchall()
+
+    def count_claims_of(self, role: str, entity_id: str) -> int:
+        """Return how many claims have an entity as their ``role`` ("subject" or "object")."""
+        column = {"subject": "subject", "object": "object"}[role]
+        query = f"SELECT COUNT(*) FROM claims WHERE {column} = ?"  # column from a fixed set
+        return self._db.execute(query, (entity_id,)).fetchone()[0]
+
+    def count_claims_of_many(self, role: str, entity_ids: list[str]) -> list[tuple[str, int]]:
+        """Return ``(entity, claims)`` for those of some entities that are the ``role`` of any
+        claim (one query; keep the list to a few hundred ids)."""
+        column = {"subject": "subject", "object": "object"}[role]
+        marks = ",".join("?" * len(entity_ids))
+        query = f"SELECT {column}, COUNT(*) FROM claims WHERE {column} IN ({marks}) GROUP BY {column}"
+        return self._db.execute(query, entity_ids).fetchall()
+
+    def claim(self, claim_id: str) -> dict[str, Any]:
+        """Return a claim by id (``claim:`` prefix allowed)."""
+        key = claim_id.split(":", 1)[1] if claim_id.startswith("claim:") else claim_id
+        row = self._db.execute("SELECT data FROM claims WHERE id = ?", (key,)).fetchone()
+        if row is None:
+            ids = [r[0] for r in self._db.execute("SELECT id FROM claims")]
+            raise UnknownEntityError(claim_id, nearest(key, ids), kind="claim")
+        return json.loads(row[0])
+
+    def claims_of(self, entity_id: str, role: str) -> list[dict[str, Any]]:
+        """Return the claims whose ``role`` ("subject" or "object") is an entity."""
+        column = {"subject": "subject", "object": "object"}[role]
+        query = f"SELECT data FROM claims WHERE {column} = ? ORDER BY id"  # column from a fixed set
+        return [json.loads(d) for (d,) in self._db.execute(query, (entity_id,))]
+
+    def node_ids(self) -> list[str]:
+        """Every entity id and every id a claim names as subject or object, sorted."""
+        query = "SELECT id FROM entities UNION SELECT subject FROM claims UNION SELECT object FROM claims ORDER BY 1"
+        return [row[0] for row in self._db.execute(query)]
+
+    def count_claims(self, entity_id: str) -> tuple[int, int]:
+        """Return (claims in, claims out) of an entity."""
+        incoming = self._db.execute("SELECT COUNT(*) FROM claims WHERE object = ?", (entity_id,)).fetchone()[0]
+        outgoing = self._db.execute("SELECT COUNT(*) FROM claims WHERE subject = ?", (entity_id,)).fetchone()[0]
+        return incoming, outgoing
+
+    def studies(self) -> dict[str, dict[str, Any]]:
+        """Return every study record by id."""
+        return {sid: json.loads(d) for sid, d in self._db.execute("SELECT id, data FROM studies ORDER BY id")}
+
+    def study(self, study_id: str) -> dict[str, Any] | None:
+        """Return a study by id, or None."""
+        row = self._db.execute("SELECT data FROM studies WHERE id = ?", (study_id,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def document(self, document_id: str) -> dict[str, Any] | None:
+        """Return a document's record (``id``, ``source``, ``sha256``) by id, or None."""
+        row = self._db.execute("SELECT data FROM documents WHERE id = ?", (document_id,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def meta(self) -> dict[str, Any]:
+        """Return the build's metadata."""
+        return {k: json.loads(v) for k, v in self._db.execute("SELECT key, value FROM meta")}
+
+
+# --- the same index, derived from a pyoxigraph store (graphs too large for rdflib) ----------
+
+def _py(term):
+    """A pyoxigraph term as rdflib's ``toPython`` would give it (None stays None)."""
+    if term is None:
+        return None
+    import pyoxigraph as ox
+
+    if isinstance(term, ox.Literal):
+        datatype = term.datatype.value
+        if datatype == "http://www.w3.org/2001/XMLSchema#integer":
+            try:
+                return int(term.value)
+            except ValueError:
+                return term.value
+        if datatype == "http://www.w3.org/2001/XMLSchema#boolean":
+            return term.value in ("true", "1")
+        return term.value
+    return term.value
+
+
+def write_index_from_ntriples(nt_path: Path, path: Path, meta: dict[str, Any] | None = None,
+                              batch: int = 20_000) -> None:
+    """Write the lookup index of a graph given as *sorted* N-Triples (a build's ``graph.nt``).
+
+    The same records as :func:`write_index` gives for the same graph, in one streaming pass
+    (Oxigraph's parser; a subject's triples are contiguous in sorted N-Triples) plus SQLite joins
+    for what lives on other nodes (a claim's evidence excerpt, a section's title, a study's
+    journal and design): memory stays flat however large the graph.
+    ``tests/pipeline/test_bulk.py`` checks that both write identical tables.
+    """
+    import pyoxigraph as ox
+
+    from graph.model.prefixes import converter
+    from graph.model.vocab import (BIBO, BIOLINK, CLAIM, DCTERMS, DOC, ENTITY, HIERARCHY, HKG, PROV, RDF, RDFS,
+                        SKOS, STUDY)
+
+    conv = converter()
+    ent = lambda iri: _local(iri, str(ENTITY), conv)  # noqa: E731
+    study_id = lambda iri: _local(iri, str(STUDY), conv)  # noqa: E731
+    doc_local = lambda iri: _local(iri, str(DOC), conv)  # noqa: E731
+    dump = lambda record: json.dumps(record, ensure_ascii=False, sort_keys=True, default=str)  # noqa: E731
+    T = {name: str(term) for name, term in dict(
+        type=RDF.type, category=BIOLINK.category, label=RDFS.label, alt=SKOS.altLabel, definition=SKOS.definition,
+        source=HKG.definitionSource, xref=SKOS.exactMatch, inverse=HKG.inverseOf, association=BIOLINK.Association,
+        r_subject=RDF.subject, r_object=RDF.object, derived=PROV.wasDerivedFrom, quoted=PROV.wasQuotedFrom,
+        value=PROV.value, start=HKG.start, end=HKG.end, part=DCTERMS.isPartOf, title=DCTERMS.title,
+        sign=HKG.sign, original=BIOLINK.original_predicate, text=BIOLINK.supporting_text,
+        direction=BIOLINK.object_direction_qualifier, aspect=BIOLINK.object_aspect_qualifier,
+        certainty=HKG.certainty, hedge=HKG.hedge, publications=BIOLINK.publications, level=BIOLINK.knowledge_level,
+        agent=BIOLINK.agent_type, article=BIOLINK.JournalArticle, creator=DCTERMS.creator, et_al=HKG.etAl,
+        date=DCTERMS.date, volume=BIBO.volume, issue=BIBO.issue, pages=BIBO.pages, design=HKG.studyDesign,
+        citation=DCTERMS.bibliographicCitation, population=HKG.population, document=BIBO.Document,
+        dsource=DCTERMS.source, sha=HKG.sha256, influenced=PROV.qualifiedInfluence,
+        influence=PROV.Influence, influencer=PROV.influencer, basis=HKG.basis, relation=HKG.relation,
+        comment=RDFS.comment).items()}
+    slots = {str(BIOLINK[slot]): key for key, slot in HIERARCHY.items()}
+    narrower: dict[str, list[tuple[str, str]]] = {}
+    contexts = [(key, str(HKG[key])) for key in ("population", "timescale", "formulation", "tissue")]
+    aux_keys = (T["part"], T["quoted"], T["value"], T["start"], T["end"], T["title"], T["label"], T["xref"])
+
+    def first(found: dict, key: str):
+        values = found.get(T[key])
+        return values[0] if values else None
+
+    connection = sqlite3.connect(path)
+    try:
+        connection.executescript(_SCHEMA)
+        connection.executescript(
+            "CREATE TEMP TABLE aux (iri TEXT PRIMARY KEY, part TEXT, quoted TEXT, value TEXT, start TEXT,"
+            " end_ TEXT, title TEXT, label TEXT, xrefs TEXT);"
+            "CREATE TEMP TABLE raw_claims (iri TEXT, evidence TEXT, data TEXT);"
+            "CREATE TEMP TABLE links (iri TEXT PRIMARY KEY, data TEXT);")
+        entities, studies, documents, aux, raw = [], [], [], [], []
+
+        def flush(force: bool = False) -> None:
+            if aux and (force or len(aux) >= batch):
+                connection.executemany("INSERT OR IGNORE INTO aux VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", aux)
+                aux.clear()
+            if raw and (force or len(raw) >= batch):
+                connection.executemany("INSERT INTO raw_claims VALUES (?, ?, ?)", raw)
+                raw.clear()
+
+        def group(node: str, found: dict) -> None:
+            types = {t.value for t in found.get(T["type"], ())}
+            if any(key in found for key in aux_keys):
+                part, quoted = first(found, "part"), first(found, "quoted")
+                aux.append((node, part.value if part is not None else None,
+                            quoted.value if quoted is not None else None,
+                            *(json.dumps(_py(first(found, key))) for key in ("value", "start", "end")),
+                            _py(first(found, "title")), _py(first(found, "label")),
+                            json.dumps([x.value for x in found.get(T["xref"], ())])))
+            if T["category"] in found:
+                entities.append((node, found))
+                for predicate, key in slots.items():
+                    for other in found.get(predicate, ()):
+                        narrower.setdefault(other.value, []).append((key, ent(node)))
+            if T["influence"] in types:
+                influencer = first(found, "influencer")
+                connection.execute("INSERT OR IGNORE INTO links VALUES (?, ?)", (node, json.dumps({
+                    "study": study_id(influencer.value) if influencer is not None else None,
+                    "basis": _py(first(found, "basis")), "relation": _py(first(found, "relation")),
+                    "rationale": _py(first(found, "comment"))})))
+            if T["association"] in types and T["r_subject"] in found and T["r_object"] in found:
+                evidence, original, sign = first(found, "derived"), first(found, "original"), _py(first(found, "sign"))
+                record = {
+                    "claim": _local(node, str(CLAIM), conv),
+                    "subject": ent(first(found, "r_subject").value),
+                    "object": ent(first(found, "r_object").value),
+                    "predicate": _local(original.value, "\0", conv) if original is not None else None,
+                    "sign": _sign(sign),
+                    "direction": _py(first(found, "direction")),
+                    "aspect": _py(first(found, "aspect")),
+                    "quote": _py(first(found, "text")),
+                    "context": {key: str(_py(found[p][0])) for key, p in contexts if p in found and _py(found[p][0])},
+                    "certainty": _py(first(found, "certainty")) or "high",
+                    "hedge": _py(first(found, "hedge")),
+                    "citations": sorted(s.value for s in found.get(T["influenced"], ())),  # IRIs, read below
+                    "knowledge_level": _py(first(found, "level")),
+                    "agent_type": _py(first(found, "agent")),
+                }
+                raw.append((node, evidence.value if evidence is not None else None, json.dumps(record)))
+            if T["article"] in types:
+                studies.append((node, found))
+            if T["document"] in types:
+                documents.append({"id": doc_local(node), "source": _py(first(found, "dsource")),
+                                  "sha256": _py(first(found, "sha"))})
+            flush()
+
+        current, found = None, {}
+        for triple in ox.parse(path=str(nt_path), format=ox.RdfFormat.N_TRIPLES):
+            subject = triple.subject
+            if not isinstance(subject, ox.NamedNode):
+                continue
+            if subject.value != current:
+                if current is not None:
+                    group(current, found)
+                current, found = subject.value, {}
+            found.setdefault(triple.predicate.value, []).append(triple.object)
+        if current is not None:
+            group(current, found)
+        flush(force=True)
+
+        def aux_row(iri: str | None):
+            if iri is None:
+                return None
+            return connection.execute("SELECT part, quoted, value, start, end_, title, label, xrefs FROM aux "
+                                      "WHERE iri = ?", (iri,)).fetchone()
+
+        names, rows = set(), []
+        for node, found in entities:
+            src, label, inverse = first(found, "source"), first(found, "label"), first(found, "inverse")
+            source = aux_row(src.value) if src is not None else None
+            record = {
+                "id": ent(node), "iri": node,
+                "label": label.value if label is not None else ent(node),
+                "category": first(found, "category").value.rsplit("/", 1)[-1],
+                "synonyms": sorted(s.value for s in found.get(T["alt"], ())),
+                "definition": _py(first(found, "definition")),
+                "definition_source": None if src is None else {
+                    "document": doc_local(source[0]) if source and source[0] is not None else None,
+                    "section": doc_local(src.value).split("/section/", 1)[-1],
+                    "section_title": source[5] if source else None,
+                },
+                "xrefs": sorted(_local(x.value, "\0", conv) for x in found.get(T["xref"], ())),
+                "inverse_of": ent(inverse.value) if inverse is not None else None,
+                **_hierarchy((key, ent(o.value)) for predicate, key in slots.items() for o in found.get(predicate, ())),
+                "narrower": _narrower(narrower.get(node, ())),
+            }
+            rows.append((record["id"], record["label"], record["category"], dump(record)))
+            names |= name_keys(record["id"], record["label"], record["synonyms"], record["xrefs"])
+        connection.executemany("INSERT INTO entities VALUES (?, ?, ?, ?)", rows)
+        connection.executemany("INSERT INTO names VALUES (?, ?, ?, ?)", sorted(names))
+        entities.clear()
+        del names, rows
+
+        rows = []
+        for _iri, evidence, data, part, quoted, value, start, end, title in connection.execute(
+                "SELECT c.iri, c.evidence, c.data, e.part, e.quoted, e.value, e.start, e.end_, s.title "
+                "FROM raw_claims c LEFT JOIN aux e ON e.iri = c.evidence LEFT JOIN aux s ON s.iri = e.part"):
+            record = json.loads(data)
+            if record["citations"]:
+                record["citations"] = _links(json.loads(row[0]) for iri in record["citations"] for row in
+                                             connection.execute("SELECT data FROM links WHERE iri = ?", (iri,)))
+            if not record["quote"] and evidence is not None and value is not None:
+                record["quote"] = json.loads(value)
+            record.update({
+                "document": doc_local(quoted) if quoted is not None else None,
+                "section": doc_local(part).split("/section/", 1)[-1] if part is not None else None,
+                "section_title": title if part is not None else None,
+                "start": json.loads(start) if start is not None else None,
+                "end": json.loads(end) if end is not None else None,
+            })
+            rows.append((record["claim"], record["subject"], record["object"], record["sign"], dump(record)))
+            if len(rows) >= batch:
+                connection.executemany("INSERT OR IGNORE INTO claims VALUES (?, ?, ?, ?, ?)", rows)
+                rows = []
+        connection.executemany("INSERT OR IGNORE INTO claims VALUES (?, ?, ?, ?, ?)", rows)
+
+        rows = []
+        for node, found in studies:
+            journal, design, date = first(found, "part"), first(found, "design"), first(found, "date")
+            journal_row = aux_row(journal.value) if journal is not None else None
+            design_row = aux_row(design.value) if design is not None else None
+            record = {
+                "id": study_id(node),
+                "title": _py(first(found, "title")),
+                "authors": sorted(a.value for a in found.get(T["creator"], ())),
+                "et_al": bool(_py(first(found, "et_al"))),
+                "year": int(date.value) if date is not None else None,
+                "journal": journal_row[5] if journal_row else None,
+                "volume": _py(first(found, "volume")),
+                "issue": _py(first(found, "issue")),
+                "pages": _py(first(found, "pages")),
+                "design": design.value.rsplit("/", 1)[-1] if design is not None else None,
+                "design_label": design_row[6] if design_row else None,
+                "design_xrefs": sorted(_local(x, "\0", conv) for x in json.loads(design_row[7])) if design_row else [],
+                "citation": _py(first(found, "citation")),
+                "population": _py(first(found, "population")),
+            }
+            rows.append((record["id"], dump(record)))
+        connection.executemany("INSERT INTO studies VALUES (?, ?)", rows)
+        connection.executemany("INSERT INTO documents VALUES (?, ?)", [(d["id"], dump(d)) for d in documents])
+        connection.executemany("INSERT INTO meta VALUES (?, ?)",
+                               sorted((k, json.dumps(v, sort_keys=True)) for k, v in
+                                      {**(meta or {}), "index_format": INDEX_FORMAT}.items()))
+        connection.executescript("DROP TABLE aux; DROP TABLE raw_claims; DROP TABLE links;")
+        connection.commit()
+    finally:
+        connection.close()

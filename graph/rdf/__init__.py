@@ -1,0 +1,1 @@
+"""Records become THE graph (RDF triples), checked against the SHACL shapes; outside RDF merged in."""

@@ -1,0 +1,167 @@
+"""In-text citations: where a document itself ties a passage to an entry of its reference list.
+
+A study link has a *basis*: ``document`` when the document cites the study for the statement, or
+``curator`` when a person linked it. Only what this module finds in the text may be a document
+link, so a curator's inference is never shown as the document's own citation.
+
+Three citation styles are recognised in the body text (never in the reference list itself):
+
+- numbered, in brackets: ``[3]``, ``[1, 4]``, ``[2-5]``;
+- superscript numbers after a word or punctuation: ``resistance.¹²``, ``fat³⁻⁵`` (not a unit
+  such as ``kg/m²``);
+- author-year: ``Kapoor et al. (2006)``, ``(Kapoor et al., 2006)``, ``Ryan and Nicklas 2002``,
+  matched against the first author and year of each reference.
+
+A number maps to the reference printed with that number (``[3] ...``, ``3. ...``) or, in an
+unnumbered list, to the entry in that position; a number no reference has is not a citation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from graph.sources.extract import Document, Reference
+
+__all__ = ["Citation", "cited_in", "citations_by_paragraph", "find_citations"]
+
+_BRACKETS = re.compile(r"\[(\d{1,3}(?:\s*[-–,]\s*\d{1,3})*)\]")
+_SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+# after a word of three or more characters (IL-6, resistance), or its closing punctuation; not an exponent (r², mc², m⁻²,
+# 10⁻³) and not a charge (Ca²⁺): those follow a short symbol, a digit or a sign, or go on with ⁺ / ⁻
+_SUPERSCRIPTS = re.compile(
+    rf"(?<=[^\W_][\w-]{{2}})([.,;:)\]”’\"']?)([{_SUPERSCRIPT_DIGITS}]+(?:[,⁻–-][{_SUPERSCRIPT_DIGITS}]+)*)(?![⁺⁻])")
+_TO_DIGITS = str.maketrans(_SUPERSCRIPT_DIGITS + "⁻", "0123456789-")
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """One in-text citation of one reference: where it stands in the clean text and its style."""
+
+    reference: int  # the Reference.index it points at
+    start: int
+    end: int
+    text: str
+    style: str  # "numbered", "superscript" or "author-year"
+
+
+def _numbers(text: str) -> list[int]:
+    """Expand ``1, 3-5`` into [1, 3, 4, 5] (a range of more than 50 is not a citation).
+
+    >>> _numbers("1, 3-5"), _numbers("2–2"), _numbers("1-99")
+    ([1, 3, 4, 5], [2], [])
+    """
+    found: list[int] = []
+    for part in re.split(r"\s*,\s*", text.strip()):
+        bounds = [int(b) for b in re.split(r"\s*[-–]\s*", part) if b]
+        if len(bounds) == 1:
+            found.append(bounds[0])
+        elif len(bounds) == 2 and 0 <= bounds[1] - bounds[0] <= 50:
+            found.extend(range(bounds[0], bounds[1] + 1))
+        else:
+            return []
+    return found
+
+
+def _by_number(references: Iterable[Reference]) -> dict[int, int]:
+    """Map each printed reference number (or, unnumbered, its position) to Reference.index."""
+    mapping: dict[int, int] = {}
+    for ref in references:
+        mapping.setdefault(ref.number or ref.index, ref.index)
+    return mapping
+
+
+def _author_year(references: Iterable[Reference]) -> tuple[re.Pattern | None, dict[tuple[str, int], list[int]]]:
+    """One pattern for every first author (a surname, then the year within the same line) and the
+    references each (surname, year) names: the text is read once, however long the list."""
+    named: dict[tuple[str, int], list[int]] = {}
+    for ref in references:
+        if ref.first_author and ref.year:
+            named.setdefault((ref.first_author, ref.year), []).append(ref.index)
+    if not named:
+        return None, named
+    names = "|".join(sorted({re.escape(name) for name, _ in named}, key=len, reverse=True))
+    pattern = re.compile(
+        rf"(?<![\w-])(?P<name>{names})(?![\w-])(?:[ \t]+et[ \t]+al\.?|[ \t]+(?:and|&)[ \t]+"
+        rf"(?:colleagues|[A-Z][\w'’-]+))?[ \t,]*\(?[ \t]*(?P<year>\d{{4}})[a-z]?(?!\d)\)?")
+    return pattern, named
+
+
+def _body_spans(document: Document) -> list[tuple[int, int]]:
+    """The clean-text spans outside reference lists."""
+    spans, position = [], 0
+    for section in sorted((s for s in document.sections if s.kind == "references"), key=lambda s: s.start):
+        if section.start > position:
+            spans.append((position, section.start))
+        position = max(position, section.end)
+    if position < len(document.clean_text):
+        spans.append((position, len(document.clean_text)))
+    return spans
+
+
+def find_citations(document: Document) -> tuple[Citation, ...]:
+    """Return every in-text citation of a document's references, in text order.
+
+    >>> from graph.sources.extract import extract_document
+    >>> doc = extract_document("d", "Fundamentals\\nInsulin lowers glucose [2]. Kapoor et al. (2006) "
+    ...     "saw it too.\\nReferences\\n- Ryan, A. “One.” Diabetes Care, vol. 1, no. 1, 2002, pp. 1-2.\\n"
+    ...     "- Kapoor, D. et al. “Two.” Eur J Endocrinol, vol. 2, no. 1, 2006, pp. 3-4.\\n")
+    >>> [(c.reference, c.text, c.style) for c in find_citations(doc)]
+    [(2, '[2]', 'numbered'), (2, 'Kapoor et al. (2006)', 'author-year')]
+    """
+    if not document.references:
+        return ()
+    numbered = _by_number(document.references)
+    pattern, named = _author_year(document.references)
+    text = document.clean_text
+    found: list[Citation] = []
+    for lo, hi in _body_spans(document):
+        body = text[lo:hi]
+        for match in _BRACKETS.finditer(body):
+            refs = [numbered[n] for n in _numbers(match.group(1)) if n in numbered]
+            found.extend(Citation(r, lo + match.start(), lo + match.end(), match.group(), "numbered") for r in refs)
+        for match in _SUPERSCRIPTS.finditer(body):
+            refs = [numbered[n] for n in _numbers(match.group(2).translate(_TO_DIGITS)) if n in numbered]
+            found.extend(Citation(r, lo + match.start(2), lo + match.end(), match.group(2), "superscript")
+                         for r in refs)
+        for match in pattern.finditer(body) if pattern is not None else ():
+            for index in named.get((match.group("name"), int(match.group("year"))), ()):
+                found.append(Citation(index, lo + match.start(), lo + match.end(), match.group(), "author-year"))
+    return tuple(sorted(found, key=lambda c: (c.start, c.reference)))
+
+
+def citations_by_paragraph(document: Document) -> dict[int, frozenset[int]]:
+    """Map the clean-text offset where each paragraph starts to the references cited in it.
+
+    A paragraph is a line of the clean text (a table row is its own paragraph). Empty for a
+    document without in-text citations.
+    """
+    text, found = document.clean_text, {}
+    for citation in find_citations(document):
+        found.setdefault(text.rfind("\n", 0, citation.start) + 1, set()).add(citation.reference)
+    return {start: frozenset(refs) for start, refs in found.items()}
+
+
+def cited_in(document: Document, paragraphs: dict[int, frozenset[int]], start: int, end: int) -> set[int]:
+    """Return the references cited in the paragraph(s) holding the clean-text span [start, end):
+    a citation in the quote's sentence or anywhere in its paragraph ties it to the quote.
+
+    >>> from graph.sources.extract import extract_document
+    >>> doc = extract_document("d", "Fundamentals\\nInsulin lowers glucose. Muscle takes it up [1].\\n"
+    ...     "Fat stores it.\\nReferences\\n- Ryan, A. “One.” Diabetes Care, vol. 1, no. 1, 2002, pp. 1-2.\\n")
+    >>> paragraphs = citations_by_paragraph(doc)
+    >>> cited_in(doc, paragraphs, *doc.find_quote("Insulin lowers glucose")), cited_in(doc, paragraphs, *doc.find_quote("Fat"))
+    ({1}, set())
+    """
+    if not paragraphs:
+        return set()
+    text, refs = document.clean_text, set()
+    position = text.rfind("\n", 0, start) + 1
+    while position < max(end, start + 1):
+        refs |= paragraphs.get(position, frozenset())
+        following = text.find("\n", position)
+        if following < 0:
+            break
+        position = following + 1
+    return refs

@@ -1,0 +1,96 @@
+"""`hkg entity` answered without click or rich prints exactly what the full CLI prints."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from graph.pipeline.project import Project
+from graph.cli.commands import cli
+from graph.cli.fastpath import _parse, parse_paths, render_entity_table
+from graph.pipeline.lookup import describe_entity
+from graph.cli.render import render_entity
+
+
+@pytest.mark.parametrize("columns", ["120", "80", "60"])
+def test_every_drawable_table_is_identical(real_project, columns, monkeypatch):
+    monkeypatch.setenv("COLUMNS", columns)
+    index = Project(real_project).index()
+    drawn = 0
+    for entity in index.entities():
+        record = describe_entity(index, entity["id"])
+        table = render_entity_table(record)
+        if table is not None:
+            drawn += 1
+            assert table == render_entity(record, "table")
+    assert drawn > {"120": 50, "80": 20, "60": 5}[columns]
+
+
+@pytest.mark.parametrize("columns", ["120", "50"])
+@pytest.mark.parametrize("args", [["entity", "TNF-alpha"], ["entity", "tnf-α", "--format", "json"],
+                                  ["entity", "--format=json", "insulin"], ["entity", "nosuchthing"],
+                                  ["entity", "insulin"], ["entity", "TNFa"]])
+def test_the_fast_entry_point_prints_what_the_cli_prints(built_mini, args, columns):
+    import os
+
+    expected = CliRunner().invoke(cli, ["--project", str(built_mini), *args], env={"COLUMNS": columns})
+    done = subprocess.run([sys.executable, "-c", "from graph.cli.fastpath import main; main()", *args],
+                          cwd=built_mini, capture_output=True, text=True, env={**os.environ, "COLUMNS": columns})
+    assert done.returncode == expected.exit_code
+    assert done.stdout == expected.stdout
+
+
+def test_only_plain_entity_lookups_take_the_fast_path():
+    assert _parse(["entity", "x"]) == ("x", "table")
+    assert _parse(["entity", "x", "--format", "json"]) == ("x", "json")
+    assert _parse(["entity", "--help"]) is None
+    assert _parse(["paths", "a", "b"]) is None
+    assert _parse(["entity", "a", "b"]) is None
+
+
+def test_a_lookup_imports_no_parser(built_mini):
+    done = subprocess.run([sys.executable, "-X", "importtime", "-c", "from graph.cli.fastpath import main; main()",
+                           "entity", "insulin"], cwd=built_mini, capture_output=True, text=True)
+    modules = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    assert not {m.split(".")[0] for m in modules} & {"rdflib", "yaml", "pyoxigraph", "click", "rich", "networkx"}
+
+
+PATHS_ARGS = [["paths", "testosterone", "insulin sensitivity", "--max-length", "3"],
+              ["paths", "TNF-α", "insulin signaling", "--format", "json", "--max-length=4", "--limit", "5"],
+              ["paths", "--sign", "down", "testosterone", "HOMA-IR", "--max-length", "3"],
+              ["paths", "testosterone", "testosterone", "--max-length", "3", "--sign", "variable"],
+              ["paths", "testosteron", "insulin"],  # did you mean: the full CLI answers
+              ["paths", "testosterone", "insulin", "--max-length", "0"],  # a usage error: the full CLI
+              ["paths", "testosterone", "insulin sensitivity", "--context", "men", "--max-length", "3"]]
+
+
+@pytest.mark.parametrize("args", PATHS_ARGS)
+def test_the_fast_paths_answer_is_what_the_cli_prints(real_project, args):
+    expected = CliRunner().invoke(cli, ["--project", str(real_project), *args])
+    done = subprocess.run([sys.executable, "-c", "from graph.cli.fastpath import main; main()", *args],
+                          cwd=real_project, capture_output=True, text=True)
+    assert done.returncode == expected.exit_code
+    assert done.stdout == expected.stdout
+
+
+def test_plain_path_questions_take_the_fast_path_and_the_rest_go_to_the_cli():
+    assert parse_paths(["paths", "a", "b"]) == {"source": "a", "target": "b", "max_length": 5, "limit": None,
+                                                "sign": None, "format": "table"}
+    assert parse_paths(["paths", "--limit=2", "a", "--max-length", "2", "b", "--max-length", "3"])["max_length"] == 3
+    for args in (["paths", "a"], ["paths", "a", "b", "c"], ["paths", "a", "b", "--via-classes"],
+                 ["paths", "a", "b", "--max-length", "0"], ["paths", "a", "b", "--max-length", "x"],
+                 ["paths", "a", "b", "--sign", "UP"], ["paths", "a", "b", "--limit"], ["paths", "a", "b", "-h"],
+                 ["loops"], ["paths", "a", "--", "-b"]):
+        assert parse_paths(args) is None, args
+
+
+def test_a_path_question_imports_no_parser_and_no_graph_library(real_project):
+    done = subprocess.run([sys.executable, "-X", "importtime", "-c", "from graph.cli.fastpath import main; main()",
+                           "paths", "testosterone", "insulin sensitivity", "--max-length", "3"],
+                          cwd=real_project, capture_output=True, text=True)
+    assert done.returncode == 0 and "Route 1" in done.stdout
+    modules = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    assert not {m.split(".")[0] for m in modules} & {"rdflib", "yaml", "pyoxigraph", "click", "rich", "networkx"}

@@ -1,0 +1,251 @@
+"""`hkg ingest` drafting: entities known or new, claims from sentence structure, the curator's loop.
+
+Each clause rule is tested on a sentence of its own through the real entry point (a document
+ingested into a project), and the layouts of tests/fixtures/ingest/layouts/ with their expected
+(subject, object, sign) sets; the leave-one-out floor keeps the measured figures from regressing.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from graph.cli.commands import cli
+from graph.errors import LoadError
+from graph.curation.recognise import abbreviations
+
+ROOT = Path(__file__).resolve().parents[2]
+LAYOUTS = Path(__file__).resolve().parents[1] / "fixtures" / "ingest" / "layouts"
+
+
+@pytest.fixture
+def empty(tmp_path: Path) -> Path:
+    """A project with only the rules: every entity of a document is new to it."""
+    (tmp_path / "p" / "data").mkdir(parents=True)
+    for name in ("format.yaml", "ingest.yaml", "designs.yaml"):
+        shutil.copy(ROOT / "data" / name, tmp_path / "p" / "data" / name)
+    return tmp_path / "p"
+
+
+def run(project, *args):
+    return CliRunner().invoke(cli, ["--project", str(project), *args])
+
+
+def draft(project: Path, tmp_path: Path, body: str, name: str = "page.txt") -> dict:
+    page = tmp_path / name
+    page.write_text(f"Overview\n{body}\n", encoding="utf-8")
+    result = run(project, "ingest", str(page), "--format", "json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def triples(report: dict) -> set[tuple[str, str, int]]:
+    return {(c["subject"], c["object"], c["sign"]) for c in report["claims"]}
+
+
+@pytest.mark.parametrize("sentence, expected", [
+    # the issue's paragraph: a new agent, two verbs sharing it
+    ("Metformin improves insulin secretion and lowers hyperinsulinemia.",
+     {("metformin", "insulin-secretion", 1), ("metformin", "hyperinsulinemia", -1)}),
+    # coordination: one verb, two affected entities
+    ("Prolactin suppresses kisspeptin and leptin.", {("prolactin", "kisspeptin", -1), ("prolactin", "leptin", -1)}),
+    # passive voice swaps agent and affected entity
+    ("Leptin is suppressed by fasting.", {("fasting", "leptin", -1)}),
+    # a reduced relative: "the X caused by Y"
+    ("The hyperinsulinemia caused by obesity worsens fatigue.",
+     {("obesity", "hyperinsulinemia", 1), ("hyperinsulinemia", "fatigue", 1)}),
+    # negation: no claim
+    ("Metformin does not raise prolactin.", set()),
+    # a pronoun takes the previous sentence's subject
+    ("Cortisol is a steroid. It suppresses leptin.", {("cortisol", "leptin", -1)}),
+    # an introduction before the subject; the head of the object phrase ("levels of X")
+    ("In older men, cortisol lowers the circulating levels of testosterone.", {("cortisol", "testosterone", -1)}),
+    # a noun of change after a link verb
+    ("Obesity leads to an increase in leptin.", {("obesity", "leptin", 1)}),
+    # an entity that only modifies the object's head is not the object ("insulin clearance")
+    ("Cortisol lowers insulin clearance.", set()),
+    # an appositive between subject and verb
+    ("Gonadorelin, a peptide, directly stimulates the pituitary gland.", {("gonadorelin", "pituitary-gland", 1)}),
+    # an apposition is no list of agents; a possessive makes the entity a modifier, not the object
+    ("Enclomiphene, a selective estrogen receptor modulator (SERM), blocks estrogen’s feedback, "
+     "increasing luteinizing hormone output.", {("enclomiphene", "luteinizing-hormone", 1)}),
+    # examples ("like", "such as", "including") act and are acted on too
+    ("Visceral fat is a major source of cytokines like interleukin-6 and leptin.",
+     {("visceral-fat", "cytokines", 1), ("visceral-fat", "interleukin-6", 1), ("visceral-fat", "leptin", 1)}),
+    # a means clause: X raises Y by lowering Z drafts X lowers Z, and Z lowers Y
+    ("Exercise improves insulin secretion by reducing inflammation.",
+     {("exercise", "insulin-secretion", 1), ("exercise", "inflammation", -1),
+      ("inflammation", "insulin-secretion", -1)}),
+    # an agent named by its lack inverts the sign
+    ("Low testosterone leads to increased visceral fat.", {("testosterone", "visceral-fat", -1)}),
+    # "they" stands for the list the previous sentence named, also after "are agents that"
+    ("Obesity raises leptin and resistin. They are hormones that suppress insulin secretion.",
+     {("obesity", "leptin", 1), ("obesity", "resistin", 1),
+      ("leptin", "insulin-secretion", -1), ("resistin", "insulin-secretion", -1)}),
+    # examples listed with "or" and "/" act; the head the examples belong to is no entity
+    ("Peptide therapies, such as sermorelin or ipamorelin/tesamorelin, stimulate growth hormone.",
+     {("sermorelin", "growth-hormone", 1), ("ipamorelin", "growth-hormone", 1),
+      ("tesamorelin", "growth-hormone", 1)}),
+    # a verb whose direction depends on context drafts the sign "variable"
+    ("Estrogen regulates leptin.", {("estrogen", "leptin", "variable")}),
+    # "stimulates X to produce Y": the change is on Y
+    ("Gonadorelin stimulates the pituitary gland to produce luteinizing hormone.",
+     {("gonadorelin", "luteinizing-hormone", 1)}),
+])
+def test_clause_rules(empty, tmp_path, sentence, expected):
+    assert triples(draft(empty, tmp_path, sentence)) == expected
+
+
+def test_negation_hedges_and_context_are_reported(empty, tmp_path):
+    report = draft(empty, tmp_path, "Metformin does not raise prolactin. In men, cortisol may acutely lower leptin.")
+    assert [(n["cue"], n["reason"]) for n in report["no_claims"]] == [("raise", "negated")]
+    claim = next(c for c in report["claims"] if c["subject"] == "cortisol")
+    assert (claim["certainty"], claim["hedge"]) == ("medium", "may")
+    assert dict(claim["context"]) == {"population": "men", "timescale": "acute"}
+
+
+def test_new_entities_carry_verified_identifiers_and_abbreviations_become_synonyms(empty, tmp_path):
+    report = draft(empty, tmp_path, "High sex hormone-binding globulin (SHBG) lowers free testosterone. "
+                                    "SHBG binds testosterone.")
+    shbg = next(e for e in report["entities"] if e["id"] == "sex-hormone-binding-globulin")
+    assert shbg["synonyms"] == ["SHBG"] and shbg["origin"] == "abbreviation"
+    assert ["HGNC:10839", "SHBG"] in shbg["identifiers"] and shbg["category"] == "Gene"
+    testosterone = next(e for e in report["entities"] if e["id"] == "testosterone")
+    assert ["CHEBI:17347", "testosterone"] in testosterone["identifiers"]
+    assert testosterone["category"] == "ChemicalEntity"
+
+
+def test_abbreviations():
+    assert abbreviations("Tumor Necrosis Factor-alpha (TNF-α) and the pituitary (the gland)") == [
+        ("Tumor Necrosis Factor-alpha", "TNF-α", 0)]
+
+
+def test_known_names_win_and_new_synonyms_are_proposed(mini_project, tmp_path):
+    for name in ("ingest.yaml", "format.yaml"):
+        shutil.copy(ROOT / "data" / name, mini_project / "data" / name)
+    report = draft(mini_project, tmp_path, "TNF-alpha (TNFA) suppresses insulin signaling. TNFA lowers insulin sensitivity.")
+    # TNF-α is known; the abbreviation the page defines is proposed as its synonym, and read as it
+    assert triples(report) == {("tnf-alpha", "insulin-signaling", -1), ("tnf-alpha", "insulin-sensitivity", -1)}
+    assert [(e["id"], e["synonyms"], e["known"]) for e in report["entities"] if e["known"]] == [
+        ("tnf-alpha", ["TNFA"], True)]
+
+
+@pytest.mark.parametrize("name, expected, entities", [
+    ("kisspeptin-numbered.txt", {
+        ("kisspeptin", "gonadotropin-releasing-hormone", 1),
+        ("gonadotropin-releasing-hormone", "luteinizing-hormone", 1),
+        ("gonadotropin-releasing-hormone", "follicle-stimulating-hormone", 1),
+        ("fasting", "leptin", -1),
+        ("prolactin", "kisspeptin", -1), ("prolactin", "gonadotropin-releasing-hormone", -1)},
+     2),
+    ("irisin-author-year.txt", {
+        ("metformin", "hyperinsulinemia", -1),
+        ("metformin", "insulin-resistance", -1),  # the table: "Improvement (decrease)"
+        ("metformin", "body-weight", 0),  # "No change"
+        ("exercise", "insulin-resistance", -1),
+        # irisin is in no lexicon: the table's first column names it, so it is an entity
+        ("irisin", "energy-expenditure", 1), ("irisin", "insulin-resistance", -1), ("irisin", "body-weight", -1),
+        ("obesity", "irisin", -1)},
+     2),
+])
+def test_layout_fixtures_through_the_cli(empty, name, expected, entities):
+    result = run(empty, "ingest", str(LAYOUTS / name), "--format", "json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert triples(report) == expected
+    assert len(report["references"]) == entities and report["problems"] == []
+    subjects = {s for s, _, _ in expected}
+    new = {e["id"] for e in report["entities"] if not e["known"]}
+    assert subjects <= new  # every agent is an entity the project did not know
+
+
+def test_in_text_citations_become_document_links(empty):
+    """A study the document cites in the claim's paragraph is a link with basis document."""
+    numbered = json.loads(run(empty, "ingest", str(LAYOUTS / "kisspeptin-numbered.txt"), "--format", "json").output)
+    assert [(r["study"], r["title"]) for r in numbered["references"]] == [
+        ("smith-2010", "Kisspeptin signalling in the brain"), ("brown-2012", "Prolactin inhibits kisspeptin neurons")]
+    cited = {(c["subject"], c["object"]): c["studies"] for c in numbered["claims"]}
+    assert cited[("kisspeptin", "gonadotropin-releasing-hormone")] == ["smith-2010"]
+    assert cited[("prolactin", "kisspeptin")] == ["brown-2012"]
+    assert cited[("fasting", "leptin")] == ["smith-2010"]  # [1] is cited in its paragraph, as the build reads it
+    author_year = json.loads(run(empty, "ingest", str(LAYOUTS / "irisin-author-year.txt"), "--format", "json").output)
+    cited = {(c["subject"], c["object"]): c["studies"] for c in author_year["claims"]}
+    assert cited[("exercise", "insulin-resistance")] == ["bostrom-2012", "zhang-2014"]  # both in its paragraph
+    draft = yaml.safe_load((empty / "data/drafts/irisin-author-year.yaml").read_text(encoding="utf-8"))
+    assert next(c for c in draft["claims"] if c["subject"] == "exercise")["supports"] == [
+        {"study": "bostrom-2012", "basis": "document"}, {"study": "zhang-2014", "basis": "document"}]
+
+
+def test_review_accepts_edits_and_rejects_into_canonical_data(mini_project, tmp_path):
+    from graph.pipeline.project import Project, build
+
+    for name in ("ingest.yaml", "format.yaml"):
+        shutil.copy(ROOT / "data" / name, mini_project / "data" / name)
+    report = draft(mini_project, tmp_path, "Metformin lowers visceral fat. Metformin raises TNF-α.", "metformin.txt")
+    ids = sorted(c["id"] for c in report["claims"])
+    assert ids == ["metformin-decreases-visceral-fat", "metformin-increases-tnf-alpha"]
+    listing = run(mini_project, "review", "metformin")
+    assert listing.exit_code == 0 and "Metformin lowers visceral fat." in listing.output
+    # a claim whose new agent is not accepted fails the build's checks: nothing changes
+    before = (mini_project / "data/claims.yaml").read_text(encoding="utf-8")
+    refused = run(mini_project, "review", "metformin", "--accept", "metformin-decreases-visceral-fat")
+    assert refused.exit_code == 1 and "not accepted, nothing changed" in refused.output
+    assert "unknown subject entity 'metformin'" in refused.output
+    assert (mini_project / "data/claims.yaml").read_text(encoding="utf-8") == before
+    result = run(mini_project, "review", "metformin", "--accept", "metformin",
+                 "--edit", "metformin-decreases-visceral-fat:certainty=medium",
+                 "--edit", "metformin-decreases-visceral-fat:hedge=lowers",
+                 "--reject", "metformin-increases-tnf-alpha")
+    assert result.exit_code == 0, result.output
+    claims = yaml.safe_load((mini_project / "data/claims.yaml").read_text(encoding="utf-8"))
+    accepted = next(c for c in claims if c["id"] == "metformin-decreases-visceral-fat")
+    assert (accepted["subject"], accepted["certainty"], accepted["document"]) == ("metformin", "medium", "metformin")
+    assert "metformin-increases-tnf-alpha" not in {c["id"] for c in claims}
+    from graph.curation.lint import lint_data
+
+    assert lint_data(mini_project / "data", write=False) == []  # canonical
+    left = yaml.safe_load((mini_project / "data/drafts/metformin.yaml").read_text(encoding="utf-8"))
+    assert left["claims"] == [] and all(e["id"] != "metformin" for e in left["entities"])
+    built = build(Project(mini_project))
+    assert built.claims == 7
+    with pytest.raises(LoadError, match="no entry 'nope'"):
+        from graph.curation.review import apply_review
+
+        apply_review(mini_project / "data", "metformin", accept=("nope",))
+
+
+def test_leave_one_out_floor():
+    """The leave-one-out figures (docs/ingest.md) stay above the floor set from the measurement."""
+    from benchmarks.ingest_eval import evaluate
+
+    figures = evaluate()  # measured: precision 86 %, recall 33 % (59 of 178 curated triples)
+    assert figures["precision"] >= 0.75 and figures["recall"] >= 0.25, figures
+    assert figures["correct"] >= 50
+
+
+def test_walkthrough(tmp_path):
+    """docs/ingest.md's walkthrough: a hormone the graph does not know, ingested, accepted, built,
+    and a pathway question it can now answer."""
+    from graph.pipeline.project import Project, build
+
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "data", project / "data", ignore=shutil.ignore_patterns("drafts"))
+    page = ROOT / "docs" / "examples" / "adiponectin.txt"
+    report = json.loads(run(project, "ingest", str(page), "--format", "json").output)
+    assert triples(report) == {("adiponectin", "inflammation", -1), ("adiponectin", "insulin-sensitivity", 1),
+                               ("adipocyte", "adiponectin", 1), ("visceral-adipose-tissue", "adiponectin", -1)}
+    before = run(project, "paths", "testosterone", "adiponectin")
+    assert before.exit_code != 0  # unknown entity
+    accepted = run(project, "review", "adiponectin", "--accept-all")
+    assert accepted.exit_code == 0 and "accepted 5, rejected 0" in accepted.output, accepted.output
+    xrefs = yaml.safe_load((project / "data/xrefs.yaml").read_text(encoding="utf-8"))
+    assert xrefs["entities"]["adiponectin"]["CHEBI:81572"] == "adiponectin"
+    build(Project(project))
+    route = json.loads(run(project, "paths", "testosterone", "adiponectin", "--limit", "1", "--format", "json").output)
+    assert [n["id"] for n in route[0]["nodes"]] == ["testosterone", "visceral-adipose-tissue", "adiponectin"]
+    assert route[0]["sign"] == 1

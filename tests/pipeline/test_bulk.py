@@ -1,0 +1,99 @@
+"""The streamed build (graph/pipeline/bulk.py) writes the same graph, index and N-Triples as the in-memory one."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from rdflib import Graph
+from rdflib.compare import isomorphic
+
+from graph.pipeline.project import Project, build
+from graph.pipeline.bulk import sort_unique, write_graph_nt
+from graph.errors import LoadError, ShapeError
+from graph.exports.registry import get_format
+from graph.rdf.triples import build_graph
+from graph.model.records import load_records
+
+ROOT = Path(__file__).resolve().parents[2]
+TABLES = ("entities", "names", "claims", "studies", "documents", "meta")
+
+
+def _tables(build_dir: Path) -> dict:
+    connection = sqlite3.connect(build_dir / "index.sqlite")
+    try:
+        return {t: connection.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in TABLES}
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("data", ["data", "tests/fixtures/mini/data"])
+def test_streamed_ntriples_are_byte_identical(data, tmp_path):
+    kb = load_records(ROOT / data)
+    count = write_graph_nt(kb, tmp_path / "graph.nt")
+    expected = get_format("n-triples").serialize(build_graph(kb))
+    assert (tmp_path / "graph.nt").read_bytes() == expected
+    assert count == expected.count(b"\n")
+
+
+def test_python_sort_fallback_matches(tmp_path, monkeypatch):
+    lines = [f"<http://e/{i % 37}> <http://e/p> \"{'é' * (i % 3)}{i % 11}\" .\n" for i in range(500)]
+    (tmp_path / "in").write_text("".join(lines), encoding="utf-8")
+    monkeypatch.setattr("graph.pipeline.bulk.RUN_LINES", 40)
+    monkeypatch.setattr("shutil.which", lambda _name: None)
+    sort_unique(tmp_path / "in", tmp_path / "out", tmp_path)
+    assert (tmp_path / "out").read_text(encoding="utf-8") == "".join(sorted(set(lines)))
+
+
+def test_streamed_build_equals_in_memory_build(built_mini, tmp_path):
+    project = tmp_path / "mini"
+    shutil.copytree(built_mini / "data", project / "data")
+    result = build(Project(project), streamed=True)
+    assert result.streamed and "graph.html" in result.skipped
+    ours, reference = Project(project).current_build(), Project(built_mini).current_build()
+    assert (ours / "graph.nt").read_bytes() == (reference / "graph.nt").read_bytes()
+    assert _tables(ours) == _tables(reference)
+    turtle = Graph().parse(project / "exports" / "hormone-kg.ttl")
+    assert isomorphic(turtle, Graph().parse(reference / "graph.nt", format="nt"))
+    assert not (project / "exports" / "hormone-kg.jsonld").exists()
+    assert Project(project).index().entity("tnf-alpha")["label"] == "TNF-α"
+
+
+def test_streamed_build_with_full_exports_writes_every_format(built_mini, tmp_path):
+    project = tmp_path / "mini"
+    shutil.copytree(built_mini / "data", project / "data")
+    result = build(Project(project), streamed=True, full_exports=True)
+    assert not result.skipped
+    for name in ("json-ld", "kgx-tsv", "graphml"):
+        for filename in get_format(name).filenames("hormone-kg"):
+            assert (project / "exports" / filename).read_bytes() == (built_mini / "exports" / filename).read_bytes()
+
+
+def test_streamed_build_fails_whole_on_bad_data(mini_project):
+    project = Project(mini_project)
+    first = build(project, streamed=True)
+    claims = mini_project / "data/claims.yaml"
+    claims.write_text(claims.read_text().replace("subject: tnf-alpha", "subject: nobody"))
+    with pytest.raises(LoadError):
+        build(project, streamed=True)
+    assert project.current_build() == first.build_dir
+    assert not list((project.cache / "builds").glob(".tmp-*"))
+
+
+def test_streamed_build_checks_the_shapes(mini_project, monkeypatch):
+    from graph.rdf import triples as rdf
+
+    original = rdf.iter_triples
+
+    def broken(kb):
+        for s, p, o, kind in original(kb):
+            if p.endswith("vocab/sign"):
+                o = "5"
+            yield s, p, o, kind
+
+    monkeypatch.setattr(rdf, "iter_triples", broken)
+    with pytest.raises(ShapeError, match="sign is one of"):
+        build(Project(mini_project), streamed=True)
+    assert not list((Project(mini_project).cache / "builds").glob(".tmp-*"))
