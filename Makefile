@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HKG := $(BIN)/hkg
 
-.PHONY: demo test install install-test build exports check-exports prefixes lint-data clean bench ingest-eval
+.PHONY: demo test test-fast install install-test build exports check-exports prefixes lint-data clean bench ingest-eval
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ demo: install
 ## every test, installing what the tests need first
 test: install-test
 	$(BIN)/python -m pytest
+
+## the tests without the slow ones (servers, browsers, subprocess builds), while editing
+test-fast: install-test
+	$(BIN)/python -m pytest -m "not slow"
 
 build: install
 	$(HKG) build

@@ -192,7 +192,7 @@ def main(argv: list[str] | None = None) -> None:  # pragma: no cover - run by `m
             print("missed:", *f["missed"], sep="\n  ")
     doc = args.doc.read_text(encoding="utf-8")
     if START in doc and END in doc:
-        from graph.pipeline.atomic import write_atomic
+        from graph.atomic import write_atomic
 
         head, rest = doc.split(START, 1)
         write_atomic(args.doc, head + START + "\n" + table + END + rest.split(END, 1)[1])

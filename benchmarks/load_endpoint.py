@@ -285,7 +285,8 @@ def run_load(url: str, requests: list[Request], *, clients: int, total: int, max
 
 def prepare_project(project: str | None, workdir: Path) -> Path:
     """Return a built project: ``project`` (built if it has no build yet), or a copy of data/."""
-    from graph.pipeline.project import Project, build
+    from graph.project import Project
+    from graph.pipeline.build import build
     from graph.errors import CacheError
 
     if project is None:
@@ -319,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.clients < 1 or args.requests < 1 or args.max_seconds <= 0:
         parser.error("--clients, --requests and --max-seconds must be positive")
 
-    from graph.pipeline.project import Project
+    from graph.project import Project
 
     with tempfile.TemporaryDirectory(prefix="hkg-load-") as workdir:
         project = prepare_project(args.project, Path(workdir))

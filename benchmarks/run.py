@@ -164,7 +164,7 @@ def _percentile(values: list[float], q: float) -> float:
 # --- build ----------------------------------------------------------------------------------
 
 def bench_build(project: Path, claims: int) -> dict:
-    code = ("import json, resource, sys, time\nfrom graph.pipeline.project import Project, build\n"
+    code = ("import json, resource, sys, time\nfrom graph.pipeline.build import Project, build\n"
             "t = time.perf_counter(); r = build(Project(sys.argv[1]), streamed={streamed})\n"
             "print(json.dumps({{'seconds': time.perf_counter() - t, 'triples': r.triples, 'streamed': r.streamed,"
             " 'self': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,"
@@ -193,7 +193,7 @@ def bench_floor(project: Path) -> dict:
     build of these triples cannot go under."""
     import tempfile
 
-    from graph.pipeline.project import Project
+    from graph.project import Project
 
     nt = Project(project).current_build() / "graph.nt"
     with tempfile.TemporaryDirectory(dir=project) as folder:
@@ -388,7 +388,7 @@ def _measure_pairs(graph, index, pairs: list[tuple[str, str]], timeout: float, i
 def bench_paths(project: Path, timeout: float = PAIR_TIMEOUT, count: int | None = None) -> dict:
     """Path search on random pairs (as the target asks), on pairs known to have a route (hubs
     among them), and on pairs 2–4 steps apart (mostly one route), with INDRA as a peer."""
-    from graph.pipeline.project import Project
+    from graph.project import Project
     from graph.pathways.signed import build_signed_graph
 
     index = Project(project).index()
@@ -448,7 +448,7 @@ def _best(function, runs: int = 3) -> tuple[float, object]:
 
 
 def bench_sparql(project: Path, claims: int, rdflib_max: int | None = None) -> dict:
-    from graph.pipeline.project import Project
+    from graph.project import Project
     from graph.errors import CacheError
     from graph.sparql.store import open_store
 
@@ -513,7 +513,7 @@ def _paths_process(project: Path, env: dict, empty: float, count: int = 5) -> di
     """``hkg paths A B --max-length 4 --limit 50`` as a new process per question, on connected
     pairs (a hub among them), against ``python -c pass`` plus the same question answered in
     process (resolve, search from the index, evidence, text)."""
-    from graph.pipeline.project import Project
+    from graph.project import Project
     from graph.pathways.questions import answer_paths
     from graph.cli.render_paths import render_paths
     from graph.pathways.signed import build_signed_graph
@@ -552,7 +552,7 @@ def run_size(claims: int, workdir: Path, timeout: float = PAIR_TIMEOUT, stages: 
     Without the ``build`` stage the project's earlier build is measured.
     """
     from benchmarks.synth import write_project
-    from graph.pipeline.project import Project
+    from graph.project import Project
     from graph.errors import CacheError
 
     project = workdir / f"claims-{claims}"

@@ -19,6 +19,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, ClassVar
+from graph.cache.lookup import describe_claim, describe_entity
+from graph.pathways.questions import (answer_conflicts, answer_loops, answer_neighbors, answer_paths,
+                                      answer_routes)
+from graph.pipeline.build import build as build_project
+from graph.project import Project
 
 __all__ = [
     "Citation",
@@ -296,7 +301,6 @@ class KnowledgeGraph:
 
         :raises UnknownEntityError: with the nearest names.
         """
-        from graph.pipeline.lookup import describe_entity
 
         return Entity.from_dict(describe_entity(self._index, name))
 
@@ -311,7 +315,6 @@ class KnowledgeGraph:
         "population=men"; ``via_classes`` lets a route climb the hierarchy (such steps have
         ``kind`` "hierarchy").
         """
-        from graph.pathways.questions import answer_paths, answer_routes
 
         if source is not None and target is not None:
             found = answer_paths(self._index, source, target, sign=sign, max_length=max_length,
@@ -325,14 +328,12 @@ class KnowledgeGraph:
     def loops(self, through: str | None = None, *, kind: str | None = None, max_length: int = 5,
               context: str | Iterable[str] = ()) -> list[Loop]:
         """Return the feedback loops (through one entity, or all), ``kind`` vicious or self-limiting."""
-        from graph.pathways.questions import answer_loops
 
         return [Loop.from_dict(r) for r in answer_loops(self._index, through, kind=kind,
                                                         max_length=max_length, context=_values(context))]
 
     def conflicts(self, entity: str | None = None) -> list[Conflict]:
         """Return the pairs of claims that disagree (about one entity, or all)."""
-        from graph.pathways.questions import answer_conflicts
 
         return [Conflict.from_dict(c) for c in answer_conflicts(self._index, entity)]
 
@@ -340,7 +341,6 @@ class KnowledgeGraph:
                   sign: str | None = None) -> list[Neighbor]:
         """Return what an entity acts on ("out") and what acts on it ("in"); ``sign`` "up" or
         "down" keeps the links that raise or lower."""
-        from graph.pathways.questions import answer_neighbors
 
         return [Neighbor.from_dict(n) for n in answer_neighbors(self._index, entity, direction=direction,
                                                                 context=_values(context), sign=sign)]
@@ -350,7 +350,6 @@ class KnowledgeGraph:
 
         :raises UnknownEntityError: (kind "claim") with the nearest claim ids.
         """
-        from graph.pipeline.lookup import describe_claim
 
         return Evidence.from_dict(describe_claim(self._index, claim))
 
@@ -379,7 +378,6 @@ def open(path: str | Path = ".") -> KnowledgeGraph:  # noqa: A001 - the front do
 
     :raises CacheError: if the project has not been built (``graph.build(path)`` builds it).
     """
-    from graph.pipeline.project import Project
 
     return KnowledgeGraph(Project.locate(path))
 
@@ -390,7 +388,5 @@ def build(path: str | Path = ".", *, write_exports: bool = True):
     :raises LoadError: the data has problems (each ``file:line: message``); nothing is written.
     :raises ShapeError: the graph fails its SHACL shapes; nothing is written.
     """
-    from graph.pipeline.project import Project
-    from graph.pipeline.project import build as build_project
 
     return build_project(Project.locate(path), write_exports=write_exports)

@@ -10,6 +10,22 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
+#: test files that start servers, browsers or subprocess builds: ``pytest -m "not slow"`` (``make
+#: test-fast``) leaves them out while editing; ``make test`` and CI run everything
+SLOW = frozenset({
+    "exports/test_explorer.py", "exports/test_kgx.py", "pipeline/test_bulk.py", "serve/test_endpoint.py",
+    "sparql/test_library.py", "sparql/test_remote.py", "test_bench.py", "test_fuzz.py", "test_hardening.py",
+    "test_load_endpoint.py", "test_reliability.py",
+})
+
+
+def pytest_collection_modifyitems(items):
+    here = Path(__file__).resolve().parent
+    for item in items:
+        path = Path(str(item.fspath))
+        if path.is_relative_to(here) and path.relative_to(here).as_posix() in SLOW:
+            item.add_marker(pytest.mark.slow)
+
 
 @pytest.fixture
 def mini_project(tmp_path: Path) -> Path:
@@ -22,7 +38,8 @@ def mini_project(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def built_mini(tmp_path_factory) -> Path:
     """The mini project, built once for the session (read-only use)."""
-    from graph.pipeline.project import Project, build
+    from graph.project import Project
+    from graph.pipeline.build import build
 
     target = tmp_path_factory.mktemp("built") / "mini"
     shutil.copytree(FIXTURES / "mini", target)
@@ -33,7 +50,8 @@ def built_mini(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def real_project(tmp_path_factory) -> Path:
     """A copy of the repository's data/ and exports/, built once for the session."""
-    from graph.pipeline.project import Project, build
+    from graph.project import Project
+    from graph.pipeline.build import build
 
     target = tmp_path_factory.mktemp("real") / "project"
     shutil.copytree(ROOT / "data", target / "data")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from graph.pipeline.project import EXPORTED_FORMATS, EXPORT_STEM
+from graph.project import EXPORTED_FORMATS, EXPORT_STEM
 from graph.exports.registry import get_format
 from graph.curation.lint import lint_data
 from graph.model.names import fold
@@ -29,7 +29,7 @@ def test_committed_exports_are_current(real_project, name, filename):
 
 
 def test_every_name_resolves_to_exactly_one_entity(real_project):
-    from graph.model.records import load_records
+    from graph.sources.load import load_records
 
     kb = load_records(real_project / "data")
     owners: dict[str, set[str]] = {}
@@ -41,7 +41,7 @@ def test_every_name_resolves_to_exactly_one_entity(real_project):
 
 
 def test_every_entity_is_used_or_deliberately_kept(real_project):
-    from graph.model.records import load_records
+    from graph.sources.load import load_records
 
     kb = load_records(real_project / "data")
     used = {c.subject for c in kb.claims} | {c.object for c in kb.claims}

@@ -24,7 +24,8 @@ from pathlib import Path
 
 import pytest
 
-from graph.pipeline.project import Project, build
+from graph.project import Project
+from graph.pipeline.build import build
 from graph.cli.commands import main
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -124,7 +124,7 @@ def test_a_build_killed_while_writing_exports_leaves_the_previous_one_whole(proj
     import subprocess
     import sys
 
-    from graph.pipeline.project import Project
+    from graph.project import Project
 
     (project / "data" / "entities.yaml").write_text(
         (project / "data" / "entities.yaml").read_text(encoding="utf-8").replace("label: HOMA-IR", "label: HOMA IR"),

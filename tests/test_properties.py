@@ -70,7 +70,7 @@ def test_greek_letters_fold_like_their_names(letter, stem):
 @pytest.fixture(scope="module")
 def names_index(real_project):
     """The real build's index, and every (name, entity id) of its entities."""
-    from graph.pipeline.project import Project
+    from graph.project import Project
 
     index = Project(real_project).index()
     pairs = sorted((name, e["id"]) for e in index.entities() for name in (e["label"], *e.get("synonyms", [])))

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from graph.pipeline.project import Project, build
+from graph.project import Project
+from graph.pipeline.build import build
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = [sys.executable, "-m", "graph.cli.commands", "--project"]
@@ -71,7 +72,7 @@ def test_readers_never_see_a_half_written_cache(real_copy):
     project = Project(real_copy)
     build(project)
     change_data(real_copy)
-    code = ("import sys\nfrom graph.pipeline.project import Project, build\n"
+    code = ("import sys\nfrom graph.pipeline.build import Project, build\n"
             "for _ in range(3): build(Project(sys.argv[1]))\n")
     writer = subprocess.Popen([sys.executable, "-c", code, str(real_copy)])
     failures, reads = [], 0

@@ -105,7 +105,7 @@ def _answer_paths(options: dict) -> str | None:
         return None
     from pathlib import Path
 
-    from graph.pipeline.index import Index
+    from graph.cache.index import Index
     from graph.pathways.questions import answer_routes
     from graph.cli.render_paths import render_routes
 
@@ -129,7 +129,7 @@ def _plain(text: str) -> bool:
 
 def render_entity_table(record: dict) -> str | None:
     """Draw ``hkg entity``'s table as rich does, or return None when it cannot be sure to."""
-    from graph.cli.render import entity_rows, table_width  # json, io, os: rich is imported by to_table
+    from graph.render import entity_rows, table_width  # json, io, os: rich is imported by to_table
 
     rows = entity_rows(record)
     cells = [["field", "value"]] + [["" if c is None else str(c) for c in row] for row in rows]
@@ -187,7 +187,7 @@ def _answer(name: str, fmt: str) -> str | None:
 
 
 def _resolve_exactly(db, name: str) -> str | None:
-    """:meth:`graph.pipeline.index.Index.resolve` without its "did you mean" branch (left to the full CLI)."""
+    """:meth:`graph.cache.index.Index.resolve` without its "did you mean" branch (left to the full CLI)."""
     from graph.model.names import match_name
 
     found = match_name(db, name)

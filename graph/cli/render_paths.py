@@ -9,7 +9,7 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-from graph.cli.render import describe_citations, shown_quote, table_width, to_json
+from graph.render import describe_citations, shown_quote, table_width, to_json
 
 __all__ = ["DEFAULT_LIMIT", "render_conflicts", "render_loops", "render_neighbors", "render_paths",
            "render_routes", "route_summary"]

@@ -28,12 +28,16 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from graph.atomic import write_atomic
+from graph.curation.drafting import Grammar, NoClaim, draft_sentences, draft_table_rows
+from graph.curation.lexicon import open_lexicon, parse_sources
+from graph.curation.recognise import EntityProposal, label_of, recognise
 from graph.errors import LoadError, Problem
-from graph.sources.extract import Document, DocumentFormat, extract_document, sentence_spans
-from graph.curation.drafting import NoClaim
 from graph.model.names import fold, slugify
-from graph.curation.recognise import EntityProposal, label_of
-from graph.model.vocab import VARIABLE
+from graph.model.vocab import CERTAINTY_LEVELS, CONTEXT_KEYS, VARIABLE, biolink_classes, biolink_enum
+from graph.render import to_json, to_table
+from graph.sources.citations import citations_by_paragraph, cited_in
+from graph.sources.extract import Document, DocumentFormat, extract_document, sentence_spans
 
 __all__ = [
     "CandidateClaim",
@@ -112,9 +116,6 @@ class IngestRules:
 
         :raises LoadError: naming each unknown sign name, aspect or category.
         """
-        from graph.curation.drafting import Grammar
-        from graph.curation.lexicon import parse_sources
-        from graph.model.vocab import CERTAINTY_LEVELS, CONTEXT_KEYS, biolink_classes, biolink_enum
 
         problems = []
 
@@ -367,7 +368,7 @@ def _first_phrase(text: str, pairs: Iterable[tuple[str, str]]) -> str | None:
 
 def _defined_by(data: Path, doc_id: str, fmt: DocumentFormat, known: _Known) -> dict[str, str]:
     """Return, per entity, the other source document whose glossary defines it at build (the
-    first by id, as :func:`graph.model.records.load_records` picks it)."""
+    first by id, as :func:`graph.sources.load.load_records` picks it)."""
     from graph.sources.files import read_document
 
     owners: dict[str, str] = {}
@@ -456,9 +457,6 @@ def _mention_counts(document: Document, spans, known: _Known) -> list[MentionCou
 
 
 def _recognise(document: Document, known: _Known, rules: IngestRules):
-    from graph.curation.lexicon import open_lexicon
-    from graph.curation.recognise import recognise
-
     lexicon = open_lexicon(rules.lexicons)
     try:
         return recognise(document, known.names, lexicon, rules.skip_words, rules.not_entities,
@@ -530,7 +528,6 @@ def _sentences(document: Document, starts: list[int]) -> list[tuple[int, int, in
 
 def _candidate_claims(document: Document, spans, categories, known: _Known,
                       rules: IngestRules, references: tuple[ReferenceProposal, ...] = ()) -> tuple[list[CandidateClaim], list]:
-    from graph.curation.drafting import draft_sentences, draft_table_rows
 
     starts = _line_starts(document.clean_text)
     nouns = dict((w.lower(), sign) for w, sign in rules.nouns)
@@ -540,7 +537,6 @@ def _candidate_claims(document: Document, spans, categories, known: _Known,
                                    categories, hedge, aspect, direct) if rules.grammar else ([], [])
     raw += draft_table_rows(document, spans, nouns, _words_pattern(nouns), starts, hedge, aspect,
                             rules.grammar.aspect_words if rules.grammar else frozenset())
-    from graph.sources.citations import cited_in, citations_by_paragraph
 
     paragraphs = citations_by_paragraph(document)
     study = {r.index: r.study for r in references}
@@ -581,7 +577,7 @@ def _comment(text: str) -> str:
 
 def draft_text(report: IngestReport) -> str:
     """Return the draft YAML of an ingest report: entries ready to move into the curated files."""
-    from graph.model.records import CLAIM_KEYS, ENTITY_KEYS, STUDY_KEYS
+    from graph.sources.load import CLAIM_KEYS, ENTITY_KEYS, STUDY_KEYS
 
     def ordered(entry, keys):
         return {k: entry[k] for k in keys if k in entry}
@@ -679,7 +675,6 @@ def ingest_document(path: str | Path, data: str | Path, *, force: bool = False) 
         The file is not a usable UTF-8 text, ``data/`` cannot be read, or another document with
         the same id exists (without ``force``).
     """
-    from graph.pipeline.atomic import write_atomic
     from graph.sources.files import read_document
 
     path, data = Path(path), Path(data)
@@ -756,7 +751,6 @@ _SIGN = {1: "+1", -1: "-1", 0: "0", VARIABLE: "variable"}
 
 def render_ingest(report: IngestReport, fmt: str) -> str:
     """Render an ingest report: ``json`` (stable keys) or ``table`` (one table per finding)."""
-    from graph.cli.render import to_json, to_table
 
     if fmt == "json":
         return to_json(report.to_dict())

@@ -27,8 +27,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from graph.atomic import atomic_path
+from graph.curation.xrefs import _package_dir
 from graph.errors import LoadError, Problem
-from graph.model.names import fold
+from graph.model.names import _greek_name, fold
+from graph.model.vocab import biolink_classes
 
 __all__ = ["LexiconSource", "LexiconTerm", "Lexicon", "case_key", "is_case_sensitive", "open_lexicon",
            "parse_sources"]
@@ -88,7 +91,6 @@ def parse_sources(items, label: str = "data/ingest.yaml") -> tuple[LexiconSource
 
     :raises LoadError: naming each malformed entry or unknown category.
     """
-    from graph.model.vocab import biolink_classes
 
     classes, problems, sources = biolink_classes(), [], []
     for n, item in enumerate(items or [], start=1):
@@ -119,7 +121,6 @@ def case_key(name: str) -> str:
     """
     import unicodedata
 
-    from graph.model.names import _greek_name
 
     text = unicodedata.normalize("NFKC", name)
     return "".join((_greek_name(c) or c) if not c.isascii() else c for c in text if c.isalnum())
@@ -203,7 +204,6 @@ def _package_file(source: LexiconSource) -> Path:
     """The source file inside its installed package, after checking the pinned version."""
     from importlib import metadata
 
-    from graph.curation.xrefs import _package_dir
 
     label = f"data/ingest.yaml: lexicon {source.prefix} ({source.package} {source.version})"
     try:
@@ -274,7 +274,6 @@ def open_lexicon(sources: tuple[LexiconSource, ...]) -> Lexicon:
 
 def _compile(sources: tuple[LexiconSource, ...], files: list[Path], path: Path) -> None:
     """Read every lexicon file once into an SQLite table of folded name -> terms (atomically)."""
-    from graph.pipeline.atomic import atomic_path
 
     with atomic_path(path) as temp:
         temp.unlink()

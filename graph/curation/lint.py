@@ -10,7 +10,8 @@ from pathlib import Path
 
 import yaml
 
-from graph.model.records import CLAIM_KEYS, DESIGN_KEYS, ENTITY_KEYS, LINK_KEYS, STUDY_KEYS
+from graph.atomic import write_atomic
+from graph.sources.load import CLAIM_KEYS, DESIGN_KEYS, ENTITY_KEYS, LINK_KEYS, STUDY_KEYS
 
 __all__ = ["CANONICAL_FILES", "canonical_text", "lint_data"]
 
@@ -55,7 +56,6 @@ def canonical_text(path: Path) -> str:
 
 def lint_data(data: Path = Path("data"), write: bool = True) -> list[Path]:
     """Return the data files not in canonical form; rewrite them when ``write`` is true."""
-    from graph.pipeline.atomic import write_atomic
 
     changed = []
     for name in sorted(CANONICAL_FILES) + ["xrefs.yaml"]:

@@ -24,9 +24,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from graph.sources.extract import Document
-from graph.curation.lexicon import MAX_WORDS, MIN_KEY, Lexicon, LexiconTerm, case_key, is_case_sensitive
+from graph.curation.lexicon import Lexicon, LexiconTerm, MAX_WORDS, MIN_KEY, case_key, is_case_sensitive
 from graph.model.names import fold, slugify
+from graph.sources.extract import Document
 
 __all__ = ["EntityProposal", "Recognition", "Span", "abbreviations", "label_of", "recognise"]
 

@@ -21,7 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from graph.atomic import write_atomic
+from graph.curation.xrefs import verify_xrefs
 from graph.errors import LoadError, Problem
+from graph.model.names import slugify
+from graph.render import to_json, to_table
 
 __all__ = ["DraftEntry", "ReviewResult", "apply_review", "draft_entries", "read_draft", "render_review"]
 
@@ -49,8 +53,6 @@ class ReviewResult:
 
 
 def _draft_path(data: Path, document: str) -> tuple[Path, str]:
-    from graph.model.names import slugify
-
     doc_id = slugify(Path(document).stem) if document.endswith((".yaml", ".txt")) else document
     label = f"data/drafts/{doc_id}.yaml"
     path = data / "drafts" / f"{doc_id}.yaml"
@@ -127,9 +129,8 @@ def apply_review(data: str | Path, document: str, accept: tuple[str, ...] = (), 
     """
     import yaml
 
-    from graph.pipeline.atomic import write_atomic
     from graph.curation.lint import canonical_text
-    from graph.model.records import load_records
+    from graph.sources.load import load_records
 
     data = Path(data)
     path, label = _draft_path(data, document)
@@ -183,8 +184,6 @@ def apply_review(data: str | Path, document: str, accept: tuple[str, ...] = (), 
         if files:
             load_records(data)
             if "xrefs.yaml" in files:
-                from graph.curation.xrefs import verify_xrefs
-
                 found = verify_xrefs(data / "xrefs.yaml", data / "entities.yaml", data / "designs.yaml")
                 if found:
                     raise LoadError([Problem("data/xrefs.yaml", 0, p) for p in found])
@@ -214,7 +213,6 @@ def apply_review(data: str | Path, document: str, accept: tuple[str, ...] = (), 
 
 def render_review(entries: list[DraftEntry] | tuple[DraftEntry, ...], fmt: str, result: ReviewResult | None = None) -> str:
     """Render draft entries (and what a review did): ``json`` or ``table``."""
-    from graph.cli.render import to_json, to_table
 
     rows = []
     for e in entries:

@@ -26,11 +26,15 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from graph.atomic import write_atomic
 from graph.errors import UnknownEntityError
 from graph.model.names import RANK_NAME, fold, name_keys, nearest
-from graph.model.quotes import table_columns
-from graph.cli.render import display_text, shown_quote
+from graph.model.prefixes import converter
 from graph.model.vocab import PREDICATE_LABELS
+from graph.pathways.paths import find_paths
+from graph.pathways.signed import IndexedView
+from graph.render import display_text, shown_quote
+from graph.sources.quotes import table_columns
 
 __all__ = [
     "CATEGORY_STYLES",
@@ -233,8 +237,6 @@ def _pathway(index, source: str, target: str, context: str | None,
     """
     from itertools import islice
 
-    from graph.pathways.paths import find_paths
-    from graph.pathways.signed import IndexedView
 
     routes = find_paths(IndexedView(index), source, target, context=[context] if context else None)
     return [{"nodes": list(route.nodes), "sign": route.sign,
@@ -375,7 +377,7 @@ def explorer_data(index, focus: str | None = None, depth: int | None = None,
 
     Parameters
     ----------
-    index : graph.pipeline.index.Index
+    index : graph.cache.index.Index
         The build's lookup index.
     focus : str, optional
         An entity name (label, synonym, id ...): keep only its neighbourhood. Default: the whole
@@ -402,7 +404,6 @@ def explorer_data(index, focus: str | None = None, depth: int | None = None,
     ValueError
         If ``depth`` is negative or given without ``focus``.
     """
-    from graph.model.prefixes import converter
 
     if depth is not None and focus is None:
         raise ValueError("depth needs a focus entity")
@@ -560,7 +561,7 @@ def write_html(index, path: str | Path, focus: str | None = None, depth: int | N
 
     Parameters
     ----------
-    index : graph.pipeline.index.Index
+    index : graph.cache.index.Index
         The build's lookup index.
     path : str or Path
         Where to write the HTML file.
@@ -581,7 +582,8 @@ def write_html(index, path: str | Path, focus: str | None = None, depth: int | N
     --------
     >>> import shutil, tempfile
     >>> import graph
-    >>> from graph.pipeline.project import Project, build
+    >>> from graph.project import Project
+    >>> from graph.pipeline.build import build
     >>> root = Path(tempfile.mkdtemp()) / "mini"
     >>> _ = shutil.copytree(Path(graph.__file__).parents[1] / "tests/fixtures/mini", root)
     >>> _ = build(Project(root), write_exports=False)
@@ -591,7 +593,6 @@ def write_html(index, path: str | Path, focus: str | None = None, depth: int | N
     False
     >>> shutil.rmtree(root.parent)
     """
-    from graph.pipeline.atomic import write_atomic
 
     target = Path(path)
     write_atomic(target, render_html(index, focus=focus, depth=depth, path_between=path_between,

@@ -40,7 +40,9 @@ from typing import Any
 
 from rdflib import Graph, URIRef  # URIRef: the doctests use it
 
-from graph.model.vocab import VARIABLE
+from graph.model.prefixes import converter
+from graph.model.vocab import (ASSOCIATION_CLASSES, BIBO, BIOLINK, HKG, PROV, RDF, RDFS, SKOS, VARIABLE,
+                               biolink_ancestors, biolink_id_prefixes, biolink_slots, prefixes)
 
 __all__ = [
     "EDGE_COLUMNS",
@@ -96,8 +98,6 @@ def curie(node) -> str:
     >>> curie(URIRef("http://id.nlm.nih.gov/mesh/D007328")), curie(URIRef("https://meshb.nlm.nih.gov/record/ui?ui=D007328"))
     ('MESH:D007328', 'MESH:D007328')
     """
-    from graph.model.prefixes import converter
-    from graph.model.vocab import prefixes
 
     text = str(node)
     for prefix, namespace in prefixes().items():
@@ -115,7 +115,6 @@ def node_identifier(own: str, categories, xrefs) -> str:
     >>> node_identifier("entity:aging", ["biolink:BiologicalProcess"], ["MESH:D000375"])
     'entity:aging'
     """
-    from graph.model.vocab import biolink_id_prefixes
 
     order = {prefix: rank for rank, prefix in
              enumerate(biolink_id_prefixes(categories[0].split(":", 1)[-1]) if categories else ())}
@@ -137,7 +136,6 @@ def association_class(subject_categories, object_categories, qualifiers=()) -> s
     >>> association_class(["biolink:PhysiologicalProcess"], ["biolink:Protein"])
     'biolink:Association'
     """
-    from graph.model.vocab import ASSOCIATION_CLASSES, biolink_ancestors, biolink_slots
 
     def under(categories):
         return {a for c in categories for a in biolink_ancestors(c.split(":", 1)[-1])}
@@ -150,8 +148,6 @@ def association_class(subject_categories, object_categories, qualifiers=()) -> s
 
 
 def _is_attribute(categories) -> bool:
-    from graph.model.vocab import biolink_ancestors
-
     return any("Attribute" in biolink_ancestors(c.split(":", 1)[-1]) for c in categories)
 
 
@@ -164,7 +160,6 @@ def _publications(graph: Graph, claim) -> list[str]:
     """The publications of a claim: the source document its quote comes from, then every study
     linked to it (a DOI or PMID CURIE when the study's reference gives one, else its study CURIE).
     The one place that maps a claim's study links to KGX."""
-    from graph.model.vocab import BIBO, BIOLINK, PROV
 
     documents = sorted({curie(d) for e in graph.objects(claim, PROV.wasDerivedFrom)
                         for d in graph.objects(e, PROV.wasQuotedFrom)})
@@ -182,7 +177,6 @@ def graph_tables(graph: Graph) -> GraphTables:
     with ``rdf:subject`` and ``rdf:object`` (imported ones included). Absent values are left out.
     Two entities that would share a standard identifier both keep their own CURIE.
     """
-    from graph.model.vocab import BIOLINK, HKG, RDF, RDFS, SKOS
 
     nodes, ids, categories = [], {}, {}
     for node in sorted(set(graph.subjects(BIOLINK.category, None))):

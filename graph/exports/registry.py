@@ -20,8 +20,13 @@ from pathlib import Path
 
 from rdflib import Graph
 
+from graph.atomic import write_atomic
 from graph.errors import UnknownFormatError
+from graph.exports import kgx
+from graph.exports.kgx import (EDGE_COLUMNS, NODE_COLUMNS, graph_tables, write_cytoscape, write_graphml,
+                               write_jsonl, write_tsv)
 from graph.model.vocab import prefixes
+from graph.project import EXPORT_STEM
 
 __all__ = ["ExportFormat", "export_build", "export_files", "export_formats", "format_names", "get_format",
            "register_format"]
@@ -141,8 +146,6 @@ def _jsonld(graph: Graph) -> bytes:
 
 def _read_rdf(rdf_format: str):
     def read(files: Mapping[str, bytes]):
-        from graph.exports.kgx import graph_tables
-
         (data,) = files.values()
         return graph_tables(Graph().parse(data=data.decode("utf-8"), format=rdf_format))
 
@@ -150,22 +153,14 @@ def _read_rdf(rdf_format: str):
 
 
 def _tables(graph: Graph):
-    from graph.exports.kgx import graph_tables
-
     return graph_tables(graph)
 
 
 def _kgx_parts(writer):
     def serialize_parts(graph: Graph) -> dict[str, bytes]:
-        from graph.exports.kgx import EDGE_COLUMNS, NODE_COLUMNS
-
         tables = _tables(graph)
         if writer == "tsv":
-            from graph.exports.kgx import write_tsv
-
             return {"nodes": write_tsv(tables.nodes, NODE_COLUMNS), "edges": write_tsv(tables.edges, EDGE_COLUMNS)}
-        from graph.exports.kgx import write_jsonl
-
         return {"nodes": write_jsonl(tables.nodes), "edges": write_jsonl(tables.edges)}
 
     return serialize_parts
@@ -173,29 +168,21 @@ def _kgx_parts(writer):
 
 def _kgx_read(reader_name):
     def read(files: Mapping[str, bytes]):
-        from graph.exports import kgx
-
         return kgx.read_parts(files, getattr(kgx, reader_name))
 
     return read
 
 
 def _graphml(graph: Graph) -> bytes:
-    from graph.exports.kgx import write_graphml
-
     return write_graphml(_tables(graph))
 
 
 def _cytoscape(graph: Graph) -> bytes:
-    from graph.exports.kgx import write_cytoscape
-
     return write_cytoscape(_tables(graph))
 
 
 def _read_one(reader_name):
     def read(files: Mapping[str, bytes]):
-        from graph.exports import kgx
-
         (data,) = files.values()
         return getattr(kgx, reader_name)(data)
 
@@ -211,7 +198,6 @@ def export_files(project, name: str) -> dict[str, bytes]:
     :raises UnknownFormatError: listing the known formats.
     :raises CacheError: when nothing has been built yet.
     """
-    from graph.pipeline.project import EXPORT_STEM
 
     fmt = get_format(name)
     graph = Graph().parse(project.current_build() / "graph.nt", format="nt")
@@ -224,7 +210,6 @@ def export_build(project, name: str, directory: str | Path) -> list[Path]:
     :raises UnknownFormatError: listing the known formats.
     :raises CacheError: when nothing has been built yet.
     """
-    from graph.pipeline.atomic import write_atomic
 
     written = []
     for filename, content in export_files(project, name).items():

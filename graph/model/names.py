@@ -177,11 +177,11 @@ def similar(name: str, rows, limit: int = 3, cutoff: float = 80) -> list[tuple[s
 def match_name(db, name: str) -> list[str]:
     """Return the ids of the entities a name denotes in an index database (sorted; [] if none).
 
-    ``db`` is an open ``sqlite3`` connection to a build's lookup index (:mod:`graph.pipeline.index`).
+    ``db`` is an open ``sqlite3`` connection to a build's lookup index (:mod:`graph.cache.index`).
     An entity id (bare, ``entity:``-prefixed or as its IRI) denotes itself; otherwise the name's
     :func:`fold` key is looked up among the keys of :func:`name_keys`,
     and the entities of the best rank found are returned (an exact name before an identifier
-    before an abbreviation). Shared by :meth:`graph.pipeline.index.Index.resolve` and :mod:`graph.cli.fastpath`
+    before an abbreviation). Shared by :meth:`graph.cache.index.Index.resolve` and :mod:`graph.cli.fastpath`
     (which needs it without importing anything heavier than this module).
     """
     text = name.strip()

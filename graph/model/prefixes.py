@@ -18,6 +18,7 @@ import functools
 import json
 from importlib import resources
 from pathlib import Path
+from graph.atomic import write_atomic
 
 __all__ = ["biolink_prefix_map", "converter", "write_prefix_map"]
 
@@ -67,7 +68,6 @@ def write_prefix_map(data: Path = Path("data"), target: Path | None = None) -> P
     """Regenerate the prefix map from bioregistry for every prefix the data uses."""
     import bioregistry
 
-    from graph.pipeline.atomic import write_atomic
 
     biolink = biolink_prefix_map()
     records = []

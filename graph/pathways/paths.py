@@ -27,7 +27,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from graph.errors import HkgError, UnknownEntityError
+from graph.model.names import nearest
 from graph.model.vocab import CERTAINTY_SCORE, CONTEXT_KEYS, SIGN_ORDER, SIGNS, VARIABLE, net_sign
+from graph.pathways.signed import adjacency
 
 if TYPE_CHECKING:  # graph.pathways.signed imports networkx, which answering needs only once a graph is built
     from graph.pathways.signed import Adjacency, Rows
@@ -241,7 +243,6 @@ def holds_in(graph, context: Iterable[str] | None) -> Callable[[Mapping[str, Any
     ...
     graph.errors.UnknownEntityError: unknown context 'mne'; did you mean: men, women?
     """
-    from graph.model.names import nearest
 
     values = [str(v).strip() for v in context or () if str(v).strip()]
     if not values:
@@ -339,8 +340,6 @@ class _Hops:
 
 def _check_node(graph, node: str, role: str) -> None:
     if node not in graph:
-        from graph.model.names import nearest
-
         labels = {graph.nodes[n].get("label") or n: n for n in graph}
         raise UnknownEntityError(node, nearest(str(node), sorted(set(graph) | set(labels))),
                                  kind=role)
@@ -549,7 +548,6 @@ def find_paths(graph, source: str, target: str, *, max_length: int = 5, sign: in
     test = holds_in(graph, context)
     wanted = frozenset(SIGNS if wanted_sign is None else (wanted_sign,))
 
-    from graph.pathways.signed import adjacency
 
     def generate() -> Iterator[Route]:
         if limit == 0:
@@ -628,7 +626,6 @@ def find_routes(graph, *, source: str | None = None, target: str | None = None, 
     test = holds_in(graph, context)
     wanted = frozenset(SIGNS if wanted_sign is None else (wanted_sign,))
 
-    from graph.pathways.signed import adjacency
 
     adj, hops = adjacency(graph, test), _Hops(graph, test)
     forward = source is not None
@@ -710,7 +707,6 @@ def find_loops(graph, through: str | None = None, *, kind: str | None = None, ma
         raise ValueError(f"kind {kind!r} is not one of {', '.join(LOOP_KINDS.values())}")
     max_length = _check_count(max_length, "max_length", 1)
     wanted = frozenset(s for s, k in LOOP_KINDS.items() if kind in (None, k))
-    from graph.pathways.signed import adjacency
 
     test = holds_in(graph, context)
     adj, hops = adjacency(graph, test), _Hops(graph, test)

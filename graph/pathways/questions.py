@@ -1,9 +1,9 @@
 """Pathway questions answered from a build: resolve names, search the signed view, attach evidence.
 
-Each ``answer_*`` function takes the build's :class:`~graph.pipeline.index.Index`, accepts entity names the
+Each ``answer_*`` function takes the build's :class:`~graph.cache.index.Index`, accepts entity names the
 way users write them (label, synonym, id, CURIE, Greek letters or their names) and returns plain
 JSON-ready data: the shapes ``hkg paths``, ``loops``, ``conflicts`` and ``neighbors`` print.
-Every step is a claim in the stable shape of :func:`graph.pipeline.lookup.step_of` plus labels, the section
+Every step is a claim in the stable shape of :func:`graph.cache.lookup.step_of` plus labels, the section
 title and ``supporting_claims`` (every claim that makes the same step, best supported first).
 """
 
@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from graph.pipeline.lookup import STEP_KEYS, step_of
-from graph.model.quotes import table_columns
-from graph.pathways.paths import (Hop, Route, check_sign, find_conflicts, find_loops, find_paths, find_routes, kind_of,
-                    neighbors)
+from graph.cache.lookup import STEP_KEYS, step_of
 from graph.model.vocab import VARIABLE
+from graph.pathways.paths import (Hop, Route, check_sign, find_conflicts, find_loops, find_paths,
+                                  find_routes, kind_of, neighbors)
+from graph.pathways.signed import IndexedView, build_signed_graph
+from graph.sources.quotes import table_columns
 
 __all__ = ["COUNT_CAP", "answer_conflicts", "answer_loops", "answer_neighbors", "answer_paths",
            "answer_routes"]
@@ -33,8 +34,6 @@ class _Evidence:
     """
 
     def __init__(self, index, *, whole: bool, via_classes: bool = False):
-        from graph.pathways.signed import IndexedView, build_signed_graph
-
         self.index = index
         self.graph = (build_signed_graph(index, via_classes=via_classes) if whole
                       else IndexedView(index, via_classes=via_classes))
@@ -95,10 +94,10 @@ def answer_paths(index, source: str, target: str, *, sign: str | None = None, ma
 
     Parameters
     ----------
-    index : graph.pipeline.index.Index
+    index : graph.cache.index.Index
         The build's lookup index.
     source, target : str
-        Entity names (resolved with :meth:`graph.pipeline.index.Index.resolve`).
+        Entity names (resolved with :meth:`graph.cache.index.Index.resolve`).
     sign : {None, "up", "down", "variable", 1, -1, 0}, optional
         Keep only routes with this net effect (default None: all); anything else is a ValueError.
     max_length : int, optional

@@ -152,7 +152,7 @@ def build_signed_graph(index, *, via_classes: bool = False) -> nx.MultiDiGraph:
 
     Parameters
     ----------
-    index : graph.pipeline.index.Index
+    index : graph.cache.index.Index
         The build's lookup index (``Project.index()``).
     via_classes : bool, optional
         Add the hierarchy edges (default False).
@@ -309,7 +309,7 @@ _BATCH = 500
 class _SignRows(dict):
     """One side of an :class:`IndexedView`'s unfiltered :class:`Adjacency`: ``rows[u]`` as
     :class:`Rows` makes it, read from the index's (subject, object, sign) entries alone
-    (:meth:`graph.pipeline.index.Index.claim_signs`), so a search never decodes a claim's context,
+    (:meth:`graph.cache.index.Index.claim_signs`), so a search never decodes a claim's context,
     certainty or citations; only the hops of complete routes read them (through ``succ``).
     With ``via_classes`` the rows are made from the full side (``full``), which adds the
     hierarchy links of each entity's record.

@@ -1,6 +1,6 @@
 """The streamed build for large graphs: records → sorted N-Triples on disk → pyoxigraph store.
 
-Below :data:`graph.pipeline.project.LARGE_GRAPH_CLAIMS` claims the build holds THE graph in rdflib and
+Below :data:`graph.pipeline.build.LARGE_GRAPH_CLAIMS` claims the build holds THE graph in rdflib and
 validates it with pyshacl; above it, no rdflib graph is ever built:
 
 1. :func:`write_graph_nt` streams the model's triples (:func:`graph.rdf.triples.iter_triples`) as
@@ -12,7 +12,7 @@ validates it with pyshacl; above it, no rdflib graph is ever built:
    process while the next two steps run);
 3. the SHACL shapes are checked in a streaming pass over that file
    (:func:`graph.rdf.checks.check_ntriples`);
-4. the lookup index is derived from that file (:func:`graph.pipeline.index.write_index_from_ntriples`);
+4. the lookup index is derived from that file (:func:`graph.cache.index.write_index_from_ntriples`);
 5. Turtle is written by Oxigraph's streaming serializer from the sorted N-Triples
    (:func:`write_turtle`; deterministic, but laid out differently from rdflib's).
 """
@@ -27,7 +27,8 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from graph.pipeline.atomic import atomic_path
+from graph.atomic import atomic_path
+from graph.model.vocab import prefixes
 
 __all__ = ["copy_atomic", "sort_unique", "write_graph_nt", "write_turtle"]
 
@@ -129,7 +130,6 @@ def write_turtle(nt_path: Path, target: Path) -> None:
     """Write Turtle from sorted N-Triples with Oxigraph's streaming serializer (atomically)."""
     import pyoxigraph as ox
 
-    from graph.model.vocab import prefixes
 
     with atomic_path(target) as temp:
         ox.serialize(ox.parse(path=str(nt_path), format=ox.RdfFormat.N_TRIPLES), output=str(temp),

@@ -37,6 +37,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
+from graph.errors import ShapeError
+from graph.model.vocab import RDF, prefixes
 
 __all__ = ["WINDOW", "Property", "Shape", "check_ntriples", "compile_shapes"]
 
@@ -209,7 +211,6 @@ def compile_shapes(shapes=None) -> tuple[Shape, ...]:
     from rdflib import URIRef
 
     from graph.rdf.shapes import load_shapes
-    from graph.model.vocab import RDF
 
     shapes = load_shapes() if shapes is None else shapes
     return tuple(_compile(shapes, shape, False, frozenset())
@@ -494,8 +495,6 @@ def check_ntriples(path: Path, shapes: tuple[Shape, ...] | None = None) -> None:
     """
     from rdflib import Graph
 
-    from graph.errors import ShapeError
-    from graph.model.vocab import prefixes
 
     shapes = compile_shapes() if shapes is None else shapes
     with open(path, "rb") as handle:

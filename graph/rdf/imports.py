@@ -33,6 +33,11 @@ from pathlib import Path
 from rdflib import BNode, Graph, Literal, URIRef
 
 from graph.errors import LoadError, Problem, ShapeError
+from graph.model.names import fold
+from graph.model.vocab import (BASE, BIOLINK, DCTERMS, HKG, PROV, RDF, RDFS, SKOS, VOID, XSD,
+                               biolink_classes, biolink_enum)
+from graph.rdf.shapes import validate_graph
+from graph.rdf.triples import DATASET
 
 __all__ = ["IMPORT_FORMATS", "ImportedFile", "import_iri", "merge_imports", "read_import"]
 
@@ -59,7 +64,6 @@ def import_iri(filename: str) -> URIRef:
     >>> str(import_iri("extra.ttl"))
     'https://w3id.org/hormone-kg/import/extra.ttl'
     """
-    from graph.model.vocab import BASE
 
     return URIRef(BASE + "import/" + filename)
 
@@ -226,9 +230,6 @@ def _complete(graph: Graph, source: URIRef, existing: Graph) -> tuple[list, list
 
 
 def _names(graph: Graph, nodes) -> dict[str, set]:
-    from graph.model.names import fold
-    from graph.model.vocab import RDFS, SKOS
-
     names: dict[str, set] = {}
     for node in nodes:
         for predicate in (RDFS.label, SKOS.altLabel):
@@ -239,8 +240,6 @@ def _names(graph: Graph, nodes) -> dict[str, set]:
 
 
 def _check_names(label: str, imported: Graph, entities, graphs) -> list[Problem]:
-    from graph.model.vocab import BIOLINK
-
     ours: dict[str, set] = {}
     for other in graphs:
         for key, nodes in _names(other, set(other.subjects(BIOLINK.category, None))).items():
@@ -257,7 +256,6 @@ def _check_names(label: str, imported: Graph, entities, graphs) -> list[Problem]
 
 def _check_values(label: str, imported: Graph, entities, claims) -> list[Problem]:
     """Check Biolink values the shapes leave open: categories, knowledge level, agent type, aspect."""
-    from graph.model.vocab import BIOLINK, biolink_classes, biolink_enum
 
     problems = []
     classes = biolink_classes()
@@ -280,7 +278,6 @@ def _check_values(label: str, imported: Graph, entities, claims) -> list[Problem
 def _validate(label: str, imported: Graph, graphs) -> None:
     """SHACL-check an import with just enough of the graph (and the other imports) to resolve
     what it points to."""
-    from graph.rdf.shapes import validate_graph
 
     data = Graph()
     for triple in imported:
@@ -308,8 +305,6 @@ def merge_imports(graph: Graph, folder: Path) -> tuple[ImportedFile, ...]:
     :raises LoadError: a file does not parse, has an unknown suffix, or names clash.
     :raises ShapeError: a file fails the SHACL shapes (every line names the file).
     """
-    from graph.rdf.triples import DATASET
-    from graph.model.vocab import BIOLINK, DCTERMS, HKG, PROV, RDF, VOID, XSD
 
     folder = Path(folder)
     paths = sorted(p for p in folder.iterdir() if p.is_file() and not _IGNORED.match(p.name)) if folder.is_dir() else []
@@ -355,7 +350,6 @@ def merge_imports(graph: Graph, folder: Path) -> tuple[ImportedFile, ...]:
         merged.append(ImportedFile(label, source, digest, len(imported),
                                    tuple(str(e) for e in entities), tuple(str(c) for c in claims)))
     # the dataset description counts everything, imports included
-    own = len(list(graph.triples((DATASET, None, None))))
     graph.set((DATASET, VOID.triples, Literal(len(graph), datatype=XSD.integer)))  # this description included
     graph.set((DATASET, VOID.entities, Literal(len(set(graph.subjects(BIOLINK.category, None))), datatype=XSD.integer)))
     graph.set((DATASET, HKG.claims, Literal(len(set(graph.subjects(RDF.type, BIOLINK.Association))), datatype=XSD.integer)))

@@ -7,6 +7,7 @@ from importlib import resources
 from rdflib import Graph
 
 from graph.errors import ShapeError
+from graph.model.vocab import BIOLINK, RDF
 
 __all__ = ["load_shapes", "validate_graph"]
 
@@ -29,7 +30,6 @@ def validate_graph(graph: Graph) -> None:
     """
     from pyshacl import validate
 
-    from graph.model.vocab import BIOLINK, RDF
 
     data = Graph()
     for triple in graph:

@@ -13,15 +13,15 @@ import hashlib
 
 from rdflib import Graph, Literal, URIRef
 
+from graph.exports.registry import get_format
 from graph.model import names
 from graph.model.names import slugify
 from graph.model.prefixes import converter
 from graph.model.records import Claim, Entity, KnowledgeBase, Study
-from graph.model.vocab import (
-    BASE, BIBO, BIOLINK, CLAIM, DCAT, DCTERMS, DOC, ENTITY, FABIO, HIERARCHY, HKG, JOURNAL, PROV, RDF,
-    RDFS, SCHEMA, SKOS, STUDY, VARIABLE, VOID, XSD, category_iri, direction_of, original_predicate,
-    prefixes,
-)
+from graph.model.vocab import (BASE, BIBO, BIOLINK, CLAIM, DCAT, DCTERMS, DOC, ENTITY, FABIO, HIERARCHY, HKG,
+                               JOURNAL, PROV, RDF, RDFS, SCHEMA, SKOS, STUDY, VARIABLE, VOID, XSD,
+                               category_iri, direction_of, original_predicate, prefixes)
+from graph.project import EXPORT_STEM, EXPORTED_FORMATS
 
 __all__ = [
     "DATASET",
@@ -325,8 +325,6 @@ def _licence() -> str | None:
 
 def _distributions():
     """(file name, media type, description) of every file ``hkg build`` writes to exports/."""
-    from graph.pipeline.project import EXPORT_STEM, EXPORTED_FORMATS
-    from graph.exports.registry import get_format
 
     for name in EXPORTED_FORMATS:
         fmt = get_format(name)

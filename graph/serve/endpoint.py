@@ -41,9 +41,9 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from graph.errors import CacheError, EndpointError, QueryError, QueryLimitError
-from graph.sparql.results import GRAPH_MEDIA_TYPES, RESULT_MEDIA_TYPES
-from graph.sparql.syntax import UPDATE_KEYWORDS, check_size, query_form
 from graph.serve.workers import DEFAULT_MEMORY_LIMIT, QueryJob, QueryWorkers
+from graph.sparql.results import GRAPH_MEDIA_TYPES, RESULT_MEDIA_TYPES, serialize_triples
+from graph.sparql.syntax import UPDATE_KEYWORDS, check_size, query_form
 
 __all__ = [
     "EndpointSettings",
@@ -555,7 +555,6 @@ class SparqlHandler(BaseHTTPRequestHandler):
         except ValueError:  # no Host header, or one that makes no IRI
             service = ox.NamedNode(self.server.url)
         from graph.rdf.triples import DATASET
-        from graph.sparql.results import serialize_triples
 
         def triple(predicate, value):
             return ox.Triple(service, ox.NamedNode(predicate), value)

@@ -29,7 +29,10 @@ import time
 import warnings
 from dataclasses import dataclass, field
 
-from graph.errors import EndpointError, QueryLimitError, QueryTimeoutError
+from graph.errors import (CacheError, EndpointError, QueryError, QueryLimitError, QueryRefusedError,
+                          QueryTimeoutError)
+from graph.model.vocab import prefixes
+from graph.sparql.syntax import QUERY_STACK_BYTES, explain_prefix_error
 
 __all__ = ["DEFAULT_MEMORY_LIMIT", "QueryJob", "QueryReply", "QueryWorkers", "execute", "limit_memory"]
 
@@ -85,11 +88,8 @@ def execute(job: QueryJob, stores: dict | None = None) -> QueryReply:
     """
     import pyoxigraph as ox
 
-    from graph.errors import CacheError, QueryError, QueryLimitError, QueryRefusedError
     from graph.sparql.results import check_answer_size, serialize_result
-    from graph.sparql.syntax import explain_prefix_error
     from graph.sparql.store import open_store, run_query
-    from graph.model.vocab import prefixes
 
     stores = {} if stores is None else stores
     try:
@@ -162,7 +162,6 @@ def _work(connection, memory_limit: int | None = None, stores: dict | None = Non
     """
     import threading
 
-    from graph.sparql.syntax import QUERY_STACK_BYTES
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server stops its workers itself
     if stores:

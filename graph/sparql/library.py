@@ -21,7 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from graph.errors import QueryError, UnknownEntityError
+from graph.model.names import nearest
 from graph.sparql.params import Parameter
+from graph.sparql.query import read_capped
+from graph.sparql.syntax import query_form
 
 __all__ = ["BUILTIN", "LibraryQuery", "find_query", "library_dirs", "list_queries", "read_query"]
 
@@ -47,7 +50,6 @@ class LibraryQuery:
     @property
     def form(self) -> str | None:
         """SELECT, ASK, CONSTRUCT or DESCRIBE."""
-        from graph.sparql.syntax import query_form
 
         return query_form(self.text)
 
@@ -90,7 +92,6 @@ def read_query(path: Path, name: str | None = None) -> LibraryQuery:
     QueryError
         If a declared parameter is malformed, naming ``file:line``.
     """
-    from graph.sparql.query import read_capped
 
     path = Path(path)
     source = str(path)
@@ -145,7 +146,6 @@ def find_query(name: str, project=None) -> LibraryQuery:
     UnknownEntityError
         If there is no such query, with the nearest names.
     """
-    from graph.model.names import nearest
 
     stem = name[:-3] if name.endswith(".rq") else name
     for folder in library_dirs(project):

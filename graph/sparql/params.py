@@ -17,6 +17,11 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from graph.errors import QueryError, UnknownEntityError
+from graph.model.names import fold, nearest
+from graph.model.prefixes import converter
+from graph.model.vocab import BIOLINK, ENTITY, biolink_classes, prefixes
+from graph.rdf import triples as rdf
+from graph.sparql.syntax import variables
 
 __all__ = [
     "PARAMETER_KINDS",
@@ -91,8 +96,6 @@ class Resolver:
 
     def entity(self, value: str) -> str:
         """Return the entity id a name, id, CURIE, IRI or identifier (``HGNC:6081``) denotes."""
-        from graph.model.prefixes import converter
-        from graph.model.vocab import ENTITY
 
         text = value.strip()
         iri = text[1:-1] if text.startswith("<") and text.endswith(">") else text
@@ -113,7 +116,6 @@ class Resolver:
 
     def study(self, value: str) -> str:
         """Return a study id (``study:`` prefix or the study's IRI allowed)."""
-        from graph.model.names import nearest
 
         text = value.strip().strip("<>").rsplit("/study/", 1)[-1]
         text = text.split(":", 1)[1] if text.startswith("study:") else text
@@ -124,7 +126,6 @@ class Resolver:
 
     def design(self, value: str) -> str:
         """Return a study design id from its id or label ("rct", "randomized controlled trial")."""
-        from graph.model.names import fold, nearest
 
         designs = {}
         for study in self.index.studies().values():
@@ -141,7 +142,6 @@ class Resolver:
         """Return the IRI of the document section a title names: the whole title or a part of it,
         in any case (the section's IRI or ``doc:`` CURIE also work). Sections are those claims
         quote from; a part that fits several titles is an error naming them."""
-        from graph.model.names import fold, nearest
         from graph.rdf.triples import section_iri
 
         sections = {str(section_iri(c["document"], c["section"])): c["section_title"]
@@ -161,8 +161,6 @@ class Resolver:
 
     def category(self, value: str) -> str:
         """Return a Biolink class name ("Protein") from a name, CURIE or IRI, in any case."""
-        from graph.model.names import fold, nearest
-        from graph.model.vocab import biolink_classes
 
         text = value.strip().strip("<>").rsplit("/", 1)[-1]
         text = text.split(":", 1)[1] if text.lower().startswith("biolink:") else text
@@ -184,8 +182,6 @@ def _named_node(value: str, name: str) -> ox.NamedNode:
 
 def _expand_curie(value: str) -> str | None:
     """Return the IRI of a CURIE whose prefix is known (the project's or an identifier prefix)."""
-    from graph.model.prefixes import converter
-    from graph.model.vocab import prefixes
 
     match = _CURIE.match(value)
     if not match or value.startswith("_:"):
@@ -290,8 +286,6 @@ def parse_term(value: str, kind: str = "term", *, name: str = "value", resolver:
     ...
     graph.errors.QueryError: parameter ?value: invalid IRI <http://example.org/a b> at character 21: Invalid IRI code point ' '
     """
-    from graph.rdf import triples as rdf
-    from graph.model.vocab import BIOLINK
 
     resolver = resolver or Resolver()
     text = value.strip()
@@ -316,9 +310,6 @@ def parse_term(value: str, kind: str = "term", *, name: str = "value", resolver:
     if kind == "section":
         return ox.NamedNode(resolver.section(text))
     if kind == "prefix":
-        from graph.model.prefixes import converter
-        from graph.model.names import nearest
-
         prefix = converter().standardize_prefix(text.rstrip(":"))
         if prefix is None:
             raise UnknownEntityError(value, nearest(text, sorted(converter().prefix_map)),
@@ -375,7 +366,6 @@ def bind_parameters(assignments: Iterable[str], text: str, *, declared: Sequence
     UnknownEntityError
         If a name denotes no entity, claim, study, design or category.
     """
-    from graph.sparql.syntax import variables
 
     kinds: Mapping[str, Parameter] = {p.name: p for p in declared}
     names_in_query = variables(text)

@@ -8,6 +8,7 @@ SPARQL 1.1 endpoint (``endpoint=URL``).
 from __future__ import annotations
 
 import gc
+import multiprocessing
 import re
 import sys
 import threading
@@ -16,8 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from graph.errors import QueryError, QueryTimeoutError
+from graph.model.vocab import prefixes
 from graph.sparql.params import Parameter, Resolver, bind_parameters
+from graph.sparql.remote import query_endpoint
 from graph.sparql.results import QueryResult
+from graph.sparql.syntax import QUERY_STACK_BYTES, check_size, explain_prefix_error
 
 __all__ = ["MAX_QUERY_BYTES", "PreparedQuery", "answer_query", "prepare_query", "read_capped"]
 
@@ -134,36 +138,69 @@ def answer_query(project, query: str, params: Iterable[str] = (), *, endpoint: s
     prepared = prepare_query(project, query, stdin)
     bindings = bind_parameters(params, prepared.text, declared=prepared.parameters,
                                resolver=Resolver(project), strict=prepared.strict)
-    from graph.model.vocab import prefixes
 
     if endpoint:
-        from graph.sparql.remote import query_endpoint
-
         return query_endpoint(endpoint, prepared.text, substitutions=bindings, prefixes=prefixes(),
                               timeout=timeout, auth=auth), prepared
-    from graph.sparql.syntax import check_size, explain_prefix_error
-    from graph.sparql.store import open_store, run_query
+    from graph.sparql.store import open_store, run_query  # pyoxigraph: only for the embedded store
 
     check_size(prepared.text)
-    store = open_store(project.current_build())
+    build_dir = project.current_build()
     try:
-        return _within(timeout, lambda: run_query(
-            store, prepared.text, substitutions=bindings, allow_service=allow_service,
+        return _within(timeout, lambda: run_query(  # the store is opened where the query runs
+            open_store(build_dir), prepared.text, substitutions=bindings, allow_service=allow_service,
             prefixes=prefixes(), source=prepared.source)), prepared
     except QueryError as error:
         raise explain_prefix_error(error, prepared.text, prefixes(), prepared.source) from None
 
 
 def _within(timeout: float | None, function):
-    """Run ``function`` in a daemon thread and wait at most ``timeout`` seconds for it.
+    """Return ``function()``, run in a child process that is killed after ``timeout`` seconds.
 
-    pyoxigraph releases the GIL while it evaluates, so the waiting thread stays responsive to
-    Ctrl-C; a query past its time ends the command (the thread is left to die with the process).
-    The thread has a large stack (:data:`graph.sparql.syntax.QUERY_STACK_BYTES`): the store's
-    parser recurses once per nesting level or chained operator.
+    pyoxigraph cannot cancel a query, and a thread cannot be stopped: a process can. The child is
+    forked (it shares the parent's modules; it opens the store itself), evaluates ``function`` on a thread
+    with a large stack (:data:`graph.sparql.syntax.QUERY_STACK_BYTES`: the store's parser recurses
+    once per nesting level or chained operator) and sends back the answer or the error. When the
+    time is up the child is killed, so nothing keeps running after the call returns. Without a
+    ``timeout`` the query runs in this process, on such a thread, and is waited for.
     """
-    from graph.sparql.syntax import QUERY_STACK_BYTES
+    if timeout is None:
+        return _on_large_stack(function)
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_answer_to, args=(sender, function), name="hkg-query", daemon=True)
+    child.start()
+    sender.close()
+    try:
+        if not receiver.poll(timeout):
+            raise QueryTimeoutError(f"the query ran past the time limit of {timeout:g} s and was stopped "
+                                    "(--timeout raises it)")
+        try:
+            outcome, value = receiver.recv()
+        except EOFError:  # the child died without an answer (killed, out of memory)
+            raise QueryError(f"the query stopped without an answer (exit code {child.exitcode})") from None
+    finally:
+        if child.is_alive():
+            child.kill()
+        child.join()
+        receiver.close()
+    if outcome == "error":
+        raise value
+    return value
 
+
+def _answer_to(sender, function) -> None:
+    """In the child: send ``("value", answer)`` or ``("error", exception)`` to the parent."""
+    try:
+        sender.send(("value", _on_large_stack(function)))
+    except BaseException as error:  # handed back to the parent
+        sender.send(("error", error))
+    finally:
+        sender.close()
+
+
+def _on_large_stack(function):
+    """Return ``function()``, run on a thread with a large stack and waited for."""
     outcome: dict = {}
 
     def target() -> None:
@@ -179,14 +216,11 @@ def _within(timeout: float | None, function):
 
     previous = threading.stack_size(QUERY_STACK_BYTES)
     try:
-        thread = threading.Thread(target=target, daemon=True, name="hkg-query")
+        thread = threading.Thread(target=target, name="hkg-query")
         thread.start()
     finally:
         threading.stack_size(previous)
-    thread.join(timeout)
-    if thread.is_alive():
-        raise QueryTimeoutError(f"the query ran past the time limit of {timeout:g} s and was stopped "
-                                "(--timeout raises it)")
+    thread.join()
     if "error" in outcome:
         raise outcome["error"]
     return outcome["value"]

@@ -20,6 +20,7 @@ import pyoxigraph as ox
 
 from graph import __version__
 from graph.errors import CacheError, EndpointError, QueryError
+from graph.project import EXPORT_STEM
 from graph.sparql.results import QueryResult
 from graph.sparql.syntax import UPDATE_KEYWORDS, bind_text, declare_prefixes, query_form
 
@@ -200,7 +201,6 @@ def export_path(project, rdf_format: str = "n-triples") -> Path:
     CacheError
         If there is neither (run ``hkg build``).
     """
-    from graph.pipeline.project import EXPORT_STEM
     from graph.exports.registry import get_format
 
     path = project.exports / f"{EXPORT_STEM}.{get_format(rdf_format).extension}"

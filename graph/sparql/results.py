@@ -16,7 +16,10 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from graph.errors import UnknownFormatError
+from graph.errors import AnswerTooLargeError, UnknownFormatError
+from graph.model.prefixes import converter
+from graph.model.vocab import prefixes
+from graph.render import table_width, to_json
 
 __all__ = [
     "CLI_FORMATS",
@@ -140,7 +143,6 @@ def _size(item) -> int:
 
 def check_answer_size(size: int, max_bytes: int | None) -> None:
     """Refuse an answer of ``size`` bytes over ``max_bytes`` (None: no limit)."""
-    from graph.errors import AnswerTooLargeError
 
     if max_bytes is not None and size > max_bytes:
         raise AnswerTooLargeError(f"the answer is larger than the limit of {max_bytes / 2**20:g} MiB "
@@ -234,15 +236,12 @@ def serialize_triples(triples, media_type: str) -> bytes:
 
 @functools.lru_cache(maxsize=1)
 def _prefixes() -> dict[str, str]:
-    from graph.model.vocab import prefixes
-
     return prefixes()
 
 
 @functools.lru_cache(maxsize=1)
 def _namespaces() -> tuple[tuple[str, str], ...]:
     """(namespace, prefix) pairs, longest namespace first: the project's, then identifier ones."""
-    from graph.model.prefixes import converter
 
     pairs = {namespace: prefix for prefix, namespace in _prefixes().items()}
     for prefix, namespace in converter().prefix_map.items():
@@ -272,7 +271,7 @@ def compact_term(term) -> str:
 
 
 def _table(title: str | None, columns: list[str], rows: list[list[str]]) -> str:
-    """Rows for people, fitted to the terminal (:func:`graph.cli.render.table_width`).
+    """Rows for people, fitted to the terminal (:func:`graph.render.table_width`).
 
     A rich table when it fits; otherwise one numbered record per row, a field per line, so no
     IRI or claim id is folded over lines: the values every row shares are said once above
@@ -291,7 +290,6 @@ def _table(title: str | None, columns: list[str], rows: list[list[str]]) -> str:
     from rich.console import Console
     from rich.table import Table
 
-    from graph.cli.render import table_width
 
     width = table_width()
     shared = [i for i, _ in enumerate(columns)
@@ -346,7 +344,6 @@ def render_result(result: QueryResult, fmt: str, title: str | None = None) -> st
     UnknownFormatError
         If the format does not fit the answer (a SELECT as Turtle, a graph as CSV).
     """
-    from graph.cli.render import to_json
 
     if result.kind == "graph":
         if fmt not in _CLI_GRAPH_TYPES:

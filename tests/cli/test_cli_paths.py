@@ -27,7 +27,7 @@ def run_json(project, *args):
 @pytest.fixture(scope="module")
 def documents(real_project):
     """The real documents as extracted (quotes are verbatim in the clean text)."""
-    from graph.model.records import load_records
+    from graph.sources.load import load_records
 
     return {document.id: document for document in load_records(real_project / "data").documents}
 
@@ -93,7 +93,7 @@ def test_entity_names_in_any_spelling(real_project):
 
 
 def test_no_route_is_an_empty_list_and_exit_0(real_project):
-    from graph.pipeline.project import Project
+    from graph.project import Project
 
     index = Project(real_project).index()
     sink = next(e["id"] for e in index.entities() if index.count_claims(e["id"]) == (1, 0))
@@ -333,7 +333,7 @@ def test_sparql_table_says_shared_values_once_and_keeps_ids_whole(real_project):
 
 
 def test_html_focus_takes_an_identifier(real_project, tmp_path):
-    from graph.pipeline.project import Project
+    from graph.project import Project
     from graph.exports.explorer import explorer_data
 
     result = run(real_project, "html", "-o", str(tmp_path / "tnf.html"), "--focus", "UniProtKB:P01375")

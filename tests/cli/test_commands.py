@@ -156,7 +156,7 @@ def test_make_demo_installs_once(tmp_path):
 def test_a_table_quote_reads_as_row_and_columns(real_project, tmp_path):
     import shutil
 
-    from graph.pipeline.project import Project
+    from graph.project import Project
 
     index = Project(real_project).index()
     claim = next(c["claim"] for c in index.claims()

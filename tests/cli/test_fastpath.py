@@ -8,11 +8,11 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from graph.pipeline.project import Project
+from graph.project import Project
 from graph.cli.commands import cli
 from graph.cli.fastpath import _parse, parse_paths, render_entity_table
-from graph.pipeline.lookup import describe_entity
-from graph.cli.render import render_entity
+from graph.cache.lookup import describe_entity
+from graph.render import render_entity
 
 
 @pytest.mark.parametrize("columns", ["120", "80", "60"])

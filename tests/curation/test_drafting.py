@@ -182,7 +182,8 @@ def test_in_text_citations_become_document_links(empty):
 
 
 def test_review_accepts_edits_and_rejects_into_canonical_data(mini_project, tmp_path):
-    from graph.pipeline.project import Project, build
+    from graph.project import Project
+    from graph.pipeline.build import build
 
     for name in ("ingest.yaml", "format.yaml"):
         shutil.copy(ROOT / "data" / name, mini_project / "data" / name)
@@ -231,7 +232,8 @@ def test_leave_one_out_floor():
 def test_walkthrough(tmp_path):
     """docs/ingest.md's walkthrough: a hormone the graph does not know, ingested, accepted, built,
     and a pathway question it can now answer."""
-    from graph.pipeline.project import Project, build
+    from graph.project import Project
+    from graph.pipeline.build import build
 
     project = tmp_path / "project"
     shutil.copytree(ROOT / "data", project / "data", ignore=shutil.ignore_patterns("drafts"))

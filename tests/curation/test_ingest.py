@@ -74,7 +74,8 @@ def test_report_proposes_entities_definitions_studies_and_claims(project):
 
 
 def test_draft_entries_are_in_the_curated_files_form_and_build_when_accepted(project):
-    from graph.pipeline.project import Project, build
+    from graph.project import Project
+    from graph.pipeline.build import build
 
     ingest_document(NEW_PAGE, project / "data")
     draft = yaml.safe_load((project / "data/drafts/cortisol-and-fat.yaml").read_text(encoding="utf-8"))

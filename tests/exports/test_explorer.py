@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from graph.pipeline.project import Project, build
+from graph.project import Project
+from graph.pipeline.build import build
 from graph.cli.commands import cli
 from graph.exports.explorer import explorer_data, render_html, write_html
 from graph.model.names import fold
@@ -481,7 +482,7 @@ def test_the_explorer_shows_quotes_and_references_as_people_read_them(real_proje
     """The publisher's "∞" reads as a colon and a table row's cells stand beside their column
     headers, as on the command line; the verbatim quote is kept for checking."""
     from graph.exports.explorer import explorer_data
-    from graph.pipeline.project import Project
+    from graph.project import Project
 
     data = explorer_data(Project(real_project).index())
     shown = {c["claim"]: c["quote_shown"] for c in data["claims"]}

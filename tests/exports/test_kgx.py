@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from graph.pipeline.project import EXPORT_STEM
+from graph.project import EXPORT_STEM
 from graph.model.vocab import BASE, biolink_id_prefixes
 
 pytest.importorskip("kgx")
@@ -41,7 +41,7 @@ def exports(real_project) -> Path:
 @pytest.fixture(scope="module")
 def counts(real_project) -> tuple[int, int]:
     """(entities, claims) as the build counted them in the graph."""
-    from graph.pipeline.project import Project
+    from graph.project import Project
 
     meta = Project(real_project).index().meta()
     return meta["entities"], meta["claims"]
@@ -223,7 +223,8 @@ def test_networkx_reads_the_cytoscape_json_and_the_graphml_whole(exports, record
 def test_publications_are_doi_or_pmid_curies_where_the_reference_gives_them(mini_project):
     """The reference list's DOI or PubMed id becomes the publication CURIE (Biolink's ``doi:`` /
     ``PMID:`` prefixes); a study whose reference gives neither keeps its study CURIE."""
-    from graph.pipeline.project import Project, build
+    from graph.project import Project
+    from graph.pipeline.build import build
 
     source = mini_project / "data" / "sources" / "mini.txt"
     text = source.read_text(encoding="utf-8")

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from graph.pipeline.project import EXPORT_STEM
+from graph.project import EXPORT_STEM
 from graph.cli.commands import cli
 from graph.errors import UnknownFormatError
 from graph.exports.registry import export_formats, get_format

@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from graph.pipeline.project import Project
+from graph.project import Project
 from graph.model.names import fold
 from graph.sparql.store import open_store
 from graph.model.vocab import HKG

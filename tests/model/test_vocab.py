@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, URIRef
 
-from graph.pipeline.project import Project, build
+from graph.project import Project
+from graph.pipeline.build import build
 from graph.model.vocab import BIOLINK, RDF
 
 pytest.importorskip("bmt")
@@ -146,7 +147,7 @@ def test_prefix_map_is_the_committed_bioregistry_export():
     """Prefix maps come from bioregistry once (`make prefixes`), never hand-written at run time."""
     import json
 
-    records = json.loads(resources.files("graph").joinpath("prefixes.json").read_text(encoding="utf-8"))
+    records = json.loads(resources.files("graph.model").joinpath("prefixes.json").read_text(encoding="utf-8"))
     assert records == sorted(records, key=lambda r: r["prefix"].lower())
     assert {"RO", "ECO", "OBI"} <= {r["prefix"] for r in records}
     assert all(set(r) == {"prefix", "prefix_synonyms", "uri_prefix", "uri_prefix_synonyms"} for r in records)
@@ -163,7 +164,7 @@ def test_identifier_iris_are_the_rdf_form_biolink_gives():
 
     wheel = resources.files("biolink_model").joinpath("prefixmaps/biolink_model_prefix_map.json")
     biolink = json.loads(wheel.read_text(encoding="utf-8"))
-    records = json.loads(resources.files("graph").joinpath("prefixes.json").read_text(encoding="utf-8"))
+    records = json.loads(resources.files("graph.model").joinpath("prefixes.json").read_text(encoding="utf-8"))
     checked = 0
     for record in records:
         if record["prefix"] in biolink:

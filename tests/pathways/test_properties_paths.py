@@ -190,8 +190,8 @@ def test_loops_close_on_themselves_with_the_kind_asked(claims, through, kind, ma
 @pytest.fixture(scope="module")
 def real(real_project):
     """The real project's documents (by id), and pairs of entities joined by some route."""
-    from graph.pipeline.project import Project
-    from graph.model.records import load_records
+    from graph.project import Project
+    from graph.sources.load import load_records
     from graph.pathways.signed import build_signed_graph
 
     documents = {d.id: d for d in load_records(real_project / "data").documents}

@@ -53,7 +53,7 @@ def test_invalid_sign_or_certainty_is_rejected_naming_the_claim(bad):
 
 
 def test_view_of_a_build_has_every_entity_and_claim(built_mini):
-    from graph.pipeline.project import Project
+    from graph.project import Project
 
     index = Project(built_mini).index()
     g = build_signed_graph(index)
@@ -68,7 +68,7 @@ def test_view_of_a_build_has_every_entity_and_claim(built_mini):
 
 
 def test_the_view_of_a_build_reads_the_same_edges_as_the_full_claim_records(built_mini):
-    from graph.pipeline.project import Project
+    from graph.project import Project
 
     index = Project(built_mini).index()
     narrow = build_signed_graph(index)
@@ -104,7 +104,8 @@ def test_adjacency_is_kept_until_the_graph_changes():
 def synthetic(tmp_path_factory):
     """A built synthetic project (benchmarks/synth.py, 1,000 claims, hubs and parallel claims)."""
     from benchmarks.synth import write_project
-    from graph.pipeline.project import Project, build
+    from graph.project import Project
+    from graph.pipeline.build import build
 
     project = tmp_path_factory.mktemp("synthetic") / "claims-1000"
     write_project(project, 1000)
@@ -114,7 +115,7 @@ def synthetic(tmp_path_factory):
 
 @pytest.fixture(params=["real", "synthetic"])
 def index(request, real_project, synthetic):
-    from graph.pipeline.project import Project
+    from graph.project import Project
 
     return Project(real_project).index() if request.param == "real" else synthetic
 

@@ -10,12 +10,13 @@ import pytest
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from graph.pipeline.project import Project, build
+from graph.project import Project
+from graph.pipeline.build import build
 from graph.pipeline.bulk import sort_unique, write_graph_nt
 from graph.errors import LoadError, ShapeError
 from graph.exports.registry import get_format
 from graph.rdf.triples import build_graph
-from graph.model.records import load_records
+from graph.sources.load import load_records
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLES = ("entities", "names", "claims", "studies", "documents", "meta")

@@ -13,7 +13,7 @@ from graph.rdf.checks import check_ntriples, compile_shapes
 from graph.errors import ShapeError
 from graph.exports.registry import get_format
 from graph.rdf.triples import build_graph
-from graph.model.records import load_records
+from graph.sources.load import load_records
 from graph.rdf.shapes import validate_graph
 from graph.model.vocab import BIOLINK, CLAIM, ENTITY, FABIO, HKG, PROV, RDFS
 

@@ -11,7 +11,8 @@ import pytest
 from click.testing import CliRunner
 from rdflib import Graph, Literal, URIRef
 
-from graph.pipeline.project import EXPORT_STEM, Project, build
+from graph.project import EXPORT_STEM, Project
+from graph.pipeline.build import build
 from graph.cli.commands import cli
 from graph.errors import LoadError, ShapeError
 from graph.rdf.imports import import_iri, merge_imports

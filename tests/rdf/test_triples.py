@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 from rdflib import Graph, Literal, URIRef
 
-from graph.pipeline.project import EXPORT_STEM
+from graph.project import EXPORT_STEM
 from graph.rdf.triples import DATASET
 from graph.model.vocab import DCAT, DCTERMS, RDF, SKOS, VOID, XSD
 
@@ -64,7 +64,8 @@ def test_release_dates_come_from_the_data_not_the_clock(graph, real_project, tmp
 
     import yaml
 
-    from graph.pipeline.project import Project, build
+    from graph.project import Project
+    from graph.pipeline.build import build
     from graph.errors import LoadError
 
     stated = yaml.safe_load((real_project / "data" / "dataset.yaml").read_text(encoding="utf-8"))

@@ -1,7 +1,7 @@
 """`hkg serve` as a real HTTP server: the SPARQL 1.1 Protocol, read-only, bounded, and usable by
 standard clients (SPARQLWrapper, curl) unchanged; and under attack (the last section): updates in
 disguise, SERVICE and FROM aimed at other hosts, endless and ever-growing queries, malformed and
-slow requests, connection floods. The load test is tests/serve/test_load.py."""
+slow requests, connection floods. The load test is tests/test_load_endpoint.py."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
-from graph.pipeline.project import Project
+from graph.project import Project
 from graph.cli.commands import cli
 from graph.serve.endpoint import EndpointSettings, make_server, negotiate
 from graph.sparql.store import open_store, run_query
@@ -337,7 +337,7 @@ def test_negotiation_prefers_quality_then_specificity():
 
 
 def test_a_new_build_is_served_with_the_next_query(mini_project):
-    from graph.pipeline.project import build
+    from graph.pipeline.build import build
 
     build(Project(mini_project))
     with hkg_server(mini_project) as url:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from graph.sources.extract import extract_document, find_mentions
-from graph.model.records import load_records
+from graph.sources.load import load_records
 from graph.sources.textindex import MentionFinder, QuoteFinder, SectionLocator, _case_key, find_mentions_fast
 
 ROOT = Path(__file__).resolve().parents[2]

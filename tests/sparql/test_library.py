@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from graph.pipeline.project import Project
+from graph.project import Project
 from graph.cli.commands import cli
 from graph.sparql.library import BUILTIN, list_queries
 from graph.sparql.params import Resolver, bind_parameters

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from graph.pipeline.project import Project
+from graph.project import Project
 from graph.errors import QueryError, UnknownEntityError
 from graph.sparql.params import Parameter, Resolver, bind_parameters, parse_assignment, parse_term
 

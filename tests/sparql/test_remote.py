@@ -11,7 +11,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from graph.pipeline.project import Project
+from graph.project import Project
 from graph.cli.commands import cli
 from graph.errors import EndpointError, QueryError
 from graph.sparql.remote import push_graph, query_endpoint

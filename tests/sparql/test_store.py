@@ -13,7 +13,7 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
-from graph.pipeline.project import Project
+from graph.project import Project
 from graph.cli.commands import cli
 from graph.errors import CacheError, QueryError
 from graph.sparql.store import STORE_DIR, check_query, loading_store, open_store, run_query
@@ -249,6 +249,23 @@ def test_a_query_past_its_time_is_stopped(built_mini):
     assert done.returncode == 1 and time.monotonic() - started < 20
     assert done.stderr.strip() == ("error: the query ran past the time limit of 0.5 s and was stopped "
                                    "(--timeout raises it)")
+
+
+def test_a_stopped_query_leaves_nothing_running(built_mini):
+    import threading
+
+    import psutil
+
+    import graph
+    from graph.errors import QueryTimeoutError
+
+    endless = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n ?o }"
+    threads = threading.active_count()
+    with pytest.raises(QueryTimeoutError):
+        graph.open(built_mini).sparql(endless, timeout=0.5)
+    # a library call returns with nothing of the query left behind: no thread, no process
+    assert threading.active_count() == threads
+    assert psutil.Process().children(recursive=True) == []
 
 
 def test_unknown_query_name_suggests(built_mini):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from graph.pipeline.index import Index
-from graph.model.quotes import table_columns
+from graph.cache.index import Index
+from graph.sources.quotes import table_columns
 
 __all__ = ["STEP_KEYS", "describe_claim", "describe_entity", "step_of"]
 

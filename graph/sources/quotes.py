@@ -14,6 +14,8 @@ import functools
 import hashlib
 from pathlib import Path
 from typing import Any
+from graph.errors import HkgError
+from graph.sources.extract import DocumentFormat, extract_document
 
 __all__ = ["table_columns", "table_quote"]
 
@@ -22,8 +24,6 @@ __all__ = ["table_columns", "table_quote"]
 def _tables(root: str, source: str, sha256: str):
     """The clean text's line starts and tables of a document, or None if it changed since the
     build (or cannot be read)."""
-    from graph.errors import HkgError
-    from graph.sources.extract import DocumentFormat, extract_document
     from graph.sources.files import read_document, read_yaml_mapping
 
     base = Path(root)

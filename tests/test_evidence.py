@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from graph.cli.commands import cli
-from graph.model.records import load_records
-from test_records import problems
-from test_records import replace as edit
+from graph.sources.load import load_records
+from editing import problems
+from editing import replace as edit
 
 
 def run(project, *args):
@@ -117,7 +117,7 @@ def test_sparql_tells_document_citations_from_curator_links(built_mini):
 
 
 def test_explorer_data_says_who_linked_each_study(built_mini):
-    from graph.pipeline.project import Project
+    from graph.project import Project
     from graph.exports.explorer import explorer_data
 
     data = explorer_data(Project(built_mini).index())
@@ -243,7 +243,7 @@ def test_no_cytokine_route_raises_an_insulin_action_the_document_says_it_lowers(
     """The invariant from the data: S is the inflammatory classes with everything the hierarchy
     puts under them; T the measures S is only ever said to lower (read through inverse measures),
     and what they raise by +1 claims alone. No route from S to T may have net effect +1."""
-    from graph.pipeline.project import Project
+    from graph.project import Project
     from graph.pathways.signed import build_signed_graph
 
     index = Project(real_project).index()
@@ -348,7 +348,7 @@ def test_a_class_link_beside_a_stated_claim_is_not_a_supporting_claim(mini_proje
 def test_a_build_from_another_version_is_refused_in_one_line(mini_project):
     import sqlite3
 
-    from graph.pipeline.project import Project
+    from graph.project import Project
 
     assert run(mini_project, "build").exit_code == 0
     index = Project(mini_project).current_build() / "index.sqlite"

@@ -10,7 +10,8 @@ import pytest
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from graph.pipeline.project import EXPORTED_FORMATS, EXPORT_STEM, Project, build
+from graph.project import EXPORTED_FORMATS, EXPORT_STEM, Project
+from graph.pipeline.build import build
 from graph.errors import LoadError, ShapeError
 from graph.exports.registry import get_format
 
@@ -28,7 +29,7 @@ def test_build_twice_gives_identical_exports(mini_project):
 
 
 def test_exports_do_not_depend_on_hash_seed(built_mini, tmp_path):
-    script = ("import sys; from graph.pipeline.project import Project, build; "
+    script = ("import sys; from graph.pipeline.build import Project, build; "
               "build(Project.locate(sys.argv[1]))")
     import shutil
 

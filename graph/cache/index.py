@@ -16,6 +16,8 @@ from typing import Any
 
 from graph.errors import CacheError, UnknownEntityError
 from graph.model.names import RANK_XREF, fold, match_name, name_keys, nearest, similar
+from graph.model.prefixes import converter
+from graph.model.vocab import HIERARCHY
 
 __all__ = ["INDEX_FORMAT", "Index", "write_index"]
 
@@ -63,7 +65,6 @@ def _links(links) -> list[dict[str, Any]]:
 
 def _hierarchy(pairs) -> dict[str, list[str]]:
     """``{relation: [broader entity ids]}`` for every hierarchy relation (empty lists included)."""
-    from graph.model.vocab import HIERARCHY
 
     found: dict[str, list[str]] = {key: [] for key in HIERARCHY}
     for key, other in pairs:
@@ -78,7 +79,6 @@ def _narrower(pairs) -> list[dict[str, str]]:
 
 def write_index(graph, path: Path, meta: dict[str, Any] | None = None) -> None:
     """Write the lookup index of an RDF graph to ``path`` (which must not exist yet)."""
-    from graph.model.prefixes import converter
     from graph.model.vocab import (BIBO, BIOLINK, CLAIM, DCTERMS, DOC, ENTITY, HIERARCHY, HKG, PROV, RDF, RDFS,
                         SKOS, STUDY)
 
@@ -425,7 +425,6 @@ def write_index_from_ntriples(nt_path: Path, path: Path, meta: dict[str, Any] | 
     """
     import pyoxigraph as ox
 
-    from graph.model.prefixes import converter
     from graph.model.vocab import (BIBO, BIOLINK, CLAIM, DCTERMS, DOC, ENTITY, HIERARCHY, HKG, PROV, RDF, RDFS,
                         SKOS, STUDY)
 

@@ -7,19 +7,10 @@ from pathlib import Path
 import pytest
 
 from graph.errors import LoadError
-from graph.model.records import StudyLink, load_records
+from graph.model.records import StudyLink
+from graph.sources.load import load_records
 
-
-def replace(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"fixture no longer contains {old!r}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
-def problems(project: Path) -> list[str]:
-    with pytest.raises(LoadError) as caught:
-        load_records(project / "data")
-    return [str(p) for p in caught.value.problems]
+from editing import problems, replace
 
 
 def test_mini_fixture_loads(mini_project):

@@ -10,6 +10,8 @@ import json
 import os
 import sys
 from typing import Any
+from graph.model.vocab import PREDICATE_LABELS
+from graph.sources.quotes import table_quote
 
 __all__ = ["describe_citations", "display_text", "entity_rows", "render_entity", "render_evidence", "shown_quote",
            "sign_text", "table_width", "to_json", "to_table"]
@@ -55,7 +57,7 @@ def display_text(text: str | None) -> str | None:
 def shown_quote(record: dict[str, Any]) -> str:
     """Return a claim's quote as people read it: in quotation marks (:func:`display_text`), or
     for a table row, its cells beside their column headers (``table_columns``, see
-    :mod:`graph.model.quotes`) after "[table]".
+    :mod:`graph.sources.quotes`) after "[table]".
 
     >>> shown_quote({"quote": "Estradiol | Prevents accumulation", "table_columns": ["Agent", "VAT"]})
     '[table] Agent: Estradiol · VAT: Prevents accumulation'
@@ -64,8 +66,6 @@ def shown_quote(record: dict[str, Any]) -> str:
     """
     quote = record.get("quote") or ""
     if record.get("table_columns"):
-        from graph.model.quotes import table_quote
-
         return f"[table] {display_text(table_quote(quote, record['table_columns']))}"
     return f"“{display_text(quote)}”"
 
@@ -131,7 +131,6 @@ def _predicate(curie: str | None) -> str | None:
     >>> _predicate("RO:0002212"), _predicate("RO:9999999"), _predicate(None)
     ('negatively regulates (RO:0002212)', 'RO:9999999', None)
     """
-    from graph.model.vocab import PREDICATE_LABELS
 
     label = PREDICATE_LABELS.get(curie or "")
     return f"{label} ({curie})" if label else curie

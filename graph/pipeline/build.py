@@ -21,13 +21,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from graph.atomic import check_target, write_atomic
+from graph.cache.index import Index, write_index, write_index_from_ntriples
 from graph.errors import CacheError, LoadError, Problem
+from graph.exports.explorer import write_html
+from graph.pipeline.bulk import copy_atomic, write_graph_nt, write_turtle
+from graph.project import EXPORT_STEM, EXPORTED_FORMATS, Project
+from graph.rdf.checks import check_ntriples
 
-__all__ = ["BuildResult", "Project", "REQUIRED_DATA", "build", "build_lock", "check_inputs"]
+__all__ = ["BuildResult", "REQUIRED_DATA", "build", "build_lock", "check_inputs"]
 
-EXPORT_STEM = "hormone-kg"
-#: formats written to exports/ on every build
-EXPORTED_FORMATS = ("turtle", "n-triples", "json-ld", "graphml", "kgx-tsv", "kgx-jsonl", "cytoscape")
 #: above this many claims the build streams (see graph/pipeline/bulk.py): no rdflib graph, SHACL as
 #: SPARQL on the store, the index from the store. Below it the graph is built in rdflib and
 #: validated by pyshacl, as always.
@@ -37,53 +40,6 @@ STREAMED_FORMATS = ("turtle", "n-triples")
 #: formats a streamed build writes only with ``full_exports=True`` (they need the whole graph
 #: in memory: fine to ~10⁵ claims), like exports/graph.html
 IN_MEMORY_FORMATS = tuple(n for n in EXPORTED_FORMATS if n not in STREAMED_FORMATS)
-
-
-@dataclass(frozen=True)
-class Project:
-    """Where a project's data, cache and exports live (the folder that holds ``data/``)."""
-
-    root: Path
-
-    def __post_init__(self):
-        object.__setattr__(self, "root", Path(self.root).resolve())
-
-    @classmethod
-    def locate(cls, root: str | Path | None = None) -> "Project":
-        """Return the project at ``root``, ``$HKG_PROJECT`` or the current directory."""
-        return cls(Path(root or os.environ.get("HKG_PROJECT") or ".").resolve())
-
-    @property
-    def data(self) -> Path:
-        return self.root / "data"
-
-    @property
-    def exports(self) -> Path:
-        return self.root / "exports"
-
-    @property
-    def cache(self) -> Path:
-        return Path(os.environ.get("HKG_CACHE") or self.root / ".hkg")
-
-    def current_build(self) -> Path:
-        """Return the directory of the current build.
-
-        :raises CacheError: if nothing has been built yet.
-        """
-        link = self.cache / "current"
-        target = link.resolve() if link.is_symlink() else None
-        if target is None or not (target / "index.sqlite").exists():
-            hint = "" if self.data.is_dir() else (
-                f" in the project folder (there is no data/ in {self.root}: cd into the project "
-                "or pass --project DIR)")
-            raise CacheError(f"no build found in {self.cache}; run `hkg build` first{hint}")
-        return target
-
-    def index(self):
-        """Open the current build's lookup index."""
-        from graph.pipeline.index import Index
-
-        return Index(self.current_build() / "index.sqlite", root=self.root)
 
 
 @dataclass(frozen=True)
@@ -254,7 +210,6 @@ def _stage_exports(project: Project) -> Path:
 
 def _swap_exports(project: Project, staged: Path, remove: tuple[str, ...] = ()) -> tuple[Path, ...]:
     """Rename every staged export into ``exports/`` and remove ``remove``; return the files."""
-    from graph.pipeline.atomic import check_target
 
     names = sorted(p.name for p in staged.iterdir())
     for name in names:
@@ -309,7 +264,7 @@ def build(project: Project, *, write_exports: bool = True, streamed: bool | None
 def _build(project: Project, *, write_exports: bool, streamed: bool | None, full_exports: bool,
            allow_empty: bool) -> BuildResult:
     """What :func:`build` does, under its lock (see there)."""
-    from graph.model.records import load_records
+    from graph.sources.load import load_records
 
     data_files = check_inputs(project, allow_empty=allow_empty)
     kb = load_records(project.data)
@@ -323,8 +278,6 @@ def _build(project: Project, *, write_exports: bool, streamed: bool | None, full
                                data_files=data_files)
     from graph.exports.registry import get_format
     from graph.rdf.imports import merge_imports
-    from graph.pipeline.index import Index, write_index
-    from graph.pipeline.atomic import write_atomic
     from graph.rdf.triples import build_graph
     from graph.rdf.shapes import validate_graph
 
@@ -355,7 +308,6 @@ def _build(project: Project, *, write_exports: bool, streamed: bool | None, full
                 for filename, content in exported[name].items():
                     write_atomic(staged / filename, content)
             # [exports: html] (the HTML explorer of the whole graph is written here)
-            from graph.exports.explorer import write_html
             index = Index(staging / "index.sqlite", root=project.root)  # as project.index() opens it
             try:
                 write_html(index, staged / "graph.html")
@@ -382,9 +334,6 @@ def _build_streamed(project: Project, handover: list, *, write_exports: bool, fu
     """
     import gc
 
-    from graph.pipeline.bulk import copy_atomic, write_graph_nt, write_turtle
-    from graph.rdf.checks import check_ntriples
-    from graph.pipeline.index import write_index_from_ntriples
     from graph.sparql.store import loading_store
 
     kb = handover.pop()
@@ -417,9 +366,6 @@ def _build_streamed(project: Project, handover: list, *, write_exports: bool, fu
             if full_exports:
                 from rdflib import Graph
 
-                from graph.exports.explorer import write_html
-                from graph.pipeline.index import Index
-                from graph.pipeline.atomic import write_atomic
 
                 graph = Graph().parse(nt, format="nt")
                 for name in IN_MEMORY_FORMATS:
