@@ -22,7 +22,6 @@ from typing import Any, ClassVar
 from graph.cache.lookup import describe_claim, describe_entity
 from graph.pathways.questions import (answer_conflicts, answer_loops, answer_neighbors, answer_paths,
                                       answer_routes)
-from graph.pipeline.build import build as build_project
 from graph.project import Project
 
 __all__ = [
@@ -388,5 +387,6 @@ def build(path: str | Path = ".", *, write_exports: bool = True):
     :raises LoadError: the data has problems (each ``file:line: message``); nothing is written.
     :raises ShapeError: the graph fails its SHACL shapes; nothing is written.
     """
+    from graph.pipeline.build import build as build_project  # rdflib, pyshacl: only to build
 
     return build_project(Project.locate(path), write_exports=write_exports)

@@ -13,16 +13,8 @@ import sys
 
 import click
 
-from graph.cache.lookup import describe_claim, describe_entity
-from graph.cli.render_paths import render_conflicts, render_loops, render_neighbors, render_routes
-from graph.curation.ingest import ingest_document, render_ingest
-from graph.curation.review import apply_review, read_draft, render_review
 from graph.errors import HkgError
-from graph.exports.explorer import render_html, write_html
-from graph.pathways.questions import answer_conflicts, answer_loops, answer_neighbors, answer_routes
-from graph.pipeline.build import build as run_build
 from graph.project import Project
-from graph.render import render_entity, render_evidence, to_json, to_table
 
 __all__ = ["HkgCommandError", "HkgGroup", "HkgUsageError", "cli", "main"]
 
@@ -113,6 +105,7 @@ pass_project = click.make_pass_decorator(object)
 @pass_project
 def build(project, full_exports: bool, allow_empty: bool) -> None:
     """Build the graph from data/: validate, write the cache and exports/."""
+    from graph.pipeline.build import build as run_build
 
     result = run_build(project, full_exports=full_exports, allow_empty=allow_empty)
     click.echo(f"built {result.entities} entities, {result.claims} claims, {result.studies} studies "
@@ -131,6 +124,8 @@ def entity(project, name: str, output_format: str) -> None:
     NAME may be a label, any synonym, an id or CURIE, in any case, with Greek letters or their
     names ("TNF-alpha", "tnf-α").
     """
+    from graph.render import render_entity
+    from graph.cache.lookup import describe_entity
 
     click.echo(render_entity(describe_entity(project.index(), name), output_format))
 
@@ -141,6 +136,8 @@ def entity(project, name: str, output_format: str) -> None:
 @pass_project
 def evidence(project, claim: str, output_format: str) -> None:
     """Show the evidence for a claim: quote, document, section, offsets, context, studies."""
+    from graph.cache.lookup import describe_claim
+    from graph.render import render_evidence
 
     click.echo(render_evidence(describe_claim(project.index(), claim), output_format))
 
@@ -160,6 +157,7 @@ def ingest(project, file: str, force: bool, output_format: str) -> None:
     graph until their entries are moved into entities, studies and claims.yaml. Ingesting an
     unchanged document changes nothing.
     """
+    from graph.curation.ingest import ingest_document, render_ingest
 
     click.echo(render_ingest(ingest_document(file, project.data, force=force), output_format))
 
@@ -177,6 +175,7 @@ def review(project, document: str, accept, reject, edits, accept_all: bool, outp
     """Review the draft of an ingested DOCUMENT: list its entries beside their sentences, and
     accept, edit or reject them into data/*.yaml (canonical form). Accepted entries are checked
     as `hkg build` checks them; if anything fails, nothing is changed."""
+    from graph.curation.review import apply_review, read_draft, render_review
 
     if accept or reject or edits or accept_all:
         result = apply_review(project.data, document, tuple(accept), tuple(reject), tuple(edits), accept_all)
@@ -276,6 +275,8 @@ def paths(project, source: str | None, target: str | None, from_: str | None, to
     direction depends on context makes it "variable". A table starts with a summary line and
     shows the best 10 routes unless --limit says otherwise; --format json lists every route.
     """
+    from graph.pathways.questions import answer_routes
+    from graph.cli.render_paths import render_routes
 
     if (source is not None and from_ is not None) or (target is not None and to is not None):
         raise click.UsageError("give each end once: SOURCE or --from, TARGET or --to")
@@ -302,6 +303,8 @@ def paths(project, source: str | None, target: str | None, from_: str | None, to
 def loops(project, through: str | None, kind: str | None, max_length: int,
           context: tuple[str, ...], output_format: str) -> None:
     """Show feedback loops: vicious when their net sign is +1, self-limiting when -1."""
+    from graph.pathways.questions import answer_loops
+    from graph.cli.render_paths import render_loops
 
     click.echo(render_loops(answer_loops(project.index(), through, kind=kind, max_length=max_length,
                                          context=context), output_format))
@@ -318,6 +321,8 @@ def conflicts(project, entity: str | None, output_format: str) -> None:
     entity and its inverse measure in ways that disagree (raising HOMA-IR vs raising insulin
     sensitivity). With ENTITY, only conflicts that involve it.
     """
+    from graph.pathways.questions import answer_conflicts
+    from graph.cli.render_paths import render_conflicts
 
     click.echo(render_conflicts(answer_conflicts(project.index(), entity), output_format))
 
@@ -338,6 +343,8 @@ def neighbors(project, entity: str, direction: str, sign: str | None, context: t
     `hkg neighbors testosterone --direction in --sign down`: what lowers testosterone directly
     (`hkg paths --to testosterone --sign down` also finds what lowers it through other entities).
     """
+    from graph.pathways.questions import answer_neighbors
+    from graph.cli.render_paths import render_neighbors
 
     click.echo(render_neighbors(answer_neighbors(project.index(), entity, direction=direction,
                                                  context=context, sign=sign), output_format))
@@ -420,6 +427,7 @@ def sparql(project, query: str, output_format: str, params: tuple[str, ...], end
 def queries(project, output_format: str) -> None:
     """List the query library: each question, its parameters, and how to run it."""
     from graph.sparql.library import list_queries
+    from graph.render import to_json, to_table
 
     entries = list_queries(project)
     if output_format == "json":
@@ -517,10 +525,13 @@ def html(project, output: str, focus: str | None, depth: int | None,
     Search any name or synonym, filter by category, sign, context, document section and studies,
     and click a node or an edge for its definition, identifiers, quote and cited studies.
     """
+    from graph.exports.explorer import write_html
 
     if depth is not None and focus is None:
         raise click.UsageError("--depth needs --focus")
     if output == "-":
+        from graph.exports.explorer import render_html
+
         click.echo(render_html(project.index(), focus=focus, depth=depth, path_between=path_between,
                                context=context), nl=False)
         return

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 from graph.errors import ShapeError
-from graph.model.vocab import RDF, prefixes
+from graph.model.vocab import prefixes
 
 __all__ = ["WINDOW", "Property", "Shape", "check_ntriples", "compile_shapes"]
 
@@ -209,6 +209,8 @@ def compile_shapes(shapes=None) -> tuple[Shape, ...]:
         If a shape uses SHACL features this checker does not cover.
     """
     from rdflib import URIRef
+
+    from graph.model.vocab import RDF
 
     from graph.rdf.shapes import load_shapes
 

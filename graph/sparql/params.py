@@ -19,8 +19,7 @@ import pyoxigraph as ox
 from graph.errors import QueryError, UnknownEntityError
 from graph.model.names import fold, nearest
 from graph.model.prefixes import converter
-from graph.model.vocab import BIOLINK, ENTITY, biolink_classes, prefixes
-from graph.rdf import triples as rdf
+from graph.model.vocab import biolink_classes, prefixes
 from graph.sparql.syntax import variables
 
 __all__ = [
@@ -96,6 +95,7 @@ class Resolver:
 
     def entity(self, value: str) -> str:
         """Return the entity id a name, id, CURIE, IRI or identifier (``HGNC:6081``) denotes."""
+        from graph.model.vocab import ENTITY  # an rdflib namespace: made (and rdflib imported) on use
 
         text = value.strip()
         iri = text[1:-1] if text.startswith("<") and text.endswith(">") else text
@@ -286,6 +286,8 @@ def parse_term(value: str, kind: str = "term", *, name: str = "value", resolver:
     ...
     graph.errors.QueryError: parameter ?value: invalid IRI <http://example.org/a b> at character 21: Invalid IRI code point ' '
     """
+    from graph.model.vocab import BIOLINK  # rdflib only when a parameter is bound
+    from graph.rdf import triples as rdf
 
     resolver = resolver or Resolver()
     text = value.strip()
