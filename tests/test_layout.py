@@ -4,10 +4,12 @@ no module that shadows the standard library, and tests that mirror the package."
 from __future__ import annotations
 
 import ast
+import subprocess
 import sys
 from pathlib import Path
 
 import networkx as nx
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "graph"
@@ -70,3 +72,15 @@ def test_tests_mirror_the_package():
         for test in (ROOT / "tests" / folder).glob("test_*.py"):
             text = test.read_text(encoding="utf-8")
             assert f"graph.{folder}" in text, f"{test.name} tests nothing in graph.{folder}"
+
+
+@pytest.mark.parametrize("module", ["graph.cli.commands", "graph.api", "graph.sparql.query"])
+def test_entry_modules_start_without_the_heavy_libraries(module):
+    # the lazy boundary: a command imports rdflib, networkx or pyoxigraph only when it needs them
+    code = f"import sys, {module}; print(' '.join(sorted({{m.split('.')[0] for m in sys.modules}})))"
+    loaded = set(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                                cwd=ROOT).stdout.split())
+    heavy = {"rdflib", "networkx", "pyshacl", "pyvis", "rich"}
+    if module != "graph.sparql.query":  # it binds parameters as pyoxigraph terms
+        heavy.add("pyoxigraph")
+    assert loaded & heavy == set()
