@@ -17,7 +17,7 @@ from typing import Any
 from graph.errors import CacheError, UnknownEntityError
 from graph.model.names import RANK_XREF, fold, match_name, name_keys, nearest, similar
 from graph.model.prefixes import converter
-from graph.model.vocab import HIERARCHY
+from graph.model.vocab import CONTEXT_KEYS, HIERARCHY
 
 __all__ = ["INDEX_FORMAT", "Index", "write_index"]
 
@@ -132,8 +132,7 @@ def write_index(graph, path: Path, meta: dict[str, Any] | None = None) -> None:
         document = graph.value(evidence, PROV.wasQuotedFrom) if evidence is not None else None
         sign = value(node, HKG.sign)
         original = graph.value(node, BIOLINK.original_predicate)
-        context = {key: str(graph.value(node, HKG[key])) for key in
-                   ("population", "timescale", "formulation", "tissue") if graph.value(node, HKG[key])}
+        context = {key: str(graph.value(node, HKG[key])) for key in CONTEXT_KEYS if graph.value(node, HKG[key])}
         claims.append({
             "claim": _local(node, str(CLAIM), conv),
             "subject": ent(subject),
@@ -449,7 +448,7 @@ def write_index_from_ntriples(nt_path: Path, path: Path, meta: dict[str, Any] | 
         comment=RDFS.comment).items()}
     slots = {str(BIOLINK[slot]): key for key, slot in HIERARCHY.items()}
     narrower: dict[str, list[tuple[str, str]]] = {}
-    contexts = [(key, str(HKG[key])) for key in ("population", "timescale", "formulation", "tissue")]
+    contexts = [(key, str(HKG[key])) for key in CONTEXT_KEYS]
     aux_keys = (T["part"], T["quoted"], T["value"], T["start"], T["end"], T["title"], T["label"], T["xref"])
 
     def first(found: dict, key: str):

@@ -30,7 +30,7 @@ from graph.atomic import write_atomic
 from graph.errors import UnknownEntityError
 from graph.model.names import RANK_NAME, fold, name_keys, nearest
 from graph.model.prefixes import converter
-from graph.model.vocab import PREDICATE_LABELS
+from graph.model.vocab import CONTEXT_KEYS, PREDICATE_LABELS
 from graph.pathways.paths import find_paths
 from graph.pathways.signed import IndexedView
 from graph.render import display_text, shown_quote
@@ -87,7 +87,6 @@ SIGN_STYLES: dict[int | str, tuple[str, str, str]] = {
     0: ("no effect", "#8a8a8a", "circle"),
     "variable": ("varies with context", "#b7791f", "diamond"),
 }
-_CONTEXT_KINDS = ("population", "timescale", "formulation", "tissue")
 _TEMPLATE = "html_template.html"
 _VIS_ASSETS = {"VIS_JS": "lib/vis-9.1.2/vis-network.min.js", "VIS_CSS": "lib/vis-9.1.2/vis-network.css"}
 _SLOT = re.compile(r"/\*@(VIS_JS|VIS_CSS|DATA)@\*/")
@@ -162,7 +161,7 @@ def _context_values(claims: Iterable[Mapping[str, Any]], labels: Mapping[str, st
     for claim in claims:
         for kind, value in (claim.get("context") or {}).items():
             counts[(kind, value)] += 1
-    order = {kind: i for i, kind in enumerate(_CONTEXT_KINDS)}
+    order = {kind: i for i, kind in enumerate(CONTEXT_KEYS)}
     return [{"key": f"{kind}={value}", "kind": kind, "value": value,
              "label": _context_label(kind, value, labels), "count": count}
             for (kind, value), count in sorted(counts.items(), key=lambda kv: (order.get(kv[0][0], 99), kv[0]))]
