@@ -400,17 +400,39 @@ class _Sentence:
         return (before in self.g.prepositions or before == "of") and word.endswith("ed")
 
 
-def _context(sentence: str, items: list[_Item], grammar: Grammar, categories: Mapping[str, str],
-             exclude: set[str]) -> dict[str, str]:
+def _context_phrases(sentence: str, grammar: Grammar) -> dict[str, str]:
+    """The context a sentence's phrases set ("in men", "acutely"): the first phrase of each key."""
     lowered = " ".join(sentence.lower().split())
     found: dict[str, str] = {}
     for phrase, key, value in grammar.context:
         if key not in found and re.search(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", lowered):
             found[key] = value
+    return found
+
+
+def _tissues(items: list[_Item], grammar: Grammar, categories: Mapping[str, str]) -> list[str]:
+    """The first three distinct tissues a sentence names after "in"/"within", in order: enough to
+    find the first that is neither a claim's agent nor its affected entity."""
+    found: list[str] = []
     for k, item in enumerate(items):
-        if (item.kind == "E" and k and items[k - 1].text in {"in", "within"} and item.text not in exclude
+        if (item.kind == "E" and k and items[k - 1].text in {"in", "within"} and item.text not in found
                 and categories.get(item.text) in grammar.tissue_categories):
-            found.setdefault("tissue", item.text)
+            found.append(item.text)
+            if len(found) == 3:
+                break
+    return found
+
+
+def _context(sentence: str, items: list[_Item], grammar: Grammar, categories: Mapping[str, str],
+             exclude: set[str], known: tuple[dict[str, str], list[str]] | None = None) -> dict[str, str]:
+    """A claim's context: the sentence's context phrases, and the first tissue it names that is not
+    in ``exclude``. ``known`` is ``(phrases, tissues)`` already read from this sentence, so a
+    sentence with many claims is read once, not once per claim."""
+    phrases, tissues = known or (_context_phrases(sentence, grammar), _tissues(items, grammar, categories))
+    found = dict(phrases)
+    tissue = next((t for t in tissues if t not in exclude), None)
+    if tissue is not None:
+        found.setdefault("tissue", tissue)
     return found
 
 
@@ -569,17 +591,21 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
             if lead is not None:
                 previous_subject = [lead]
         made = 0
+        read = None  # what depends on the sentence alone, read once for all its claims (linear time)
         for agent, obj, sign, cue, words in drafted:
             if agent == obj:
                 why.append((cue, "the agent and the affected entity are the same"))
                 continue
-            certainty, hedge_text = hedge(text[s_start:s_end])
-            context = _context(text[s_start:s_end], items, grammar, categories, {agent, obj})
+            if read is None:
+                whole = text[s_start:s_end]
+                read = (hedge(whole), (_context_phrases(whole, grammar), _tissues(items, grammar, categories)),
+                        bool(direct_words and direct_words.search(whole)))
+            (certainty, hedge_text), known_context, direct = read
+            context = _context(whole, items, grammar, categories, {agent, obj}, known_context)
             found.append(dict(
                 subject=agent, object=obj, sign=sign, quote=sentence, line=line, section=section, cue=cue,
                 origin="sentence", aspect=aspect(" ".join(words)) or aspect(cue),
-                direct=bool(direct_words and direct_words.search(text[s_start:s_end])),
-                certainty=certainty, hedge=hedge_text, context=context))
+                direct=direct, certainty=certainty, hedge=hedge_text, context=context))
             made += 1
         if not made and why:
             cue, reason = why[0]
