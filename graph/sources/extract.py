@@ -23,7 +23,9 @@ The publisher's pages vary, and extraction copes with each variant without faili
 
 from __future__ import annotations
 
+import bisect
 import functools
+import heapq
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -293,15 +295,27 @@ class Document:
             end += 1
         return folded[start:end]
 
+    @functools.cached_property
+    def _section_index(self) -> "_SectionIndex":
+        return _SectionIndex((s.start, s.end, s) for s in self.sections)
+
     def section_at(self, offset: int) -> Section | None:
-        """Return the innermost section containing a clean-text offset."""
-        found = None
-        for section in self.sections:
-            if section.start <= offset < section.end and (
-                found is None or section.start >= found.start
-            ):
-                found = section
-        return found
+        """Return the innermost section containing a clean-text offset (the latest start; of two
+        with the same start, the later listed), by bisection."""
+        return self._section_index.at(offset)
+
+    @functools.cached_property
+    def _line_starts(self) -> list[int]:
+        return [0] + [match.end() for match in re.finditer("\n", self.clean_text)]
+
+    def line_start(self, offset: int) -> int:
+        """Return where the clean-text line holding ``offset`` starts (a paragraph: one line).
+
+        >>> doc = extract_document("d", "Fundamentals\\nInsulin lowers blood sugar.\\n")
+        >>> doc.line_start(20), doc.line_start(5)
+        (13, 0)
+        """
+        return self._line_starts[bisect.bisect_right(self._line_starts, max(offset, 0)) - 1]
 
     def section(self, section_id: str) -> Section | None:
         """Return a section by id."""
@@ -319,18 +333,35 @@ _ALIAS_PATTERNS = (
 )
 
 
-def _definition_end(text: str) -> int:
-    """Return the index just past the sentence that opens ``text`` (or len(text)).
+def _word_before(text: str, end: int, start: int = 0) -> str:
+    r"""Return the run of non-space characters that ends at ``end`` (not before ``start``), as
+    ``re.search(r"(\S+)$", text[start:end])`` finds it, without copying the text before it.
+
+    >>> _word_before("see e.g. this", 7), _word_before("a  b", 2), _word_before("ab\n", 3)
+    ('e.g', '', 'ab')
+    """
+    if end > start and text[end - 1] == "\n":  # ``$`` also matches before a final newline
+        end -= 1
+    begin = end
+    while begin > start and not text[begin - 1].isspace():
+        begin -= 1
+    return text[begin:end]
+
+
+def _definition_end(text: str, start: int = 0, stop: int | None = None) -> int:
+    """Return the index just past the sentence that opens ``text[start:stop]`` (or ``stop``).
 
     A period ends the sentence unless it closes a known abbreviation or an initial ("J.").
+    Offsets, not slices: a long line is never copied once per sentence.
     """
-    for match in _DEFINITION_END.finditer(text):
-        word = re.search(r"(\S+)$", text[: match.start()])
-        token = word.group(1).lower() if word else ""
-        if token in _ABBREVIATIONS or re.fullmatch(r"[a-z]", token) and word.group(1).isupper():
+    stop = len(text) if stop is None else stop
+    for match in _DEFINITION_END.finditer(text, start, stop):
+        word = _word_before(text, match.start(), start)
+        token = word.lower()
+        if token in _ABBREVIATIONS or re.fullmatch(r"[a-z]", token) and word.isupper():
             continue
         return match.end()
-    return len(text)
+    return stop
 
 
 _ARTICLES = ("the ", "a ", "an ")
@@ -351,7 +382,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
             position += 1
         if position >= len(text):
             break
-        end = position + _definition_end(text[position:])
+        end = _definition_end(text, position)
         spans.append((position, end))
         position = end
     return spans
@@ -398,6 +429,98 @@ def _aliases(term: str, definition: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+class _Buffer:
+    """Text built from appended pieces whose end can be read and cut without joining it all, so
+    that removing many splices from one line stays linear in the line."""
+
+    def __init__(self):
+        self.pieces: list[str] = []
+        self.length = 0
+
+    def append(self, piece: str) -> None:
+        if piece:
+            self.pieces.append(piece)
+            self.length += len(piece)
+
+    def tail(self, size: int) -> str:
+        """The last ``size`` characters (all of them if there are fewer)."""
+        if size <= 0:
+            return ""
+        taken, count = [], 0
+        for piece in reversed(self.pieces):
+            taken.append(piece)
+            count += len(piece)
+            if count >= size:
+                break
+        return "".join(reversed(taken))[-size:]
+
+    def cut(self, size: int) -> None:
+        """Remove the last ``size`` characters."""
+        while size > 0 and self.pieces:
+            piece = self.pieces.pop()
+            self.length -= len(piece)
+            if len(piece) > size:
+                self.append(piece[:-size])
+            size -= len(piece)
+
+    def last_words(self, count: int) -> str:
+        """The end of the text holding at least its last ``count`` whole words (or all of it)."""
+        size = 256
+        while True:
+            tail = self.tail(size)
+            if len(tail) >= self.length:
+                return tail
+            first_space = next((i for i, char in enumerate(tail) if char.isspace()), -1)
+            if first_space >= 0 and len(tail[first_space:].split()) >= count:
+                return tail[first_space:]
+            size *= 4
+
+    def text(self) -> str:
+        return "".join(self.pieces)
+
+
+def _stray_cut(tail: str, tokens: tuple[str, ...], whole: bool) -> int | None:
+    r"""How many characters ``re.sub(rf"(?:\s+(?:{tokens}))?\s*$", "", text)`` removes from the end
+    of a text whose last characters are ``tail`` (``whole``: the tail is all of it); None when
+    the tail is too short to tell."""
+    kept = len(tail.rstrip())
+    if kept == 0 and not whole:
+        return None
+    best = kept
+    for token in tokens:
+        if not token:
+            continue
+        for end in (range(kept, len(tail) + 1) if token[-1].isspace() else (kept,)):
+            begin = end - len(token)
+            if begin < 0 or (begin == 0 and tail.startswith(token)):
+                if not whole:
+                    return None
+                continue
+            if tail[begin:end] != token:
+                continue
+            first = begin
+            while first > 0 and tail[first - 1].isspace():
+                first -= 1
+            if first == begin:
+                continue  # no space before the token
+            if first == 0 and not whole:
+                return None
+            best = min(best, first)
+    return len(tail) - best
+
+
+def _strip_stray(buffer: _Buffer, tokens: tuple[str, ...]) -> None:
+    """Cut the space at the end of ``buffer``, and a stray token (``html``) after a space."""
+    size = 64 + max((len(t) for t in tokens), default=0)
+    while True:
+        tail = buffer.tail(size)
+        cut = _stray_cut(tail, tokens, len(tail) >= buffer.length)
+        if cut is not None:
+            buffer.cut(cut)
+            return
+        size *= 4
+
+
 def _unsplice(line: str, fmt: DocumentFormat) -> tuple[str, list[tuple[str, str, int]]]:
     """Remove glossary splices from one line, left to right.
 
@@ -410,33 +533,43 @@ def _unsplice(line: str, fmt: DocumentFormat) -> tuple[str, list[tuple[str, str,
     ('Meaning\xa0∞.', [('Meaning', 'insulin.', 0)])
     """
     marker = fmt.glossary_marker
-    if marker not in line:  # the common case, answered before any pattern is built
+    if marker not in line:  # the common case
         return line, []
-    stray = "|".join(re.escape(t) for t in fmt.stray_tokens) or "(?!)"
     entries = []
-    done, todo = "", line
+    out, position, size = _Buffer(), 0, len(line)
     while True:
-        at = todo.find(marker)
+        at = line.find(marker, position)
         if at < 0:
-            return done + todo, entries
-        before = re.sub(rf"(?:\s+(?:{stray}))?\s*$", "", done + todo[:at])
-        rest = todo[at + len(marker) :].lstrip()
-        following = rest.find(marker)
-        end = _definition_end(rest[:following] if following >= 0 else rest)
-        definition, after = rest[:end].strip(), rest[end:].lstrip()
-        term = _term_before(before, definition)
-        entries.append((term, definition, len(before) - len(term)))
-        if not after:
-            return (before if before.endswith((".", "!", "?")) else before + "."), entries
-        if after[0] in ".,;:!?)":
+            out.append(line[position:])
+            return out.text(), entries
+        out.append(line[position:at])
+        _strip_stray(out, fmt.stray_tokens)
+        rest = at + len(marker)
+        while rest < size and line[rest].isspace():
+            rest += 1
+        following = line.find(marker, rest)
+        end = _definition_end(line, rest, following if following >= 0 else size)
+        definition = line[rest:end].strip()
+        after = end
+        while after < size and line[after].isspace():
+            after += 1
+        term = _term_before(out.last_words(9), definition)
+        entries.append((term, definition, out.length - len(term)))
+        last = out.tail(max(1, len(marker)))
+        if after == size:
+            if not last.endswith((".", "!", "?")):
+                out.append(".")
+            return out.text(), entries
+        if line[after] in ".,;:!?)":
             joint = ""
-        elif after[0].isupper() and not before.endswith((".", "!", "?")):
+        elif line[after].isupper() and not last.endswith((".", "!", "?")):
             joint = ". "
         else:
             joint = " "
-        if marker in before[-len(marker):] + joint + after[: len(marker)]:
+        if marker in last[-len(marker):] + joint + line[after:after + len(marker)]:
             joint = joint.replace(" ", "\u00a0") or "\u00a0"
-        done, todo = before + joint, after
+        out.append(joint)
+        position = after
 
 
 # --- holes, unmarked summaries, image alt text --------------------------------------------
@@ -451,6 +584,7 @@ _SUMMARY_START = re.compile(r"(?<=[a-z]) (?=[A-Z][a-z])")
 _PERIOD_BEFORE_LOWER = re.compile(r"\. [a-z]")
 _HOLE_PERIOD = re.compile(r"(?<=\w)\. (?=[a-z])")
 _TERMINAL = (".", "!", "?", ":", ";", "…")
+_CAPITALISED = re.compile(r"[A-Z][a-z]")
 
 
 def _mend_holes(line: str) -> tuple[str, list[tuple[str, int, str]]]:
@@ -469,16 +603,23 @@ def _mend_holes(line: str) -> tuple[str, list[tuple[str, int, str]]]:
     holes: list[tuple[str, int, str]] = []
     if "  " not in line:
         return line, holes
-    mended, last = "", 0
+    mended, length, last = [], 0, 0
     for match in _DOUBLE_SPACE.finditer(line):
-        before, after = line[: match.start()], line[match.end():]
-        run_on = before[-1:].islower() and re.match(r"[A-Z][a-z]", after) is not None
-        mended += line[last: match.start()]
-        context = (before.split() or [""])[-1] + match.group() + (after.split() or [""])[0]
-        holes.append(("run-on sentence" if run_on else "double space", len(mended), context))
-        mended += ". " if run_on else match.group()
-        last = match.end()
-    return mended + line[last:], holes
+        start, end = match.span()
+        run_on = line[start - 1:start].islower() and _CAPITALISED.match(line, end) is not None
+        mended.append(line[last:start])
+        length += start - last
+        following = end
+        while following < len(line) and not line[following].isspace():
+            following += 1
+        context = _word_before(line, start) + match.group() + line[end:following]
+        holes.append(("run-on sentence" if run_on else "double space", length, context))
+        joint = ". " if run_on else match.group()
+        mended.append(joint)
+        length += len(joint)
+        last = end
+    mended.append(line[last:])
+    return "".join(mended), holes
 
 
 def _find_summaries(line: str) -> list[tuple[int, int]]:
@@ -491,17 +632,31 @@ def _find_summaries(line: str) -> list[tuple[int, int]]:
     found: list[tuple[int, int]] = []
     if not _PERIOD_BEFORE_LOWER.search(line):  # a summary is followed by ". " and lowercase
         return found
+    end = 0  # the end of the sentence a candidate opens; candidates before it share it
     for match in _SUMMARY_START.finditer(line):
         start = match.end()
-        previous = line[: match.start()].split()
-        if not previous or previous[-1].lower() in _FUNCTION_WORDS:
+        previous = _word_before(line, match.start())
+        if not previous or previous.lower() in _FUNCTION_WORDS:
             continue
-        end = start + _definition_end(line[start:])
-        sentence = line[start:end]
-        if (end < len(line) and sentence.endswith(".") and re.match(r" [a-z]", line[end:])
-                and len(sentence.split()) >= 4 and not any(a < end and start < b for a, b in found)):
+        if end <= start:  # a candidate starts a word: the marks after it are judged as from any earlier start
+            end = _definition_end(line, start)
+        if (end < len(line) and line[end - 1] == "." and line.startswith(" ", end)
+                and line[end + 1:end + 2] in _LOWERCASE and _has_words(line, start, end, 4)
+                and not (found and found[-1][1] > start)):
             found.append((start, end))
     return found
+
+
+_LOWERCASE = frozenset("abcdefghijklmnopqrstuvwxyz")
+_WORD = re.compile(r"\S+")
+
+
+def _has_words(text: str, start: int, end: int, count: int) -> bool:
+    """Whether ``text[start:end]`` holds at least ``count`` words (read no further than needed)."""
+    for seen, _ in enumerate(_WORD.finditer(text, start, end), start=1):
+        if seen >= count:
+            return True
+    return False
 
 
 @functools.lru_cache(maxsize=8)
@@ -869,10 +1024,11 @@ def extract_document(doc_id: str, text: str, fmt: DocumentFormat = DocumentForma
     end_of_text = len(clean_text)
     sections = _sections(marks, offsets, end_of_text)
 
+    # innermost section of a line (an empty section holds its own start; on a tie the first wins)
+    inner_sections = _SectionIndex((s.start, max(s.end, s.start + 1), s.id) for s in reversed(sections))
+
     def section_id_at(line_no: int) -> str:
-        offset = offsets[line_no - 1]
-        inner = [s for s in sections if s.start <= offset < max(s.end, s.start + 1)]
-        return max(inner, key=lambda s: s.start).id if inner else ""
+        return inner_sections.at(offsets[line_no - 1]) or ""
 
     summaries, summary_ends = [], set()
     for line_no in body_lines:
@@ -882,8 +1038,7 @@ def extract_document(doc_id: str, text: str, fmt: DocumentFormat = DocumentForma
             summaries.append(Summary(line[start:end], line_no, section_id_at(line_no), base + start, base + end))
             summary_ends.add((line_no, end - 1))
         for match in _HOLE_PERIOD.finditer(line):
-            word = re.search(r"(\S+)$", line[: match.start()])
-            token = word.group(1).lower() if word else ""
+            token = _word_before(line, match.start()).lower()
             if (line_no, match.start()) in summary_ends or token in _ABBREVIATIONS or len(token) == 1:
                 continue
             holes.append(("period before lowercase", line_no, match.start(),
@@ -920,23 +1075,53 @@ def extract_document(doc_id: str, text: str, fmt: DocumentFormat = DocumentForma
 
 
 def _sections(marks, offsets, end_of_text) -> list[Section]:
-    sections, used = [], set()
-    level_marks = [m for m in marks if m[1] == "level"]
+    """Sections from the marks (in line order): a level ends where the next level starts, any
+    other section where the next mark starts. Ids are unique (``-2``, ``-3`` ... on repeats)."""
+    sections, used, tried = [], set(), {}
+    next_level, level_line = [None] * len(marks), None
+    for position in range(len(marks) - 1, -1, -1):
+        next_level[position] = level_line
+        if marks[position][1] == "level":
+            level_line = marks[position][3]
     for position, (title, kind, level, line_no) in enumerate(marks):
         start = offsets[line_no - 1]
-        if kind == "level":
-            later = [m for m in level_marks if m[3] > line_no]
-            end = offsets[later[0][3] - 1] if later else end_of_text
-        else:
-            later = [m for m in marks[position + 1 :]]
-            end = offsets[later[0][3] - 1] if later else end_of_text
+        later = next_level[position] if kind == "level" else (
+            marks[position + 1][3] if position + 1 < len(marks) else None)
+        end = offsets[later - 1] if later is not None else end_of_text
         base = slugify(title) if kind == "level" else f"{slugify(level)}/{slugify(title)}".strip("/")
-        section_id, n = base, 2
+        # the suffixes tried for a repeated title go on from the last one taken: every smaller one is used
+        section_id, n = (base, 2) if base not in tried else (f"{base}-{tried[base]}", tried[base] + 1)
         while section_id in used:
             section_id, n = f"{base}-{n}", n + 1
+        tried[base] = n
         used.add(section_id)
         sections.append(Section(section_id, title, kind, level, line_no, start, end))
     return sections
+
+
+class _SectionIndex:
+    """The innermost of nested intervals at any offset, by bisection (a heading's section lies
+    inside its level's): ``(start, end, value)``; the latest start wins, then the later listed."""
+
+    def __init__(self, intervals: Iterable[tuple[int, int, object]]):
+        intervals = list(intervals)
+        bounds = sorted({b for start, end, _ in intervals for b in (start, end)})
+        order = sorted(range(len(intervals)), key=lambda i: intervals[i][0])
+        heap: list[tuple[int, int]] = []
+        answers, k = [], 0
+        for bound in bounds:
+            while k < len(order) and intervals[order[k]][0] <= bound:
+                heapq.heappush(heap, (-intervals[order[k]][0], -order[k]))
+                k += 1
+            while heap and intervals[-heap[0][1]][1] <= bound:  # ended: never innermost again
+                heapq.heappop(heap)
+            answers.append(intervals[-heap[0][1]][2] if heap else None)
+        self.bounds, self.answers = bounds, answers
+
+    def at(self, offset: int):
+        """The value of the innermost interval holding ``offset``, or None."""
+        i = bisect.bisect_right(self.bounds, offset) - 1
+        return self.answers[i] if i >= 0 else None
 
 
 # --- mentions -----------------------------------------------------------------------------
