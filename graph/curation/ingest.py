@@ -348,11 +348,15 @@ def _read_known(data: Path) -> _Known:
     )
 
 
-def _unique(base: str, taken: set[str]) -> str:
-    candidate, n = base, 2
+def _unique(base: str, taken: set[str], tried: dict[str, int] | None = None) -> str:
+    """``base``, else ``base-2``, ``base-3`` ... whichever is not taken (and take it). ``tried``
+    remembers where each base's search stopped, so many repeats of one base stay linear."""
+    candidate, n = (base, 2) if tried is None or base not in tried else (f"{base}-{tried[base]}", tried[base] + 1)
     while candidate in taken:
         candidate, n = f"{base}-{n}", n + 1
     taken.add(candidate)
+    if tried is not None:
+        tried[base] = n
     return candidate
 
 
@@ -388,7 +392,7 @@ def _defined_by(data: Path, doc_id: str, fmt: DocumentFormat, known: _Known) -> 
 
 def _glossary(document: Document, known: _Known, rules: IngestRules,
               defined_by: Mapping[str, str], proposed_ids: Mapping[str, EntityProposal]) -> list[GlossaryProposal]:
-    proposals, taken, proposed, attached = [], set(known.labels), {}, set()
+    proposals, taken, proposed, attached, tried = [], set(known.labels), {}, set(), {}
     for item in document.glossary:
         owner = known.folded.get(fold(item.term))
         by_alias = next((known.folded[fold(a)] for a in item.aliases if fold(a) in known.folded), None)
@@ -413,7 +417,7 @@ def _glossary(document: Document, known: _Known, rules: IngestRules,
             continue
         entity = proposed_ids.get(key)
         if key not in proposed:
-            proposed[key] = entity.id if entity else _unique(slugify(label_of(item.term)) or "entity", taken)
+            proposed[key] = entity.id if entity else _unique(slugify(label_of(item.term)) or "entity", taken, tried)
         proposals.append(GlossaryProposal(
             item.term, item.definition, item.aliases, item.line, item.section,
             candidate=proposed[key],
@@ -422,18 +426,23 @@ def _glossary(document: Document, known: _Known, rules: IngestRules,
 
 
 def _references(document: Document, known: _Known, rules: IngestRules) -> list[ReferenceProposal]:
-    taken = {str(s.get("id")) for s in known.studies}
+    taken, tried = {str(s.get("id")) for s in known.studies}, {}
+    curated: dict[tuple[str, Any], dict[str, Any]] = {}  # (first author folded, year) -> the first such study
+    for s in known.studies:
+        if s.get("document") == document.id:
+            try:
+                curated.setdefault((fold(str(s.get("first_author"))), s.get("year")), s)
+            except TypeError:  # a year that is a list or mapping matches no reference
+                continue
     proposals = []
     for ref in document.references:
-        match = next((s for s in known.studies if s.get("document") == document.id
-                      and fold(str(s.get("first_author"))) == fold(ref.first_author)
-                      and s.get("year") == ref.year), None)
+        match = curated.get((fold(ref.first_author), ref.year))
         design = _first_phrase(ref.title, rules.designs)
         if match:
             proposals.append(ReferenceProposal(ref.index, ref.line, ref.first_author, ref.year, ref.title,
                                                ref.journal, ref.kind, str(match["id"]), True, match.get("design")))
         else:
-            study = _unique(f"{slugify(ref.first_author) or 'study'}-{ref.year}", taken)
+            study = _unique(f"{slugify(ref.first_author) or 'study'}-{ref.year}", taken, tried)
             proposals.append(ReferenceProposal(ref.index, ref.line, ref.first_author, ref.year, ref.title,
                                                ref.journal, ref.kind, study, False,
                                                design if design in known.designs else None))
@@ -443,10 +452,10 @@ def _references(document: Document, known: _Known, rules: IngestRules) -> list[R
 def _mention_counts(document: Document, spans, known: _Known) -> list[MentionCount]:
     by_entity: dict[str, set[str]] = {}
     counts: dict[str, int] = {}
-    text, by_line = document.clean_text, {}
+    by_line = {}
     for span in spans:
         if span.entity in known.labels:
-            line = text.rfind("\n", 0, span.start) + 1  # sections start and end at lines
+            line = document.line_start(span.start)  # sections start and end at lines
             if line not in by_line:
                 by_line[line] = document.section_at(line)
             section = by_line[line]
@@ -571,13 +580,13 @@ def _candidate_claims(document: Document, spans, categories, known: _Known,
 
     paragraphs = citations_by_paragraph(document)
     study = {r.index: r.study for r in references}
-    taken, seen, claims = set(known.claim_ids), set(), []
+    taken, seen, claims, tried = set(known.claim_ids), set(), [], {}
     for item in sorted(raw, key=lambda c: (c["line"], c["quote"], c["subject"], c["object"], c["cue"])):
         key = (item["subject"], item["object"], item["sign"], item["quote"])
         if key in seen or (item["subject"], item["object"], item["sign"], document.id) in known.claim_keys:
             continue
         seen.add(key)
-        claim_id = _unique(f"{item['subject']}-{_CLAIM_VERB[item['sign']]}-{item['object']}", taken)
+        claim_id = _unique(f"{item['subject']}-{_CLAIM_VERB[item['sign']]}-{item['object']}", taken, tried)
         context = tuple(sorted(item.pop("context").items()))
         # the studies the document cites in the quote's paragraph (as the build links them)
         line_start = starts[item["line"] - 1]

@@ -18,6 +18,7 @@ unnumbered list, to the entry in that position; a number no reference has is not
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -137,9 +138,9 @@ def citations_by_paragraph(document: Document) -> dict[int, frozenset[int]]:
     A paragraph is a line of the clean text (a table row is its own paragraph). Empty for a
     document without in-text citations.
     """
-    text, found = document.clean_text, {}
+    found = {}
     for citation in find_citations(document):
-        found.setdefault(text.rfind("\n", 0, citation.start) + 1, set()).add(citation.reference)
+        found.setdefault(document.line_start(citation.start), set()).add(citation.reference)
     return {start: frozenset(refs) for start, refs in found.items()}
 
 
@@ -156,12 +157,10 @@ def cited_in(document: Document, paragraphs: dict[int, frozenset[int]], start: i
     """
     if not paragraphs:
         return set()
-    text, refs = document.clean_text, set()
-    position = text.rfind("\n", 0, start) + 1
-    while position < max(end, start + 1):
+    refs, starts = set(), document.line_starts
+    # the lines from the one holding ``start`` to the last one starting before ``end``, by bisection
+    first = bisect.bisect_right(starts, max(start, 0)) - 1
+    last = bisect.bisect_left(starts, max(end, start + 1))
+    for position in starts[first:last]:
         refs |= paragraphs.get(position, frozenset())
-        following = text.find("\n", position)
-        if following < 0:
-            break
-        position = following + 1
     return refs

@@ -305,8 +305,9 @@ class Document:
         return self._section_index.at(offset)
 
     @functools.cached_property
-    def _line_starts(self) -> list[int]:
-        return [0] + [match.end() for match in re.finditer("\n", self.clean_text)]
+    def line_starts(self) -> tuple[int, ...]:
+        """The clean-text offsets where the lines (paragraphs) start, in order."""
+        return (0, *(match.end() for match in re.finditer("\n", self.clean_text)))
 
     def line_start(self, offset: int) -> int:
         """Return where the clean-text line holding ``offset`` starts (a paragraph: one line).
@@ -315,7 +316,7 @@ class Document:
         >>> doc.line_start(20), doc.line_start(5)
         (13, 0)
         """
-        return self._line_starts[bisect.bisect_right(self._line_starts, max(offset, 0)) - 1]
+        return self.line_starts[bisect.bisect_right(self.line_starts, max(offset, 0)) - 1]
 
     def section(self, section_id: str) -> Section | None:
         """Return a section by id."""
