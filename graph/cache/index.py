@@ -361,6 +361,14 @@ class Index:
         query = f"SELECT data FROM claims WHERE {column} = ? ORDER BY id"  # column from a fixed set
         return [json.loads(d) for (d,) in self._db.execute(query, (entity_id,))]
 
+    def has_node(self, node_id: str) -> bool:
+        """True when an id is an entity's or a claim's subject or object (:meth:`node_ids`
+        holds it), answered from the primary key and the subject and object indexes without
+        decoding a record."""
+        query = ("SELECT EXISTS (SELECT 1 FROM entities WHERE id = ?1) OR EXISTS (SELECT 1 FROM claims "
+                 "WHERE subject = ?1) OR EXISTS (SELECT 1 FROM claims WHERE object = ?1)")
+        return bool(self._db.execute(query, (node_id,)).fetchone()[0])
+
     def node_ids(self) -> list[str]:
         """Every entity id and every id a claim names as subject or object, sorted."""
         query = "SELECT id FROM entities UNION SELECT subject FROM claims UNION SELECT object FROM claims ORDER BY 1"

@@ -6,7 +6,6 @@ Everything here is schema, not knowledge: which entities and claims exist lives 
 from __future__ import annotations
 
 import functools
-from importlib import resources
 
 __all__ = [
     "ASSOCIATION_CLASSES",
@@ -197,6 +196,8 @@ def category_iri(name: str):
 
 @functools.lru_cache(maxsize=1)
 def _biolink_schema() -> dict:
+    from importlib import resources  # with yaml: only a build reads the schema (a path search never does)
+
     import yaml
 
     schema = resources.files("biolink_model").joinpath("schema/biolink_model.yaml")

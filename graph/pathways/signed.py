@@ -221,8 +221,8 @@ class IndexedView:
                                   _SignRows(index, "object", self._pred if via_classes else None))}
 
     def __contains__(self, node: object) -> bool:
-        return isinstance(node, str) and (self._index.find_entity(node) is not None
-                                          or bool(self.succ[node]) or bool(self.pred[node]))
+        # an entity, or an id some claim names (hierarchy links join entities only)
+        return isinstance(node, str) and self._index.has_node(node)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._index.node_ids())

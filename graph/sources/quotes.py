@@ -11,11 +11,8 @@ Prevents accumulation"); the verbatim quote is what JSON and the build's check k
 from __future__ import annotations
 
 import functools
-import hashlib
 from pathlib import Path
 from typing import Any
-from graph.errors import HkgError
-from graph.sources.extract import DocumentFormat, extract_document
 
 __all__ = ["table_columns", "table_quote"]
 
@@ -23,7 +20,11 @@ __all__ = ["table_columns", "table_quote"]
 @functools.lru_cache(maxsize=8)
 def _tables(root: str, source: str, sha256: str):
     """The clean text's line starts and tables of a document, or None if it changed since the
-    build (or cannot be read)."""
+    build (or cannot be read); only a table quote reads its document (and imports hashlib)."""
+    import hashlib
+
+    from graph.errors import HkgError
+    from graph.sources.extract import DocumentFormat, extract_document
     from graph.sources.files import read_document, read_yaml_mapping
 
     base = Path(root)

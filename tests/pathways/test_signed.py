@@ -193,3 +193,15 @@ def test_rows_read_in_batches_are_the_rows_read_one_by_one(synthetic):
     for subject, obj in pairs:
         expected = dict(whole.succ[subject].get(obj, {}))
         assert view.claims_between(subject, obj) == lazy.claims_between(subject, obj) == expected
+
+
+def test_membership_answered_from_the_index_keys_is_the_networkx_views(synthetic, index):
+    from graph.signed import IndexedView
+
+    for built in (synthetic, index):
+        whole = build_signed_graph(built, via_classes=True)
+        for lazy in (IndexedView(built), IndexedView(built, via_classes=True)):
+            assert all(node in lazy for node in whole)
+            misses = [node + "x" for node in list(whole)[:50]] + [node.upper() for node in list(whole)[:50]]
+            assert [node for node in misses if node in lazy] == [node for node in misses if node in whole]
+            assert "" not in lazy and None not in lazy
