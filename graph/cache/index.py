@@ -22,19 +22,34 @@ from graph.model.vocab import CONTEXT_KEYS, HIERARCHY
 __all__ = ["INDEX_FORMAT", "Index", "write_index"]
 
 #: the shape of the records in the index; a build made with another is refused (rebuild it)
-INDEX_FORMAT = 3
+INDEX_FORMAT = 4
 
 _SCHEMA = """
 CREATE TABLE entities (id TEXT PRIMARY KEY, label TEXT NOT NULL, category TEXT, data TEXT NOT NULL);
 CREATE TABLE names (key TEXT NOT NULL, name TEXT NOT NULL, entity TEXT NOT NULL, rank INTEGER NOT NULL);
-CREATE INDEX names_key ON names (key);
 CREATE TABLE claims (id TEXT PRIMARY KEY, subject TEXT NOT NULL, object TEXT NOT NULL,
                      sign INTEGER NOT NULL, data TEXT NOT NULL);
-CREATE INDEX claims_subject ON claims (subject, object, sign);
-CREATE INDEX claims_object ON claims (object, subject, sign);
+CREATE TABLE degrees (id TEXT PRIMARY KEY, subject INTEGER NOT NULL, object INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE studies (id TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE documents (id TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+#: the secondary indexes, made once the rows are in (one sort each, not a B-tree insert per row)
+_INDEXES = """
+CREATE INDEX names_key ON names (key);
+CREATE INDEX claims_subject ON claims (subject, object, sign);
+CREATE INDEX claims_object ON claims (object, subject, sign);
+"""
+#: a new index file is written in a staging folder and published whole (a crash leaves nothing
+#: anyone reads), so it needs no rollback journal and no sync before the end
+_WRITING = "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
+
+#: how many claims each id is the subject and the object of, counted once at build: a path search
+#: weighs thousands of entities' claims without reading them (a hub's count scanned its claims)
+_DEGREES = """
+INSERT INTO degrees SELECT id, SUM(out), SUM(in_) FROM (
+  SELECT subject AS id, 1 AS out, 0 AS in_ FROM claims UNION ALL SELECT object, 0, 1 FROM claims)
+GROUP BY id;
 """
 
 
@@ -186,7 +201,7 @@ def write_index(graph, path: Path, meta: dict[str, Any] | None = None) -> None:
 
     connection = sqlite3.connect(path)
     try:
-        connection.executescript(_SCHEMA)
+        connection.executescript(_WRITING + _SCHEMA)
         dump = lambda record: json.dumps(record, ensure_ascii=False, sort_keys=True, default=str)  # noqa: E731
         connection.executemany("INSERT INTO entities VALUES (?, ?, ?, ?)",
                                [(e["id"], e["label"], e["category"], dump(e)) for e in entities])
@@ -198,6 +213,7 @@ def write_index(graph, path: Path, meta: dict[str, Any] | None = None) -> None:
                                [(c["claim"], c["subject"], c["object"], c["sign"], dump(c)) for c in claims])
         connection.executemany("INSERT INTO studies VALUES (?, ?)", [(s["id"], dump(s)) for s in studies])
         connection.executemany("INSERT INTO documents VALUES (?, ?)", [(d["id"], dump(d)) for d in documents])
+        connection.executescript(_INDEXES + _DEGREES)
         connection.executemany("INSERT INTO meta VALUES (?, ?)",
                                sorted((k, json.dumps(v, sort_keys=True)) for k, v in
                                       {**(meta or {}), "index_format": INDEX_FORMAT}.items()))
@@ -333,17 +349,19 @@ class Index:
         return self._db.execute(query, entity_ids).fetchall()
 
     def count_claims_of(self, role: str, entity_id: str) -> int:
-        """Return how many claims have an entity as their ``role`` ("subject" or "object")."""
+        """Return how many claims have an entity as their ``role`` ("subject" or "object"),
+        counted at build (one row read, however many claims)."""
         column = {"subject": "subject", "object": "object"}[role]
-        query = f"SELECT COUNT(*) FROM claims WHERE {column} = ?"  # column from a fixed set
-        return self._db.execute(query, (entity_id,)).fetchone()[0]
+        query = f"SELECT {column} FROM degrees WHERE id = ?"  # column from a fixed set
+        found = self._db.execute(query, (entity_id,)).fetchone()
+        return found[0] if found else 0
 
     def count_claims_of_many(self, role: str, entity_ids: list[str]) -> list[tuple[str, int]]:
         """Return ``(entity, claims)`` for those of some entities that are the ``role`` of any
         claim (one query; keep the list to a few hundred ids)."""
         column = {"subject": "subject", "object": "object"}[role]
         marks = ",".join("?" * len(entity_ids))
-        query = f"SELECT {column}, COUNT(*) FROM claims WHERE {column} IN ({marks}) GROUP BY {column}"
+        query = f"SELECT id, {column} FROM degrees WHERE id IN ({marks}) AND {column} > 0"  # fixed column
         return self._db.execute(query, entity_ids).fetchall()
 
     def claim(self, claim_id: str) -> dict[str, Any]:
@@ -376,9 +394,7 @@ class Index:
 
     def count_claims(self, entity_id: str) -> tuple[int, int]:
         """Return (claims in, claims out) of an entity."""
-        incoming = self._db.execute("SELECT COUNT(*) FROM claims WHERE object = ?", (entity_id,)).fetchone()[0]
-        outgoing = self._db.execute("SELECT COUNT(*) FROM claims WHERE subject = ?", (entity_id,)).fetchone()[0]
-        return incoming, outgoing
+        return self.count_claims_of("object", entity_id), self.count_claims_of("subject", entity_id)
 
     def studies(self) -> dict[str, dict[str, Any]]:
         """Return every study record by id."""
@@ -430,12 +446,16 @@ def write_index_from_ntriples(nt_path: Path, path: Path, meta: dict[str, Any] | 
     journal and design): memory stays flat however large the graph.
     ``tests/pipeline/test_bulk.py`` checks that both write identical tables.
     """
+    import functools
+    from types import SimpleNamespace
+
     import pyoxigraph as ox
 
     from graph.model.vocab import (BIBO, BIOLINK, CLAIM, DCTERMS, DOC, ENTITY, HIERARCHY, HKG, PROV, RDF, RDFS,
                         SKOS, STUDY)
 
-    conv = converter()
+    # a claim's predicate, an xref: a few thousand distinct IRIs compressed hundreds of thousands of times
+    conv = SimpleNamespace(compress=functools.lru_cache(maxsize=1 << 16)(converter().compress))
     ent = lambda iri: _local(iri, str(ENTITY), conv)  # noqa: E731
     study_id = lambda iri: _local(iri, str(STUDY), conv)  # noqa: E731
     doc_local = lambda iri: _local(iri, str(DOC), conv)  # noqa: E731
@@ -465,7 +485,7 @@ def write_index_from_ntriples(nt_path: Path, path: Path, meta: dict[str, Any] | 
 
     connection = sqlite3.connect(path)
     try:
-        connection.executescript(_SCHEMA)
+        connection.executescript(_WRITING + _SCHEMA)
         connection.executescript(
             "CREATE TEMP TABLE aux (iri TEXT PRIMARY KEY, part TEXT, quoted TEXT, value TEXT, start TEXT,"
             " end_ TEXT, title TEXT, label TEXT, xrefs TEXT);"
@@ -621,6 +641,7 @@ def write_index_from_ntriples(nt_path: Path, path: Path, meta: dict[str, Any] | 
             rows.append((record["id"], dump(record)))
         connection.executemany("INSERT INTO studies VALUES (?, ?)", rows)
         connection.executemany("INSERT INTO documents VALUES (?, ?)", [(d["id"], dump(d)) for d in documents])
+        connection.executescript(_INDEXES + _DEGREES)
         connection.executemany("INSERT INTO meta VALUES (?, ?)",
                                sorted((k, json.dumps(v, sort_keys=True)) for k, v in
                                       {**(meta or {}), "index_format": INDEX_FORMAT}.items()))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 from pathlib import Path
@@ -19,7 +20,7 @@ from graph.rdf.triples import build_graph
 from graph.sources.load import load_records
 
 ROOT = Path(__file__).resolve().parents[2]
-TABLES = ("entities", "names", "claims", "studies", "documents", "meta")
+TABLES = ("entities", "names", "claims", "degrees", "studies", "documents", "meta")
 
 
 def _tables(build_dir: Path) -> dict:
@@ -98,3 +99,33 @@ def test_streamed_build_checks_the_shapes(mini_project, monkeypatch):
     with pytest.raises(ShapeError, match="sign is one of"):
         build(Project(mini_project), streamed=True)
     assert not list((Project(mini_project).cache / "builds").glob(".tmp-*"))
+
+
+@pytest.mark.parametrize("data", ["data", "tests/fixtures/mini/data"])
+def test_the_index_read_from_ntriples_lines_is_the_index_of_the_rdf_graph(data, tmp_path):
+    """The streamed index reads N-Triples lines itself: escapes, language tags, datatypes and
+    blank nodes read as rdflib reads them, so both writers fill identical tables."""
+    from rdflib import BNode, Literal, URIRef
+
+    from graph.index import write_index, write_index_from_ntriples
+    from graph.vocab import ENTITY, RDFS, SKOS
+
+    graph = build_graph(load_records(ROOT / data))
+    entity = next(iter(sorted(set(graph.subjects(RDFS.label, None)) & set(graph.subjects(SKOS.definition, None)))))
+    graph.set((entity, SKOS.definition, Literal('a "quoted" back\\slash,\nnew line\r, tab\t and ünïcode ✓')))
+    graph.add((entity, SKOS.altLabel, Literal("étiquette", lang="fr")))
+    graph.add((BNode("b0"), RDFS.label, Literal("a blank node's label is not an entity")))
+    graph.add((URIRef(str(ENTITY) + "odd%20iri"), RDFS.comment, Literal("7", datatype=URIRef(
+        "http://www.w3.org/2001/XMLSchema#integer"))))
+    (tmp_path / "graph.nt").write_bytes(get_format("n-triples").serialize(graph))
+    write_index(graph, tmp_path / "rdflib.sqlite", {"n": 1})
+    write_index_from_ntriples(tmp_path / "graph.nt", tmp_path / "lines.sqlite", {"n": 1})
+    tables = []
+    for name in ("rdflib.sqlite", "lines.sqlite"):
+        connection = sqlite3.connect(tmp_path / name)
+        tables.append({t: connection.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in TABLES})
+        connection.close()
+    assert tables[0] == tables[1]
+    records = [json.loads(row[3]) for row in tables[1]["entities"]]
+    assert 'a "quoted" back\\slash,\nnew line\r, tab\t and ünïcode ✓' in [r["definition"] for r in records]
+    assert "étiquette" in [s for r in records for s in r["synonyms"]]
