@@ -26,9 +26,11 @@ For each size the runner writes a synthetic project (:mod:`benchmarks.synth`), b
   ``hkg serve`` read it) and loaded into memory (as ``hkg serve --in-memory`` holds it), against
   rdflib's in-memory SPARQL on the same graph (parsed from the build's N-Triples; up to
   :data:`RDFLIB_MAX` claims). Loading is timed apart from the queries for both in-memory engines;
-- **lookup**: ``hkg entity NAME`` in a new process against ``python -c "import graph"``
-  (median of :data:`LOOKUP_RUNS`), and ``-X importtime`` proof that a lookup imports no RDF or
-  YAML parser.
+- **lookup**: ``hkg entity NAME`` in a new process against ``python -c pass`` and
+  ``python -c "import graph"`` (median of :data:`LOOKUP_RUNS`), and ``-X importtime`` proof
+  that a lookup imports no RDF or YAML parser; ``hkg paths A B`` the same way. The package's
+  bytecode is written first (``compileall``), as an install leaves it: with
+  PYTHONDONTWRITEBYTECODE set, every new process would otherwise compile hkg's modules again.
 
 The table is printed and written to ``benchmarks/results.md`` (with ``benchmarks/profile.md``,
 the profile notes, appended). Figures are kept in ``<workdir>/figures.json``, so a later run of
