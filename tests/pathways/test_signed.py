@@ -196,7 +196,7 @@ def test_rows_read_in_batches_are_the_rows_read_one_by_one(synthetic):
 
 
 def test_membership_answered_from_the_index_keys_is_the_networkx_views(synthetic, index):
-    from graph.signed import IndexedView
+    from graph.pathways.signed import IndexedView
 
     for built in (synthetic, index):
         whole = build_signed_graph(built, via_classes=True)

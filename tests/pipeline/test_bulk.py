@@ -107,8 +107,8 @@ def test_the_index_written_from_ntriples_is_the_index_of_the_rdf_graph(data, tmp
     escapes, language tags, datatypes and blank nodes."""
     from rdflib import BNode, Literal, URIRef
 
-    from graph.index import write_index, write_index_from_ntriples
-    from graph.vocab import ENTITY, RDFS, SKOS
+    from graph.cache.index import write_index, write_index_from_ntriples
+    from graph.model.vocab import ENTITY, RDFS, SKOS
 
     graph = build_graph(load_records(ROOT / data))
     entity = next(iter(sorted(set(graph.subjects(RDFS.label, None)) & set(graph.subjects(SKOS.definition, None)))))
