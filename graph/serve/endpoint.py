@@ -28,10 +28,12 @@ worker and one for the server); aggregates over the whole graph run several time
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import signal
 import socket
+import struct
 import threading
 import time
 import urllib.parse
@@ -237,6 +239,10 @@ def _named(value: str | None, names: dict[str, str], media_types) -> str | None:
 
 #: seconds a connection in a reserved slot has to send its whole request
 RESERVED_WINDOW = 1.0
+#: the most bytes of whole answers (each at most :data:`graph.workers.WHOLE_BYTES`) that all
+#: connections may hold at once while their clients read them; a larger answer is streamed, a
+#: piece (:data:`graph.workers.CHUNK_BYTES`) at a time, and never held whole
+MAX_HELD_BYTES = 64 << 20
 
 
 class _LateRequest(Exception):
@@ -524,9 +530,10 @@ class SparqlHandler(BaseHTTPRequestHandler):
             self._error(HTTPStatus.SERVICE_UNAVAILABLE, str(error))
             return
         job = QueryJob(build_dir, text, result_type, graph_type, settings.limit, settings.allow_service,
-                       graphs["default-graph-uri"], graphs["named-graph-uri"], settings.max_answer)
+                       graphs["default-graph-uri"], graphs["named-graph-uri"], settings.max_answer,
+                       gzip=_accepts_gzip(self.headers.get("Accept-Encoding")))
         try:
-            reply = self.server.workers.run(job, settings.timeout)
+            answer = self.server.workers.stream(job, settings.timeout)
         except QueryLimitError as error:  # past the time or memory limit: stopped
             self._error(HTTPStatus.SERVICE_UNAVAILABLE, str(error))
             return
@@ -534,8 +541,13 @@ class SparqlHandler(BaseHTTPRequestHandler):
             self._error(HTTPStatus.INTERNAL_SERVER_ERROR, str(error))
             return
         headers = {"X-Result-Limit": str(settings.limit)}
-        if reply.truncated:
-            headers["X-Results-Truncated"] = "true"
+        with answer:
+            if answer.whole is None:
+                self._stream(answer, headers)
+                return
+            reply = answer.whole
+            if reply.truncated:
+                headers["X-Results-Truncated"] = "true"
         if not self.server.hold(len(reply.body)):
             self._error(HTTPStatus.SERVICE_UNAVAILABLE, "the server holds too many answers its clients "
                                                         "have not read yet; try again", {"Retry-After": "1"})
@@ -544,6 +556,72 @@ class SparqlHandler(BaseHTTPRequestHandler):
             self._send(reply.status, reply.media_type, reply.body, headers)
         finally:
             self.server.release(len(reply.body))
+
+    def _stream(self, answer, headers: dict[str, str]) -> None:
+        """Send an answer as its worker makes it, a piece at a time (HTTP/1.1 chunked encoding;
+        to an HTTP/1.0 client, up to the end of the connection).
+
+        The connection holds one piece at a time. Each must be taken by the client before the
+        job's deadline (``--timeout``, counted from the query's start) and within
+        ``read_timeout``; an answer stopped on the way (the client too slow, past ``--max-answer``,
+        the worker failed) ends the connection with a reset and without the last chunk, which
+        every HTTP/1.1 client reports as an incomplete answer. A ``limit`` that cut the answer
+        short is said in the trailer (``X-Results-Truncated: true``), as it is known only at the end.
+        """
+        chunked = self.request_version != "HTTP/1.0"
+        self.connection.settimeout(max(0.001, min(self.server.settings.read_timeout,
+                                                  answer.deadline - time.monotonic())))
+        self.send_response(answer.status)
+        media_type = answer.media_type
+        self.send_header("Content-Type", media_type + ("; charset=utf-8" if media_type in _TEXT_TYPES else ""))
+        if chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+            self.send_header("Trailer", "X-Results-Truncated")
+        else:
+            self.close_connection = True
+        if answer.encoding:
+            self.send_header("Content-Encoding", answer.encoding)
+        if self.server.settings.cors:
+            self.send_header("Access-Control-Allow-Origin", self.server.settings.cors)
+        self.send_header("Vary", "Accept, Accept-Encoding")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        for name, value in headers.items():
+            self.send_header(name, value)
+        if self.close_connection and chunked:
+            self.send_header("Connection", "close")
+        try:
+            self.end_headers()
+            if self.command == "HEAD":
+                return
+            for piece in answer.chunks():
+                with self.server.holding(len(piece)):
+                    self._write_by(answer.deadline, b"%x\r\n%b\r\n" % (len(piece), piece) if chunked else piece)
+            if chunked:
+                self._write_by(answer.deadline, b"0\r\n" + (b"X-Results-Truncated: true\r\n" if answer.truncated
+                                                              else b"") + b"\r\n")
+        except (QueryError, EndpointError) as error:  # stopped by the worker's side
+            log.warning("%s: answer stopped after it began: %s", self.address_string(), error)
+            self._abort()
+        except OSError as error:  # the client is gone, or did not read in time
+            log.info("%s: answer not taken: %s", self.address_string(), error or type(error).__name__)
+            self._abort()
+
+    def _write_by(self, deadline: float, data: bytes) -> None:
+        """Send ``data``, all of it by ``deadline`` and within ``read_timeout`` (TimeoutError)."""
+        remaining = min(self.server.settings.read_timeout, deadline - time.monotonic())
+        if remaining <= 0:
+            raise TimeoutError("the answer was not taken by its deadline")
+        self.connection.settimeout(remaining)  # sendall: the timeout bounds the whole call
+        self.wfile.write(data)
+
+    def _abort(self) -> None:
+        """End the connection with a reset: a client must not take a cut answer for a whole one."""
+        self.close_connection = True
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+        except OSError:
+            pass
 
     def _describe_service(self, path: str) -> None:
         """Answer a GET without a query with a SPARQL 1.1 Service Description."""
@@ -597,21 +675,35 @@ class SparqlServer(ThreadingHTTPServer):
         self._slots = threading.BoundedSemaphore(settings.max_connections - reserved)
         self._reserved = threading.BoundedSemaphore(reserved) if reserved else None
         self._windows: dict[int, tuple[float, Callable[[], None]]] = {}  # by socket: window, release
-        self._buffered, self._buffer_lock = 0, threading.Lock()
+        self.buffered, self.peak_buffered, self._buffer_lock = 0, 0, threading.Lock()
         super().__init__((settings.host, settings.port), SparqlHandler)
 
     def hold(self, size: int) -> bool:
-        """Count ``size`` bytes of an answer about to be sent; False when the server holds too many."""
+        """Count ``size`` bytes of a whole answer about to be sent; False when the connections
+        already hold :data:`MAX_HELD_BYTES` (clients that do not read their answers)."""
         with self._buffer_lock:
-            if self._buffered and self._buffered + size > self.settings.max_answer * (self.settings.workers + 2):
+            if self.buffered and self.buffered + size > MAX_HELD_BYTES:
                 return False
-            self._buffered += size
+            self.buffered += size
+            self.peak_buffered = max(self.peak_buffered, self.buffered)
             return True
 
     def release(self, size: int) -> None:
-        """An answer of ``size`` bytes was sent (or its client dropped)."""
+        """``size`` bytes held for a connection were sent (or its client left)."""
         with self._buffer_lock:
-            self._buffered -= size
+            self.buffered -= size
+
+    @contextlib.contextmanager
+    def holding(self, size: int):
+        """Count a piece of a streamed answer while it is sent (never refused: a connection holds
+        one piece at a time)."""
+        with self._buffer_lock:
+            self.buffered += size
+            self.peak_buffered = max(self.peak_buffered, self.buffered)
+        try:
+            yield
+        finally:
+            self.release(size)
 
     def request_window(self, request) -> float:
         """Seconds the connection has to send its whole request (shorter in a reserved slot)."""

@@ -4,14 +4,18 @@ pyoxigraph cannot interrupt a query once it runs, and a thread cannot be killed;
 :class:`QueryWorkers` keeps a few processes, each with the store open read-only, hands each query
 to an idle one and waits at most the time limit: a worker still busy then is killed and replaced,
 and the caller gets :class:`~graph.errors.QueryTimeoutError`. A worker writes the answer in the
-negotiated media type, capped at the result limit, so only bytes cross the pipe.
+negotiated media type, capped at the result limit, so only bytes cross the pipe: an answer of up
+to :data:`WHOLE_BYTES` in one message, a larger one in messages of :data:`CHUNK_BYTES` as the
+store yields it (:meth:`QueryWorkers.stream`), so neither the worker nor the server ever holds a
+large answer whole. The worker waits (its pipe full) while the server's client is slow to read,
+and stops when the server cancels the answer.
 
 A time limit alone does not protect the machine: a cross join with ``ORDER BY`` holds every row
 in memory and grows by gigabytes in seconds. Each worker therefore runs under a memory limit
 (``RLIMIT_DATA``, default 2 GiB on top of what the worker holds when it starts): a query that
 needs more ends its worker, which is replaced, and the caller gets
 :class:`~graph.errors.QueryLimitError`. An answer is capped in bytes too (``QueryJob.max_bytes``),
-counted as it is read. A worker whose server died (even by SIGKILL) exits within
+counted as it is written. A worker whose server died (even by SIGKILL) exits within
 :data:`PARENT_CHECK_SECONDS`, whatever query it is running.
 
 Workers open the build's on-disk store themselves. Given stores already in memory
@@ -21,12 +25,15 @@ Workers open the build's on-disk store themselves. Given stores already in memor
 
 from __future__ import annotations
 
+import io
 import multiprocessing
 import os
 import queue
 import signal
 import time
 import warnings
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from graph.errors import (CacheError, EndpointError, QueryError, QueryLimitError, QueryRefusedError,
@@ -34,7 +41,8 @@ from graph.errors import (CacheError, EndpointError, QueryError, QueryLimitError
 from graph.model.vocab import prefixes
 from graph.sparql.syntax import QUERY_STACK_BYTES, explain_prefix_error
 
-__all__ = ["DEFAULT_MEMORY_LIMIT", "QueryJob", "QueryReply", "QueryWorkers", "execute", "limit_memory"]
+__all__ = ["CHUNK_BYTES", "DEFAULT_MEMORY_LIMIT", "WHOLE_BYTES", "AnswerStream", "QueryJob", "QueryReply",
+           "QueryWorkers", "execute", "limit_memory"]
 
 #: the memory a query worker may use, in bytes (its data segment: heap and anonymous mappings)
 DEFAULT_MEMORY_LIMIT = 2 << 30
@@ -42,6 +50,13 @@ DEFAULT_MEMORY_LIMIT = 2 << 30
 #: its workers; ``PR_SET_PDEATHSIG`` would fire when the *thread* that started a worker ends,
 #: and replacements are started by request threads)
 PARENT_CHECK_SECONDS = 0.5
+#: an answer of at most this many bytes is sent in one message (and by the server with its length);
+#: a ``max_bytes`` up to this size is therefore never passed once an answer has begun
+WHOLE_BYTES = 1 << 20
+#: a larger answer crosses the pipe (and goes to the client) in pieces of this many bytes
+CHUNK_BYTES = 64 * 1024
+#: seconds a worker has to stop a cancelled answer before it is killed
+CANCEL_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -61,6 +76,7 @@ class QueryJob:
     default_graph: tuple[str, ...] = field(default=())
     named_graphs: tuple[str, ...] = field(default=())
     max_bytes: int | None = None  # the largest answer, in bytes (None: no limit)
+    gzip: bool = False  # compress a streamed answer (a whole one is compressed by the server)
 
 
 @dataclass(frozen=True)
@@ -77,8 +93,146 @@ def _text(status: int, message: str) -> QueryReply:
     return QueryReply(status, "text/plain; charset=utf-8", (message + "\n").encode("utf-8"))
 
 
+class _Cancelled(Exception):
+    """The server asked the worker to stop sending an answer (its client left or was too slow)."""
+
+
+class _Answer(io.RawIOBase):
+    """Where a worker writes an answer: kept whole up to :data:`WHOLE_BYTES`, then sent on in
+    pieces (``("head", status, media type, encoding)``, ``("data", bytes)`` ..., ``("end",
+    truncated)``), counted against ``max_bytes`` as it is written. ``send`` takes each message;
+    ``cancelled`` says whether the server asked to stop.
+    """
+
+    def __init__(self, send, job: QueryJob, cancelled=lambda: False):
+        self._send, self._job, self._cancelled = send, job, cancelled
+        self._buffer = bytearray()
+        self._total = 0
+        self._compressor = None
+        self.status, self.media_type = 200, None
+        self.started = False  # a head was sent: what follows is a stream
+
+    def writable(self) -> bool:
+        return True
+
+    def open(self, status: int, media_type: str) -> None:
+        self.status, self.media_type = status, media_type
+
+    def write(self, data) -> int:
+        from graph.sparql.results import check_answer_size
+
+        size = len(data)
+        self._total += size
+        check_answer_size(self._total, self._job.max_bytes)
+        self._buffer += data
+        if not self.started and len(self._buffer) > WHOLE_BYTES:
+            self.started = True
+            if self._job.gzip:
+                self._compressor = zlib.compressobj(6, zlib.DEFLATED, 31)  # a gzip member
+            self._send(("head", self.status, self.media_type, "gzip" if self._compressor else None))
+        if self.started:
+            while len(self._buffer) >= CHUNK_BYTES:
+                piece = bytes(self._buffer[:CHUNK_BYTES])
+                del self._buffer[:CHUNK_BYTES]
+                self._piece(piece)
+        return size
+
+    def _piece(self, data: bytes, last: bool = False) -> None:
+        if self._cancelled():
+            raise _Cancelled()
+        if self._compressor is not None:
+            data = self._compressor.compress(data) + (self._compressor.flush() if last else b"")
+        if data:
+            self._send(("data", data))
+
+    def reply(self, reply: QueryReply) -> None:
+        """Send a whole reply (an error, or an answer that fits in one message)."""
+        self._send(("whole", reply))
+
+    def finish(self, truncated: bool) -> None:
+        """The answer is complete."""
+        if not self.started:
+            self.reply(QueryReply(self.status, self.media_type, bytes(self._buffer), truncated))
+            return
+        self._piece(bytes(self._buffer), last=True)
+        self._buffer.clear()
+        self._send(("end", truncated))
+
+    def fail(self, status: int, message: str) -> None:
+        """The answer could not be made: a reply before it started, a ``fail`` message after."""
+        if self.started:
+            self._send(("fail", status, message))
+        else:
+            self.reply(_text(status, message))
+
+
+def _answer(job: QueryJob, stores: dict, out: _Answer) -> None:
+    """Run a job and write its answer (or an error reply) to ``out``."""
+    import pyoxigraph as ox
+
+    from graph.sparql.results import write_answer
+    from graph.sparql.store import check_query, open_store, syntax_error
+
+    options = {"prefixes": prefixes()}
+    if job.default_graph:
+        options["default_graph"] = [ox.NamedNode(iri) for iri in job.default_graph]
+    if job.named_graphs:
+        options["named_graphs"] = [ox.NamedNode(iri) for iri in job.named_graphs]
+    try:
+        if job.build_dir not in stores:
+            stores.clear()  # a newer build replaced the old one: drop its handle
+            stores[job.build_dir] = open_store(job.build_dir)
+        form = check_query(job.query, allow_service=job.allow_service)
+        answer = stores[job.build_dir].query(job.query, **options)
+    except QueryRefusedError as error:
+        return out.reply(_text(403, f"this endpoint refuses the query: {error}"))
+    except SyntaxError as error:
+        return out.reply(_text(400, str(explain_prefix_error(syntax_error(error), job.query, prefixes()))))
+    except QueryError as error:
+        return out.reply(_text(400, str(explain_prefix_error(error, job.query, prefixes()))))
+    except CacheError as error:
+        return out.reply(_text(503, str(error)))
+    except (RuntimeError, OSError) as error:
+        return out.reply(_text(400, f"query failed: {error}"))
+    graph = isinstance(answer, ox.QueryTriples)
+    media_type = job.graph_type if graph else job.result_type
+    if media_type is None:
+        named = form if form in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE") else (
+            "graph" if graph else "SELECT or ASK")
+        return out.reply(_text(406, f"no acceptable media type for a {named} answer"))
+    out.open(200, media_type)
+    try:
+        truncated = write_answer(answer, media_type, out, limit=job.limit, max_bytes=job.max_bytes)
+    except (RuntimeError, OSError) as error:  # the store failed while the answer was read
+        return out.fail(400, f"query failed: {error}")
+    out.finish(truncated)
+
+
+def _run_job(job: QueryJob, stores: dict, out: _Answer, memory_limit: int | None = None,
+             preloaded: bool = False) -> None:
+    """Answer a job into ``out``, whatever fails (a stopped answer is a ``fail``, never silence)."""
+    from graph.errors import QueryLimitError
+
+    try:
+        _answer(job, stores, out)
+    except _Cancelled:
+        out._send(("cancelled",))
+    except QueryLimitError as error:  # past --max-answer
+        out.fail(503, str(error))
+    except MemoryError:
+        if not preloaded:  # a preloaded copy cannot be opened again: keep it
+            stores.clear()
+        out.fail(503, f"the query needed more than the memory limit of {(memory_limit or 0) // 2**20} MiB "
+                      "and was stopped")
+    except Exception as error:  # a bug must not kill the worker silently
+        out.fail(500, f"internal error: {type(error).__name__}: {error}")
+
+
 def execute(job: QueryJob, stores: dict | None = None) -> QueryReply:
-    """Run a job in this process and return the reply (errors become 4xx / 5xx replies).
+    """Run a job in this process and return the whole reply (errors become 4xx / 5xx replies).
+
+    An answer stopped once started (past ``max_bytes``) is a 503 reply here; the endpoint, which
+    streams, cuts such an answer off instead (see :meth:`QueryWorkers.stream`).
 
     Parameters
     ----------
@@ -86,38 +240,20 @@ def execute(job: QueryJob, stores: dict | None = None) -> QueryReply:
     stores : dict, optional
         Open stores by build directory, reused across jobs (default None: open one for this job).
     """
-    import pyoxigraph as ox
+    messages: list = []
+    _run_job(job, {} if stores is None else stores, _Answer(messages.append, job))
+    kind = messages[0][0]
+    if kind == "whole":
+        return messages[0][1]
+    _, status, media_type, encoding = messages[0]
+    body = b"".join(message[1] for message in messages if message[0] == "data")
+    if messages[-1][0] == "fail":
+        return _text(messages[-1][1], messages[-1][2])
+    if encoding == "gzip":
+        import gzip
 
-    from graph.sparql.results import check_answer_size, serialize_result
-    from graph.sparql.store import open_store, run_query
-
-    stores = {} if stores is None else stores
-    try:
-        if job.build_dir not in stores:
-            stores.clear()  # a newer build replaced the old one: drop its handle
-            stores[job.build_dir] = open_store(job.build_dir)
-        result = run_query(
-            stores[job.build_dir], job.query, limit=job.limit, allow_service=job.allow_service,
-            prefixes=prefixes(), max_bytes=job.max_bytes,
-            default_graph=[ox.NamedNode(iri) for iri in job.default_graph] or None,
-            named_graphs=[ox.NamedNode(iri) for iri in job.named_graphs] or None)
-    except QueryLimitError as error:
-        return _text(503, str(error))
-    except QueryRefusedError as error:
-        return _text(403, f"this endpoint refuses the query: {error}")
-    except QueryError as error:
-        return _text(400, str(explain_prefix_error(error, job.query, prefixes())))
-    except CacheError as error:
-        return _text(503, str(error))
-    media_type = job.graph_type if result.kind == "graph" else job.result_type
-    if media_type is None:
-        return _text(406, f"no acceptable media type for a {result.form} answer")
-    body = serialize_result(result, media_type)
-    try:
-        check_answer_size(len(body), job.max_bytes)  # the format's own bytes on top of the terms
-    except QueryLimitError as error:
-        return _text(503, str(error))
-    return QueryReply(200, media_type, body, result.truncated)
+        body = gzip.decompress(body)
+    return QueryReply(status, media_type, body, messages[-1][1])
 
 
 def limit_memory(limit: int | None) -> bool:
@@ -181,26 +317,25 @@ def _work(connection, memory_limit: int | None = None, stores: dict | None = Non
 
 
 def _serve(connection, memory_limit: int | None = None, stores: dict | None = None) -> None:
-    """A worker's loop: receive jobs, send replies, until the pipe closes."""
+    """A worker's loop: receive jobs, send their answers, until the pipe closes."""
     stores = {} if stores is None else stores
     preloaded = bool(stores)
+
+    def cancelled() -> bool:
+        if connection.poll():
+            return connection.recv() == ("cancel",)
+        return False
+
     while True:
         try:
             job = connection.recv()
         except (EOFError, OSError):
             return
+        if not isinstance(job, QueryJob):  # a cancel that came after the answer ended
+            continue
         try:
-            reply = execute(job, stores)
-        except MemoryError:
-            if not preloaded:  # a preloaded copy cannot be opened again: keep it
-                stores.clear()
-            reply = _text(503, f"the query needed more than the memory limit of "
-                               f"{(memory_limit or 0) // 2**20} MiB and was stopped")
-        except Exception as error:  # a bug must not kill the worker silently
-            reply = _text(500, f"internal error: {type(error).__name__}: {error}")
-        try:
-            connection.send(reply)
-        except (OSError, ValueError):
+            _run_job(job, stores, _Answer(connection.send, job, cancelled), memory_limit, preloaded)
+        except (OSError, ValueError):  # the pipe is gone: the server is
             return
 
 
@@ -259,15 +394,17 @@ class QueryWorkers:
     def _start(self) -> _Worker:
         return _Worker(self._context, self.memory_limit, dict(self._preloaded))
 
-    def run(self, job: QueryJob, timeout: float) -> QueryReply:
-        """Run a job in an idle worker; stop it after ``timeout`` seconds.
+    def stream(self, job: QueryJob, timeout: float) -> "AnswerStream":
+        """Start a job in an idle worker and return its answer as it comes (use it in ``with``).
 
-        The time counts from the call, so time spent waiting for a free worker counts too.
+        ``timeout`` bounds everything the worker does for the job: waiting for a free worker,
+        the query, and sending the answer (a client that reads slowly cannot hold a worker longer:
+        its answer is stopped at the deadline, ``AnswerStream.deadline``).
 
         Raises
         ------
         QueryTimeoutError
-            If no answer came within ``timeout`` (the worker was killed and replaced).
+            If no answer began within ``timeout`` (the worker was killed and replaced).
         QueryLimitError
             If the worker died under its memory limit (it was replaced).
         EndpointError
@@ -278,32 +415,60 @@ class QueryWorkers:
             worker = self._idle.get(timeout=timeout)
         except queue.Empty:
             raise QueryTimeoutError(f"every query worker stayed busy for {timeout:g} s") from None
-        healthy = True
+        if self._closed:
+            self._give_back(worker)
+            raise EndpointError("the query workers are shut down")
         try:
-            if self._closed:
-                raise EndpointError("the query workers are shut down")
             worker.connection.send(job)
+        except OSError as error:
+            raise self._broken(worker, error) from None
+        first = self._receive(worker, deadline, timeout)
+        return AnswerStream(self, worker, first, deadline, timeout)
+
+    def run(self, job: QueryJob, timeout: float) -> QueryReply:
+        """Run a job in an idle worker and return its whole reply; stop it after ``timeout``
+        seconds (see :meth:`stream`, which raises the same errors, and QueryLimitError for an
+        answer stopped past ``job.max_bytes``)."""
+        with self.stream(job, timeout) as answer:
+            if answer.whole is not None:
+                return answer.whole
+            body = b"".join(answer.chunks())
+        if answer.encoding == "gzip":
+            import gzip
+
+            body = gzip.decompress(body)
+        return QueryReply(answer.status, answer.media_type, body, answer.truncated)
+
+    def _receive(self, worker: _Worker, deadline: float, timeout: float):
+        """The worker's next message by the deadline; a worker that misses it is replaced."""
+        try:
             if worker.connection.poll(max(0.0, deadline - time.monotonic())):
                 return worker.connection.recv()
-            healthy = False
-            raise QueryTimeoutError(f"the query ran past the time limit of {timeout:g} s and was stopped")
         except (EOFError, OSError) as error:
-            healthy = False
-            worker.process.join(timeout=5)
-            code = worker.process.exitcode
-            if self.memory_limit and code not in (None, 0):
-                raise QueryLimitError(
-                    f"the query stopped its worker (exit code {code}): it needed more than the "
-                    f"memory limit of {self.memory_limit // 2**20} MiB, or failed otherwise") from None
-            raise EndpointError(f"a query worker failed: {type(error).__name__}") from None
-        finally:
-            if not healthy:
-                worker.stop()
-                worker = None if self._closed else self._start()
-            if worker is not None and self._closed:
-                worker.stop()
-            elif worker is not None:
-                self._idle.put(worker)
+            raise self._broken(worker, error) from None
+        self._replace(worker)
+        raise QueryTimeoutError(f"the query ran past the time limit of {timeout:g} s and was stopped")
+
+    def _broken(self, worker: _Worker, error: BaseException) -> Exception:
+        """Replace a worker whose pipe broke; return the error to raise."""
+        worker.process.join(timeout=5)
+        code = worker.process.exitcode
+        self._replace(worker)
+        if self.memory_limit and code not in (None, 0):
+            return QueryLimitError(f"the query stopped its worker (exit code {code}): it needed more than the "
+                                   f"memory limit of {self.memory_limit // 2**20} MiB, or failed otherwise")
+        return EndpointError(f"a query worker failed: {type(error).__name__}")
+
+    def _replace(self, worker: _Worker) -> None:
+        worker.stop()
+        if not self._closed:
+            self._give_back(self._start())
+
+    def _give_back(self, worker: _Worker) -> None:
+        if self._closed:
+            worker.stop()
+        else:
+            self._idle.put(worker)
 
     def close(self) -> None:
         """Stop every worker (idle ones now; busy ones when they are handed back)."""
@@ -315,6 +480,78 @@ class QueryWorkers:
                 return
 
     def __enter__(self) -> "QueryWorkers":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class AnswerStream:
+    """A worker's answer as it arrives: ``whole`` (a :class:`QueryReply`, the worker already
+    back in the pool), or a ``status``, ``media_type`` and ``encoding`` and then its pieces, read
+    with :meth:`chunks`. Closing it (``with``) before the end cancels the rest: the worker stops
+    within :data:`CANCEL_SECONDS` or is killed and replaced.
+    """
+
+    def __init__(self, pool: QueryWorkers, worker: _Worker, first, deadline: float, timeout: float):
+        self._pool, self._worker, self._timeout = pool, worker, timeout
+        #: when the whole exchange must end (time.monotonic())
+        self.deadline = deadline
+        self.whole: QueryReply | None = None
+        self.status, self.media_type, self.encoding = 200, None, None
+        self.truncated = False
+        if first[0] == "whole":
+            self.whole, self._worker = first[1], None
+            pool._give_back(worker)
+        else:
+            _, self.status, self.media_type, self.encoding = first
+
+    def chunks(self) -> Iterator[bytes]:
+        """Yield the answer's pieces (at most :data:`CHUNK_BYTES` before compression each).
+
+        Raises
+        ------
+        QueryLimitError
+            If the answer passed ``max_bytes``, the time limit or the worker's memory limit on
+            the way (what was yielded is not the whole answer).
+        EndpointError
+            If the worker failed otherwise.
+        """
+        while self._worker is not None:
+            try:
+                message = self._pool._receive(self._worker, self.deadline, self._timeout)
+            except BaseException:
+                self._worker = None  # replaced by _receive
+                raise
+            if message[0] == "data":
+                yield message[1]
+                continue
+            worker, self._worker = self._worker, None
+            self._pool._give_back(worker)
+            if message[0] == "end":
+                self.truncated = message[1]
+                return
+            if message[0] == "fail":
+                raise (QueryLimitError if message[1] == 503 else EndpointError)(message[2])
+            raise EndpointError(f"a query worker sent {message[0]!r} unasked")
+
+    def close(self) -> None:
+        """Stop the answer where it is (nothing to do once it ended)."""
+        worker, self._worker = self._worker, None
+        if worker is None:
+            return
+        stop = time.monotonic() + CANCEL_SECONDS
+        try:
+            worker.connection.send(("cancel",))
+            while worker.connection.poll(max(0.0, stop - time.monotonic())):
+                if worker.connection.recv()[0] in ("end", "fail", "cancelled"):
+                    self._pool._give_back(worker)
+                    return
+        except (EOFError, OSError):
+            pass
+        self._pool._replace(worker)
+
+    def __enter__(self) -> "AnswerStream":
         return self
 
     def __exit__(self, *exc) -> None:

@@ -10,6 +10,8 @@ terms compactly for people (``entity:tnf-alpha``, ``HGNC:6081``).
 from __future__ import annotations
 
 import functools
+import io
+import itertools
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,12 +27,13 @@ __all__ = [
     "CLI_FORMATS",
     "GRAPH_MEDIA_TYPES",
     "QueryResult",
-    "check_answer_size",
     "RESULT_MEDIA_TYPES",
+    "check_answer_size",
     "compact_term",
     "render_result",
     "serialize_result",
     "serialize_triples",
+    "write_answer",
 ]
 
 #: media type → pyoxigraph format, for SELECT and ASK answers (first: the default)
@@ -232,6 +235,140 @@ def serialize_triples(triples, media_type: str) -> bytes:
         return get_format("json-ld").serialize(graph)
     prefixes = _prefixes() if rdf_format == ox.RdfFormat.TURTLE else None
     return ox.serialize(triples, format=rdf_format, prefixes=prefixes)
+
+
+#: a graph answer whose triples take at most this many bytes (as N-Triples) is sorted before it
+#: is written, so a small answer is the same bytes whatever order the store found it in
+SORTED_BELOW = 256 * 1024
+
+
+class _RowsAsTsv(io.RawIOBase):
+    """Solutions read as SPARQL TSV, on demand: a lossless way into pyoxigraph's serialisers
+    that holds one buffer of rows, not the answer. At most ``limit`` rows; ``truncated`` says
+    whether a row was left out."""
+
+    def __init__(self, solutions, names: list[str], limit: int | None):
+        self._rows = iter(solutions)
+        self._names, self._limit, self._count = names, limit, 0
+        self._pending = bytearray(("\t".join("?" + name for name in names) + "\n").encode("utf-8"))
+        self.truncated = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while len(self._pending) < len(buffer):
+            solution = next(self._rows, None)
+            if solution is None:
+                break
+            if self._limit is not None and self._count >= self._limit:
+                self.truncated = True
+                break
+            self._count += 1
+            terms = (solution[name] for name in self._names)
+            self._pending += ("\t".join("" if term is None else str(term) for term in terms) + "\n").encode("utf-8")
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        del self._pending[:size]
+        if not size:
+            self._rows = iter(())  # read to the end (or the limit): nothing more is asked of the store
+        return size
+
+
+class _Limited:
+    """At most ``limit`` items of an iterator; ``truncated`` says whether one was left out."""
+
+    def __init__(self, items, limit: int | None):
+        self._items, self._limit = items, limit
+        self.truncated = False
+
+    def __iter__(self):
+        for number, item in enumerate(self._items):
+            if self._limit is not None and number >= self._limit:
+                self.truncated = True
+                return
+            yield item
+
+
+def write_answer(answer, media_type: str, output, *, limit: int | None = None,
+                 max_bytes: int | None = None) -> bool:
+    """Write a pyoxigraph answer to ``output`` (a binary file object) as it is read from the store.
+
+    Solutions and large graphs are never held whole: pyoxigraph's serialisers read them row by
+    row and write in buffers of a few KiB, so ``output`` sees the answer as it is made (and may
+    stop it, by raising, when it has seen enough bytes). A graph of at most
+    :data:`SORTED_BELOW` bytes is sorted first, as :func:`serialize_result` writes it, and so is
+    a JSON-LD one, whose compaction needs every triple (collected up to ``max_bytes``).
+
+    Parameters
+    ----------
+    answer : QuerySolutions, QueryBoolean or QueryTriples
+        What ``Store.query`` returned.
+    media_type : str
+        A media type of :data:`RESULT_MEDIA_TYPES` (solutions, booleans) or
+        :data:`GRAPH_MEDIA_TYPES` (triples).
+    output : binary file object
+    limit : int, optional
+        The most rows or triples written (default None: all).
+    max_bytes : int, optional
+        Bounds what is collected for a JSON-LD answer (default None: no bound).
+
+    Returns
+    -------
+    bool
+        True when ``limit`` left rows or triples out.
+
+    Examples
+    --------
+    >>> store = ox.Store()
+    >>> for n in range(3):
+    ...     store.add(ox.Quad(ox.NamedNode(f"http://e/{n}"), ox.NamedNode("http://e/p"), ox.Literal("x")))
+    >>> out = io.BytesIO()
+    >>> write_answer(store.query("SELECT ?s { ?s ?p ?o } ORDER BY ?s"), "text/csv", out, limit=2)
+    True
+    >>> out.getvalue()
+    b's\\r\\nhttp://e/0\\r\\nhttp://e/1\\r\\n'
+    """
+    if isinstance(answer, ox.QueryBoolean):
+        output.write(serialize_result(QueryResult("ASK", boolean=bool(answer)), media_type))
+        return False
+    if isinstance(answer, ox.QuerySolutions):
+        if media_type not in RESULT_MEDIA_TYPES:
+            raise UnknownFormatError(media_type, RESULT_MEDIA_TYPES)
+        names = [variable.value for variable in answer.variables]
+        if not names:  # nothing to write per row but the row itself: the rows are cheap to hold
+            result = QueryResult.from_pyoxigraph(answer, "SELECT", limit)
+            output.write(serialize_result(result, media_type))
+            return result.truncated
+        rows = _RowsAsTsv(answer, names, limit)
+        solutions = ox.parse_query_results(io.BufferedReader(rows, 64 * 1024), format=ox.QueryResultsFormat.TSV)
+        solutions.serialize(output, format=RESULT_MEDIA_TYPES[media_type])
+        return rows.truncated
+    if media_type not in GRAPH_MEDIA_TYPES:
+        raise UnknownFormatError(media_type, GRAPH_MEDIA_TYPES)
+    triples = iter(answer)
+    first, size, truncated, ended = [], 0, False, True
+    for triple in triples:
+        if limit is not None and len(first) >= limit:
+            truncated = True
+            break
+        first.append(triple)
+        size += _size(triple)
+        if size > SORTED_BELOW:
+            ended = False
+            break
+    if not ended and GRAPH_MEDIA_TYPES[media_type] == ox.RdfFormat.JSON_LD:
+        rest, truncated = _take(triples, None if limit is None else limit - len(first),
+                                None if max_bytes is None else max(0, max_bytes - size))
+        first, ended = first + list(rest), True
+    if ended:
+        output.write(serialize_triples(sorted(first, key=lambda t: (str(t.subject), str(t.predicate),
+                                                                    str(t.object))), media_type))
+        return truncated
+    rest = _Limited(itertools.chain(first, triples), limit)
+    rdf_format = GRAPH_MEDIA_TYPES[media_type]
+    ox.serialize(rest, output, format=rdf_format, prefixes=_prefixes() if rdf_format == ox.RdfFormat.TURTLE else None)
+    return rest.truncated
 
 
 @functools.lru_cache(maxsize=1)
