@@ -862,3 +862,90 @@ def test_the_standard_librarys_errors_are_one_line_of_text(bounded, head, status
     head_part, _, body = answer.partition(b"\r\n\r\n")
     assert head_part.split(b" ", 2)[1] == status and b"Content-Type: text/plain" in head_part, answer[:300]
     assert b"<" not in body and body.count(b"\n") == 1, body
+
+
+# --- answers streamed: memory per connection, not per answer ------------------------------------
+
+def wide(copies: int) -> str:
+    """A SELECT whose answer is every triple's subject written ``copies`` times (megabytes)."""
+    return "SELECT ?x WHERE { ?s ?p ?o BIND(CONCAT(" + ", ".join(["STR(?s)"] * copies) + ") AS ?x) }"
+
+
+def test_a_large_answer_is_streamed_whole_holding_one_piece_per_connection(real_project, embedded):
+    from graph.workers import CHUNK_BYTES, WHOLE_BYTES
+
+    triples = len(embedded)
+    with serve_thread(real_project, limit=10 * triples, workers=1) as server:
+        status, headers, body = http(server.url, params={"query": wide(10)}, headers={"Accept": "text/csv"})
+        assert status == 200 and headers["Transfer-Encoding"] == "chunked" and "Content-Length" not in headers
+        assert len(body) > WHOLE_BYTES and body.count(b"\r\n") == triples + 1  # a header and every row
+        status, headers, packed = http(server.url, params={"query": wide(10)},
+                                       headers={"Accept": "text/csv", "Accept-Encoding": "gzip"})
+        import gzip
+
+        assert status == 200 and headers["Content-Encoding"] == "gzip" and gzip.decompress(packed) == body
+        assert 0 < server.peak_buffered <= CHUNK_BYTES  # one piece at a time, never the answer
+        status, headers, small = http(server.url, params={"query": COUNT}, headers={"Accept": "text/csv"})
+        assert status == 200 and int(headers["Content-Length"]) == len(small)  # a small answer keeps its length
+
+
+def test_a_streamed_answer_cut_by_the_limit_says_so_in_its_trailer(real_project):
+    with serve_thread(real_project, limit=3000, workers=1) as server:
+        query = urllib.parse.urlencode({"query": wide(10)})
+        answer = raw_exchange(server.url, f"GET /sparql?{query} HTTP/1.1\r\nHost: x\r\nAccept: text/csv\r\n"
+                                          "Connection: close\r\n\r\n".encode())
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert b"Transfer-Encoding: chunked" in head and b"Trailer: X-Results-Truncated" in head
+        assert body.endswith(b"\r\n0\r\nX-Results-Truncated: true\r\n\r\n"), body[-200:]
+
+
+def test_an_answer_over_max_answer_mid_stream_is_cut_off_not_ended(real_project):
+    """Past --max-answer after the first MiB was sent, the client must see a failed transfer (no
+    last chunk, a reset), never an answer that looks whole."""
+    from http.client import IncompleteRead
+
+    with serve_thread(real_project, limit=10**7, workers=1, max_answer=3 << 20) as server:
+        with pytest.raises((IncompleteRead, ConnectionResetError)):
+            http(server.url, params={"query": wide(10)}, headers={"Accept": "text/csv"})
+        status, _, body = http(server.url, params={"query": "ASK { ?s ?p ?o }"})
+        assert status == 200 and json.loads(body)["boolean"] is True
+
+
+def test_clients_that_do_not_read_hold_no_answers_and_free_their_workers(real_project):
+    """Eight clients ask for a 30 MB answer each and read nothing: the server holds a piece per
+    connection (its memory barely grows), stops each answer at the time limit, and serves again."""
+    import psutil
+
+    with serve_process(real_project, "--timeout", "20", "--workers", "2", "--limit", "10000000",
+                       "--max-answer", "256") as (url, process):
+        server = psutil.Process(process.pid)
+        before = server.memory_info().rss
+        host, port = urllib.parse.urlsplit(url).hostname, urllib.parse.urlsplit(url).port
+        query = urllib.parse.urlencode({"query": wide(50)})
+        sockets = []
+        for _ in range(8):
+            sock = socket.create_connection((host, port), timeout=30)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            sock.sendall(f"GET /sparql?{query} HTTP/1.1\r\nHost: x\r\nAccept: text/csv\r\n\r\n".encode())
+            sockets.append(sock)
+        try:
+            peak = before
+            started = time.monotonic()
+            while time.monotonic() - started < 10:
+                peak = max(peak, server.memory_info().rss)
+                time.sleep(0.1)
+            assert peak - before < 48 << 20, (before, peak)
+            deadline = time.monotonic() + 40  # every answer stopped by its deadline: the workers are free
+            status = None
+            while status != 200 and time.monotonic() < deadline:
+                status, _, body = http(url, params={"query": "ASK { ?s ?p ?o }"})
+            assert status == 200 and json.loads(body)["boolean"] is True
+            for sock in sockets:  # each was cut off: a reset or an end without the last chunk
+                received = b""
+                with contextlib.suppress(OSError):
+                    while chunk := sock.recv(1 << 20):
+                        received += chunk
+                assert not received.endswith(b"\r\n0\r\n\r\n")
+        finally:
+            for sock in sockets:
+                sock.close()
