@@ -15,7 +15,9 @@ Read-only and bounded: updates are refused (403) before they reach a store that 
 read-only anyway; SERVICE calls to other endpoints are refused unless allowed (decided by the worker
 on the parsed query, see :func:`graph.sparql.syntax.uses_service`); each query runs in
 a worker process that is killed at the time limit and cannot grow past its memory limit (503);
-answers are capped at a number of rows or triples (``X-Results-Truncated: true`` says so);
+answers are capped at a number of rows or triples (``X-Results-Truncated: true`` says so) and
+in bytes, and streamed from the worker to the client (a connection holds one 64 KiB piece of an
+answer over 1 MiB, not the answer);
 request bodies are capped (413); a client that stops sending is dropped after ``read_timeout``
 (408 when its body is late); at most ``max_connections`` are served at once (more get 503 at once). It listens on
 127.0.0.1 unless told otherwise, and sends no ``Access-Control-Allow-Origin`` unless ``cors`` names
@@ -135,9 +137,13 @@ class EndpointSettings:
         are forked with (default False: each worker reads the on-disk store). Faster on queries that
         touch much of the graph; a later build is answered from its on-disk store until restart.
     max_answer : int
-        The largest answer, in bytes (default 64 MiB); a larger one is stopped (503). The server
-        holds at most ``max_answer * (workers + 2)`` bytes of answers not yet sent at once (a
-        client that does not read them makes others wait: 503).
+        The largest answer, in bytes before compression (default 64 MiB). An answer of up to
+        1 MiB (:data:`graph.workers.WHOLE_BYTES`) is sent whole, with its length, and one over
+        the limit within it is refused (503); a larger one is streamed from its worker in 64 KiB
+        pieces (chunked), so a connection holds one piece, and one that passes the limit on the
+        way is cut off (the connection is reset without the last chunk). The time limit
+        (``timeout``) bounds the query and the sending of its answer together: a client that reads
+        too slowly is cut off in the same way, and its worker freed.
     cors : str or None
         The web origin (``https://example.org``) whose pages may read answers: sent as
         ``Access-Control-Allow-Origin`` (default None: no such header, so a page a user visits
