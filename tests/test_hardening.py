@@ -258,3 +258,22 @@ def test_a_query_leaves_no_stray_rust_error_on_stderr(project):
                           capture_output=True, text=True, timeout=120,
                           env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
     assert done.returncode == 0 and done.stderr == "", done.stderr
+
+
+# --- 1 (size). the size check reads `<` both ways, as it does SERVICE -------------------------------
+
+def test_nesting_hidden_in_what_a_lexer_reads_as_an_iri_is_refused_not_a_crash(project, tmp_path):
+    """`FILTER(1<((…))&&?x>0)`: one IRI to a lexer, 200,000 nested parentheses to the store's
+    parser, whose stack overflowed (SIGSEGV, exit -11, no message) before the check read `<`
+    both ways. A subprocess: the old code killed whatever process ran it."""
+    import subprocess
+    import sys
+
+    depth = 200_000
+    query = tmp_path / "deep.rq"
+    query.write_text("ASK { FILTER(1<" + "(" * depth + "2" + ")" * depth + "&&?x>0) }", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "graph.cli", "--project", str(project), "sparql", str(query)],
+                          capture_output=True, text=True, timeout=120, cwd=Path(__file__).resolve().parent.parent)
+    assert done.returncode in (1, 2), (done.returncode, done.stderr[-300:])
+    assert done.stderr.startswith("error: ") and "nested more than 1000 deep" in done.stderr
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr

@@ -45,9 +45,9 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from graph.errors import CacheError, EndpointError, QueryError, QueryLimitError
-from graph.serve.workers import DEFAULT_MEMORY_LIMIT, QueryJob, QueryWorkers
 from graph.sparql.results import GRAPH_MEDIA_TYPES, RESULT_MEDIA_TYPES, serialize_triples
-from graph.sparql.syntax import UPDATE_KEYWORDS, check_size, query_form
+from graph.sparql.syntax import UPDATE_KEYWORDS, query_form
+from graph.serve.workers import DEFAULT_MEMORY_LIMIT, QueryJob, QueryWorkers
 
 __all__ = [
     "EndpointSettings",
@@ -138,7 +138,7 @@ class EndpointSettings:
         touch much of the graph; a later build is answered from its on-disk store until restart.
     max_answer : int
         The largest answer, in bytes before compression (default 64 MiB). An answer of up to
-        1 MiB (:data:`graph.workers.WHOLE_BYTES`) is sent whole, with its length, and one over
+        1 MiB (:data:`graph.serve.workers.WHOLE_BYTES`) is sent whole, with its length, and one over
         the limit within it is refused (503); a larger one is streamed from its worker in 64 KiB
         pieces (chunked), so a connection holds one piece, and one that passes the limit on the
         way is cut off (the connection is reset without the last chunk). The time limit
@@ -245,9 +245,9 @@ def _named(value: str | None, names: dict[str, str], media_types) -> str | None:
 
 #: seconds a connection in a reserved slot has to send its whole request
 RESERVED_WINDOW = 1.0
-#: the most bytes of whole answers (each at most :data:`graph.workers.WHOLE_BYTES`) that all
+#: the most bytes of whole answers (each at most :data:`graph.serve.workers.WHOLE_BYTES`) that all
 #: connections may hold at once while their clients read them; a larger answer is streamed, a
-#: piece (:data:`graph.workers.CHUNK_BYTES`) at a time, and never held whole
+#: piece (:data:`graph.serve.workers.CHUNK_BYTES`) at a time, and never held whole
 MAX_HELD_BYTES = 64 << 20
 
 
@@ -503,11 +503,8 @@ class SparqlHandler(BaseHTTPRequestHandler):
             self._error(HTTPStatus.BAD_REQUEST, "give exactly one query parameter")
             return
         text = params["query"][0]
-        try:
-            check_size(text)
-        except QueryError as error:
-            self._error(HTTPStatus.BAD_REQUEST, str(error))
-            return
+        # a convenience, not the guard: the worker's Store.query parses queries only (an update
+        # is a syntax error there) on a store opened read-only, whatever a lexer makes of the text
         form = query_form(text)
         if form in UPDATE_KEYWORDS:
             self._error(HTTPStatus.FORBIDDEN, f"this endpoint is read-only: updates are refused ({form})")
@@ -525,10 +522,9 @@ class SparqlHandler(BaseHTTPRequestHandler):
         accept = self.headers.get("Accept")
         result_type = _named(requested, _RESULT_NAMES, RESULT_MEDIA_TYPES) or negotiate(accept, _RESULT_OFFERS)
         graph_type = _named(requested, _GRAPH_NAMES, GRAPH_MEDIA_TYPES) or negotiate(accept, _GRAPH_OFFERS)
-        wanted = graph_type if form in ("CONSTRUCT", "DESCRIBE") else result_type
-        if wanted is None and form is not None:
+        if result_type is None and graph_type is None:  # (one of them: decided on the answer, 406)
             self._error(HTTPStatus.NOT_ACCEPTABLE, f"none of the accepted media types ({accept}) "
-                                                   f"can carry a {form} answer")
+                                                   "can carry a SELECT, ASK, CONSTRUCT or DESCRIBE answer")
             return
         try:
             build_dir = str(settings.project.current_build())

@@ -171,6 +171,7 @@ def _answer(job: QueryJob, stores: dict, out: _Answer) -> None:
     import pyoxigraph as ox
 
     from graph.sparql.results import write_answer
+    from graph.sparql.syntax import check_size
     from graph.sparql.store import check_query, open_store, syntax_error
 
     options = {"prefixes": prefixes()}
@@ -182,6 +183,7 @@ def _answer(job: QueryJob, stores: dict, out: _Answer) -> None:
         if job.build_dir not in stores:
             stores.clear()  # a newer build replaced the old one: drop its handle
             stores[job.build_dir] = open_store(job.build_dir)
+        check_size(job.query)  # here, not in the server: reading every way may take a second
         form = check_query(job.query, allow_service=job.allow_service)
         answer = stores[job.build_dir].query(job.query, **options)
     except QueryRefusedError as error:
@@ -197,9 +199,8 @@ def _answer(job: QueryJob, stores: dict, out: _Answer) -> None:
     graph = isinstance(answer, ox.QueryTriples)
     media_type = job.graph_type if graph else job.result_type
     if media_type is None:
-        named = form if form in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE") else (
-            "graph" if graph else "SELECT or ASK")
-        return out.reply(_text(406, f"no acceptable media type for a {named} answer"))
+        named = "graph (CONSTRUCT or DESCRIBE)" if graph else (form if form in ("SELECT", "ASK") else "SELECT or ASK")
+        return out.reply(_text(406, f"none of the accepted media types can carry a {named} answer"))
     out.open(200, media_type)
     try:
         truncated = write_answer(answer, media_type, out, limit=job.limit, max_bytes=job.max_bytes)
@@ -211,7 +212,6 @@ def _answer(job: QueryJob, stores: dict, out: _Answer) -> None:
 def _run_job(job: QueryJob, stores: dict, out: _Answer, memory_limit: int | None = None,
              preloaded: bool = False) -> None:
     """Answer a job into ``out``, whatever fails (a stopped answer is a ``fail``, never silence)."""
-    from graph.errors import QueryLimitError
 
     try:
         _answer(job, stores, out)

@@ -124,6 +124,14 @@ def tokenize(text: str) -> list[Token]:
 def check_size(text: str, *, max_nesting: int = MAX_NESTING, max_tokens: int = MAX_TOKENS) -> None:
     """Refuse a query nested deeper or longer than a store can parse without running out of stack.
 
+    Decided over every way a parser may read the text, not over one tokenisation: SPARQL's ``<``
+    opens an IRI where a term is expected and is less-than after an operand, so
+    ``FILTER(1<?x&&((...))>0)`` is one IRI to a lexer and an expression nested without bound to
+    the store (whose parser then overflows its stack and kills the process). Every ``<`` that
+    could open an IRI is read both ways, and the deepest nesting and the most tokens of any
+    reading count (``<`` is the only terminal of SPARQL's grammar that depends on the context;
+    strings, comments and escapes do not).
+
     Raises
     ------
     QueryError
@@ -136,24 +144,55 @@ def check_size(text: str, *, max_nesting: int = MAX_NESTING, max_tokens: int = M
     Traceback (most recent call last):
     ...
     graph.errors.QueryError: malformed query at line 1, column 8: nested more than 3 deep (brackets, braces and parentheses)
+    >>> check_size("ASK { FILTER(1<?x&&((((?y))))>0) }", max_nesting=4)
+    Traceback (most recent call last):
+    ...
+    graph.errors.QueryError: malformed query at line 1, column 22: nested more than 4 deep (brackets, braces and parentheses)
     """
-    depth, count = 0, 0
-    for token in tokenize(text):
-        if token.kind in ("ws", "comment"):
+    import bisect
+    import heapq
+
+    line_ends = [m.start() for m in re.finditer(r"[\r\n]", text)] + [len(text)]
+    reached = {0: (0, 0)}  # offset of a token's start -> (deepest nesting, most tokens) of a reading there
+    pending = [0]
+    while pending:
+        offset = heapq.heappop(pending)
+        if offset not in reached:
+            continue  # already read from
+        depth, count = reached.pop(offset)
+        if offset >= len(text):
             continue
-        count += 1
-        if count > max_tokens:
-            line, column = position(text, token.start)
-            raise QueryError(f"malformed query at line {line}, column {column}: more than {max_tokens} "
-                             "terms, operators and punctuation; split the query")
-        if token.text in ("(", "{", "["):
-            depth += 1
-            if depth > max_nesting:
-                line, column = position(text, token.start)
-                raise QueryError(f"malformed query at line {line}, column {column}: nested more than "
-                                 f"{max_nesting} deep (brackets, braces and parentheses)")
-        elif token.text in (")", "}", "]"):
-            depth -= 1
+        if text[offset] == "#":  # a comment, to the end of its line (found without scanning it again)
+            steps = [(line_ends[bisect.bisect_left(line_ends, offset)], "comment", "#")]
+        elif (match := _LEXER.match(text, offset)) is None or match.end() == offset:
+            steps = [(offset + 1, "error", text[offset])]
+        else:
+            steps = [(match.end(), _KINDS[match.lastgroup], match.group())]
+            if steps[0][1] == "iri":  # or less-than (or less-or-equal) before an operand
+                operator = "<=" if text.startswith("<=", offset) else "<"
+                steps.append((offset + len(operator), "punct", operator))
+        for end, kind, token in steps:
+            next_depth, next_count = depth, count
+            if kind not in ("ws", "comment"):
+                next_count += 1
+                if next_count > max_tokens:
+                    line, column = position(text, offset)
+                    raise QueryError(f"malformed query at line {line}, column {column}: more than {max_tokens} "
+                                     "terms, operators and punctuation; split the query")
+                if token in ("(", "{", "["):
+                    next_depth += 1
+                    if next_depth > max_nesting:
+                        line, column = position(text, offset)
+                        raise QueryError(f"malformed query at line {line}, column {column}: nested more than "
+                                         f"{max_nesting} deep (brackets, braces and parentheses)")
+                elif token in (")", "}", "]"):
+                    next_depth -= 1
+            if end in reached:
+                known_depth, known_count = reached[end]
+                reached[end] = (max(known_depth, next_depth), max(known_count, next_count))
+            else:
+                reached[end] = (next_depth, next_count)
+                heapq.heappush(pending, end)
 
 
 def _significant(tokens: list[Token]) -> list[Token]:

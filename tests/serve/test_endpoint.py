@@ -507,6 +507,8 @@ def test_it_listens_on_loopback_only_by_default(endpoint):
     {"data": {"query": "\\u0044ROP ALL"}},
     {"data": {"query": "ASK { ?s ?p ?o } ; DROP ALL"}},
     {"data": {"query": "ASK { ?s ?p ?o }", "update": "DROP ALL"}},
+    {"data": {"query": "ASK { FILTER(1<2) } #>\nDROP ALL"}},  # the lexer's ASK; the store's parser refuses
+    {"data": {"query": "PREFIX a: <x> <y> DROP ALL"}},
 ])
 def test_updates_in_disguise_are_refused_and_the_store_is_untouched(endpoint, real_project, request_kwargs):
     before, files = bindings(http(endpoint, params={"query": COUNT})[2]), store_digest(real_project)
@@ -640,6 +642,13 @@ def test_deep_or_long_queries_are_refused_or_answered_never_crash_a_worker(real_
         assert status == 400 and b"more than 100000 terms" in body, body
         status, _, body = http(url, data={"query": "ASK { FILTER(" + "!" * 20_001 + "false) }"})
         assert status == 200 and json.loads(body)["boolean"] is True
+        # one IRI to a lexer, 100,000 nested parentheses and a chain to the store's parser
+        hidden = "ASK { FILTER(1<" + "(" * 100_000 + "2" + ")" * 100_000 + "&&?x>0) }"
+        status, _, body = http(url, data={"query": hidden})
+        assert status == 400 and b"nested more than 1000 deep" in body, body
+        hidden = "ASK { FILTER(1<?x" + "&&?x" * 100_001 + ">0) }"
+        status, _, body = http(url, data={"query": hidden})
+        assert status == 400 and b"more than 100000 terms" in body, body
         assert children(process.pid) == [worker]  # the same worker: nothing crashed
 
 
