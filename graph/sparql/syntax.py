@@ -470,6 +470,13 @@ def bind_text(text: str, bindings: Mapping[str, object]) -> str:
             depth += 1
         elif token.text == ")":
             depth -= 1
+        if token.kind == "iri":  # ``1<?x&&?y>0``: an IRI here, less-than and variables to a parser
+            hidden = {t.text[1:] for t in tokenize(token.text[1:-1]) if t.kind == "var"} & set(terms)
+            if hidden:
+                line, column = position(text, token.start)
+                raise QueryError(f"parameter ?{min(hidden)} cannot be bound: at line {line}, column {column} "
+                                 f"{token.text} reads as an IRI or as '<' before ?{min(hidden)}; put a space "
+                                 "after a '<' that means less-than")
         name = token.text[1:] if token.kind == "var" else None
         if name in terms:
             line, column = position(text, token.start)

@@ -91,6 +91,16 @@ def test_bind_text_leaves_strings_comments_and_other_variables_alone():
     assert bind_text(text, {"a": ox.Literal("x")}) == 'SELECT ("x" AS ?a) ?ab WHERE { "x" ?p "?a" } # ?a'
 
 
+def test_bind_text_refuses_a_parameter_a_lexer_reads_inside_an_iri():
+    """``?o<?y&&?o>0``: a lexer's IRI, the store's less-than and ``?y``. Left unbound, the remote
+    query silently asked something else; now it is refused with where and why."""
+    text = f"SELECT ?s WHERE {{ ?s <{E}p> ?o FILTER(?o<?y&&?o>0) }}"
+    assert ox.Store().query(text.replace("?y", "1")) is not None  # the store reads '<' as less-than
+    with pytest.raises(QueryError, match=r"\?y cannot be bound: at line 1, column \d+ <\?y&&\?o> reads as an IRI or as '<'"):
+        bind_text(text, {"y": ox.Literal(1)})
+    assert bind_text(text.replace("<?y", "< ?y"), {"y": ox.Literal(1)}).count('"1"^^') == 1
+
+
 def test_bind_text_refuses_assigned_variables():
     with pytest.raises(QueryError, match=r"\?x cannot be bound: the query assigns it \(AS \?x at line 1, column 29\)"):
         bind_text("SELECT ?x WHERE { BIND(1 AS ?x) }", {"x": ox.Literal("a")})
