@@ -13,6 +13,18 @@ requests it did send.
 
     .venv/bin/python -m benchmarks.load_endpoint                     # the real data: 50 clients, 2000 requests
     .venv/bin/python -m benchmarks.load_endpoint --project DIR --clients 50 --requests 200 --json
+    .venv/bin/python -m benchmarks.load_endpoint --attack            # the same, then again under attack
+
+``--attack`` measures the normal clients twice in the same run, alone (the baseline) and then
+beside two groups of attackers started a few seconds earlier: ``--slowloris`` connections that
+send a request head a byte every ``--trickle`` seconds and never finish it (reconnecting when
+dropped), and ``--slow-readers`` clients that ask for a large answer (every triple's subject
+twenty times over, ~10 MB) and read it at ``--read-rate`` bytes per second, half of them reading
+nothing at all (reconnecting when cut off). It reports, as ratios of the attacked run to the
+baseline: the normal clients' success rate, latency percentiles and throughput, and the peak
+resident memory of the server's process tree (sampled every 50 ms); and what the attackers saw
+(connections dropped with 408, answers cut off). It exits 1 if the server died or its peak memory
+under attack passed ``--max-memory-ratio`` times the baseline's.
 
 Without ``--project`` the repository's ``data/`` is copied to a temporary folder and built
 there (the repository is left as it is). Only loopback is used.
@@ -181,11 +193,11 @@ def check_answer(request: Request, status: int, body: bytes) -> str | None:
 class Server:
     """``hkg serve --port 0`` in a subprocess; its URL, pid, and its log file."""
 
-    def __init__(self, project: Path, workers: int, timeout: float, log: Path):
+    def __init__(self, project: Path, workers: int, timeout: float, log: Path, options: tuple[str, ...] = ()):
         self.log_path = log
         self._log = log.open("wb")
         command = [sys.executable, "-m", "graph.cli.commands", "--project", str(project), "serve", "--host", "127.0.0.1",
-                   "--port", "0", "--workers", str(workers), "--timeout", str(timeout)]
+                   "--port", "0", "--workers", str(workers), "--timeout", str(timeout), *options]
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(ROOT)}
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=self._log, env=env, cwd=ROOT)
         line = self.process.stdout.readline().decode("utf-8")
@@ -283,6 +295,152 @@ def run_load(url: str, requests: list[Request], *, clients: int, total: int, max
     return report
 
 
+class PeakMemory:
+    """The largest resident memory of a process tree, sampled every ``interval`` seconds in a
+    thread while the ``with`` block runs."""
+
+    def __init__(self, pid: int, interval: float = 0.05):
+        self._pid, self._interval = pid, interval
+        self._stop = threading.Event()
+        self.peak = 0
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, tree_rss(self._pid))
+            self._stop.wait(self._interval)
+
+    def __enter__(self) -> "PeakMemory":
+        self.peak = tree_rss(self._pid)
+        self._thread = threading.Thread(target=self._sample, daemon=True, name="peak-memory")
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+
+#: a query with a large answer: every triple's subject twenty times over (~10 MB on data/)
+WIDE = "SELECT ?x WHERE { ?s ?p ?o BIND(CONCAT(" + ", ".join(["STR(?s)"] * 20) + ") AS ?x) }"
+
+
+@dataclass
+class AttackReport:
+    """What the attackers saw."""
+
+    slowloris_connections: int = 0
+    slowloris_dropped_408: int = 0
+    slowloris_refused: int = 0  # 503 at once (no slot), or a connection error
+    reader_requests: int = 0
+    reader_cut_off: int = 0  # reset, or ended without the last chunk
+    reader_completed: int = 0
+    reader_bytes: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, **counts: int) -> None:
+        with self.lock:
+            for name, value in counts.items():
+                setattr(self, name, getattr(self, name) + value)
+
+    def summary(self) -> dict:
+        return {name: getattr(self, name) for name in (
+            "slowloris_connections", "slowloris_dropped_408", "slowloris_refused", "reader_requests",
+            "reader_cut_off", "reader_completed", "reader_bytes")}
+
+
+def _address(url: str) -> tuple[str, int]:
+    split = urllib.parse.urlsplit(url)
+    return split.hostname, split.port
+
+
+def slowloris(url: str, stop: threading.Event, trickle: float, report: AttackReport) -> None:
+    """Send a request head a byte every ``trickle`` seconds, never ending it; reconnect when dropped."""
+    import select
+    import socket
+
+    head = b"GET /sparql?query=ASK%20%7B%7D HTTP/1.1\r\nHost: x\r\n"
+    while not stop.is_set():
+        try:
+            sock = socket.create_connection(_address(url), timeout=10)
+        except OSError:
+            report.add(slowloris_refused=1)
+            stop.wait(trickle)
+            continue
+        report.add(slowloris_connections=1)
+        try:
+            sent = 0
+            while not stop.is_set():
+                byte = head[sent:sent + 1] if sent < len(head) else b"X-Slow: y\r\n"[(sent - len(head)) % 11:][:1]
+                sock.sendall(byte)
+                sent += 1
+                if stop.wait(trickle):
+                    break
+                if select.select([sock], [], [], 0)[0]:  # the server answered: it dropped us
+                    answer = sock.recv(4096)
+                    if b" 408 " in answer[:20]:
+                        report.add(slowloris_dropped_408=1)
+                    else:
+                        report.add(slowloris_refused=1)
+                    break
+        except OSError:
+            report.add(slowloris_refused=1)
+        finally:
+            sock.close()
+
+
+def slow_reader(url: str, stop: threading.Event, rate: int, report: AttackReport, hold: float) -> None:
+    """Ask for a large answer and read ``rate`` bytes a second (0: nothing, for ``hold`` seconds);
+    ask again when the answer ends or is cut off."""
+    import socket
+
+    query = urllib.parse.urlencode({"query": WIDE})
+    while not stop.is_set():
+        try:
+            sock = socket.create_connection(_address(url), timeout=10)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            sock.sendall(f"GET /sparql?{query} HTTP/1.1\r\nHost: x\r\nAccept: text/csv\r\n"
+                         "Connection: close\r\n\r\n".encode())
+        except OSError:
+            stop.wait(1)
+            continue
+        report.add(reader_requests=1)
+        tail = b""
+        try:
+            if rate <= 0:
+                stop.wait(hold)
+                continue
+            while not stop.is_set():
+                data = sock.recv(rate)
+                if not data:
+                    report.add(**({"reader_completed": 1} if tail.endswith(b"0\r\n\r\n")
+                                  else {"reader_cut_off": 1}))
+                    break
+                report.add(reader_bytes=len(data))
+                tail = (tail + data)[-16:]
+                stop.wait(1.0)
+        except OSError:
+            report.add(reader_cut_off=1)
+        finally:
+            sock.close()
+
+
+def start_attack(url: str, *, slowloris_clients: int, readers: int, trickle: float, rate: int,
+                 hold: float) -> tuple[threading.Event, list[threading.Thread], AttackReport]:
+    """Start the attackers; set the returned event to stop them."""
+    stop, report = threading.Event(), AttackReport()
+    threads = [threading.Thread(target=slowloris, args=(url, stop, trickle, report), daemon=True,
+                                name=f"slowloris-{n}") for n in range(slowloris_clients)]
+    threads += [threading.Thread(target=slow_reader, args=(url, stop, rate if n % 2 == 0 else 0, report, hold),
+                                 daemon=True, name=f"slow-reader-{n}") for n in range(readers)]
+    for thread in threads:
+        thread.start()
+    return stop, threads, report
+
+
+def _ratio(attacked: float, baseline: float) -> float | None:
+    return round(attacked / baseline, 2) if baseline else None
+
+
 def prepare_project(project: str | None, workdir: Path) -> Path:
     """Return a built project: ``project`` (built if it has no build yet), or a copy of data/."""
     from graph.project import Project
@@ -316,6 +474,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-growth", type=float, default=0.20,
                         help="the largest allowed relative growth of server memory (default 0.20)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    attack = parser.add_argument_group("attack", "measure the normal clients again beside attackers")
+    attack.add_argument("--attack", action="store_true", help="run the baseline, then again under attack")
+    attack.add_argument("--slowloris", type=int, default=200, metavar="N",
+                        help="connections trickling a request head (default 200)")
+    attack.add_argument("--trickle", type=float, default=2.0, metavar="S",
+                        help="seconds between a slowloris client's bytes (default 2)")
+    attack.add_argument("--slow-readers", type=int, default=8, metavar="N",
+                        help="clients asking for a large answer and reading it slowly or not at all (default 8)")
+    attack.add_argument("--read-rate", type=int, default=1024, metavar="BYTES",
+                        help="bytes a second a slow reader takes; every other one takes none (default 1024)")
+    attack.add_argument("--attack-warmup", type=float, default=5.0, metavar="S",
+                        help="seconds the attackers run before the normal clients start (default 5)")
+    attack.add_argument("--max-memory-ratio", type=float, default=1.5,
+                        help="the largest allowed peak memory under attack, against the baseline's (default 1.5)")
     args = parser.parse_args(argv)
     if args.clients < 1 or args.requests < 1 or args.max_seconds <= 0:
         parser.error("--clients, --requests and --max-seconds must be positive")
@@ -342,13 +514,31 @@ def main(argv: list[str] | None = None) -> int:
             if warm.failed:
                 print(f"warm-up failed: {warm.failures[0]}", file=sys.stderr)
                 return 1
-            report = run_load(server.url, mix, clients=args.clients, total=args.requests,
-                              max_seconds=args.max_seconds, memory_of=lambda: tree_rss(server.pid))
+            with PeakMemory(server.pid) as baseline_peak:
+                report = run_load(server.url, mix, clients=args.clients, total=args.requests,
+                                  max_seconds=args.max_seconds, memory_of=lambda: tree_rss(server.pid))
+            attacked = attacked_peak = attackers = None
+            if args.attack:
+                stop, threads, attackers = start_attack(
+                    server.url, slowloris_clients=args.slowloris, readers=args.slow_readers, trickle=args.trickle,
+                    rate=args.read_rate, hold=args.timeout + 10)
+                try:
+                    with PeakMemory(server.pid) as attacked_peak:
+                        time.sleep(args.attack_warmup)
+                        attacked = run_load(server.url, mix, clients=args.clients, total=args.requests,
+                                            max_seconds=args.max_seconds)
+                finally:
+                    stop.set()
+                    for thread in threads:
+                        thread.join(args.trickle + 15)
             alive = server.process.poll() is None
         finally:
             server.stop()
             log_tail = server.log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-5:]
 
+    if args.attack:
+        return _report_attack(args, report, attacked, baseline_peak.peak, attacked_peak.peak, attackers, alive,
+                              len(mix), log_tail)
     summary = {**report.summary(), "server_alive": alive, "queries_in_mix": len(mix),
                "rss_start_mb": round(rss_start / 2**20, 1)}
     passed = report.failed == 0 and report.sent > 0 and alive and report.growth <= args.max_growth
@@ -369,6 +559,49 @@ def main(argv: list[str] | None = None) -> int:
         if not report.finished_in_time:
             print(f"  stopped at the time bound of {args.max_seconds:g} s after {report.sent} of "
                   f"{report.planned} requests")
+        if not alive:
+            print("  the server died; its log ends: " + " | ".join(log_tail))
+        print("PASSED" if passed else "FAILED")
+    return 0 if passed else 1
+
+
+def _success(report: LoadReport) -> float:
+    return (report.sent - report.failed) / report.sent if report.sent else 0.0
+
+
+def _report_attack(args, baseline: LoadReport, attacked: LoadReport, baseline_peak: int, attacked_peak: int,
+                   attackers: AttackReport, alive: bool, mix: int, log_tail: list[str]) -> int:
+    """Print the baseline and the attacked run side by side, with their ratios; return the exit status."""
+    def figures(report: LoadReport, peak: int) -> dict:
+        summary = report.summary()
+        return {"sent": report.sent, "failed": report.failed, "success_rate": round(_success(report), 4),
+                "p50_ms": summary["p50_ms"], "p95_ms": summary["p95_ms"], "max_ms": summary["max_ms"],
+                "requests_per_second": summary["requests_per_second"], "peak_rss_mb": round(peak / 2**20, 1),
+                "failures": report.failures[:5]}
+
+    base, under = figures(baseline, baseline_peak), figures(attacked, attacked_peak)
+    ratios = {key: _ratio(under[key], base[key]) for key in
+              ("success_rate", "p50_ms", "p95_ms", "requests_per_second", "peak_rss_mb")}
+    passed = alive and ratios["peak_rss_mb"] is not None and ratios["peak_rss_mb"] <= args.max_memory_ratio
+    summary = {"clients": args.clients, "requests": args.requests, "workers": args.workers, "queries_in_mix": mix,
+               "slowloris": args.slowloris, "trickle_s": args.trickle, "slow_readers": args.slow_readers,
+               "read_rate": args.read_rate, "baseline": base, "under_attack": under,
+               "ratios_attack_to_baseline": ratios, "attackers": attackers.summary(), "server_alive": alive,
+               "passed": passed}
+    if args.json:
+        print(json.dumps(summary, indent=2, sort_keys=True))
+    else:
+        print(f"{args.clients} normal clients, {args.requests} requests per run, {mix} queries in the mix; "
+              f"attack: {args.slowloris} slowloris connections (a byte every {args.trickle:g} s), "
+              f"{args.slow_readers} slow readers (half at {args.read_rate} B/s, half reading nothing)")
+        print(f"{'':24}{'baseline':>12}{'under attack':>14}{'ratio':>8}")
+        for key, label in (("success_rate", "success rate"), ("p50_ms", "latency p50 ms"),
+                           ("p95_ms", "latency p95 ms"), ("requests_per_second", "requests/s"),
+                           ("peak_rss_mb", "peak memory MiB")):
+            print(f"{label:24}{base[key]:>12}{under[key]:>14}{ratios[key] if ratios[key] is not None else '-':>8}")
+        print("attackers: " + ", ".join(f"{key} {value}" for key, value in attackers.summary().items()))
+        for failure in attacked.failures[:5]:
+            print(f"  failure under attack: {failure}")
         if not alive:
             print("  the server died; its log ends: " + " | ".join(log_tail))
         print("PASSED" if passed else "FAILED")
