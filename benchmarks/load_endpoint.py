@@ -19,8 +19,8 @@ requests it did send.
 beside two groups of attackers started a few seconds earlier: ``--slowloris`` connections that
 send a request head a byte every ``--trickle`` seconds and never finish it (reconnecting when
 dropped), and ``--slow-readers`` clients that ask for a large answer (every triple's subject
-twenty times over, ~10 MB) and read it at ``--read-rate`` bytes per second, half of them reading
-nothing at all (reconnecting when cut off). It reports, as ratios of the attacked run to the
+twenty times over, ~13 MB) and read it at ``--read-rate`` bytes per second, half of them reading
+nothing at all (asking again when cut off, or after ``--reader-hold`` seconds). It reports, as ratios of the attacked run to the
 baseline: the normal clients' success rate, latency percentiles and throughput, and the peak
 resident memory of the server's process tree (sampled every 50 ms); and what the attackers saw
 (connections dropped with 408, answers cut off). It exits 1 if the server died or its peak memory
@@ -320,7 +320,7 @@ class PeakMemory:
         self._thread.join(5)
 
 
-#: a query with a large answer: every triple's subject twenty times over (~10 MB on data/)
+#: a query with a large answer: every triple's subject twenty times over (~13 MB on data/)
 WIDE = "SELECT ?x WHERE { ?s ?p ?o BIND(CONCAT(" + ", ".join(["STR(?s)"] * 20) + ") AS ?x) }"
 
 
@@ -484,6 +484,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="clients asking for a large answer and reading it slowly or not at all (default 8)")
     attack.add_argument("--read-rate", type=int, default=1024, metavar="BYTES",
                         help="bytes a second a slow reader takes; every other one takes none (default 1024)")
+    attack.add_argument("--reader-hold", type=float, default=10.0, metavar="S",
+                        help="seconds a slow reader that reads nothing keeps its request open before it asks "
+                             "again (default 10)")
     attack.add_argument("--attack-warmup", type=float, default=5.0, metavar="S",
                         help="seconds the attackers run before the normal clients start (default 5)")
     attack.add_argument("--max-memory-ratio", type=float, default=1.5,
@@ -521,7 +524,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.attack:
                 stop, threads, attackers = start_attack(
                     server.url, slowloris_clients=args.slowloris, readers=args.slow_readers, trickle=args.trickle,
-                    rate=args.read_rate, hold=args.timeout + 10)
+                    rate=args.read_rate, hold=args.reader_hold)
                 try:
                     with PeakMemory(server.pid) as attacked_peak:
                         time.sleep(args.attack_warmup)

@@ -249,6 +249,9 @@ RESERVED_WINDOW = 1.0
 #: connections may hold at once while their clients read them; a larger answer is streamed, a
 #: piece (:data:`graph.serve.workers.CHUNK_BYTES`) at a time, and never held whole
 MAX_HELD_BYTES = 64 << 20
+#: seconds a client has to take each piece of a streamed answer: a slow reader holds a query
+#: worker (the piece waits in its pipe), so one that takes less than 64 KiB in this time is cut off
+PIECE_SECONDS = 5.0
 
 
 class _LateRequest(Exception):
@@ -563,9 +566,9 @@ class SparqlHandler(BaseHTTPRequestHandler):
         """Send an answer as its worker makes it, a piece at a time (HTTP/1.1 chunked encoding;
         to an HTTP/1.0 client, up to the end of the connection).
 
-        The connection holds one piece at a time. Each must be taken by the client before the
-        job's deadline (``--timeout``, counted from the query's start) and within
-        ``read_timeout``; an answer stopped on the way (the client too slow, past ``--max-answer``,
+        The connection holds one piece at a time. Each must be taken by the client within
+        :data:`PIECE_SECONDS` and before the job's deadline (``--timeout``, counted from the
+        query's start), as its worker waits meanwhile; an answer stopped on the way (the client too slow, past ``--max-answer``,
         the worker failed) ends the connection with a reset and without the last chunk, which
         every HTTP/1.1 client reports as an incomplete answer. A ``limit`` that cut the answer
         short is said in the trailer (``X-Results-Truncated: true``), as it is known only at the end.
@@ -597,7 +600,8 @@ class SparqlHandler(BaseHTTPRequestHandler):
                 return
             for piece in answer.chunks():
                 with self.server.holding(len(piece)):
-                    self._write_by(answer.deadline, b"%x\r\n%b\r\n" % (len(piece), piece) if chunked else piece)
+                    self._write_by(answer.deadline, b"%x\r\n%b\r\n" % (len(piece), piece) if chunked else piece,
+                                   PIECE_SECONDS)
             if chunked:
                 self._write_by(answer.deadline, b"0\r\n" + (b"X-Results-Truncated: true\r\n" if answer.truncated
                                                               else b"") + b"\r\n")
@@ -608,9 +612,11 @@ class SparqlHandler(BaseHTTPRequestHandler):
             log.info("%s: answer not taken: %s", self.address_string(), error or type(error).__name__)
             self._abort()
 
-    def _write_by(self, deadline: float, data: bytes) -> None:
-        """Send ``data``, all of it by ``deadline`` and within ``read_timeout`` (TimeoutError)."""
-        remaining = min(self.server.settings.read_timeout, deadline - time.monotonic())
+    def _write_by(self, deadline: float, data: bytes, within: float | None = None) -> None:
+        """Send ``data``, all of it by ``deadline`` and within ``within`` seconds (default
+        ``read_timeout``), or raise TimeoutError."""
+        remaining = min(within or self.server.settings.read_timeout, self.server.settings.read_timeout,
+                        deadline - time.monotonic())
         if remaining <= 0:
             raise TimeoutError("the answer was not taken by its deadline")
         self.connection.settimeout(remaining)  # sendall: the timeout bounds the whole call
