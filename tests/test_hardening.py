@@ -272,7 +272,7 @@ def test_nesting_hidden_in_what_a_lexer_reads_as_an_iri_is_refused_not_a_crash(p
     depth = 200_000
     query = tmp_path / "deep.rq"
     query.write_text("ASK { FILTER(1<" + "(" * depth + "2" + ")" * depth + "&&?x>0) }", encoding="utf-8")
-    done = subprocess.run([sys.executable, "-m", "graph.cli", "--project", str(project), "sparql", str(query)],
+    done = subprocess.run([sys.executable, "-m", "graph.cli.commands", "--project", str(project), "sparql", str(query)],
                           capture_output=True, text=True, timeout=120, cwd=Path(__file__).resolve().parent.parent)
     assert done.returncode in (1, 2), (done.returncode, done.stderr[-300:])
     assert done.stderr.startswith("error: ") and "nested more than 1000 deep" in done.stderr

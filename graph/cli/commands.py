@@ -444,7 +444,7 @@ def queries(project, output_format: str) -> None:
 @click.option("--port", type=click.IntRange(0, 65535), default=7070, show_default=True,
               help="TCP port (0: any free port)")
 @click.option("--timeout", type=SECONDS, default=30.0, show_default=True,
-              metavar="S", help="stop a query after S seconds")
+              metavar="S", help="stop a query after S seconds (sending its answer included)")
 @click.option("--limit", type=click.IntRange(min=1), default=10_000, show_default=True, metavar="N",
               help="the most rows or triples in an answer")
 @click.option("--max-body", type=click.IntRange(min=1), default=1 << 20, show_default=True,
@@ -457,7 +457,7 @@ def queries(project, output_format: str) -> None:
 @click.option("--in-memory", is_flag=True,
               help="load the graph into memory once (slower start, faster queries over the whole graph)")
 @click.option("--max-answer", type=click.IntRange(min=1), default=64, show_default=True, metavar="MIB",
-              help="the largest answer, in MiB (a larger one is stopped: 503)")
+              help="the largest answer, in MiB (a larger one is stopped: 503, or cut off once streaming)")
 @click.option("--cors", metavar="ORIGIN", default=None,
               help="let web pages of this origin (https://example.org) read answers  [default: none]")
 @pass_project

@@ -115,7 +115,8 @@ class EndpointSettings:
     port : int
         TCP port (default 7070; 0 picks a free one).
     timeout : float
-        Seconds a query may run before it is stopped (default 30).
+        Seconds a query may take, waiting for a worker, running and sending its answer, before it
+        is stopped (default 30).
     limit : int
         The most rows (SELECT) or triples (CONSTRUCT, DESCRIBE) in an answer (default 10000).
     max_body : int

@@ -119,11 +119,12 @@ class _Answer(io.RawIOBase):
         self.status, self.media_type = status, media_type
 
     def write(self, data) -> int:
-        from graph.sparql.results import check_answer_size
-
         size = len(data)
         self._total += size
-        check_answer_size(self._total, self._job.max_bytes)
+        if self._job.max_bytes is not None and self._total > self._job.max_bytes:
+            from graph.sparql.results import check_answer_size
+
+            check_answer_size(self._total, self._job.max_bytes)
         self._buffer += data
         if not self.started and len(self._buffer) > WHOLE_BYTES:
             self.started = True

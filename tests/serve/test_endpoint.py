@@ -881,7 +881,7 @@ def wide(copies: int) -> str:
 
 
 def test_a_large_answer_is_streamed_whole_holding_one_piece_per_connection(real_project, embedded):
-    from graph.workers import CHUNK_BYTES, WHOLE_BYTES
+    from graph.serve.workers import CHUNK_BYTES, WHOLE_BYTES
 
     triples = len(embedded)
     with serve_thread(real_project, limit=10 * triples, workers=1) as server:
