@@ -37,6 +37,7 @@ from typing import Any
 __all__ = ["Grammar", "NoClaim", "draft_sentences", "draft_table_rows", "sentence_items", "times"]
 
 _ITEM = re.compile(r"[^\W_]+(?:[-’'][^\W_]+)*|[^\w\s]")
+_ADJECTIVE_ENDINGS = ("ous", "al", "ic", "ful", "ory", "ive", "ary")
 #: most words between a verb and the entity its object phrase names
 MAX_OBJECT_GAP = 8
 
@@ -153,6 +154,12 @@ class _Sentence:
     def is_entity(self, i: int) -> bool:
         return 0 <= i < len(self.items) and self.items[i].kind == "E"
 
+    def adjective(self, i: int) -> bool:
+        """A word with an adjective's ending ("endogenous", "visceral", "systemic") that is no cue."""
+        word = self.word(i)
+        return (self.items[i].kind == "W" and word.endswith(_ADJECTIVE_ENDINGS) and len(word) > 4
+                and (word,) not in self.g.verbs and word not in self.g.nouns) if 0 <= i < len(self.items) else False
+
     def is_adverb(self, i: int) -> bool:
         word = self.word(i)
         return len(word) > 4 and word.endswith("ly") and self.items[i].kind == "W"
@@ -166,7 +173,7 @@ class _Sentence:
                 words = tuple(self.word(k) for k in range(i, i + len(form)))
                 if words == form:
                     nominal = (len(form) == 1 and words[0] in self.g.nouns and self.word(i + 1) in {"in", "of"}
-                               and (self.word(i - 1) in self.g.determiners
+                               and (self.word(i - 1) in self.g.determiners or self.word(i - 1) in {"and", ","}
                                     or (bool(self.word(i - 1)) and self.word(i - 2) in self.g.determiners)))
                     hit = (i, i + len(form) - 1, self.g.verbs[form], "noun" if nominal else "verb")
                     break
@@ -208,6 +215,8 @@ class _Sentence:
                 break  # "Enclomiphene, a modulator (SERM), blocks": an apposition, not a list
             while self.word(j) in {",", "and", "or", "/", "as", "well"} or self.word(j) in self.g.determiners:
                 j += 1
+            if not self.is_entity(j) and self.adjective(j) and self.is_entity(j + 1):
+                j += 1  # "A and endogenous B"
             if not self.is_entity(j):
                 break
             after = self.word(j + 1)
@@ -348,6 +357,15 @@ class _Sentence:
                 return j - len(link) + 1
         return j if self.word(j) in self.g.be else None
 
+    def before_phrase(self, v: int) -> int:
+        """The item before the determiner and adjectives of a noun at ``v`` ("and a corresponding
+        decrease": the "and")."""
+        k = v - 1
+        while k >= 0 and k > v - 4 and self.items[k].kind == "W" and self.word(k) not in {"and", ","} \
+                and self.word(k) not in self.g.be and (self.word(k),) not in self.g.verbs:
+            k -= 1
+        return k
+
     def inverted(self, subject, v: int) -> int:
         """-1 when the agent is named by its lack ("low testosterone", "the decline of X", "this
         decline" after a sentence about X), else 1."""
@@ -475,6 +493,7 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
         starts = {c[0]: c for c in cues}
         consumed: set[int] = set()
         last_agents: list[str] = []
+        last_flip = 1
         means: list[tuple[int, list[int], str]] = []
         main_effect: list[tuple[int, list[str]]] = []
         for v, v_end, sign, kind in cues:
@@ -488,9 +507,9 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
                 head = sent.link_head(v)
                 if kind == "noun" and sent.word(v + 1) not in {"in", "of", "to"}:
                     continue  # a noun of change with no "in X" / "of X": not a cue here
-                if head is None and sent.word(v - 1 - (sent.word(v - 1) in grammar.determiners)) in {"and", ","} \
-                        and last_agents and kind == "noun":
-                    agents, negated, flip = list(last_agents), False, 1  # "... and a decrease in Y"
+                if head is None and sent.word(sent.before_phrase(v)) in {"and", ","} and last_agents and kind == "noun":
+                    # "... and a (corresponding) decrease in Y": the same agent, named the same way
+                    agents, negated, flip = list(last_agents), False, last_flip
                 elif head is None:
                     why.append((cue, "noun of change with no verb linking it to an agent" if kind == "noun"
                                 else "the verb is used as an adjective"))
@@ -499,6 +518,7 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
                     subject, negated = sent.subject(head, 0)
                     agents = _resolve(subject, sent, main_subject, previous_subject, head, previous_last, previous_group)
                     flip = sent.inverted(subject, head)
+                last_flip = flip
                 objects, words = sent.objects(v + 1 if kind == "noun" else v_end)
                 if negated:
                     why.append((cue, "negated"))
@@ -539,7 +559,8 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
                     why.append((cue, "negated"))
                     continue
                 agents = _resolve(subject, sent, main_subject, previous_subject, v, previous_last, previous_group)
-                sign = times(sign, sent.inverted(subject, v))
+                last_flip = sent.inverted(subject, v)
+                sign = times(sign, last_flip)
                 objects, words = sent.objects(v_end)
                 # "stimulates the pituitary to produce LH": the change is on what the second verb names
                 if len(objects) == 1 and sent.word(objects[0] + 1) == "to" and objects[0] + 2 in starts:
@@ -627,6 +648,10 @@ def _resolve(subject, sent: _Sentence, main_subject: list[str], previous: list[s
              last: list[str] | None = None, group: list[str] | None = None) -> list[str]:
     if isinstance(subject, list):
         return [sent.items[k].text for k in subject]
+    if subject == "inherit" and not main_subject:
+        # "A is infiltrated by cells, and becomes a source of B": the clause's subject, if before
+        # (the sentence opens on it, and not as a modifier: "Testosterone therapy ..." is no agent)
+        return [sent.items[0].text] if sent.is_entity(0) and not sent.modifier(0) and v > 0 else []
     if subject in ("inherit", "means"):
         return list(main_subject)
     if subject == "pronoun":

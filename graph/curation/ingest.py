@@ -160,6 +160,14 @@ class IngestRules:
             if key not in CONTEXT_KEYS or key == "tissue":
                 problems.append(Problem(label, 0, f"context: {key!r} is not a context key; use one of "
                                                   f"population, timescale, formulation"))
+        # YAML reads a bare on / no / yes as a boolean: a word list must hold words
+        lists = [("skip_words", data.get("skip_words")), ("not_entities", data.get("not_entities")),
+                 *((f"grammar: {k}", v) for k, v in (data.get("grammar") or {}).items())]
+        for name, values in lists:
+            for value in values or ():
+                if isinstance(value, bool):
+                    problems.append(Problem(label, 0, f"{name}: {str(value).lower()} is not a word; "
+                                                      f"quote it ('on', 'no')"))
         if problems:
             raise LoadError(problems)
         verbs, nouns = signed("verbs"), signed("nouns")
@@ -469,9 +477,27 @@ def _recognise(document: Document, known: _Known, rules: IngestRules):
     lexicon = open_lexicon(rules.lexicons)
     try:
         return recognise(document, known.names, lexicon, rules.skip_words, rules.not_entities,
-                         lambda definition: _first_phrase(definition, rules.categories))
+                         lambda definition: _first_phrase(definition, rules.categories),
+                         _cue_phrases(document, rules))
     finally:
         lexicon.close()
+
+
+def _cue_phrases(document: Document, rules: IngestRules) -> list[tuple[str, int]]:
+    """The noun phrases the document's cues of change act on (:func:`graph.recognise.cue_phrases`)."""
+    from .recognise import cue_phrases
+
+    g = rules.grammar
+    if g is None:
+        return []
+    verbs = {form for form, _ in rules.verbs if " " not in form}
+    function = frozenset(fold(w) for w in (
+        *g.be, *g.auxiliaries, *g.negations, *g.relatives, *g.pronouns, *g.determiners, *g.openers,
+        *g.coordinators, *g.stops, *g.breaks, *g.prepositions, *verbs, "and", "or", "of", "than")) | rules.skip_words
+    leading = frozenset(fold(w) for w in (*g.determiners, "in", "of"))
+    cues = _words_pattern(verbs | {form for form, _ in rules.nouns if " " not in form})
+    heads = frozenset(fold(w) for w in (*g.aspect_words, *g.light_nouns))
+    return cue_phrases(document, cues, function, leading, heads)
 
 
 # --- candidate claims ---------------------------------------------------------------------

@@ -28,7 +28,8 @@ from graph.curation.lexicon import Lexicon, LexiconTerm, MAX_WORDS, MIN_KEY, cas
 from graph.model.names import fold, slugify
 from graph.sources.extract import Document
 
-__all__ = ["EntityProposal", "Recognition", "Span", "abbreviations", "label_of", "recognise"]
+__all__ = ["EntityProposal", "Recognition", "Span", "abbreviations", "cue_phrases", "label_of", "recognise",
+           "term_introductions"]
 
 _WORD = re.compile(r"[^\W_]+")
 
@@ -52,7 +53,7 @@ class EntityProposal:
     category: str
     synonyms: tuple[str, ...]
     identifiers: tuple[tuple[str, str], ...]  # (CURIE, the source's label), verified offline
-    origin: str  # "glossary", "abbreviation", "table" (a row's first cell) or "lexicon"
+    origin: str  # "glossary", "abbreviation", "table" (a row's first cell), "term", "lexicon" or "phrase"
     line: int
     known: bool = False
     definition: str | None = None
@@ -226,9 +227,78 @@ def table_agents(document: Document) -> list[tuple[str, int]]:
     return found
 
 
+#: most words of a phrase proposed as an entity of the document's own (``cue_phrases``)
+MAX_PHRASE_WORDS = 4
+_PHRASE_WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*|\S")
+_TERM = re.compile(r"\b(?:termed|called|named|known as)\s+[“\"']([^”\"'\n]{3,60}?)[,.]?[”\"']")
+
+
+def _prose(document: Document) -> list[tuple[str, int]]:
+    """The document's lines outside its reference lists, with their numbers."""
+    skipped = set()
+    for section in document.sections:
+        if section.kind == "references":
+            first = document.clean_text.count("\n", 0, section.start) + 1
+            last = document.clean_text.count("\n", 0, section.end) + 1
+            skipped.update(range(first, last + 1))
+    return [(line, n) for n, line in enumerate(document.clean_text.split("\n"), start=1) if n not in skipped]
+
+
+def term_introductions(document: Document) -> list[tuple[str, int]]:
+    """Terms the text introduces in quotes: ``often termed “inflammaging”``, ``called “X”``.
+
+    >>> from graph.extract import extract_document
+    >>> term_introductions(extract_document("d", "Fundamentals\\nThis state, often termed “inflammaging,” lasts.\\n"))
+    [('inflammaging', 2)]
+    """
+    return [(m.group(1).strip(), n) for line, n in _prose(document) for m in _TERM.finditer(line)]
+
+
+def cue_phrases(document: Document, cues: re.Pattern, function_words: frozenset[str],
+                leading: frozenset[str] = frozenset(), heads: frozenset[str] = frozenset()) -> list[tuple[str, int]]:
+    """The noun phrases a cue of change acts on, as the document names them: after each cue
+    (``improve energy levels``, ``Can influence fluid balance and fat storage``), the run of two
+    to :data:`MAX_PHRASE_WORDS` content words up to a function word, an adverb or a mark, past
+    the ``leading`` words (determiners, ``in`` of ``an increase in``); each phrase coordinated
+    after it (``and``, ``or``, a comma) too. A phrase followed by ``of`` (``the circulating levels
+    of X``) or starting with one of ``heads`` (``levels``, ``secretion``: words of an aspect) is
+    none.
+
+    They are the document's own entities when neither the graph nor a lexicon names them (a
+    lexicon name overlapping a phrase wins). One pass over each line.
+
+    >>> import re
+    >>> from graph.extract import extract_document
+    >>> doc = extract_document("d", "Fundamentals\\nIt can improve the energy levels and fat storage in mice.\\n")
+    >>> cue_phrases(doc, re.compile(r"\\bimprove\\b"), frozenset({"the", "and", "in"}), frozenset({"the"}))
+    [('energy levels', 2), ('fat storage', 2)]
+    """
+    found = []
+    for line, number in _prose(document):
+        for cue in cues.finditer(line):
+            words = [m.group() for m in _PHRASE_WORD.finditer(line, cue.end(), min(len(line), cue.end() + 200))]
+            i = 0
+            while i < len(words):
+                while i < len(words) and fold(words[i]) in leading:
+                    i += 1  # "the", "a", "its"
+                phrase = []
+                while (i < len(words) and len(phrase) <= MAX_PHRASE_WORDS and words[i][0].isalnum()
+                       and fold(words[i]) not in function_words and not words[i].lower().endswith("ly")):
+                    phrase.append(words[i])
+                    i += 1
+                # "the circulating levels of X", "the consequences of X": the head of a longer phrase
+                ends_in_of = i < len(words) and fold(words[i]) == "of"
+                if 2 <= len(phrase) <= MAX_PHRASE_WORDS and not ends_in_of and fold(phrase[0]) not in heads:
+                    found.append((" ".join(phrase), number))
+                if not phrase or i >= len(words) or words[i].lower() not in {"and", "or", ","}:
+                    break
+                i += 1
+    return found
+
+
 def recognise(document: Document, known: Mapping[str, str], lexicon: Lexicon,
               skip_words: frozenset[str] = frozenset(), not_entities: frozenset[str] = frozenset(),
-              glossary_category=None) -> Recognition:
+              glossary_category=None, phrases=()) -> Recognition:
     """Find where the document names entities, known or new, and propose the new ones.
 
     Parameters
@@ -246,6 +316,9 @@ def recognise(document: Document, known: Mapping[str, str], lexicon: Lexicon,
     glossary_category
         ``definition -> Biolink category or None``: a glossary entity's guessed category when no
         lexicon term names it.
+    phrases
+        ``(phrase, line)``: the noun phrases cues of change act on (:func:`cue_phrases`), proposed
+        where no other name overlaps them.
     """
     text = document.clean_text
     tokens = _tokens(text)
@@ -304,6 +377,12 @@ def recognise(document: Document, known: Mapping[str, str], lexicon: Lexicon,
             line_of.setdefault(key, line)
             origin.setdefault(key, "table")
 
+    for name, line in term_introductions(document):  # "often termed “inflammaging”"
+        key = add(name)
+        if key:
+            line_of.setdefault(key, line)
+            origin.setdefault(key, "term")
+
     # the lexicon: every run of words looked up at once; names found join the automaton
     terms: dict[str, list[LexiconTerm]] = {}
     for key, found in lexicon.lookup(_lexicon_keys(tokens, skip_words)).items():
@@ -321,8 +400,19 @@ def recognise(document: Document, known: Mapping[str, str], lexicon: Lexicon,
         else:
             by_curie[curie] = key
 
-    rank = {key: 2 for key in terms}
-    rank.update({key: 1 for key in origin if origin[key] != "lexicon"})
+    phrase_keys = set()
+    for name, line in phrases:  # the document's own phrases: the last resort
+        key = fold(name)
+        if key in names or key in not_entities or len(key) < MIN_KEY:
+            continue
+        add(name)
+        phrase_keys.add(key)
+        line_of.setdefault(key, line)
+        origin.setdefault(key, "phrase")
+
+    rank = {key: 3 for key in phrase_keys}
+    rank.update({key: 2 for key in terms})
+    rank.update({key: 1 for key in origin if origin[key] not in ("lexicon", "phrase")})
     rank.update({key: 0 for key in known_keys})
     matches = _match(text, tokens, names, rank)
     # resolve each group: a known entity, else a new one named after its first mention
