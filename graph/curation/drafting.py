@@ -85,6 +85,8 @@ class Grammar:
     light_nouns: frozenset[str] = frozenset()
     #: pronouns that stand for a list ("they", "these molecules")
     plurals: frozenset[str] = frozenset()
+    #: prepositions a verb takes before its object ("interfere with X", "act on X")
+    particles: frozenset[str] = frozenset()
 
     @functools.cached_property
     def verb_starts(self) -> dict[str, tuple[tuple[str, ...], ...]]:
@@ -147,6 +149,8 @@ def sentence_items(text: str, start: int, end: int, spans: Sequence, starts: Seq
 class _Sentence:
     def __init__(self, items: list[_Item], grammar: Grammar):
         self.items, self.g = items, grammar
+        #: the last object phrase read named no entity but a list ("these molecules")
+        self.plural_object = False
 
     def word(self, i: int) -> str:
         return self.items[i].text if 0 <= i < len(self.items) and self.items[i].kind != "E" else ""
@@ -255,10 +259,11 @@ class _Sentence:
             last += 3
         return last + 1
 
-    def _coordinated_left(self, k: int) -> list[int]:
-        """Entities coordinated before the subject at ``k`` (``A and B raise X``)."""
+    def _coordinated_left(self, k: int, lo: int = 0) -> list[int]:
+        """Entities coordinated before the subject at ``k`` (``A and B raise X``), from item ``lo``
+        on (not across an introduction: ``By reducing A, B lowers X``)."""
         found = []
-        while self.word(k - 1) in {"and", "or", ","} and self.is_entity(k - 2):
+        while k - 2 >= lo and self.word(k - 1) in {"and", "or", ","} and self.is_entity(k - 2):
             found.insert(0, k - 2)
             k -= 2
         return found
@@ -267,7 +272,9 @@ class _Sentence:
         """The agent items of a verb at ``v`` (or "inherit" / "pronoun" / "none") and negation."""
         negated, j = False, v - 1
         while j >= lo and (self.word(j) in self.g.auxiliaries or self.is_adverb(j)
-                           or self.word(j) in self.g.negations):
+                           or self.word(j) in self.g.negations
+                           # "which are known to interfere": the be of a raising verb
+                           or (self.word(j) in self.g.be and j + 1 < v and self.word(j + 1) in self.g.auxiliaries)):
             negated = negated or self.word(j) in self.g.negations
             j -= 1
         if j < lo:
@@ -275,7 +282,7 @@ class _Sentence:
         if self.is_entity(j) and self.word(j - 1) not in self.g.prepositions and not self.modifier(j) and all(
                 self.word(m) in self.g.auxiliaries or self.is_adverb(m) or self.word(m) in self.g.negations
                 for m in range(j + 1, v)):
-            return [j] + self._coordinated_left(j), negated
+            return [j] + self._coordinated_left(j, self.clause_start(v)), negated
         if self.word(j) == "by" and self.word(v).endswith("ing"):
             return "means", negated  # "X lowers Y by reducing Z": X reduces Z, and Z raises Y
         if (self.word(j) in self.g.coordinators or (self.word(j) == "," and self.word(v).endswith("ing"))) \
@@ -289,6 +296,9 @@ class _Sentence:
                 k -= 2
             if self.is_entity(k):
                 return [k], negated
+            # "these inflammatory molecules, which ...": the list they stand for
+            if any(self.word(m) in self.g.plurals and self.word(m) in self.g.determiners for m in range(k - 2, k + 1)):
+                return "plural", negated
             # "they are active agents that induce X": the clause's pronoun is the agent
             first = self.word(self.clause_start(v))
             return ("plural" if first in self.g.plurals else "none"), negated
@@ -315,6 +325,9 @@ class _Sentence:
     def objects(self, v_end: int) -> tuple[list[int], list[str]]:
         """The entities a verb ending at ``v_end`` acts on, and the words skipped to reach them."""
         skipped, k = [], v_end + 1
+        self.plural_object = False
+        if self.word(k) in self.g.particles:  # "interfere with X"
+            k += 1
         while k < len(self.items) and len(skipped) <= MAX_OBJECT_GAP:
             item = self.items[k]
             if item.kind == "E":
@@ -328,8 +341,10 @@ class _Sentence:
                 return found + self.examples(self._end(k)), skipped
             if item.kind == "P" and item.text not in {"-", "’", "'"}:
                 # "activating kinase pathways (such as JNK and IKKβ)": the examples are acted on
+                self.plural_object = item.text != "(" and self._listed(skipped)
                 return (self.examples(k) if item.text == "(" else []), skipped
             if item.text in self.g.stops or item.text in self.g.breaks or item.text in self.g.be:
+                self.plural_object = self._listed(skipped)
                 return [], skipped
             # a preposition after a noun that is not an aspect or a change ("fat storage in the
             # hips"): the object phrase ended on that noun, which is no entity
@@ -342,7 +357,14 @@ class _Sentence:
                 return [], skipped
             skipped.append(item.text)
             k += 1
+        self.plural_object = k >= len(self.items) and self._listed(skipped)
         return [], skipped
+
+    def _listed(self, skipped: list[str]) -> bool:
+        """The object phrase ends on "these/those" and at most two words ("these inflammatory
+        molecules"): it stands for what the previous sentence listed."""
+        marks = [m for m, w in enumerate(skipped) if w in self.g.plurals and w in self.g.determiners]
+        return bool(marks) and len(skipped) - marks[-1] - 1 <= 2
 
     def link_head(self, v: int) -> int | None:
         """The first item of the link before a noun or participle of change at ``v`` ("leads to
@@ -500,7 +522,7 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
             if v in consumed:
                 continue
             cue = " ".join(text[items[v].start:items[v_end].end].split())
-            subject = None
+            subject, listed = None, []
             linked = kind == "noun" or sent.adjectival(v)
             if linked:
                 # "leads to an increase in X", "is a key driver of X", "leads to increased X"
@@ -559,9 +581,12 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
                     why.append((cue, "negated"))
                     continue
                 agents = _resolve(subject, sent, main_subject, previous_subject, v, previous_last, previous_group)
+                if subject == "inherit" and last_agents:  # "interfere with and disrupt X": the verb before's
+                    agents = list(last_agents)
                 last_flip = sent.inverted(subject, v)
                 sign = times(sign, last_flip)
                 objects, words = sent.objects(v_end)
+                listed = list(previous_group) if not objects and sent.plural_object else []
                 # "stimulates the pituitary to produce LH": the change is on what the second verb names
                 if len(objects) == 1 and sent.word(objects[0] + 1) == "to" and objects[0] + 2 in starts:
                     second = starts[objects[0] + 2]
@@ -582,14 +607,15 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
                 continue
             if not main_subject:
                 main_subject[:] = agents
-            if not objects:
+            targets = [items[k].text for k in objects] or (listed if not linked else [])
+            if not targets:
                 why.append((cue, "no affected entity after the verb"))
                 continue
             if subject not in ("inherit", "means") and not main_effect:
-                main_effect[:] = [(sign, [items[k].text for k in objects])]
+                main_effect[:] = [(sign, targets)]
             for agent in agents:
-                for k in objects:
-                    drafted.append((agent, items[k].text, sign, cue, words))
+                for obj in targets:
+                    drafted.append((agent, obj, sign, cue, words))
         for sign, objects, cue in means:  # "X lowers Y by reducing Z": what Z does to Y
             for main_sign, affected in main_effect:
                 for k in objects:

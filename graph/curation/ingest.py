@@ -109,6 +109,7 @@ class IngestRules:
     lexicons: tuple = ()  # graph.curation.lexicon.LexiconSource
     skip_words: frozenset[str] = frozenset()
     not_entities: frozenset[str] = frozenset()
+    compound_heads: frozenset[str] = frozenset()  # "therapy": "testosterone therapy" is a name
 
     @classmethod
     def from_mapping(cls, data: Mapping, label: str = "data/ingest.yaml") -> "IngestRules":
@@ -162,6 +163,7 @@ class IngestRules:
                                                   f"population, timescale, formulation"))
         # YAML reads a bare on / no / yes as a boolean: a word list must hold words
         lists = [("skip_words", data.get("skip_words")), ("not_entities", data.get("not_entities")),
+                 ("compound_heads", data.get("compound_heads")),
                  *((f"grammar: {k}", v) for k, v in (data.get("grammar") or {}).items())]
         for name, values in lists:
             for value in values or ():
@@ -195,6 +197,7 @@ class IngestRules:
                                    for p in grammar_words.get("examples") or ()), key=len, reverse=True)),
             light_nouns=words("light_nouns"),
             plurals=words("plurals"),
+            particles=words("particles"),
         )
         return cls(
             verbs=verbs,
@@ -208,6 +211,7 @@ class IngestRules:
             lexicons=lexicons,
             skip_words=frozenset(fold(str(w)) for w in data.get("skip_words") or ()),
             not_entities=frozenset(fold(str(w)) for w in data.get("not_entities") or ()),
+            compound_heads=frozenset(fold(str(w)) for w in data.get("compound_heads") or ()),
         )
 
 
@@ -478,18 +482,19 @@ def _recognise(document: Document, known: _Known, rules: IngestRules):
     try:
         return recognise(document, known.names, lexicon, rules.skip_words, rules.not_entities,
                          lambda definition: _first_phrase(definition, rules.categories),
-                         _cue_phrases(document, rules))
+                         *_document_phrases(document, rules))
     finally:
         lexicon.close()
 
 
-def _cue_phrases(document: Document, rules: IngestRules) -> list[tuple[str, int]]:
-    """The noun phrases the document's cues of change act on (:func:`graph.recognise.cue_phrases`)."""
-    from .recognise import cue_phrases
+def _document_phrases(document: Document, rules: IngestRules) -> tuple[list, list]:
+    """The noun phrases the document's cues of change act on, and the treatments it names by a
+    head noun (:func:`graph.recognise.cue_phrases`, :func:`graph.recognise.compounds`)."""
+    from .recognise import compounds, cue_phrases
 
     g = rules.grammar
     if g is None:
-        return []
+        return [], []
     verbs = {form for form, _ in rules.verbs if " " not in form}
     function = frozenset(fold(w) for w in (
         *g.be, *g.auxiliaries, *g.negations, *g.relatives, *g.pronouns, *g.determiners, *g.openers,
@@ -497,7 +502,8 @@ def _cue_phrases(document: Document, rules: IngestRules) -> list[tuple[str, int]
     leading = frozenset(fold(w) for w in (*g.determiners, "in", "of"))
     cues = _words_pattern(verbs | {form for form, _ in rules.nouns if " " not in form})
     heads = frozenset(fold(w) for w in (*g.aspect_words, *g.light_nouns))
-    return cue_phrases(document, cues, function, leading, heads)
+    return (cue_phrases(document, cues, function, leading, heads),
+            compounds(document, rules.compound_heads, function))
 
 
 # --- candidate claims ---------------------------------------------------------------------

@@ -28,7 +28,7 @@ from graph.curation.lexicon import Lexicon, LexiconTerm, MAX_WORDS, MIN_KEY, cas
 from graph.model.names import fold, slugify
 from graph.sources.extract import Document
 
-__all__ = ["EntityProposal", "Recognition", "Span", "abbreviations", "cue_phrases", "label_of", "recognise",
+__all__ = ["EntityProposal", "Recognition", "Span", "abbreviations", "compounds", "cue_phrases", "label_of", "recognise",
            "term_introductions"]
 
 _WORD = re.compile(r"[^\W_]+")
@@ -53,7 +53,7 @@ class EntityProposal:
     category: str
     synonyms: tuple[str, ...]
     identifiers: tuple[tuple[str, str], ...]  # (CURIE, the source's label), verified offline
-    origin: str  # "glossary", "abbreviation", "table" (a row's first cell), "term", "lexicon" or "phrase"
+    origin: str  # "glossary", "abbreviation", "table" (a row's first cell), "term", "compound", "lexicon" or "phrase"
     line: int
     known: bool = False
     definition: str | None = None
@@ -254,6 +254,32 @@ def term_introductions(document: Document) -> list[tuple[str, int]]:
     return [(m.group(1).strip(), n) for line, n in _prose(document) for m in _TERM.finditer(line)]
 
 
+def compounds(document: Document, heads: frozenset[str], function_words: frozenset[str]) -> list[tuple[str, int]]:
+    """Names of treatments the text composes from a head noun (``heads``: ``therapy``,
+    ``treatment`` ...) and the one to three content words before it: ``testosterone therapy``,
+    ``growth hormone peptide therapies``. The graph's names and the document's glossary win
+    over them; a lexicon name inside one (``testosterone``) does not.
+
+    >>> from graph.extract import extract_document
+    >>> doc = extract_document("d", "Fundamentals\\nBy reducing fat, testosterone therapy lowers it.\\n")
+    >>> compounds(doc, frozenset({"therapy"}), frozenset({"by", "it"}))
+    [('testosterone therapy', 2)]
+    """
+    found = []
+    for line, number in _prose(document):
+        words = [(m.start(), m.end(), m.group()) for m in _PHRASE_WORD.finditer(line)]
+        for i, (_, _, word) in enumerate(words):
+            if fold(word) not in heads:
+                continue
+            k = i
+            while k > 0 and i - k < 3 and words[k - 1][2][0].isalnum() and fold(words[k - 1][2]) not in function_words \
+                    and fold(words[k - 1][2]) not in heads and not words[k - 1][2].lower().endswith("ly"):
+                k -= 1
+            if k < i:
+                found.append((line[words[k][0]:words[i][1]], number))
+    return found
+
+
 def cue_phrases(document: Document, cues: re.Pattern, function_words: frozenset[str],
                 leading: frozenset[str] = frozenset(), heads: frozenset[str] = frozenset()) -> list[tuple[str, int]]:
     """The noun phrases a cue of change acts on, as the document names them: after each cue
@@ -298,7 +324,7 @@ def cue_phrases(document: Document, cues: re.Pattern, function_words: frozenset[
 
 def recognise(document: Document, known: Mapping[str, str], lexicon: Lexicon,
               skip_words: frozenset[str] = frozenset(), not_entities: frozenset[str] = frozenset(),
-              glossary_category=None, phrases=()) -> Recognition:
+              glossary_category=None, phrases=(), compound_names=()) -> Recognition:
     """Find where the document names entities, known or new, and propose the new ones.
 
     Parameters
@@ -319,6 +345,9 @@ def recognise(document: Document, known: Mapping[str, str], lexicon: Lexicon,
     phrases
         ``(phrase, line)``: the noun phrases cues of change act on (:func:`cue_phrases`), proposed
         where no other name overlaps them.
+    compound_names
+        ``(name, line)``: treatments named by a head noun (:func:`compounds`), preferred to a
+        lexicon name inside them.
     """
     text = document.clean_text
     tokens = _tokens(text)
@@ -382,6 +411,12 @@ def recognise(document: Document, known: Mapping[str, str], lexicon: Lexicon,
         if key:
             line_of.setdefault(key, line)
             origin.setdefault(key, "term")
+
+    for name, line in compound_names:  # "testosterone therapy"
+        key = add(name)
+        if key:
+            line_of.setdefault(key, line)
+            origin.setdefault(key, "compound")
 
     # the lexicon: every run of words looked up at once; names found join the automaton
     terms: dict[str, list[LexiconTerm]] = {}

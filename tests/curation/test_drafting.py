@@ -87,10 +87,14 @@ def triples(report: dict) -> set[tuple[str, str, int]]:
     ("Obesity raises leptin and resistin. They are hormones that suppress insulin secretion.",
      {("obesity", "leptin", 1), ("obesity", "resistin", 1),
       ("leptin", "insulin-secretion", -1), ("resistin", "insulin-secretion", -1)}),
-    # examples listed with "or" and "/" act; the head the examples belong to is no entity
+    # examples listed with "or" and "/" act, and so does the treatment they are examples of (a
+    # name composed with a head noun: "peptide therapies")
     ("Peptide therapies, such as sermorelin or ipamorelin/tesamorelin, stimulate growth hormone.",
-     {("sermorelin", "growth-hormone", 1), ("ipamorelin", "growth-hormone", 1),
-      ("tesamorelin", "growth-hormone", 1)}),
+     {("peptide-therapies", "growth-hormone", 1), ("sermorelin", "growth-hormone", 1),
+      ("ipamorelin", "growth-hormone", 1), ("tesamorelin", "growth-hormone", 1)}),
+    # examples whose head names nothing act alone
+    ("Several peptides, such as sermorelin or tesamorelin, stimulate growth hormone.",
+     {("sermorelin", "growth-hormone", 1), ("tesamorelin", "growth-hormone", 1)}),
     # a verb whose direction depends on context drafts the sign "variable"
     ("Estrogen regulates leptin.", {("estrogen", "leptin", "variable")}),
     # "stimulates X to produce Y": the change is on Y
