@@ -147,10 +147,14 @@ def sentence_items(text: str, start: int, end: int, spans: Sequence, starts: Seq
 # --- one sentence ----------------------------------------------------------------------------
 
 class _Sentence:
-    def __init__(self, items: list[_Item], grammar: Grammar):
+    def __init__(self, items: list[_Item], grammar: Grammar, heads: Mapping[str, str] | None = None):
         self.items, self.g = items, grammar
         #: the last object phrase read named no entity but a list ("these molecules")
         self.plural_object = False
+        #: head noun -> the entity last named with it ("the HPG axis": axis -> the HPG axis)
+        self.heads = heads or {}
+        #: the entity the last object phrase named by its head noun ("this axis"), if any
+        self.referred: list[str] = []
 
     def word(self, i: int) -> str:
         return self.items[i].text if 0 <= i < len(self.items) and self.items[i].kind != "E" else ""
@@ -206,8 +210,10 @@ class _Sentence:
                 start = comma + 1
         return start
 
-    def coordinated(self, k: int, forward: bool = True) -> list[int]:
-        """Entities coordinated with the entity at ``k`` (``A, B and C``), going right."""
+    def coordinated(self, k: int, forward: bool = True, verb_ends: bool = False) -> list[int]:
+        """Entities coordinated with the entity at ``k`` (``A, B and C``), going right; with
+        ``verb_ends`` a verb after the last one ends the list instead of starting a clause
+        ("agents like A or B are designed to ...")."""
         found, i = [], k + 1
         while True:
             j = i
@@ -224,10 +230,12 @@ class _Sentence:
             if not self.is_entity(j):
                 break
             after = self.word(j + 1)
-            if after in self.g.be or after in self.g.auxiliaries or ((after,) in self.g.verbs
-                                                                       and self.word(j + 2) != "by"):
+            if not verb_ends and (after in self.g.be or after in self.g.auxiliaries
+                                  or ((after,) in self.g.verbs and self.word(j + 2) != "by")):
                 break  # "... and B raises C": B starts a clause ("and B caused by C" does not)
             found.append(j)
+            if verb_ends and (after in self.g.be or after in self.g.auxiliaries or (after,) in self.g.verbs):
+                break
             i = j + 1
         return found
 
@@ -242,15 +250,28 @@ class _Sentence:
                 while self.word(k) in self.g.determiners:
                     k += 1
                 if self.is_entity(k):
-                    return [k] + [c for c in self.coordinated(k) if not self.modifier(c)]
+                    return [k] + [c for c in self.coordinated(k, verb_ends=True) if not self.modifier(c)]
         return []
 
     def list_at(self, k: int) -> list[str]:
         """The entities listed from the entity at ``k`` on (itself, what it coordinates, examples)."""
-        if self.word(k - 1) in {",", "and", "or", "/"} and self.is_entity(k - 2):
-            return []  # inside a list begun earlier
+        if self.word(k - 1) in {",", "and", "or", "/"} and (
+                self.is_entity(k - 2) or (self.word(k - 2) == ")" and self.is_entity(k - 3))):
+            return []  # inside a list begun earlier ("A (ABBR), B and C")
         found = [k] + [c for c in self.coordinated(k) if not self.modifier(c)]
         return list(dict.fromkeys(self.items[m].text for m in found + self.examples(self._end(k))))
+
+    def _next_comma(self, i: int) -> int:
+        """The comma that ends the object phrase's complements from item ``i`` on ("genes within
+        the pathway in adipocytes, including A"), or ``i`` when a verb, stop or mark comes first."""
+        for k in range(i, min(len(self.items), i + MAX_OBJECT_GAP)):
+            word = self.word(k)
+            if word == ",":
+                return k
+            if (self.items[k].kind == "P" or (word,) in self.g.verbs or word in self.g.be
+                    or word in self.g.breaks or (word in self.g.stops and word not in self.g.prepositions)):
+                return i
+        return i
 
     def _end(self, k: int) -> int:
         """The item after an entity and what it coordinates ("A, B (ABBR) and C")."""
@@ -325,7 +346,7 @@ class _Sentence:
     def objects(self, v_end: int) -> tuple[list[int], list[str]]:
         """The entities a verb ending at ``v_end`` acts on, and the words skipped to reach them."""
         skipped, k = [], v_end + 1
-        self.plural_object = False
+        self.plural_object, self.referred = False, []
         if self.word(k) in self.g.particles:  # "interfere with X"
             k += 1
         while k < len(self.items) and len(skipped) <= MAX_OBJECT_GAP:
@@ -338,13 +359,16 @@ class _Sentence:
                     k += 1
                     continue
                 found = [k] + [c for c in self.coordinated(k) if not self.modifier(c)]
-                return found + self.examples(self._end(k)), skipped
+                return found + (self.examples(self._end(k)) or self.examples(self._next_comma(self._end(k)))), skipped
             if item.kind == "P" and item.text not in {"-", "’", "'"}:
                 # "activating kinase pathways (such as JNK and IKKβ)": the examples are acted on
                 self.plural_object = item.text != "(" and self._listed(skipped)
                 return (self.examples(k) if item.text == "(" else []), skipped
             if item.text in self.g.stops or item.text in self.g.breaks or item.text in self.g.be:
                 self.plural_object = self._listed(skipped)
+                return [], skipped
+            if item.text in {"this", "that"} and self.word(k + 1) in self.heads and not self.is_entity(k + 2):
+                self.referred = [self.heads[self.word(k + 1)]]  # "the integrity of this axis"
                 return [], skipped
             # a preposition after a noun that is not an aspect or a change ("fat storage in the
             # hips"): the object phrase ended on that noun, which is no entity
@@ -359,6 +383,22 @@ class _Sentence:
             k += 1
         self.plural_object = k >= len(self.items) and self._listed(skipped)
         return [], skipped
+
+    def named_heads(self) -> dict[str, str]:
+        """The head nouns this sentence names entities with: the noun after an entity ("the HPG
+        axis") and the last word of its id ("visceral-adipose-tissue": tissue)."""
+        found = {}
+        for k, item in enumerate(self.items):
+            if item.kind == "E":
+                last = item.text.rsplit("-", 1)[-1]
+                if last.isalpha() and len(last) > 3:
+                    found[last] = item.text
+                noun = self.word(k + 1)
+                if noun and self.items[k + 1].kind == "W" and noun.isalpha() and len(noun) > 3 \
+                        and noun not in self.g.stops and noun not in self.g.prepositions and (noun,) not in self.g.verbs \
+                        and noun not in self.g.be and noun not in self.g.auxiliaries and noun not in self.g.coordinators:
+                    found[noun] = item.text
+        return found
 
     def _listed(self, skipped: list[str]) -> bool:
         """The object phrase ends on "these/those" and at most two words ("these inflammatory
@@ -502,10 +542,11 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
     previous_subject: list[str] = []
     previous_last: list[str] = []
     previous_group: list[str] = []  # the last list of two or more entities the previous sentence named
+    heads: dict[str, str] = {}  # head noun -> the entity last named with it ("this axis")
     span_starts = [s.start for s in spans]
     for s_start, s_end, line, section in sentences:
         items = sentence_items(text, s_start, s_end, spans, span_starts)
-        sent = _Sentence(items, grammar)
+        sent = _Sentence(items, grammar, heads)
         sentence = " ".join(text[s_start:s_end].split())
         drafted: list[tuple[str, str, int, str, list[str]]] = []  # subject, object, sign, cue, words
         why: list[tuple[str, str]] = []
@@ -586,7 +627,7 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
                 last_flip = sent.inverted(subject, v)
                 sign = times(sign, last_flip)
                 objects, words = sent.objects(v_end)
-                listed = list(previous_group) if not objects and sent.plural_object else []
+                listed = (list(previous_group) if sent.plural_object else sent.referred) if not objects else []
                 # "stimulates the pituitary to produce LH": the change is on what the second verb names
                 if len(objects) == 1 and sent.word(objects[0] + 1) == "to" and objects[0] + 2 in starts:
                     second = starts[objects[0] + 2]
@@ -629,6 +670,7 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
             else:
                 why.append((cue, "unknown agent" if not main_subject else "no affected entity after the verb"))
         previous_last = [it.text for it in items if it.kind == "E"][-1:] or previous_last
+        heads.update(sent.named_heads())
         groups = [g for g in (sent.list_at(k) for k in range(len(items)) if sent.is_entity(k)) if len(g) > 1]
         previous_group = groups[-1] if groups else []
         if main_subject:

@@ -287,8 +287,8 @@ def cue_phrases(document: Document, cues: re.Pattern, function_words: frozenset[
     to :data:`MAX_PHRASE_WORDS` content words up to a function word, an adverb or a mark, past
     the ``leading`` words (determiners, ``in`` of ``an increase in``); each phrase coordinated
     after it (``and``, ``or``, a comma) too. A phrase followed by ``of`` (``the circulating levels
-    of X``) or starting with one of ``heads`` (``levels``, ``secretion``: words of an aspect) is
-    none.
+    of X``), a relative (``the machinery that ...``) or a parenthesis (``pathways (such as X)``),
+    or starting with one of ``heads`` (``levels``, ``secretion``: words of an aspect) is none.
 
     They are the document's own entities when neither the graph nor a lexicon names them (a
     lexicon name overlapping a phrase wins). One pass over each line.
@@ -312,9 +312,10 @@ def cue_phrases(document: Document, cues: re.Pattern, function_words: frozenset[
                        and fold(words[i]) not in function_words and not words[i].lower().endswith("ly")):
                     phrase.append(words[i])
                     i += 1
-                # "the circulating levels of X", "the consequences of X": the head of a longer phrase
-                ends_in_of = i < len(words) and fold(words[i]) == "of"
-                if 2 <= len(phrase) <= MAX_PHRASE_WORDS and not ends_in_of and fold(phrase[0]) not in heads:
+                # "the circulating levels of X", "the consequences of X": the head of a longer
+                # phrase; "pathways (such as JNK)", "the machinery that responds": a description
+                described = i < len(words) and (fold(words[i]) in {"of", "that", "which", "who"} or words[i] == "(")
+                if 2 <= len(phrase) <= MAX_PHRASE_WORDS and not described and fold(phrase[0]) not in heads:
                     found.append((" ".join(phrase), number))
                 if not phrase or i >= len(words) or words[i].lower() not in {"and", "or", ","}:
                     break
