@@ -87,6 +87,8 @@ class Grammar:
     plurals: frozenset[str] = frozenset()
     #: prepositions a verb takes before its object ("interfere with X", "act on X")
     particles: frozenset[str] = frozenset()
+    #: prepositions naming what a change happens with ("declines during menopause")
+    occasions: frozenset[str] = frozenset()
 
     @functools.cached_property
     def verb_starts(self) -> dict[str, tuple[tuple[str, ...], ...]]:
@@ -384,6 +386,16 @@ class _Sentence:
         self.plural_object = k >= len(self.items) and self._listed(skipped)
         return [], skipped
 
+    def occasion(self, v: int) -> str | None:
+        """The entity a change at ``v`` happens with ("declines during menopause", "rises with
+        obesity"), when the word of change is used as an intransitive verb, else None."""
+        if self.word(v) in self.g.determiners or self.word(v - 1) in self.g.determiners or self.word(v + 1) not in self.g.occasions:
+            return None
+        k = v + 2
+        while self.word(k) in self.g.determiners:
+            k += 1
+        return self.items[k].text if self.is_entity(k) and not self.modifier(k) else None
+
     def named_heads(self) -> dict[str, str]:
         """The head nouns this sentence names entities with: the noun after an entity ("the HPG
         axis") and the last word of its id ("visceral-adipose-tissue": tissue)."""
@@ -568,6 +580,14 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
             if linked:
                 # "leads to an increase in X", "is a key driver of X", "leads to increased X"
                 head = sent.link_head(v)
+                occasion = sent.occasion(v)
+                if occasion is not None:  # "As estrogen levels decline during menopause": menopause lowers estrogen
+                    k = v - 1
+                    while sent.word(k) in grammar.aspect_words or sent.is_adverb(k):
+                        k -= 1
+                    if sent.is_entity(k):
+                        drafted.append((occasion, items[k].text, sign, cue, []))
+                        continue
                 if kind == "noun" and sent.word(v + 1) not in {"in", "of", "to"}:
                     continue  # a noun of change with no "in X" / "of X": not a cue here
                 if head is None and sent.word(sent.before_phrase(v)) in {"and", ","} and last_agents and kind == "noun":
@@ -760,13 +780,28 @@ def _table_agents(row_line: str, row_base: int, cell: tuple[int, int], entities_
     return []
 
 
+def _glossed(cell: str, noun_pattern: re.Pattern, nouns: Mapping[str, int]) -> dict[str, int]:
+    """The words of change a cell glosses in parentheses: "Consistent improvement (decrease)"
+    gives improvement -> -1 (singular keys)."""
+    found = {}
+    for match in re.finditer(r"([^\W_]+)\s*\(([^)]*)\)", cell):
+        inner = noun_pattern.search(match.group(2))
+        if inner and noun_pattern.fullmatch(match.group(1)):
+            found[match.group(1).lower().rstrip("s")] = nouns[" ".join(inner.group().lower().split())]
+    return found
+
+
 def _cell_claims(row_line, row_base, a, b, subject, header_objects, line, document, entities_in, nouns,
-                 noun_pattern, hedge, aspect, aspect_words=frozenset(), header_text="") -> list[dict[str, Any]]:
+                 noun_pattern, hedge, aspect, aspect_words=frozenset(), header_text="",
+                 glossed: Mapping[str, int] | None = None) -> list[dict[str, Any]]:
     cell = row_line[a:b]
     words = [m for inner in re.findall(r"\(([^)]*)\)", cell) for m in noun_pattern.finditer(inner)]
     cue = words[0] if words else noun_pattern.search(cell)
     if cue is None:
         return []
+    cue_word = " ".join(cue.group().lower().split())
+    # a word the column glosses elsewhere ("improvement (decrease)") means the same here
+    sign = nouns[cue_word] if words or not glossed else glossed.get(cue_word.rstrip("s"), nouns[cue_word])
     if words:  # "Improvement (decrease)": the parenthesis gives the sign, the header the target
         named, unnamed = [], []
     else:  # "Upregulates GLUT4 transporters and insulin receptor expression": each entity named
@@ -774,7 +809,8 @@ def _cell_claims(row_line, row_base, a, b, subject, header_objects, line, docume
                  if len(row_line[a + cue.end(): m.start - row_base].split()) <= 6
                  and not _CELL_STOP.search(row_line[a + cue.end(): m.start - row_base])]
         rest = _CELL_STOP.split(cell[cue.end():].split("(")[0], maxsplit=1)[0]
-        unnamed = [w for w in re.findall(r"[^\W_]+", rest.lower()) if w not in aspect_words]
+        unnamed = [w for w in re.findall(r"[^\W_]+", rest.lower())
+                   if w not in aspect_words and not w.endswith(("ed", "en"))]  # "driven": no name
     # the cell's own words name the target; words that name nothing known but echo the header
     # ("reduction in inflammatory markers" under "Inflammatory Cytokines") leave it to the header
     echo = set(re.findall(r"[^\W_]+", header_text.lower())) - {"in", "of", "on", "the", "effect", "impact", "change"}
@@ -782,7 +818,7 @@ def _cell_claims(row_line, row_base, a, b, subject, header_objects, line, docume
     quote = " ".join(row_line[:b].split())
     certainty, hedge_text = hedge(cell)
     section = document.section_at(row_base)
-    return [dict(subject=subject, object=obj, sign=nouns[" ".join(cue.group().lower().split())],
+    return [dict(subject=subject, object=obj, sign=sign,
                  quote=quote, line=line, section=section.id if section else "", cue=cue.group(),
                  origin="table", aspect=aspect(cell), direct=False, certainty=certainty, hedge=hedge_text,
                  context={})
@@ -812,6 +848,10 @@ def draft_table_rows(document, spans: Sequence, nouns: Mapping[str, int], noun_p
         base = starts[table.line - 1]
         objects = [[m.entity for m in entities_in(base + a, base + b)] for a, b in _cells_with_spans(header_line)]
         headers = [header_line[a:b] for a, b in _cells_with_spans(header_line)]
+        glossed: dict[int, dict[str, int]] = {}  # column -> the words its cells gloss
+        for row in table.rows:
+            for column, cell in enumerate(row.cells):
+                glossed.setdefault(column, {}).update(_glossed(cell, noun_pattern, nouns))
         for row in table.rows:
             row_line, row_base = lines[row.line - 1], starts[row.line - 1]
             cells = _cells_with_spans(row_line)
@@ -832,5 +872,6 @@ def draft_table_rows(document, spans: Sequence, nouns: Mapping[str, int], noun_p
                         found.extend(_cell_claims(row_line, row_base, pa, pb, subject,
                                                   objects[column] if column < len(objects) else [],
                                                   row.line, document, entities_in, nouns, noun_pattern, hedge, aspect,
-                                                  aspect_words, headers[column] if column < len(headers) else ""))
+                                                  aspect_words, headers[column] if column < len(headers) else "",
+                                                  glossed.get(column)))
     return found

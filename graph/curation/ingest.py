@@ -198,6 +198,7 @@ class IngestRules:
             light_nouns=words("light_nouns"),
             plurals=words("plurals"),
             particles=words("particles"),
+            occasions=words("occasions"),
         )
         return cls(
             verbs=verbs,
