@@ -386,6 +386,19 @@ class _Sentence:
         self.plural_object = k >= len(self.items) and self._listed(skipped)
         return [], skipped
 
+    def changed_subjects(self, v: int) -> list[tuple[str, int]]:
+        """The entities a subject made of nouns of change names, with each noun's sign: "The
+        sustained increase in A and reduction in B" before the verb at ``v``."""
+        found = []
+        for m in range(self.clause_start(v), v):
+            if self.word(m) in self.g.nouns and self.word(m + 1) in {"in", "of"}:
+                k = m + 2
+                while self.word(k) in self.g.determiners:
+                    k += 1
+                if self.is_entity(k) and not self.modifier(k):
+                    found.append((self.items[k].text, self.g.nouns[self.word(m)]))
+        return found
+
     def occasion(self, v: int) -> str | None:
         """The entity a change at ``v`` happens with ("declines during menopause", "rises with
         obesity"), when the word of change is used as an intransitive verb, else None."""
@@ -405,8 +418,9 @@ class _Sentence:
                 last = item.text.rsplit("-", 1)[-1]
                 if last.isalpha() and len(last) > 3:
                     found[last] = item.text
-                noun = self.word(k + 1)
-                if noun and self.items[k + 1].kind == "W" and noun.isalpha() and len(noun) > 3 \
+                after = k + 4 if self.word(k + 1) == "(" and self.is_entity(k + 2) and self.word(k + 3) == ")" else k + 1
+                noun = self.word(after)  # "the HPG axis", "the hypothalamic-pituitary-gonadal (HPG) axis"
+                if noun and noun.isalpha() and len(noun) > 3 \
                         and noun not in self.g.stops and noun not in self.g.prepositions and (noun,) not in self.g.verbs \
                         and noun not in self.g.be and noun not in self.g.auxiliaries and noun not in self.g.coordinators:
                     found[noun] = item.text
@@ -607,6 +621,13 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
                     why.append((cue, "negated"))
                     continue
                 sign = times(sign, flip)
+                changes = sent.changed_subjects(head) if subject == "none" and head is not None else []
+                if changes and objects:
+                    # "The increase in A and reduction in B are drivers of X": A raises X, B lowers it
+                    for entity, changed in changes:
+                        for k in objects:
+                            drafted.append((entity, items[k].text, times(sign, changed), cue, words))
+                    continue
             else:
                 if sent.passive(v, v_end):
                     if sent.word(v_end + 1) != "by":

@@ -100,6 +100,42 @@ def triples(report: dict) -> set[tuple[str, str, int]]:
     # "stimulates X to produce Y": the change is on Y
     ("Gonadorelin stimulates the pituitary gland to produce luteinizing hormone.",
      {("gonadorelin", "luteinizing-hormone", 1)}),
+    # what a verb acts on, named by the document only: its noun phrases are entities of its own
+    ("Metformin improves energy levels and fat storage.",
+     {("metformin", "energy-levels", 1), ("metformin", "fat-storage", 1)}),
+    # ... but not a phrase that describes ("kinase pathways (such as AMPK)", "... that")
+    ("Metformin activates kinase pathways (such as AMPK) that inhibit gluconeogenesis.",
+     {("metformin", "ampk", 1)}),
+    # a treatment named with a head noun is an agent; "By reducing Z, T lowers Y": T lowers Z,
+    # and Z raises Y; no list of agents across the introduction's comma
+    ("By reducing visceral fat, testosterone therapy lowers leptin.",
+     {("testosterone-therapy", "leptin", -1), ("testosterone-therapy", "visceral-fat", -1),
+      ("visceral-fat", "leptin", 1)}),
+    # "these hormones" as a subject, an object, or before "which": the list named before; a verb
+    # takes its particle ("interfere with")
+    ("Obesity raises leptin and resistin. These hormones interfere with glucose uptake.",
+     {("obesity", "leptin", 1), ("obesity", "resistin", 1),
+      ("leptin", "glucose-uptake", -1), ("resistin", "glucose-uptake", -1)}),
+    ("Obesity raises leptin and resistin. Metformin lowers these hormones, which disrupt glucose uptake.",
+     {("obesity", "leptin", 1), ("obesity", "resistin", 1), ("metformin", "leptin", -1),
+      ("metformin", "resistin", -1), ("leptin", "glucose-uptake", -1), ("resistin", "glucose-uptake", -1)}),
+    # "this axis": the entity last named with that head noun
+    ("Kisspeptin stimulates the hypothalamic-pituitary-gonadal (HPG) axis. Prolactin suppresses the "
+     "function of this axis.",
+     {("kisspeptin", "hypothalamic-pituitary-gonadal", 1), ("prolactin", "hypothalamic-pituitary-gonadal", -1)}),
+    # an intransitive change and what it happens with
+    ("As leptin levels decline during fasting, hunger rises.", {("fasting", "leptin", -1)}),
+    # a subject made of nouns of change: each named entity acts with its noun's sign
+    ("The increase in leptin and reduction in ghrelin are drivers of glucose uptake.",
+     {("leptin", "glucose-uptake", 1), ("ghrelin", "glucose-uptake", -1)}),
+    # a term the text introduces in quotes is an entity
+    ("This state, often termed “inflammaging,” is sustained by obesity.", {("obesity", "inflammaging", 1)}),
+    # "... and a corresponding decrease in Y": the same agent
+    ("Exercise leads to an increase in muscle mass and a corresponding decrease in visceral fat.",
+     {("exercise", "muscle", 1), ("exercise", "visceral-fat", -1)}),
+    # coordination over an adjective ("and endogenous insulin production")
+    ("Metformin maintains beta cell function and endogenous insulin production.",
+     {("metformin", "beta-cell-function", 1), ("metformin", "insulin", 1)}),
 ])
 def test_clause_rules(empty, tmp_path, sentence, expected):
     assert triples(draft(empty, tmp_path, sentence)) == expected

@@ -151,6 +151,17 @@ def test_rules_come_from_data_and_are_checked_against_biolink(project):
         load_rules(project / "data")
 
 
+def test_a_bare_on_or_no_in_the_rules_is_one_clear_line(project):
+    """YAML reads a bare `on` or `no` as a boolean, which would silently drop the word."""
+    path = project / "data/ingest.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("'on'", "on"), encoding="utf-8")
+    with pytest.raises(LoadError, match=r"grammar: prepositions: true is not a word; quote it"):
+        load_rules(project / "data")
+    result = run(project, "ingest", str(NEW_PAGE))
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "data/ingest.yaml" in result.output and "true is not a word" in result.output
+
+
 def test_inflections():
     assert inflections("interfere") == ("interfere", "interfered", "interferes", "interfering")
     assert inflections("block") == ("block", "blocked", "blocking", "blocks")
