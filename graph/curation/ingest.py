@@ -260,6 +260,11 @@ class ReferenceProposal:
     study: str
     known: bool
     design: str | None = None
+    authors: tuple[str, ...] = ()
+    volume: str | None = None
+    pages: str | None = None
+    doi: str | None = None
+    pmid: str | None = None
 
 
 @dataclass(frozen=True)
@@ -451,14 +456,16 @@ def _references(document: Document, known: _Known, rules: IngestRules) -> list[R
     for ref in document.references:
         match = curated.get((fold(ref.first_author), ref.year))
         design = _first_phrase(ref.title, rules.designs)
+        details = dict(authors=tuple(ref.authors), volume=ref.volume, pages=ref.pages, doi=ref.doi, pmid=ref.pmid)
         if match:
             proposals.append(ReferenceProposal(ref.index, ref.line, ref.first_author, ref.year, ref.title,
-                                               ref.journal, ref.kind, str(match["id"]), True, match.get("design")))
+                                               ref.journal, ref.kind, str(match["id"]), True, match.get("design"),
+                                               **details))
         else:
             study = _unique(f"{slugify(ref.first_author) or 'study'}-{ref.year}", taken, tried)
             proposals.append(ReferenceProposal(ref.index, ref.line, ref.first_author, ref.year, ref.title,
                                                ref.journal, ref.kind, study, False,
-                                               design if design in known.designs else None))
+                                               design if design in known.designs else None, **details))
     return proposals
 
 

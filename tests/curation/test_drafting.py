@@ -192,6 +192,15 @@ def test_known_names_win_and_new_synonyms_are_proposed(mini_project, tmp_path):
         ("irisin", "energy-expenditure", 1), ("irisin", "insulin-resistance", -1), ("irisin", "body-weight", -1),
         ("obesity", "irisin", -1)},
      2),
+    # "•" bullets under "Works Cited" (Vancouver with a PMID, APA with a DOI), a markdown table
+    # whose agents are in no lexicon, a treatment composed with a head noun, an occasion
+    ("ghrelin-apa.txt", {
+        ("stomach", "ghrelin", 1), ("ghrelin", "growth-hormone-secretion", 1), ("ghrelin", "food-intake", 1),
+        ("somatostatin", "ghrelin", -1), ("fasting", "ghrelin", 1),
+        ("gastric-bypass-therapy", "ghrelin", -1),
+        ("sleep-restriction", "ghrelin", 1), ("sleep-restriction", "body-weight", 1),
+        ("gastric-bypass-surgery", "ghrelin", -1), ("gastric-bypass-surgery", "body-weight", -1)},
+     2),
 ])
 def test_layout_fixtures_through_the_cli(empty, name, expected, entities):
     result = run(empty, "ingest", str(LAYOUTS / name), "--format", "json")
@@ -202,6 +211,35 @@ def test_layout_fixtures_through_the_cli(empty, name, expected, entities):
     subjects = {s for s, _, _ in expected}
     new = {e["id"] for e in report["entities"] if not e["known"]}
     assert subjects <= new  # every agent is an entity the project did not know
+
+
+def test_reference_layouts_parse_through_the_cli(empty):
+    """Bulleted "•" Vancouver and APA entries under "Works Cited": authors, year, title, journal,
+    volume, pages, DOI and PMID reach the draft's studies."""
+    result = run(empty, "ingest", str(LAYOUTS / "ghrelin-apa.txt"), "--format", "json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    found = [(r["study"], r["line"], r["authors"][:2], r["year"], r["source"], r["volume"], r["pages"], r["doi"], r["pmid"])
+             for r in report["references"]]
+    assert found == [
+        ("kojima-1999", 12, ["Kojima, M.", "Hosoda, H."], 1999, "Nature", "402", "656-660", None, "10604470"),
+        ("cummings-2002", 13, ["Cummings, D. E.", "Weigle, D. S."], 2002, "New England Journal of Medicine", "346",
+         "1623-1630", "10.1056/nejmoa012908", None)]  # DOIs are case-insensitive: folded
+    assert report["references"][1]["title"].startswith("Plasma ghrelin levels after diet-induced weight loss")
+    studies = yaml.safe_load((empty / "data/drafts/ghrelin-apa.yaml").read_text(encoding="utf-8"))["studies"]
+    assert [s["id"] for s in studies] == ["kojima-1999", "cummings-2002"]
+    new = {e["id"]: e for e in report["entities"] if not e["known"]}
+    assert new["gastric-bypass-therapy"]["category"] == "Treatment"  # its head noun says so
+
+
+def test_reference_parse_failures_are_listed_with_their_line(empty, tmp_path):
+    page = tmp_path / "refs.txt"
+    page.write_text("Overview\nLeptin lowers appetite.\nReferences\n* Smith, J., & Jones, K. (2010). Leptin. "
+                    "Journal of Endocrinology, 22(7), 1-9.\n* garbled entry without a year\n"
+                    "[3] Lee K. Leptin and fasting. Obes Rev. 2015;16:100-110. PMID: 12345678\n", encoding="utf-8")
+    report = json.loads(run(empty, "ingest", str(page), "--format", "json").output)
+    assert [(r["first_author"], r["year"], r["line"]) for r in report["references"]] == [("Smith", 2010, 4), ("Lee", 2015, 6)]
+    assert report["problems"] == ["data/sources/refs.txt:5: reference does not parse: '* garbled entry without a year'"]
 
 
 def test_in_text_citations_become_document_links(empty):
@@ -264,9 +302,9 @@ def test_leave_one_out_floor():
     """The leave-one-out figures (docs/ingest.md) stay above the floor set from the measurement."""
     from benchmarks.ingest_eval import evaluate
 
-    figures = evaluate()  # measured: precision 86 %, recall 33 % (59 of 178 curated triples)
-    assert figures["precision"] >= 0.75 and figures["recall"] >= 0.25, figures
-    assert figures["correct"] >= 50
+    figures = evaluate()  # measured: precision 84 %, recall 47 % (84 of 178 curated triples; 62 without a synonym)
+    assert figures["precision"] >= 0.80 and figures["recall"] >= 0.45, figures
+    assert figures["correct"] >= 80 and figures["strict"] >= 58
 
 
 def test_walkthrough(tmp_path):
