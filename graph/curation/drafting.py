@@ -260,8 +260,26 @@ class _Sentence:
         if self.word(k - 1) in {",", "and", "or", "/"} and (
                 self.is_entity(k - 2) or (self.word(k - 2) == ")" and self.is_entity(k - 3))):
             return []  # inside a list begun earlier ("A (ABBR), B and C")
-        found = [k] + [c for c in self.coordinated(k) if not self.modifier(c)]
+        found = [k] + [c for c in self.coordinated(k, verb_ends=True) if not self.modifier(c)]
         return list(dict.fromkeys(self.items[m].text for m in found + self.examples(self._end(k))))
+
+    def _gloss(self, i: int) -> int | None:
+        """An entity in parentheses that renames the object phrase continuing from item ``i``
+        through a preposition ("fat storage in the hips and thighs (subcutaneous fat)"), or None."""
+        if self.word(i) not in self.g.prepositions:
+            return None
+        for k in range(i + 1, min(len(self.items), i + MAX_OBJECT_GAP)):
+            word = self.word(k)
+            if word == "(":
+                if self.is_entity(k + 1) and self.word(k + 2) == ")" and (
+                        k + 3 >= len(self.items) or self.items[k + 3].kind == "P" or self.word(k + 3) in self.g.stops
+                        or self.word(k + 3) in self.g.relatives):
+                    return k + 1
+                return None
+            if self.items[k].kind == "P" or (word,) in self.g.verbs or word in self.g.be or word in self.g.relatives \
+                    or word in self.g.breaks:
+                return None
+        return None
 
     def _next_comma(self, i: int) -> int:
         """The comma that ends the object phrase's complements from item ``i`` on ("genes within
@@ -360,6 +378,9 @@ class _Sentence:
                     skipped.append(self.items[k].text)
                     k += 1
                     continue
+                gloss = self._gloss(self._end(k))
+                if gloss is not None:  # "fat storage in the hips and thighs (subcutaneous fat)"
+                    return [gloss], skipped
                 found = [k] + [c for c in self.coordinated(k) if not self.modifier(c)]
                 return found + (self.examples(self._end(k)) or self.examples(self._next_comma(self._end(k)))), skipped
             if item.kind == "P" and item.text not in {"-", "’", "'"}:

@@ -110,6 +110,7 @@ class IngestRules:
     skip_words: frozenset[str] = frozenset()
     not_entities: frozenset[str] = frozenset()
     compound_heads: frozenset[str] = frozenset()  # "therapy": "testosterone therapy" is a name
+    formulations: frozenset[str] = frozenset()  # "oral": "oral estrogens" is a name
 
     @classmethod
     def from_mapping(cls, data: Mapping, label: str = "data/ingest.yaml") -> "IngestRules":
@@ -163,7 +164,7 @@ class IngestRules:
                                                   f"population, timescale, formulation"))
         # YAML reads a bare on / no / yes as a boolean: a word list must hold words
         lists = [("skip_words", data.get("skip_words")), ("not_entities", data.get("not_entities")),
-                 ("compound_heads", data.get("compound_heads")),
+                 ("compound_heads", data.get("compound_heads")), ("formulations", data.get("formulations")),
                  *((f"grammar: {k}", v) for k, v in (data.get("grammar") or {}).items())]
         for name, values in lists:
             for value in values or ():
@@ -213,6 +214,7 @@ class IngestRules:
             skip_words=frozenset(fold(str(w)) for w in data.get("skip_words") or ()),
             not_entities=frozenset(fold(str(w)) for w in data.get("not_entities") or ()),
             compound_heads=frozenset(fold(str(w)) for w in data.get("compound_heads") or ()),
+            formulations=frozenset(fold(str(w)) for w in data.get("formulations") or ()),
         )
 
 
@@ -490,7 +492,7 @@ def _recognise(document: Document, known: _Known, rules: IngestRules):
     try:
         return recognise(document, known.names, lexicon, rules.skip_words, rules.not_entities,
                          lambda definition: _first_phrase(definition, rules.categories),
-                         *_document_phrases(document, rules))
+                         *_document_phrases(document, rules), rules.formulations)
     finally:
         lexicon.close()
 

@@ -325,7 +325,7 @@ def cue_phrases(document: Document, cues: re.Pattern, function_words: frozenset[
 
 def recognise(document: Document, known: Mapping[str, str], lexicon: Lexicon,
               skip_words: frozenset[str] = frozenset(), not_entities: frozenset[str] = frozenset(),
-              glossary_category=None, phrases=(), compound_names=()) -> Recognition:
+              glossary_category=None, phrases=(), compound_names=(), formulations=frozenset()) -> Recognition:
     """Find where the document names entities, known or new, and propose the new ones.
 
     Parameters
@@ -349,6 +349,9 @@ def recognise(document: Document, known: Mapping[str, str], lexicon: Lexicon,
     compound_names
         ``(name, line)``: treatments named by a head noun (:func:`compounds`), preferred to a
         lexicon name inside them.
+    formulations
+        Folded words that make a name a formulation of its own ("low-dose testosterone", "oral
+        estrogens") when they stand right before it.
     """
     text = document.clean_text
     tokens = _tokens(text)
@@ -436,6 +439,33 @@ def recognise(document: Document, known: Mapping[str, str], lexicon: Lexicon,
         else:
             by_curie[curie] = key
 
+    # a formulation of a name: "low-dose testosterone", "oral estrogens"
+    for i in range(len(tokens) - 1):
+        first, second = tokens[i], tokens[i + 1]
+        if i and text[tokens[i - 1][1]:first[0]] == "-" and tokens[i - 1][2] + first[2] in formulations:
+            first = tokens[i - 1]  # "low-dose"
+        elif first[2] not in formulations:
+            continue
+        if second[2] in names and second[0] - tokens[i][1] <= 1:
+            key = add(text[first[0]:second[1]])
+            if key:
+                line_of.setdefault(key, bisect.bisect_right(starts, first[0]))
+                origin.setdefault(key, "compound")
+
+    # an adjective made from a name ("estrogenic effects", "androgenic") names the same entity
+    # (read as it, never proposed as a synonym of it)
+    adjectives = set()
+    for start, end, key in tokens:
+        if key.endswith("ic") and len(key) > 6 and key[:-2] in names and key not in names and key not in not_entities:
+            add(text[start:end])
+            adjectives.add(key)
+            groups.union(key[:-2], key)
+            origin.setdefault(key, origin.get(key[:-2], "lexicon"))
+            if key[:-2] in terms:
+                terms[key] = terms[key[:-2]]
+            if key[:-2] in known_keys:
+                known_keys[key] = known_keys[key[:-2]]
+
     phrase_keys = set()
     for name, line in phrases:  # the document's own phrases: the last resort
         key = fold(name)
@@ -471,7 +501,7 @@ def recognise(document: Document, known: Mapping[str, str], lexicon: Lexicon,
         if not seen:
             continue
         owners = sorted({known_keys[k] for k in keys if k in known_keys})
-        surfaces = sorted({first_seen[k][1] for k in seen if k in first_seen} |
+        surfaces = sorted({first_seen[k][1] for k in seen if k in first_seen and k not in adjectives} |
                           {glossary[k].term for k in seen if k in glossary})
         if owners:
             owner = owners[0]
