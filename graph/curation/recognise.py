@@ -315,7 +315,10 @@ def cue_phrases(document: Document, cues: re.Pattern, function_words: frozenset[
                 # "the circulating levels of X", "the consequences of X": the head of a longer
                 # phrase; "pathways (such as JNK)", "the machinery that responds": a description
                 described = i < len(words) and (fold(words[i]) in {"of", "that", "which", "who"} or words[i] == "(")
-                if 2 <= len(phrase) <= MAX_PHRASE_WORDS and not described and fold(phrase[0]) not in heads:
+                # "body composition creates a ...", "visceral fat achieved through": the run took a verb
+                verbal = (i < len(words) and fold(words[i]) in leading - {"in", "of"}) or phrase[-1:][0].lower().endswith("ed") \
+                    if phrase else False
+                if 2 <= len(phrase) <= MAX_PHRASE_WORDS and not described and not verbal and fold(phrase[0]) not in heads:
                     found.append((" ".join(phrase), number))
                 if not phrase or i >= len(words) or words[i].lower() not in {"and", "or", ","}:
                     break
