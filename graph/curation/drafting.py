@@ -89,6 +89,8 @@ class Grammar:
     particles: frozenset[str] = frozenset()
     #: prepositions naming what a change happens with ("declines during menopause")
     occasions: frozenset[str] = frozenset()
+    #: nouns naming an effect ("its effects on X can vary")
+    effect_nouns: frozenset[str] = frozenset()
 
     @functools.cached_property
     def verb_starts(self) -> dict[str, tuple[tuple[str, ...], ...]]:
@@ -407,6 +409,20 @@ class _Sentence:
         self.plural_object = k >= len(self.items) and self._listed(skipped)
         return [], skipped
 
+    def effect_on(self, v: int) -> tuple[str | None, str] | None:
+        """``(owner, target)`` when the clause of a word of change at ``v`` is about an effect
+        ("its effects on X can vary": owner None, the possessive's; "the effects of A on X
+        vary": A), else None."""
+        for m in range(self.clause_start(v), v):
+            if self.word(m) in self.g.effect_nouns and self.word(m + 1) == "on" and self.is_entity(m + 2):
+                if self.word(m - 1) in {"its", "their"}:
+                    return None, self.items[m + 2].text
+                return None
+            if self.word(m) in self.g.effect_nouns and self.word(m + 1) == "of" and self.is_entity(m + 2) \
+                    and self.word(m + 3) == "on" and self.is_entity(m + 4):
+                return self.items[m + 2].text, self.items[m + 4].text
+        return None
+
     def changed_subjects(self, v: int) -> list[tuple[str, int]]:
         """The entities a subject made of nouns of change names, with each noun's sign: "The
         sustained increase in A and reduction in B" before the verb at ``v``."""
@@ -623,6 +639,13 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
                     if sent.is_entity(k):
                         drafted.append((occasion, items[k].text, sign, cue, []))
                         continue
+                effect = sent.effect_on(v) if isinstance(sign, str) else None
+                if effect is not None:  # "its effects on X can vary": a variable effect of its owner on X
+                    owner, target = effect
+                    owners = [owner] if owner else [e for e in [sent.lead_entity()] if e] or list(previous_subject)
+                    for agent in owners:
+                        drafted.append((agent, target, sign, cue, []))
+                    continue
                 if kind == "noun" and sent.word(v + 1) not in {"in", "of", "to"}:
                     continue  # a noun of change with no "in X" / "of X": not a cue here
                 if head is None and sent.word(sent.before_phrase(v)) in {"and", ","} and last_agents and kind == "noun":

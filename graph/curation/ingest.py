@@ -200,6 +200,7 @@ class IngestRules:
             plurals=words("plurals"),
             particles=words("particles"),
             occasions=words("occasions"),
+            effect_nouns=words("effect_nouns"),
         )
         return cls(
             verbs=verbs,

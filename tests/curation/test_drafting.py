@@ -140,6 +140,9 @@ def triples(report: dict) -> set[tuple[str, str, int]]:
     # an adjective made from a name the document uses names it
     ("Estrogen lowers leptin. Progesterone modulates estrogenic effects.",
      {("estrogen", "leptin", -1), ("progesterone", "estrogen", "variable")}),
+    # "its effects on X can vary": a variable effect of its owner
+    ("Progesterone also plays a role, though its effects on insulin secretion can vary.",
+     {("progesterone", "insulin-secretion", "variable")}),
     # a formulation is a name of its own
     ("Low-dose testosterone improves metabolic health.", {("low-dose-testosterone", "metabolic-health", 1)}),
     # coordination over an adjective ("and endogenous insulin production")
@@ -311,9 +314,9 @@ def test_leave_one_out_floor():
     """The leave-one-out figures (docs/ingest.md) stay above the floor set from the measurement."""
     from benchmarks.ingest_eval import evaluate
 
-    figures = evaluate()  # measured: precision 87 %, recall 49 % (88 of 178 curated triples; 66 without a synonym)
+    figures = evaluate()  # measured: precision 87 %, recall 50 % (89 of 178 curated triples; 67 without a synonym)
     assert figures["precision"] >= 0.82 and figures["recall"] >= 0.47, figures
-    assert figures["correct"] >= 84 and figures["strict"] >= 62
+    assert figures["correct"] >= 85 and figures["strict"] >= 63
 
 
 def test_walkthrough(tmp_path):
