@@ -38,6 +38,7 @@ __all__ = ["Grammar", "NoClaim", "draft_sentences", "draft_table_rows", "sentenc
 
 _ITEM = re.compile(r"[^\W_]+(?:[-’'][^\W_]+)*|[^\w\s]")
 _ADJECTIVE_ENDINGS = ("ous", "al", "ic", "ful", "ory", "ive", "ary")
+_DEMONSTRATIVES = frozenset({"this", "that", "these", "those"})
 #: most words between a verb and the entity its object phrase names
 MAX_OBJECT_GAP = 8
 
@@ -159,6 +160,8 @@ class _Sentence:
         self.heads = heads or {}
         #: the entity the last object phrase named by its head noun ("this axis"), if any
         self.referred: list[str] = []
+        #: the same for the last subject read ("its internal signaling cascade")
+        self.subject_referred: list[str] = []
 
     def word(self, i: int) -> str:
         return self.items[i].text if 0 <= i < len(self.items) and self.items[i].kind != "E" else ""
@@ -325,7 +328,10 @@ class _Sentence:
         if self.is_entity(j) and self.word(j - 1) not in self.g.prepositions and not self.modifier(j) and all(
                 self.word(m) in self.g.auxiliaries or self.is_adverb(m) or self.word(m) in self.g.negations
                 for m in range(j + 1, v)):
-            return [j] + self._coordinated_left(j, self.clause_start(v)), negated
+            start = self.clause_start(v)
+            if self.word(start) in _DEMONSTRATIVES and any(self.word(m) == "of" for m in range(start, j)):
+                return "demonstrative", negated  # "This state of high insulin is ...": what was named before
+            return [j] + self._coordinated_left(j, start), negated
         if self.word(j) == "by" and self.word(v).endswith("ing"):
             return "means", negated  # "X lowers Y by reducing Z": X reduces Z, and Z raises Y
         if (self.word(j) in self.g.coordinators or (self.word(j) == "," and self.word(v).endswith("ing"))) \
@@ -352,6 +358,8 @@ class _Sentence:
                     and self.word(k - 1) not in {"and", "or", "/"}):  # not the rest of a list whose head was left
                 if any(self.word(m) in self.g.relatives or self.word(m) in self.g.be for m in range(start, k)):
                     break
+                if self.word(start) in _DEMONSTRATIVES and any(self.word(m) == "of" for m in range(start, k)):
+                    return "demonstrative", negated  # "This state of high insulin is ...": what was named before
                 return [k] + [c for c in self.coordinated(k) if c <= j] + [
                     e for e in self.examples(self._end(k)) if e <= j], negated
         for k in region:  # "Peptide therapies, such as A or B, raise X": the examples act
@@ -359,6 +367,11 @@ class _Sentence:
             if found:
                 return found, negated
         words = [self.word(k) for k in region if self.word(k) not in {",", "(", ")"}]
+        head = [w for w in words if w not in self.g.be and w not in self.g.auxiliaries]
+        if 2 <= len(head) <= 4 and head[0] in {"its", "their"} \
+                and head[-1] in self.heads and not any(self.is_entity(k) for k in region):
+            self.subject_referred = [self.heads[head[-1]]]  # "its internal signaling cascade": the cascade named before
+            return "referred", negated
         if words and len(words) <= 3 and words[0] in self.g.pronouns:
             if words[0] in self.g.plurals:  # "they", "these molecules": what was just listed
                 return "plural", negated
@@ -809,6 +822,8 @@ def _resolve(subject, sent: _Sentence, main_subject: list[str], previous: list[s
         return list(main_subject)
     if subject == "pronoun":
         return list(main_subject or previous)
+    if subject == "referred":
+        return list(sent.subject_referred)
     if subject == "plural":  # "they", "these molecules": the list the previous sentence ended on
         return list(group or []) or (list(last[-1:]) if last else [])
     if subject == "demonstrative":  # "this decline": what the sentence named before, else the last one

@@ -143,6 +143,12 @@ def triples(report: dict) -> set[tuple[str, str, int]]:
     # "its effects on X can vary": a variable effect of its owner
     ("Progesterone also plays a role, though its effects on insulin secretion can vary.",
      {("progesterone", "insulin-secretion", "variable")}),
+    # "This state of high insulin": what the sentence before named last, not the entity after "of"
+    ("Obesity causes hyperinsulinemia. This state of high insulin is a driver of visceral fat.",
+     {("obesity", "hyperinsulinemia", 1), ("hyperinsulinemia", "visceral-fat", 1)}),
+    # "its signaling cascade": the entity last named with that head noun
+    ("Kisspeptin activates the MAPK cascade. The cell resists kisspeptin because its signaling cascade is "
+     "blocked by inflammation.", {("kisspeptin", "mapk-cascade", 1), ("inflammation", "mapk-cascade", -1)}),
     # a formulation is a name of its own
     ("Low-dose testosterone improves metabolic health.", {("low-dose-testosterone", "metabolic-health", 1)}),
     # coordination over an adjective ("and endogenous insulin production")
@@ -314,9 +320,9 @@ def test_leave_one_out_floor():
     """The leave-one-out figures (docs/ingest.md) stay above the floor set from the measurement."""
     from benchmarks.ingest_eval import evaluate
 
-    figures = evaluate()  # measured: precision 87 %, recall 50 % (89 of 178 curated triples; 67 without a synonym)
-    assert figures["precision"] >= 0.82 and figures["recall"] >= 0.47, figures
-    assert figures["correct"] >= 85 and figures["strict"] >= 63
+    figures = evaluate()  # measured: precision 88 %, recall 51 % (91 of 178 curated triples; 69 without a synonym)
+    assert figures["precision"] >= 0.83 and figures["recall"] >= 0.48, figures
+    assert figures["correct"] >= 86 and figures["strict"] >= 64
 
 
 def test_walkthrough(tmp_path):
