@@ -92,6 +92,8 @@ class Grammar:
     occasions: frozenset[str] = frozenset()
     #: nouns naming an effect ("its effects on X can vary")
     effect_nouns: frozenset[str] = frozenset()
+    #: adjectives of what follows from the thing named before ("A and subsequent B")
+    sequels: frozenset[str] = frozenset()
 
     @functools.cached_property
     def verb_starts(self) -> dict[str, tuple[tuple[str, ...], ...]]:
@@ -421,6 +423,22 @@ class _Sentence:
             k += 1
         self.plural_object = k >= len(self.items) and self._listed(skipped)
         return [], skipped
+
+    def sequels(self) -> list[tuple[int, int]]:
+        """``(A, B)`` item pairs for "A [signaling] and subsequent B": B follows from A."""
+        found = []
+        for i, item in enumerate(self.items):
+            if item.kind == "W" and item.text in self.g.sequels and self.word(i - 1) == "and" and self.is_entity(i + 1):
+                k = i - 2  # back over the head nouns of A's phrase ("GH pulse", "LH (LH) signaling")
+                while k >= max(0, i - 3) and self.items[k].kind == "W" and self.word(k).isalpha() \
+                        and self.word(k) not in self.g.stops and self.word(k) not in self.g.prepositions \
+                        and self.word(k) not in self.g.determiners and (self.word(k),) not in self.g.verbs:
+                    k -= 1
+                if self.word(k) == ")" and self.is_entity(k - 1) and self.word(k - 2) == "(":
+                    k -= 1
+                if k >= 0 and self.is_entity(k):
+                    found.append((k, i + 1))
+        return found
 
     def effect_on(self, v: int) -> tuple[str | None, str] | None:
         """``(owner, target)`` when the clause of a word of change at ``v`` is about an effect
@@ -755,6 +773,8 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
             for agent in agents:
                 for obj in targets:
                     drafted.append((agent, obj, sign, cue, words))
+        for k, m in sent.sequels():  # "LH signaling and subsequent testosterone production": LH raises testosterone
+            drafted.append((items[k].text, items[m].text, 1, sent.word(m - 1), []))
         for sign, objects, cue in means:  # "X lowers Y by reducing Z": what Z does to Y
             for main_sign, affected in main_effect:
                 for k in objects:

@@ -201,6 +201,7 @@ class IngestRules:
             particles=words("particles"),
             occasions=words("occasions"),
             effect_nouns=words("effect_nouns"),
+            sequels=words("sequels"),
         )
         return cls(
             verbs=verbs,
