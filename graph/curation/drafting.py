@@ -16,12 +16,18 @@ phrases and the function words under ``grammar``). For each verb of change in a 
 - **affected**: the first entity of the object phrase (``lowers the circulating levels of X`` is
   X, with the aspect its words name); ``X suppresses A and B`` is two claims;
 - **nouns of change**: ``leads to an increase in X``, ``is a key driver of X``: the noun's sign;
+- **anaphora**: ``this axis`` / ``its signaling cascade`` name the entity last named with that
+  head noun; ``these molecules`` (subject, object, or before ``which``) the list named before;
+- **more shapes**: ``X declines during Y`` (Y lowers X); ``The increase in A and reduction in B
+  are drivers of X``; ``its effects on X can vary`` (variable); ``A signaling and subsequent B``
+  (A raises B); a parenthesis renaming the object phrase; examples after the object's complements;
 - **negation** (``does not raise``): no claim, reported; **hedges** set the certainty; context
   phrases (``in men``, ``acutely``, ``in adipose tissue``) set the claim's context.
 
 Every sentence with a verb or noun of change that gives no claim is reported with the reason.
 Tables: the first column names the agent, each effect column's header the affected entity (or a
-cell's own words right after its cue), the cell's words the sign (a word in parentheses wins).
+cell's own words right after its cue), the cell's words the sign (a word in parentheses wins, and
+a word a column glosses in parentheses keeps that sign in its other cells).
 Everything is linear in the text: each sentence is read once, left to right.
 """
 

@@ -1,6 +1,6 @@
 """Recognise a document's entities, known or new, and where each is named.
 
-Names come from four places, in this order of preference:
+Names come from five places, in this order of preference:
 
 1. the graph's entities (labels and synonyms, any spelling :func:`graph.model.names.fold` folds);
 2. the document's glossary (``TERM Meaning ∞ DEFINITION``: the term and its aliases) and the
@@ -8,7 +8,12 @@ Names come from four places, in this order of preference:
 3. abbreviations the document defines, ``sex hormone-binding globulin (SHBG)``: the short form
    becomes a synonym of the long one (found as Schwartz & Hearst do: each letter of the short
    form in order in the words before the parenthesis, the first at a word's start);
-4. the offline lexicons of :mod:`graph.curation.lexicon`: a run of words whose folded key names a term.
+4. the offline lexicons of :mod:`graph.curation.lexicon`: a run of words whose folded key names a term;
+5. the document's own names, last: terms it introduces in quotes (``termed “inflammaging”``),
+   treatments it composes with a head noun (``testosterone therapy``, :func:`compounds`, ranked
+   with the document's names) or a formulation word (``low-dose testosterone``), and the noun
+   phrases its cues of change act on (``improve energy levels``, :func:`cue_phrases`), which any
+   overlapping name beats. An adjective made from a name (``estrogenic``) reads as that name.
 
 Every run of words (at most :data:`graph.curation.lexicon.MAX_WORDS`) is looked up once; the names found
 are then matched all at once with an Aho-Corasick automaton over the folded text (pyahocorasick),
@@ -247,7 +252,7 @@ def _prose(document: Document) -> list[tuple[str, int]]:
 def term_introductions(document: Document) -> list[tuple[str, int]]:
     """Terms the text introduces in quotes: ``often termed “inflammaging”``, ``called “X”``.
 
-    >>> from graph.extract import extract_document
+    >>> from graph.sources.extract import extract_document
     >>> term_introductions(extract_document("d", "Fundamentals\\nThis state, often termed “inflammaging,” lasts.\\n"))
     [('inflammaging', 2)]
     """
@@ -260,7 +265,7 @@ def compounds(document: Document, heads: frozenset[str], function_words: frozens
     ``growth hormone peptide therapies``. The graph's names and the document's glossary win
     over them; a lexicon name inside one (``testosterone``) does not.
 
-    >>> from graph.extract import extract_document
+    >>> from graph.sources.extract import extract_document
     >>> doc = extract_document("d", "Fundamentals\\nBy reducing fat, testosterone therapy lowers it.\\n")
     >>> compounds(doc, frozenset({"therapy"}), frozenset({"by", "it"}))
     [('testosterone therapy', 2)]
@@ -294,7 +299,7 @@ def cue_phrases(document: Document, cues: re.Pattern, function_words: frozenset[
     lexicon name overlapping a phrase wins). One pass over each line.
 
     >>> import re
-    >>> from graph.extract import extract_document
+    >>> from graph.sources.extract import extract_document
     >>> doc = extract_document("d", "Fundamentals\\nIt can improve the energy levels and fat storage in mice.\\n")
     >>> cue_phrases(doc, re.compile(r"\\bimprove\\b"), frozenset({"the", "and", "in"}), frozenset({"the"}))
     [('energy levels', 2), ('fat storage', 2)]
