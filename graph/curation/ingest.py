@@ -501,8 +501,8 @@ def _recognise(document: Document, known: _Known, rules: IngestRules):
 
 def _document_phrases(document: Document, rules: IngestRules) -> tuple[list, list]:
     """The noun phrases the document's cues of change act on, and the treatments it names by a
-    head noun (:func:`graph.recognise.cue_phrases`, :func:`graph.recognise.compounds`)."""
-    from .recognise import compounds, cue_phrases
+    head noun (:func:`graph.curation.recognise.cue_phrases`, :func:`graph.curation.recognise.compounds`)."""
+    from graph.curation.recognise import compounds, cue_phrases
 
     g = rules.grammar
     if g is None:
