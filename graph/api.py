@@ -35,6 +35,7 @@ __all__ = [
     "Node",
     "Record",
     "Route",
+    "Routes",
     "SparqlAnswer",
     "Step",
     "build",
@@ -160,6 +161,26 @@ class Route(Record):
     support: Mapping[str, list[str]]
     nodes: tuple[Node, ...]
     steps: tuple[Step, ...]
+
+
+@dataclass(frozen=True)
+class Routes(Record):
+    """Ranked routes and their summary, as ``hkg paths`` heads its table: how many were found
+    (``at_least`` when counting stopped early), how many of each net sign, the shortest, how many
+    entities sit at the open end (``open``: "source" or "target" when one end was left open)."""
+
+    NESTED: ClassVar[Mapping[str, type[Record]]] = {"routes": Route, "source": Node, "target": Node}
+
+    routes: tuple[Route, ...]
+    total: int
+    at_least: bool
+    signs: Mapping[str, int]
+    shortest: int | None
+    ends: int | None
+    open: str | None
+    every: bool
+    source: Node | None
+    target: Node | None
 
 
 @dataclass(frozen=True)
@@ -319,10 +340,20 @@ class KnowledgeGraph:
             found = answer_paths(self._index, source, target, sign=sign, max_length=max_length,
                                  context=_values(context), limit=limit, via_classes=via_classes)
         else:
-            found = answer_routes(self._index, source, target, sign=sign, max_length=max_length,
-                                  context=_values(context), every=every, limit=limit,
-                                  via_classes=via_classes)["routes"]
+            return list(self.routes(source, target, sign=sign, max_length=max_length, context=context,
+                                    limit=limit, via_classes=via_classes, every=every).routes)
         return [Route.from_dict(r) for r in found]
+
+    def routes(self, source: str | None = None, target: str | None = None, *, sign: str | None = None,
+               max_length: int = 5, context: str | Iterable[str] = (), limit: int | None = None,
+               via_classes: bool = False, every: bool = False) -> Routes:
+        """Return the ranked routes with their summary: what ``hkg paths`` shows (see :meth:`paths`).
+
+        ``limit`` keeps the best routes; the summary counts every route found.
+        """
+        return Routes.from_dict(answer_routes(self._index, source, target, sign=sign, max_length=max_length,
+                                              context=_values(context), every=every, limit=limit,
+                                              via_classes=via_classes))
 
     def loops(self, through: str | None = None, *, kind: str | None = None, max_length: int = 5,
               context: str | Iterable[str] = ()) -> list[Loop]:
@@ -381,12 +412,18 @@ def open(path: str | Path = ".") -> KnowledgeGraph:  # noqa: A001 - the front do
     return KnowledgeGraph(Project.locate(path))
 
 
-def build(path: str | Path = ".", *, write_exports: bool = True):
+def build(path: str | Path = ".", *, write_exports: bool = True, full_exports: bool = False,
+          allow_empty: bool = False):
     """Build the project in ``path`` as ``hkg build`` does and return its counts.
+
+    ``full_exports`` also writes the in-memory formats of a large (streamed) build; ``allow_empty``
+    builds without claims, or without a data file the current build read.
 
     :raises LoadError: the data has problems (each ``file:line: message``); nothing is written.
     :raises ShapeError: the graph fails its SHACL shapes; nothing is written.
+    :raises CacheError: another build is running, or writing failed (nothing is published).
     """
     from graph.pipeline.build import build as build_project  # rdflib, pyshacl: only to build
 
-    return build_project(Project.locate(path), write_exports=write_exports)
+    return build_project(Project.locate(path), write_exports=write_exports, full_exports=full_exports,
+                         allow_empty=allow_empty)

@@ -113,3 +113,15 @@ def test_one_context_value_and_any_sign_spelling(kg, real_project):
     assert [r.to_dict() for r in kg.paths("testosterone", "insulin sensitivity", sign=1)] == up
     with pytest.raises(ValueError, match="sign 'sideways' is not one of"):
         kg.paths("testosterone", "insulin sensitivity", sign="sideways")
+
+
+def test_routes_carry_the_summary_the_cli_table_starts_with(kg, real_project):
+    answer = kg.routes("testosterone", "insulin sensitivity", limit=2)
+    assert len(answer.routes) == 2 and answer.total >= 2 and answer.source.label == "testosterone"
+    assert sum(answer.signs.values()) == answer.total
+    table = CliRunner().invoke(cli, ["--project", str(real_project), "paths", "testosterone",
+                                     "insulin sensitivity", "--limit", "2"]).output
+    assert table.startswith(f"{answer.total} routes from testosterone to insulin sensitivity: "
+                            f"{answer.signs['+1']} increase, {answer.signs['-1']} decrease")
+    assert [r.to_dict() for r in answer.routes] == cli_json(real_project, "paths", "testosterone",
+                                                            "insulin sensitivity", "--limit", "2")

@@ -96,6 +96,13 @@ def cli(ctx: click.Context, project: str | None) -> None:
 pass_project = click.make_pass_decorator(object)
 
 
+def _graph(project: Project):
+    """The API's view of the project's current build: every question a command asks goes through it."""
+    from graph.api import KnowledgeGraph
+
+    return KnowledgeGraph(project)
+
+
 @cli.command()
 @click.option("--full-exports", is_flag=True,
               help="also write JSON-LD, GraphML, KGX, Cytoscape and the HTML for a large graph "
@@ -105,9 +112,9 @@ pass_project = click.make_pass_decorator(object)
 @pass_project
 def build(project, full_exports: bool, allow_empty: bool) -> None:
     """Build the graph from data/: validate, write the cache and exports/."""
-    from graph.pipeline.build import build as run_build
+    from graph.api import build as run_build
 
-    result = run_build(project, full_exports=full_exports, allow_empty=allow_empty)
+    result = run_build(project.root, full_exports=full_exports, allow_empty=allow_empty)
     click.echo(f"built {result.entities} entities, {result.claims} claims, {result.studies} studies "
                f"from {result.documents} document(s): {result.triples} triples")
     for path in result.exports:
@@ -125,9 +132,9 @@ def entity(project, name: str, output_format: str) -> None:
     names ("TNF-alpha", "tnf-α").
     """
     from graph.render import render_entity
-    from graph.cache.lookup import describe_entity
 
-    click.echo(render_entity(describe_entity(project.index(), name), output_format))
+    with _graph(project) as kg:
+        click.echo(render_entity(kg.entity(name).to_dict(), output_format))
 
 
 @cli.command()
@@ -136,10 +143,10 @@ def entity(project, name: str, output_format: str) -> None:
 @pass_project
 def evidence(project, claim: str, output_format: str) -> None:
     """Show the evidence for a claim: quote, document, section, offsets, context, studies."""
-    from graph.cache.lookup import describe_claim
     from graph.render import render_evidence
 
-    click.echo(render_evidence(describe_claim(project.index(), claim), output_format))
+    with _graph(project) as kg:
+        click.echo(render_evidence(kg.evidence(claim).to_dict(), output_format))
 
 
 @cli.command()
@@ -275,7 +282,6 @@ def paths(project, source: str | None, target: str | None, from_: str | None, to
     direction depends on context makes it "variable". A table starts with a summary line and
     shows the best 10 routes unless --limit says otherwise; --format json lists every route.
     """
-    from graph.pathways.questions import answer_routes
     from graph.cli.render_paths import render_routes
 
     if (source is not None and from_ is not None) or (target is not None and to is not None):
@@ -287,9 +293,10 @@ def paths(project, source: str | None, target: str | None, from_: str | None, to
         raise click.UsageError("give SOURCE and TARGET, or --from ENTITY, or --to ENTITY")
     if every and source is not None and target is not None:
         raise click.UsageError("--all is for --from or --to alone (between two entities every route is shown)")
-    answer = answer_routes(project.index(), source, target, sign=sign, max_length=max_length,
-                           context=context, every=every, limit=limit, via_classes=via_classes)
-    click.echo(render_routes(answer, output_format, limit))
+    with _graph(project) as kg:
+        answer = kg.routes(source, target, sign=sign, max_length=max_length, context=context, every=every,
+                           limit=limit, via_classes=via_classes)
+    click.echo(render_routes(answer.to_dict(), output_format, limit))
 
 
 @cli.command()
@@ -303,11 +310,11 @@ def paths(project, source: str | None, target: str | None, from_: str | None, to
 def loops(project, through: str | None, kind: str | None, max_length: int,
           context: tuple[str, ...], output_format: str) -> None:
     """Show feedback loops: vicious when their net sign is +1, self-limiting when -1."""
-    from graph.pathways.questions import answer_loops
     from graph.cli.render_paths import render_loops
 
-    click.echo(render_loops(answer_loops(project.index(), through, kind=kind, max_length=max_length,
-                                         context=context), output_format))
+    with _graph(project) as kg:
+        found = kg.loops(through, kind=kind, max_length=max_length, context=context)
+    click.echo(render_loops([loop.to_dict() for loop in found], output_format))
 
 
 @cli.command()
@@ -321,10 +328,11 @@ def conflicts(project, entity: str | None, output_format: str) -> None:
     entity and its inverse measure in ways that disagree (raising HOMA-IR vs raising insulin
     sensitivity). With ENTITY, only conflicts that involve it.
     """
-    from graph.pathways.questions import answer_conflicts
     from graph.cli.render_paths import render_conflicts
 
-    click.echo(render_conflicts(answer_conflicts(project.index(), entity), output_format))
+    with _graph(project) as kg:
+        found = kg.conflicts(entity)
+    click.echo(render_conflicts([conflict.to_dict() for conflict in found], output_format))
 
 
 @cli.command()
@@ -343,11 +351,11 @@ def neighbors(project, entity: str, direction: str, sign: str | None, context: t
     `hkg neighbors testosterone --direction in --sign down`: what lowers testosterone directly
     (`hkg paths --to testosterone --sign down` also finds what lowers it through other entities).
     """
-    from graph.pathways.questions import answer_neighbors
     from graph.cli.render_paths import render_neighbors
 
-    click.echo(render_neighbors(answer_neighbors(project.index(), entity, direction=direction,
-                                                 context=context, sign=sign), output_format))
+    with _graph(project) as kg:
+        found = kg.neighbors(entity, direction=direction, context=context, sign=sign)
+    click.echo(render_neighbors([link.to_dict() for link in found], output_format))
 
 
 
