@@ -26,6 +26,7 @@ __all__ = [
     "Node",
     "Record",
     "Route",
+    "Routes",
     "SparqlAnswer",
     "Step",
     "__version__",
