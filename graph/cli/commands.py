@@ -119,6 +119,9 @@ def build(project, full_exports: bool, allow_empty: bool) -> None:
                f"from {result.documents} document(s): {result.triples} triples")
     for path in result.exports:
         click.echo(f"wrote {os.path.relpath(path)}")
+    if result.skipped:  # a streamed build: say what exports/ no longer holds, and how to get it
+        click.echo(f"left out for a graph this large (and removed from exports/): {', '.join(result.skipped)}; "
+                   "`hkg build --full-exports` writes them too (they hold the whole graph in memory)")
 
 
 @cli.command()

@@ -129,3 +129,18 @@ def test_the_index_written_from_ntriples_is_the_index_of_the_rdf_graph(data, tmp
     records = [json.loads(row[3]) for row in tables[1]["entities"]]
     assert 'a "quoted" back\\slash,\nnew line\r, tab\t and ünïcode ✓' in [r["definition"] for r in records]
     assert "étiquette" in [s for r in records for s in r["synonyms"]]
+
+
+def test_the_build_says_which_exports_a_large_graph_leaves_out(mini_project, monkeypatch):
+    from click.testing import CliRunner
+
+    import graph.pipeline.build
+    from graph.cli.commands import cli
+
+    monkeypatch.setattr(graph.pipeline.build, "LARGE_GRAPH_CLAIMS", 1)  # the mini graph counts as large
+    result = CliRunner().invoke(cli, ["--project", str(mini_project), "build"])
+    assert result.exit_code == 0, result.output
+    left_out = result.output.splitlines()[-1]
+    assert left_out.startswith("left out for a graph this large (and removed from exports/): ")
+    assert "hormone-kg.graphml" in left_out and "graph.html" in left_out and "--full-exports" in left_out
+    assert not (mini_project / "exports" / "graph.html").exists()
