@@ -121,7 +121,8 @@ def build(project, full_exports: bool, allow_empty: bool) -> None:
         click.echo(f"wrote {os.path.relpath(path)}")
     if result.skipped:  # a streamed build: say what exports/ no longer holds, and how to get it
         click.echo(f"left out for a graph this large (and removed from exports/): {', '.join(result.skipped)}; "
-                   "`hkg build --full-exports` writes them too (they hold the whole graph in memory)")
+                   "graph.html draws only its most connected entities; `hkg build --full-exports` "
+                   "writes every format whole (in memory)")
 
 
 @cli.command()

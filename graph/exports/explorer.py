@@ -371,7 +371,8 @@ def _shown_study(study: dict[str, Any]) -> dict[str, Any]:
 
 
 def explorer_data(index, focus: str | None = None, depth: int | None = None,
-                  path_between: tuple[str, str] | None = None, context: str | None = None) -> dict[str, Any]:
+                  path_between: tuple[str, str] | None = None, context: str | None = None,
+                  hubs: int | None = None) -> dict[str, Any]:
     """Return everything the explorer page shows, as plain JSON-ready data.
 
     Parameters
@@ -388,6 +389,10 @@ def explorer_data(index, focus: str | None = None, depth: int | None = None,
     context : str, optional
         A context the page starts filtered on (``"men"``, ``"long-term"`` ...); with
         ``path_between``, only routes valid in it.
+    hubs : int, optional
+        Draw only the ``hubs`` most connected entities and the claims among them, read from the
+        index without decoding the rest: the page for a graph too large to draw whole (the page
+        says so). Default: every entity.
 
     Returns
     -------
@@ -401,15 +406,23 @@ def explorer_data(index, focus: str | None = None, depth: int | None = None,
     UnknownEntityError
         If ``focus``, a path end or ``context`` names nothing in the graph.
     ValueError
-        If ``depth`` is negative or given without ``focus``.
+        If ``depth`` is negative or given without ``focus``, or ``hubs`` with a focus or a path.
     """
 
     if depth is not None and focus is None:
         raise ValueError("depth needs a focus entity")
     if depth is not None and depth < 0:
         raise ValueError(f"depth must be 0 or more, not {depth}")
-    all_entities = list(index.entities())
-    all_claims = list(index.claims())
+    if hubs is not None and (focus is not None or path_between is not None):
+        raise ValueError("hubs draws the most connected part of the whole graph: no focus or path")
+    if hubs is not None:
+        most = index.most_connected(hubs)
+        all_entities, all_claims = [index.entity(i) for i in most], list(index.claims_among(most))
+        counts = index.meta()
+        total_entities, total_claims = counts["entities"], counts["claims"]
+    else:
+        all_entities, all_claims = list(index.entities()), list(index.claims())
+        total_entities, total_claims = len(all_entities), len(all_claims)
     labels = {e["id"]: e["label"] for e in all_entities}
     context_key = resolve_context(context, all_claims, labels) if context else None
 
@@ -488,8 +501,9 @@ def explorer_data(index, focus: str | None = None, depth: int | None = None,
             "entities": len(entities),
             "claims": len(claims),
             "studies": len(studies),
-            "total_entities": len(all_entities),
-            "total_claims": len(all_claims),
+            "total_entities": total_entities,
+            "total_claims": total_claims,
+            "hubs": hubs,
             "focus": focus_id,
             "depth": (1 if depth is None else depth) if focus_id else None,
             "context": context_key,
@@ -538,7 +552,8 @@ def _assets() -> dict[str, str]:
 
 
 def render_html(index, focus: str | None = None, depth: int | None = None,
-                path_between: tuple[str, str] | None = None, context: str | None = None) -> str:
+                path_between: tuple[str, str] | None = None, context: str | None = None,
+                hubs: int | None = None) -> str:
     """Return the explorer page as one self-contained HTML document.
 
     Parameters are those of :func:`explorer_data`.
@@ -548,14 +563,16 @@ def render_html(index, focus: str | None = None, depth: int | None = None,
     str
         The HTML text; the same index and arguments always give the same text.
     """
-    data = explorer_data(index, focus=focus, depth=depth, path_between=path_between, context=context)
+    data = explorer_data(index, focus=focus, depth=depth, path_between=path_between, context=context,
+                         hubs=hubs)
     template = resources.files("graph.exports").joinpath(_TEMPLATE).read_text(encoding="utf-8")
     slots = {**_assets(), "DATA": _script_json(data)}
     return _SLOT.sub(lambda match: slots[match.group(1)], template)
 
 
 def write_html(index, path: str | Path, focus: str | None = None, depth: int | None = None,
-               path_between: tuple[str, str] | None = None, context: str | None = None) -> Path:
+               path_between: tuple[str, str] | None = None, context: str | None = None,
+               hubs: int | None = None) -> Path:
     """Write the explorer page to ``path`` atomically and return the path.
 
     Parameters
@@ -564,7 +581,7 @@ def write_html(index, path: str | Path, focus: str | None = None, depth: int | N
         The build's lookup index.
     path : str or Path
         Where to write the HTML file.
-    focus, depth, path_between, context
+    focus, depth, path_between, context, hubs
         See :func:`explorer_data`; all default to None (the whole graph, no highlight, no filter).
 
     Returns
@@ -595,5 +612,5 @@ def write_html(index, path: str | Path, focus: str | None = None, depth: int | N
 
     target = Path(path)
     write_atomic(target, render_html(index, focus=focus, depth=depth, path_between=path_between,
-                                     context=context))
+                                     context=context, hubs=hubs))
     return target

@@ -38,8 +38,11 @@ LARGE_GRAPH_CLAIMS = 5_000
 #: formats a streamed build writes (from the sorted N-Triples, in bounded memory)
 STREAMED_FORMATS = ("turtle", "n-triples")
 #: formats a streamed build writes only with ``full_exports=True`` (they need the whole graph
-#: in memory: fine to ~10⁵ claims), like exports/graph.html
+#: in memory: fine to ~10⁵ claims); without it, exports/graph.html draws the most connected part
+#: (:data:`HUB_ENTITIES` entities and the claims among them)
 IN_MEMORY_FORMATS = tuple(n for n in EXPORTED_FORMATS if n not in STREAMED_FORMATS)
+#: how many of the most connected entities exports/graph.html draws for a graph too large to draw
+HUB_ENTITIES = 300
 
 
 @dataclass(frozen=True)
@@ -361,8 +364,6 @@ def _build_streamed(project: Project, handover: list, *, write_exports: bool, fu
                 copy_atomic(nt, staged / get_format("n-triples").filenames(EXPORT_STEM)[0])
                 write_turtle(nt, staged / get_format("turtle").filenames(EXPORT_STEM)[0])
         if write_exports:  # every export written, from this build, before anything is published
-            in_memory = [filename for name in IN_MEMORY_FORMATS
-                         for filename in get_format(name).filenames(EXPORT_STEM)] + ["graph.html"]
             if full_exports:
                 from rdflib import Graph
 
@@ -371,13 +372,14 @@ def _build_streamed(project: Project, handover: list, *, write_exports: bool, fu
                     for filename, content in get_format(name).files(graph, EXPORT_STEM).items():
                         write_atomic(staged / filename, content)
                 del graph
-                index = Index(staging / "index.sqlite", root=project.root)  # as project.index() opens it
-                try:
-                    write_html(index, staged / "graph.html")
-                finally:
-                    index.close()
             else:  # never leave an export of an older graph beside the new ones
-                skipped = in_memory
+                skipped = [filename for name in IN_MEMORY_FORMATS
+                           for filename in get_format(name).filenames(EXPORT_STEM)]
+            index = Index(staging / "index.sqlite", root=project.root)  # as project.index() opens it
+            try:  # a graph too large to draw whole: its most connected part, and the page says so
+                write_html(index, staged / "graph.html", hubs=None if full_exports else HUB_ENTITIES)
+            finally:
+                index.close()
         final = _publish(project, staging, digest, {**meta, "data_files": list(data_files)})
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
