@@ -423,7 +423,7 @@ def build(path: str | Path = ".", *, write_exports: bool = True, full_exports: b
     :raises ShapeError: the graph fails its SHACL shapes; nothing is written.
     :raises CacheError: another build is running, or writing failed (nothing is published).
     """
-    from graph.pipeline.build import build as build_project  # rdflib, pyshacl: only to build
+    from graph.pipeline.build import build as build_project  # rdflib: only to build
 
     return build_project(Project.locate(path), write_exports=write_exports, full_exports=full_exports,
                          allow_empty=allow_empty)

@@ -273,7 +273,7 @@ def test_turtle_import_that_fails_shacl(project, capsys):
     check_refused(project, ["build"], re.escape(
         "error: data/imports/bad.ttl fails the SHACL shapes: "
         "<https://example.org/diabetes-kg/metformin-increases-insulin-sensitivity>: "
-        "<https://w3id.org/hormone-kg/vocab/certainty> a claim's certainty is one of high, medium, low"),
+        "hkg:certainty a claim's certainty is one of high, medium, low"),
         1, capsys)
 
 

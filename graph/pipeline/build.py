@@ -33,7 +33,7 @@ __all__ = ["BuildResult", "REQUIRED_DATA", "build", "build_lock", "check_inputs"
 
 #: above this many claims the build streams (see graph/pipeline/bulk.py): no rdflib graph, SHACL as
 #: SPARQL on the store, the index from the store. Below it the graph is built in rdflib and
-#: validated by pyshacl, as always.
+#: checked by the same SHACL checker (graph/rdf/checks.py) on its sorted N-Triples.
 LARGE_GRAPH_CLAIMS = 5_000
 #: formats a streamed build writes (from the sorted N-Triples, in bounded memory)
 STREAMED_FORMATS = ("turtle", "n-triples")

@@ -1,7 +1,7 @@
 """The streamed build for large graphs: records → sorted N-Triples on disk → pyoxigraph store.
 
-Below :data:`graph.pipeline.build.LARGE_GRAPH_CLAIMS` claims the build holds THE graph in rdflib and
-validates it with pyshacl; above it, no rdflib graph is ever built:
+Below :data:`graph.pipeline.build.LARGE_GRAPH_CLAIMS` claims the build holds THE graph in rdflib
+(and checks its sorted N-Triples with the same SHACL checker); above it, no rdflib graph is ever built:
 
 1. :func:`write_graph_nt` streams the model's triples (:func:`graph.rdf.triples.iter_triples`) as
    N-Triples lines to a file, sorts them and drops duplicates (GNU ``sort -u`` in the C locale,

@@ -1,4 +1,4 @@
-"""The SHACL shapes checked on the sorted N-Triples file, for graphs too large for pyshacl.
+"""The SHACL shapes checked on a sorted N-Triples file: the one checker every build runs.
 
 pyshacl validates an rdflib graph in memory; at millions of triples that is neither fast nor
 possible in a few GiB, and SPARQL on the store (one nested-loop join per constraint) takes
