@@ -19,7 +19,7 @@ from graph.model.names import RANK_XREF, fold, match_name, name_keys, nearest, s
 from graph.model.prefixes import converter
 from graph.model.vocab import CONTEXT_KEYS, HIERARCHY
 
-__all__ = ["INDEX_FORMAT", "Index", "write_index"]
+__all__ = ["INDEX_FORMAT", "Index", "write_index_from_ntriples"]
 
 #: the shape of the records in the index; a build made with another is refused (rebuild it)
 INDEX_FORMAT = 4
@@ -90,136 +90,6 @@ def _hierarchy(pairs) -> dict[str, list[str]]:
 def _narrower(pairs) -> list[dict[str, str]]:
     """The entities that point at this one (its members, subclasses, products), sorted."""
     return [{"relation": key, "entity": other} for key, other in sorted(set(pairs), key=lambda p: (p[1], p[0]))]
-
-
-def write_index(graph, path: Path, meta: dict[str, Any] | None = None) -> None:
-    """Write the lookup index of an RDF graph to ``path`` (which must not exist yet)."""
-    from graph.model.vocab import (BIBO, BIOLINK, CLAIM, DCTERMS, DOC, ENTITY, HIERARCHY, HKG, PROV, RDF, RDFS,
-                        SKOS, STUDY)
-
-    conv = converter()
-    ent = lambda node: _local(node, str(ENTITY), conv)  # noqa: E731
-    study_id = lambda node: _local(node, str(STUDY), conv)  # noqa: E731
-
-    def value(node, predicate):
-        found = graph.value(node, predicate)
-        return None if found is None else found.toPython() if hasattr(found, "toPython") else found
-
-    def section_info(section):
-        if section is None:
-            return None, None
-        title = graph.value(section, DCTERMS.title)
-        return (_local(section, str(DOC), conv).split("/section/", 1)[-1], str(title) if title else None)
-
-    entities = []
-    for node in sorted(set(graph.subjects(BIOLINK.category, None))):
-        category = graph.value(node, BIOLINK.category)
-        source = graph.value(node, HKG.definitionSource)
-        document = graph.value(source, DCTERMS.isPartOf) if source is not None else None
-        record = {
-            "id": ent(node),
-            "iri": str(node),
-            "label": str(graph.value(node, RDFS.label) or ent(node)),
-            "category": str(category).rsplit("/", 1)[-1] if category else None,
-            "synonyms": sorted(str(s) for s in graph.objects(node, SKOS.altLabel)),
-            "definition": value(node, SKOS.definition),
-            "definition_source": None if source is None else {
-                "document": _local(document, str(DOC), conv) if document is not None else None,
-                "section": section_info(source)[0],
-                "section_title": section_info(source)[1],
-            },
-            "xrefs": sorted(_local(x, "\0", conv) for x in graph.objects(node, SKOS.exactMatch)),
-            "inverse_of": ent(graph.value(node, HKG.inverseOf)) if graph.value(node, HKG.inverseOf) else None,
-            **_hierarchy((key, ent(o)) for key, slot in HIERARCHY.items()
-                         for o in graph.objects(node, BIOLINK[slot])),
-            "narrower": _narrower((key, ent(s)) for key, slot in HIERARCHY.items()
-                                  for s in graph.subjects(BIOLINK[slot], node)),
-        }
-        entities.append(record)
-
-    claims = []
-    for node in sorted(set(graph.subjects(RDF.type, BIOLINK.Association))):
-        subject, obj = graph.value(node, RDF.subject), graph.value(node, RDF.object)
-        if subject is None or obj is None:
-            continue
-        evidence = graph.value(node, PROV.wasDerivedFrom)
-        section = graph.value(evidence, DCTERMS.isPartOf) if evidence is not None else None
-        document = graph.value(evidence, PROV.wasQuotedFrom) if evidence is not None else None
-        sign = value(node, HKG.sign)
-        original = graph.value(node, BIOLINK.original_predicate)
-        context = {key: str(graph.value(node, HKG[key])) for key in CONTEXT_KEYS if graph.value(node, HKG[key])}
-        claims.append({
-            "claim": _local(node, str(CLAIM), conv),
-            "subject": ent(subject),
-            "object": ent(obj),
-            "predicate": _local(original, "\0", conv) if original is not None else None,
-            "sign": _sign(sign),
-            "direction": value(node, BIOLINK.object_direction_qualifier),
-            "aspect": value(node, BIOLINK.object_aspect_qualifier),
-            "quote": value(node, BIOLINK.supporting_text) or (value(evidence, PROV.value) if evidence is not None else None),
-            "document": _local(document, str(DOC), conv) if document is not None else None,
-            "section": section_info(section)[0],
-            "section_title": section_info(section)[1],
-            "start": value(evidence, HKG.start) if evidence is not None else None,
-            "end": value(evidence, HKG.end) if evidence is not None else None,
-            "context": context,
-            "certainty": value(node, HKG.certainty) or "high",
-            "hedge": value(node, HKG.hedge),
-            "citations": _links({"study": study_id(graph.value(link, PROV.influencer)),
-                                 "basis": value(link, HKG.basis), "relation": value(link, HKG.relation),
-                                 "rationale": value(link, RDFS.comment)}
-                                for link in graph.objects(node, PROV.qualifiedInfluence)),
-            "knowledge_level": value(node, BIOLINK.knowledge_level),
-            "agent_type": value(node, BIOLINK.agent_type),
-        })
-
-    studies = []
-    for node in sorted(set(graph.subjects(RDF.type, BIOLINK.JournalArticle))):
-        journal = graph.value(node, DCTERMS.isPartOf)
-        design = graph.value(node, HKG.studyDesign)
-        studies.append({
-            "id": study_id(node),
-            "title": value(node, DCTERMS.title),
-            "authors": sorted(str(a) for a in graph.objects(node, DCTERMS.creator)),
-            "et_al": bool(value(node, HKG.etAl)),
-            "year": int(str(graph.value(node, DCTERMS.date))) if graph.value(node, DCTERMS.date) else None,
-            "journal": value(journal, DCTERMS.title) if journal is not None else None,
-            "volume": value(node, BIBO.volume),
-            "issue": value(node, BIBO.issue),
-            "pages": value(node, BIBO.pages),
-            "design": str(design).rsplit("/", 1)[-1] if design is not None else None,
-            "design_label": value(design, RDFS.label) if design is not None else None,
-            "design_xrefs": sorted(_local(x, "\0", conv) for x in graph.objects(design, SKOS.exactMatch)) if design is not None else [],
-            "citation": value(node, DCTERMS.bibliographicCitation),
-            "population": value(node, HKG.population),
-        })
-
-    documents = []
-    for node in sorted(set(graph.subjects(RDF.type, BIBO.Document))):
-        documents.append({"id": _local(node, str(DOC), conv), "source": value(node, DCTERMS.source),
-                          "sha256": value(node, HKG.sha256)})
-
-    connection = sqlite3.connect(path)
-    try:
-        connection.executescript(_WRITING + _SCHEMA)
-        dump = lambda record: json.dumps(record, ensure_ascii=False, sort_keys=True, default=str)  # noqa: E731
-        connection.executemany("INSERT INTO entities VALUES (?, ?, ?, ?)",
-                               [(e["id"], e["label"], e["category"], dump(e)) for e in entities])
-        names = set()
-        for e in entities:
-            names |= name_keys(e["id"], e["label"], e["synonyms"], e["xrefs"])
-        connection.executemany("INSERT INTO names VALUES (?, ?, ?, ?)", sorted(names))
-        connection.executemany("INSERT INTO claims VALUES (?, ?, ?, ?, ?)",
-                               [(c["claim"], c["subject"], c["object"], c["sign"], dump(c)) for c in claims])
-        connection.executemany("INSERT INTO studies VALUES (?, ?)", [(s["id"], dump(s)) for s in studies])
-        connection.executemany("INSERT INTO documents VALUES (?, ?)", [(d["id"], dump(d)) for d in documents])
-        connection.executescript(_INDEXES + _DEGREES)
-        connection.executemany("INSERT INTO meta VALUES (?, ?)",
-                               sorted((k, json.dumps(v, sort_keys=True)) for k, v in
-                                      {**(meta or {}), "index_format": INDEX_FORMAT}.items()))
-        connection.commit()
-    finally:
-        connection.close()
 
 
 @dataclass
@@ -429,7 +299,7 @@ class Index:
         return {k: json.loads(v) for k, v in self._db.execute("SELECT key, value FROM meta")}
 
 
-# --- the same index, derived from a pyoxigraph store (graphs too large for rdflib) ----------
+# --- writing the index: from a build's sorted N-Triples ------------------------------------
 
 def _py(term):
     """A pyoxigraph term as rdflib's ``toPython`` would give it (None stays None)."""
@@ -454,11 +324,11 @@ def write_index_from_ntriples(nt_path: Path, path: Path, meta: dict[str, Any] | 
                               batch: int = 20_000) -> None:
     """Write the lookup index of a graph given as *sorted* N-Triples (a build's ``graph.nt``).
 
-    The same records as :func:`write_index` gives for the same graph, in one streaming pass
-    (Oxigraph's parser; a subject's triples are contiguous in sorted N-Triples) plus SQLite joins
-    for what lives on other nodes (a claim's evidence excerpt, a section's title, a study's
-    journal and design): memory stays flat however large the graph.
-    ``tests/pipeline/test_bulk.py`` checks that both write identical tables.
+    The index of every build, small or large: one streaming pass (Oxigraph's parser; a subject's
+    triples are contiguous in sorted N-Triples) plus SQLite joins for what lives on other nodes (a
+    claim's evidence excerpt, a section's title, a study's journal and design), so memory stays
+    flat however large the graph. ``tests/pipeline/test_bulk.py`` checks its records against the
+    curated data they come from.
     """
     import functools
     from types import SimpleNamespace

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from graph.atomic import check_target, write_atomic
-from graph.cache.index import Index, write_index, write_index_from_ntriples
+from graph.cache.index import Index, write_index_from_ntriples
 from graph.errors import CacheError, LoadError, Problem
 from graph.exports.explorer import write_html
 from graph.pipeline.bulk import copy_atomic, write_graph_nt, write_turtle
@@ -300,7 +300,7 @@ def _build(project: Project, *, write_exports: bool, streamed: bool | None, full
         meta = {"digest": digest, "entities": len(kb.entities), "claims": len(kb.claims),
                 "studies": len(kb.studies), "documents": [d.id for d in kb.documents],
                 "triples": len(graph)}
-        write_index(graph, staging / "index.sqlite", meta)
+        write_index_from_ntriples(staging / "graph.nt", staging / "index.sqlite", meta)
         # [cache: signed view] (pathway layer writes its cache files here)
         # [cache: sparql store] (embedded SPARQL store is loaded here)
         from graph.sparql.store import load_store

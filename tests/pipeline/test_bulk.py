@@ -102,15 +102,16 @@ def test_streamed_build_checks_the_shapes(mini_project, monkeypatch):
 
 
 @pytest.mark.parametrize("data", ["data", "tests/fixtures/mini/data"])
-def test_the_index_written_from_ntriples_is_the_index_of_the_rdf_graph(data, tmp_path):
-    """Both index writers fill identical tables, the degrees included, from the same graph with
-    escapes, language tags, datatypes and blank nodes."""
+def test_the_index_holds_what_the_data_says(data, tmp_path):
+    """The index (written from sorted N-Triples at every size) gives back each entity and claim of
+    the curated records, with escapes, language tags, datatypes and blank nodes in the graph."""
     from rdflib import BNode, Literal, URIRef
 
-    from graph.cache.index import write_index, write_index_from_ntriples
+    from graph.cache.index import Index, write_index_from_ntriples
     from graph.model.vocab import ENTITY, RDFS, SKOS
 
-    graph = build_graph(load_records(ROOT / data))
+    kb = load_records(ROOT / data)
+    graph = build_graph(kb)
     entity = next(iter(sorted(set(graph.subjects(RDFS.label, None)) & set(graph.subjects(SKOS.definition, None)))))
     graph.set((entity, SKOS.definition, Literal('a "quoted" back\\slash,\nnew line\r, tab\t and ünïcode ✓')))
     graph.add((entity, SKOS.altLabel, Literal("étiquette", lang="fr")))
@@ -118,17 +119,26 @@ def test_the_index_written_from_ntriples_is_the_index_of_the_rdf_graph(data, tmp
     graph.add((URIRef(str(ENTITY) + "odd%20iri"), RDFS.comment, Literal("7", datatype=URIRef(
         "http://www.w3.org/2001/XMLSchema#integer"))))
     (tmp_path / "graph.nt").write_bytes(get_format("n-triples").serialize(graph))
-    write_index(graph, tmp_path / "rdflib.sqlite", {"n": 1})
-    write_index_from_ntriples(tmp_path / "graph.nt", tmp_path / "lines.sqlite", {"n": 1})
-    tables = []
-    for name in ("rdflib.sqlite", "lines.sqlite"):
-        connection = sqlite3.connect(tmp_path / name)
-        tables.append({t: connection.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in TABLES})
-        connection.close()
-    assert tables[0] == tables[1]
-    records = [json.loads(row[3]) for row in tables[1]["entities"]]
-    assert 'a "quoted" back\\slash,\nnew line\r, tab\t and ünïcode ✓' in [r["definition"] for r in records]
-    assert "étiquette" in [s for r in records for s in r["synonyms"]]
+    write_index_from_ntriples(tmp_path / "graph.nt", tmp_path / "index.sqlite", {"n": 1})
+    index = Index(tmp_path / "index.sqlite")
+    entities = {record["id"]: record for record in index.entities()}
+    assert sorted(entities) == sorted(e.id for e in kb.entities)
+    for e in kb.entities:
+        record = entities[e.id]
+        assert (record["label"], record["category"], sorted(record["xrefs"])) == (e.label, e.category, sorted(e.xrefs))
+        assert set(e.synonyms) <= set(record["synonyms"])
+    claims = {record["claim"]: record for record in index.claims()}
+    assert sorted(claims) == sorted(c.id for c in kb.claims)
+    for c in kb.claims:
+        record = claims[c.id]
+        assert (record["subject"], record["object"], record["sign"]) == (c.subject, c.object, c.sign)
+        assert record["quote"] == c.evidence.quote and record["context"] == dict(c.context.items())
+    assert 'a "quoted" back\\slash,\nnew line\r, tab\t and ünïcode ✓' in [r["definition"] for r in entities.values()]
+    assert "étiquette" in [s for r in entities.values() for s in r["synonyms"]]
+    degrees = dict(index._db.execute("SELECT id, subject + object FROM degrees"))
+    assert all(degrees.get(e, 0) == sum(c.subject == e for c in kb.claims) + sum(c.object == e for c in kb.claims)
+               for e in entities)
+    index.close()
 
 
 def test_the_build_says_which_exports_a_large_graph_leaves_out(mini_project, monkeypatch):
