@@ -112,13 +112,12 @@ def _ntriples(graph: Graph) -> bytes:
 
 
 def _turtle(graph: Graph) -> bytes:
-    # rdflib's Turtle writer orders subjects and predicates but not every object list; going
-    # through sorted N-Triples into a fresh graph fixes insertion order, which it follows.
-    canonical = Graph()
-    for name, namespace in prefixes().items():
-        canonical.bind(name, namespace, override=True, replace=True)
-    canonical.parse(data=_ntriples(graph).decode("utf-8"), format="nt")
-    return canonical.serialize(format="turtle", encoding="utf-8")
+    """Turtle as every build writes it: Oxigraph's writer over the sorted N-Triples (the same
+    bytes as the streamed build's :func:`graph.pipeline.bulk.write_turtle`)."""
+    import pyoxigraph as ox
+
+    triples = ox.parse(_ntriples(graph), format=ox.RdfFormat.N_TRIPLES)
+    return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=dict(sorted(prefixes().items())))
 
 
 def _sorted_json(value):

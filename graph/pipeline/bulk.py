@@ -130,7 +130,6 @@ def write_turtle(nt_path: Path, target: Path) -> None:
     """Write Turtle from sorted N-Triples with Oxigraph's streaming serializer (atomically)."""
     import pyoxigraph as ox
 
-
     with atomic_path(target) as temp:
         ox.serialize(ox.parse(path=str(nt_path), format=ox.RdfFormat.N_TRIPLES), output=str(temp),
                      format=ox.RdfFormat.TURTLE, prefixes=dict(sorted(prefixes().items())))

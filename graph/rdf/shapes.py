@@ -31,8 +31,8 @@ def validate_graph(graph: Graph) -> None:
 
     :raises ShapeError: with one line per violation (focus node, path, message).
     """
-    lines = sorted(set(graph.serialize(format="nt", encoding="utf-8").splitlines(keepends=True)) - {b"\n"})
+    lines = sorted(set(graph.serialize(format="nt", encoding="utf-8").splitlines()) - {b""})
     with tempfile.TemporaryDirectory(prefix="hkg-shapes-") as folder:
         path = Path(folder) / "graph.nt"
-        path.write_bytes(b"".join(lines))
+        path.write_bytes(b"".join(line + b"\n" for line in lines))
         check_ntriples(path)
