@@ -643,6 +643,7 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
     previous_last: list[str] = []
     previous_group: list[str] = []  # the last list of two or more entities the previous sentence named
     heads: dict[str, str] = {}  # head noun -> the entity last named with it ("this axis")
+    previous_effect: list[tuple[int, list[str]]] = []  # the previous sentence's main change: (sign, affected)
     span_starts = [s.start for s in spans]
     for s_start, s_end, line, section in sentences:
         items = sentence_items(text, s_start, s_end, spans, span_starts)
@@ -702,6 +703,12 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
                     why.append((cue, "negated"))
                     continue
                 sign = times(sign, flip)
+                if subject == "pronoun" and sent.word(sent.clause_start(head)) in _DEMONSTRATIVES:
+                    # "X stimulates Y. This leads to Z": the event is Y's change, so Y acts on Z too
+                    for changed, affected in previous_effect:
+                        for entity in affected:
+                            for k in objects:
+                                drafted.append((entity, items[k].text, times(sign, changed), cue, words))
                 changes = sent.changed_subjects(head) if subject == "none" and head is not None else []
                 if changes and objects:
                     # "The increase in A and reduction in B are drivers of X": A raises X, B lowers it
@@ -797,6 +804,7 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
         heads.update(sent.named_heads())
         groups = [g for g in (sent.list_at(k) for k in range(len(items)) if sent.is_entity(k)) if len(g) > 1]
         previous_group = groups[-1] if groups else []
+        previous_effect = list(main_effect)
         if main_subject:
             previous_subject = main_subject
         else:
