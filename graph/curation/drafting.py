@@ -100,6 +100,8 @@ class Grammar:
     effect_nouns: frozenset[str] = frozenset()
     #: adjectives of what follows from the thing named before ("A and subsequent B")
     sequels: frozenset[str] = frozenset()
+    #: adverbs that make a participle the consequence of the change before ("further reducing Y")
+    consequences: frozenset[str] = frozenset()
 
     @functools.cached_property
     def verb_starts(self) -> dict[str, tuple[tuple[str, ...], ...]]:
@@ -576,7 +578,8 @@ class _Sentence:
         """A participle used as an adjective: ``the increased risk``, ``of enhanced sensitivity``."""
         before, word = self.word(v - 1), self.word(v)
         if before in self.g.determiners:
-            return not word.endswith("s")
+            # "further reducing Y" (an adverb here, as the auxiliaries list it) is a verb
+            return not word.endswith("s") and not (before in self.g.auxiliaries and word.endswith("ing"))
         return (before in self.g.prepositions or before == "of") and word.endswith("ed")
 
 
@@ -658,6 +661,7 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
         consumed: set[int] = set()
         last_agents: list[str] = []
         last_flip = 1
+        last_effect: list[tuple[int, list[str]]] = []  # the verb before's change: (sign, affected)
         means: list[tuple[int, list[int], str]] = []
         main_effect: list[tuple[int, list[str]]] = []
         for v, v_end, sign, kind in cues:
@@ -786,6 +790,13 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
             for agent in agents:
                 for obj in targets:
                     drafted.append((agent, obj, sign, cue, words))
+            if subject == "inherit" and not linked and sent.word(v - 1) in grammar.consequences:
+                # "suppress X ..., further reducing Y": the change of X is what changes Y
+                for changed, affected in last_effect:
+                    for entity in affected:
+                        for obj in targets:
+                            drafted.append((entity, obj, times(changed, sign), cue, words))
+            last_effect = [(sign, targets)]
         for k, m in sent.sequels():  # "LH signaling and subsequent testosterone production": LH raises testosterone
             drafted.append((items[k].text, items[m].text, 1, sent.word(m - 1), []))
         for sign, objects, cue in means:  # "X lowers Y by reducing Z": what Z does to Y

@@ -202,6 +202,7 @@ class IngestRules:
             occasions=words("occasions"),
             effect_nouns=words("effect_nouns"),
             sequels=words("sequels"),
+            consequences=words("consequences"),
         )
         return cls(
             verbs=verbs,

@@ -155,6 +155,11 @@ def triples(report: dict) -> set[tuple[str, str, int]]:
     # "X lowers Y. This leads to a decrease in Z": the event is Y's change, so Y acts on Z too
     ("Metformin inhibits gluconeogenesis. This leads to a decrease in blood glucose.",
      {("metformin", "gluconeogenesis", -1), ("metformin", "blood-glucose", -1), ("gluconeogenesis", "blood-glucose", 1)}),
+    # "suppress X, further reducing Y": the agent reduces Y, and X's change is what changes Y
+    ("Obesity raises the hypothalamic-pituitary-gonadal (HPG) axis. Inflammation can suppress the function of "
+     "the HPG axis, further reducing luteinizing hormone (LH) signaling.",
+     {("obesity", "hypothalamic-pituitary-gonadal", 1), ("inflammation", "hypothalamic-pituitary-gonadal", -1),
+      ("inflammation", "luteinizing-hormone", -1), ("hypothalamic-pituitary-gonadal", "luteinizing-hormone", 1)}),
     # a formulation is a name of its own
     ("Low-dose testosterone improves metabolic health.", {("low-dose-testosterone", "metabolic-health", 1)}),
     # coordination over an adjective ("and endogenous insulin production")
@@ -326,7 +331,7 @@ def test_leave_one_out_floor():
     """The leave-one-out figures (docs/ingest.md) stay above the floor set from the measurement."""
     from benchmarks.ingest_eval import evaluate
 
-    figures = evaluate()  # measured: precision 89 %, recall 53 % (94 of 178 curated triples; 71 without a synonym)
+    figures = evaluate()  # measured: precision 87 %, recall 53 % (95 of 178 curated triples; 71 without a synonym)
     assert figures["precision"] >= 0.84 and figures["recall"] >= 0.50, figures
     assert figures["correct"] >= 89 and figures["strict"] >= 67
 
