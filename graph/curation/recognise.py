@@ -540,8 +540,8 @@ def recognise(document: Document, known: Mapping[str, str], lexicon: Lexicon,
         category = found_terms[0][3] if found_terms else None
         if category is None and definition and glossary_category:
             category = glossary_category(definition)
-        if category is None and glossary_category and head in origin:  # "gastric bypass therapy": a Treatment
-            category = glossary_category(label)
+        if category is None and glossary_category and origin.get(head) == "compound":
+            category = glossary_category(label)  # its head noun says: "gastric bypass therapy" is a Treatment
         category = category or "NamedThing"
         line = min((line_of[k] for k in seen if k in line_of),
                    default=_bisect.bisect_right(starts, first_seen[head][0]) if head in first_seen else 0)
