@@ -204,6 +204,18 @@ class _Sentence:
                     break
             if hit is None and self.word(i) in self.g.nouns:
                 hit = (i, i, self.g.nouns[self.word(i)], "noun")
+            if hit is None:  # "contributes to insulin resistance": a link straight to an entity raises it
+                for link in self.g.links:
+                    words = tuple(self.word(k) for k in range(i, i + len(link)))
+                    k = i + len(link)
+                    while self.word(k) in self.g.determiners:
+                        k += 1
+                    after = self.word(k + 1)  # the entity is the whole object ("leads to the tyrosine phosphorylation" is not)
+                    if (words == link or _inflected(words, link)) and self.is_entity(k) and not self.modifier(k) \
+                            and (k + 1 >= len(self.items) or self.items[k + 1].kind == "P" or after in self.g.stops
+                                 or after in self.g.prepositions or after in {"and", "or"} or after in self.g.breaks):
+                        hit = (i, i + len(link) - 1, 1, "verb")
+                        break
             if hit:
                 found.append(hit)
                 i = hit[1] + 1
@@ -432,6 +444,29 @@ class _Sentence:
         self.plural_object = k >= len(self.items) and self._listed(skipped)
         return [], skipped
 
+    def compound_causes(self) -> list[tuple[int, int, int]]:
+        """``(A, B, sign)`` for "A-induced B", "A-mediated B" (a participle of a verb of change
+        hyphenated to an entity, before another)."""
+        found = []
+        for i in range(len(self.items) - 3):
+            if (self.is_entity(i) and self.word(i + 1) == "-" and (self.word(i + 2),) in self.g.verbs
+                    and self.items[i + 2].start == self.items[i + 1].end == self.items[i].end + 1
+                    and self.word(i + 2).endswith(("ed", "en")) and self.is_entity(i + 3)):
+                found.append((i, i + 3, self.g.verbs[(self.word(i + 2),)]))
+        return found
+
+    def nominal_passives(self) -> list[tuple[int, int, int]]:
+        """``(agent, affected, sign)`` for "the reduction of A by X" (X lowers A)."""
+        found = []
+        for m, item in enumerate(self.items):
+            if item.kind == "W" and item.text in self.g.nouns and self.word(m + 1) in {"of", "in"}:
+                k = m + 2
+                while self.word(k) in self.g.determiners:
+                    k += 1
+                if self.is_entity(k) and self.word(k + 1) == "by" and self.is_entity(k + 2):
+                    found.append((k + 2, k, self.g.nouns[item.text]))
+        return found
+
     def sequels(self) -> list[tuple[int, int]]:
         """``(A, B)`` item pairs for "A [signaling] and subsequent B": B follows from A."""
         found = []
@@ -539,6 +574,8 @@ class _Sentence:
             before = [self.word(m) for m in range(self.clause_start(v), v)]
         else:
             return 1
+        if len(before) >= 2 and before[-1] in {"of", "in"} and self.g.nouns.get(before[-2]) == -1:
+            return -1  # "the reduction of X lowers Y": X raises Y
         return -1 if any(w in self.g.inverters for w in before) else 1
 
     def modifier(self, k: int) -> str | None:
@@ -797,6 +834,10 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
                         for obj in targets:
                             drafted.append((entity, obj, times(changed, sign), cue, words))
             last_effect = [(sign, targets)]
+        for k, m, changed in sent.compound_causes():  # "obesity-induced inflammation"
+            drafted.append((items[k].text, items[m].text, changed, sent.word(k + 2), []))
+        for k, m, changed in sent.nominal_passives():  # "the reduction of leptin by fasting"
+            drafted.append((items[k].text, items[m].text, changed, sent.word(m - 1 - (sent.word(m - 1) in grammar.determiners)), []))
         for k, m in sent.sequels():  # "LH signaling and subsequent testosterone production": LH raises testosterone
             drafted.append((items[k].text, items[m].text, 1, sent.word(m - 1), []))
         for sign, objects, cue in means:  # "X lowers Y by reducing Z": what Z does to Y

@@ -160,6 +160,13 @@ def triples(report: dict) -> set[tuple[str, str, int]]:
      "the HPG axis, further reducing luteinizing hormone (LH) signaling.",
      {("obesity", "hypothalamic-pituitary-gonadal", 1), ("inflammation", "hypothalamic-pituitary-gonadal", -1),
       ("inflammation", "luteinizing-hormone", -1), ("hypothalamic-pituitary-gonadal", "luteinizing-hormone", 1)}),
+    # nominalisations: "A-induced B", "the reduction of A by X" (and the reduced A acts on Y inverted)
+    ("Obesity-induced inflammation impairs insulin secretion.",
+     {("obesity", "inflammation", 1), ("inflammation", "insulin-secretion", -1)}),
+    ("The reduction of leptin by fasting lowers thyroid hormone.",
+     {("fasting", "leptin", -1), ("leptin", "thyroid-hormone", 1)}),
+    # a link straight to an entity raises it; not when the entity only starts a longer phrase
+    ("Leptin contributes to insulin resistance in mice.", {("leptin", "insulin-resistance", 1)}),
     # a formulation is a name of its own
     ("Low-dose testosterone improves metabolic health.", {("low-dose-testosterone", "metabolic-health", 1)}),
     # coordination over an adjective ("and endogenous insulin production")
