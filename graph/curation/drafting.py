@@ -920,6 +920,7 @@ def _resolve(subject, sent: _Sentence, main_subject: list[str], previous: list[s
 
 # --- tables ----------------------------------------------------------------------------------
 
+_CELL_AGENT = re.compile(r"\b[^\W_]+(?:ed|en)\s+by\s+", re.IGNORECASE)
 _CELL_STOP = re.compile(r"\b(?:to|by|via|due|secondary|despite|in|within|at|during)\b|\(", re.IGNORECASE)
 
 
@@ -984,11 +985,16 @@ def _cell_claims(row_line, row_base, a, b, subject, header_objects, line, docume
     quote = " ".join(row_line[:b].split())
     certainty, hedge_text = hedge(cell)
     section = document.section_at(row_base)
-    return [dict(subject=subject, object=obj, sign=sign,
+    # "the improvements driven by testosterone": the entity after a participle's "by" acts too
+    agents = [subject]
+    for match in _CELL_AGENT.finditer(cell):
+        agents += [m.entity for m in entities_in(row_base + a + match.end(), row_base + b)
+                   if not row_line[a + match.end(): m.start - row_base].strip()]
+    return [dict(subject=agent, object=obj, sign=sign,
                  quote=quote, line=line, section=section.id if section else "", cue=cue.group(),
                  origin="table", aspect=aspect(cell), direct=False, certainty=certainty, hedge=hedge_text,
                  context={})
-            for obj in dict.fromkeys(targets) if obj != subject]
+            for agent in dict.fromkeys(agents) for obj in dict.fromkeys(targets) if obj != agent]
 
 
 def draft_table_rows(document, spans: Sequence, nouns: Mapping[str, int], noun_pattern: re.Pattern,

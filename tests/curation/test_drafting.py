@@ -167,6 +167,11 @@ def triples(report: dict) -> set[tuple[str, str, int]]:
      {("fasting", "leptin", -1), ("leptin", "thyroid-hormone", 1)}),
     # a link straight to an entity raises it; not when the entity only starts a longer phrase
     ("Leptin contributes to insulin resistance in mice.", {("leptin", "insulin-resistance", 1)}),
+    # a table column's gloss ("Improvement (decrease)") holds in its other cells; "driven by X": X acts too
+    ("| Agent | Effect on insulin resistance |\n| --- | --- |\n| Metformin | Improvement (decrease) |\n"
+     "| Exercise | Supports the improvements driven by leptin |",
+     {("metformin", "insulin-resistance", -1), ("exercise", "insulin-resistance", -1),
+      ("leptin", "insulin-resistance", -1)}),
     # a formulation is a name of its own
     ("Low-dose testosterone improves metabolic health.", {("low-dose-testosterone", "metabolic-health", 1)}),
     # coordination over an adjective ("and endogenous insulin production")
@@ -338,9 +343,9 @@ def test_leave_one_out_floor():
     """The leave-one-out figures (docs/ingest.md) stay above the floor set from the measurement."""
     from benchmarks.ingest_eval import evaluate
 
-    figures = evaluate()  # measured: precision 87 %, recall 53 % (95 of 178 curated triples; 71 without a synonym)
-    assert figures["precision"] >= 0.84 and figures["recall"] >= 0.50, figures
-    assert figures["correct"] >= 89 and figures["strict"] >= 67
+    figures = evaluate()  # measured: precision 87 %, recall 54 % (96 of 178 curated triples; 72 without a synonym)
+    assert figures["precision"] >= 0.84 and figures["recall"] >= 0.52, figures
+    assert figures["correct"] >= 92 and figures["strict"] >= 69
 
 
 def test_walkthrough(tmp_path):
