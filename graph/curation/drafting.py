@@ -112,6 +112,19 @@ class Grammar:
         return {word: tuple(forms) for word, forms in found.items()}
 
     @functools.cached_property
+    def link_starts(self) -> dict[str, tuple[tuple[str, ...], ...]]:
+        """The link phrases by each inflected form of their first word ("leads", "led": lead to)."""
+        found: dict[str, list[tuple[str, ...]]] = {}
+        for link in self.links:
+            head = link[0]
+            stem = head[:-1] if head.endswith("e") else head
+            forms = {head, head + "s", head + "ed", stem + "ed", stem + "ing", head + "ing", head + "es"}
+            forms |= {"led"} if head == "lead" else set()
+            for form in forms:
+                found.setdefault(form, []).append(link)
+        return {form: tuple(links) for form, links in found.items()}
+
+    @functools.cached_property
     def link_ends(self) -> frozenset[str]:
         """The last words of the link phrases ("to" of "lead to")."""
         return frozenset(link[-1] for link in self.links)
@@ -205,7 +218,7 @@ class _Sentence:
             if hit is None and self.word(i) in self.g.nouns:
                 hit = (i, i, self.g.nouns[self.word(i)], "noun")
             if hit is None:  # "contributes to insulin resistance": a link straight to an entity raises it
-                for link in self.g.links:
+                for link in self.g.link_starts.get(self.word(i), ()):
                     words = tuple(self.word(k) for k in range(i, i + len(link)))
                     k = i + len(link)
                     while self.word(k) in self.g.determiners:

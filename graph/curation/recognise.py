@@ -307,7 +307,7 @@ def cue_phrases(document: Document, cues: re.Pattern, function_words: frozenset[
     found = []
     for line, number in _prose(document):
         for cue in cues.finditer(line):
-            words = [m.group() for m in _PHRASE_WORD.finditer(line, cue.end(), min(len(line), cue.end() + 200))]
+            words = [m.group() for m in _PHRASE_WORD.finditer(line, cue.end(), min(len(line), cue.end() + 100))]
             i = 0
             while i < len(words):
                 while i < len(words) and fold(words[i]) in leading:
