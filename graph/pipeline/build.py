@@ -35,6 +35,9 @@ __all__ = ["BuildResult", "REQUIRED_DATA", "build", "build_lock", "check_inputs"
 #: SPARQL on the store, the index from the store. Below it the graph is built in rdflib and
 #: checked by the same SHACL checker (graph/rdf/checks.py) on its sorted N-Triples.
 LARGE_GRAPH_CLAIMS = 5_000
+#: a document section weighs this share of a claim in that count (~10 triples against ~38), so a
+#: document of tens of thousands of headings streams as a graph of that size does
+SECTION_WEIGHT = 0.25
 #: formats a streamed build writes (from the sorted N-Triples, in bounded memory)
 STREAMED_FORMATS = ("turtle", "n-triples")
 #: formats a streamed build writes only with ``full_exports=True`` (they need the whole graph
@@ -245,7 +248,8 @@ def build(project: Project, *, write_exports: bool = True, streamed: bool | None
         Write exports/ (default True).
     streamed : bool, optional
         Use the streamed build of :mod:`graph.pipeline.bulk` (default None: when the data has more than
-        :data:`LARGE_GRAPH_CLAIMS` claims and no RDF imports, which merge in memory).
+        :data:`LARGE_GRAPH_CLAIMS` claims, a document section counting :data:`SECTION_WEIGHT` of
+        a claim, and no RDF imports, which merge in memory).
     full_exports : bool, optional
         With a streamed build, also write the in-memory formats (:data:`IN_MEMORY_FORMATS`) and
         graph.html (default False: they are left out and stale copies removed).
@@ -264,6 +268,12 @@ def build(project: Project, *, write_exports: bool = True, streamed: bool | None
             raise _failed_writing(error) from None
 
 
+def _graph_weight(kb) -> float:
+    """The size of the graph a build makes, in claims: its claims, and each document section at
+    :data:`SECTION_WEIGHT` of a claim."""
+    return len(kb.claims) + SECTION_WEIGHT * sum(len(document.sections) for document in kb.documents)
+
+
 def _build(project: Project, *, write_exports: bool, streamed: bool | None, full_exports: bool,
            allow_empty: bool) -> BuildResult:
     """What :func:`build` does, under its lock (see there)."""
@@ -273,7 +283,7 @@ def _build(project: Project, *, write_exports: bool, streamed: bool | None, full
     kb = load_records(project.data)
     _check_not_empty(kb, allow_empty)
     if streamed is None:
-        streamed = len(kb.claims) > LARGE_GRAPH_CLAIMS and not _has_imports(project.data)
+        streamed = _graph_weight(kb) > LARGE_GRAPH_CLAIMS and not _has_imports(project.data)
     if streamed:
         handover = [kb]  # the streamed build frees the records once they are written out
         del kb

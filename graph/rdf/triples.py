@@ -274,6 +274,10 @@ def iter_triples(kb: KnowledgeBase):
         yield node, _p(DCTERMS.source), document.path, ""
         digest = hashlib.sha256(document.text.encode("utf-8")).hexdigest()
         yield node, _p(HKG.sha256), digest, ""
+        levels: dict[str, object] = {}  # a level's title -> its first section (looked up per heading)
+        for section in document.sections:
+            if section.kind == "level":
+                levels.setdefault(section.title, section)
         for section in document.sections:
             part = str(section_iri(document.id, section.id))
             yield part, _TYPE, _p(BIBO.DocumentPart), None
@@ -282,7 +286,7 @@ def iter_triples(kb: KnowledgeBase):
             yield part, _p(HKG.sectionKind), section.kind, ""
             yield part, _p(HKG.line), str(int(section.line)), _INT
             if section.kind != "level":
-                parent = next((s for s in document.sections if s.kind == "level" and s.title == section.level), None)
+                parent = levels.get(section.level)
                 if parent:
                     yield part, _p(HKG.withinSection), str(section_iri(document.id, parent.id)), None
     mentions = _p(SCHEMA.mentions)
