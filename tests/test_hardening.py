@@ -4,8 +4,13 @@ The endpoint's share is in tests/serve/test_endpoint.py."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import shutil
+import signal
 import stat
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -243,6 +248,101 @@ def test_a_self_loop_claim_is_refused_unless_marked_autoregulation(project, caps
                     encoding="utf-8")
     code, out, err = hkg(project, "build", capsys=capsys)
     assert code == 0, err
+
+
+# --- 12. long inputs take linear time ----------------------------------------------------------------
+
+#: seconds: a bound, not a benchmark. Each input below takes today's code well under ten seconds on
+#: a busy machine, and took the code before the fix many minutes (measured in the closing note).
+LINEAR_BOUND = 60
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@contextmanager
+def within(seconds: int, what: str):
+    """Fail the test (instead of hanging the suite) when ``what`` runs longer than ``seconds``."""
+    def expired(signum, frame):
+        raise TimeoutError(f"{what} took more than {seconds} s: quadratic again?")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def ingest_json(project: Path, path: Path, capsys) -> dict:
+    code, out, err = hkg(project, "ingest", str(path), "--format", "json", capsys=capsys)
+    assert code == 0, err
+    return json.loads(out)
+
+
+@pytest.fixture
+def ingesting(project, tmp_path, capsys) -> Path:
+    """The mini project with the repository's ingest rules, its offline lexicon already compiled."""
+    for name in ("ingest.yaml", "format.yaml"):
+        shutil.copy(ROOT / "data" / name, project / "data" / name)
+    warm = tmp_path / "warm.txt"
+    warm.write_text("Fundamentals\nInsulin lowers blood glucose.\n", encoding="utf-8")
+    ingest_json(project, warm, capsys)
+    return project
+
+
+def test_a_long_one_sentence_paragraph_ingests_in_linear_time(ingesting, tmp_path, capsys):
+    """A 200 KB paragraph that is one run-on sentence dense with cues (it took the hedge and
+    context phrases once per candidate claim over the whole sentence: minutes). It is drafted
+    clause by clause: every claim of one clause of it is drafted, and no quote is longer than a
+    clause of MAX_SENTENCE characters."""
+    from graph.ingest import MAX_SENTENCE
+
+    clause = ("insulin lowers blood glucose and testosterone may increase insulin sensitivity in men, "
+              "while TNF-α raises visceral fat in adipose tissue, ")
+    short, long = tmp_path / "short.txt", tmp_path / "long.txt"
+    short.write_text("Fundamentals\nIn adults, " + clause.rstrip(", ") + ".\n", encoding="utf-8")
+    text = "Fundamentals\nIn adults, " + (clause * (200_000 // len(clause))).rstrip(", ") + ".\n"
+    long.write_text(text, encoding="utf-8")
+    alone = ingest_json(ingesting, short, capsys)["claims"]
+    with within(LINEAR_BOUND, "ingesting a 200 KB one-sentence paragraph"):
+        report = ingest_json(ingesting, long, capsys)
+    assert alone and {(c["subject"], c["object"], c["sign"]) for c in alone} <= {
+        (c["subject"], c["object"], c["sign"]) for c in report["claims"]}
+    folded = " ".join(text.split())
+    assert all(len(c["quote"]) <= MAX_SENTENCE and c["quote"] in folded for c in report["claims"])
+
+
+def test_a_long_line_of_splices_summaries_and_holes_ingests_in_linear_time(ingesting, tmp_path, capsys):
+    """One 770 KB line holding 4,000 glossary splices, unmarked summaries, run-on sentences and
+    periods before lowercase (each was found by copying or rescanning the line before it)."""
+    unit = ("the level of marker{i} Meaning ∞ Marker{i} is a signalling protein. rises with insulin "
+            "Tesamorelin keeps fat low in most adults. by restoring it, and glucose  Inflammation rises. "
+            "then falls; ")
+    count = 4000
+    path = tmp_path / "one line.txt"
+    path.write_text("Fundamentals\n" + "".join(unit.format(i=i) for i in range(count)).rstrip("; ") + ".\n",
+                    encoding="utf-8")
+    with within(LINEAR_BOUND, "ingesting a 770 KB line of splices"):
+        report = ingest_json(ingesting, path, capsys)
+    assert [g["term"] for g in report["glossary"]] == [f"marker{i}" for i in range(count)]
+    assert [s["text"] for s in report["summaries"]] == ["Tesamorelin keeps fat low in most adults."] * count
+    assert sorted({h["kind"] for h in report["holes"]}) == ["period before lowercase", "run-on sentence"]
+    assert len(report["holes"]) == 2 * count
+
+
+def test_a_document_of_twenty_thousand_headings_builds_in_linear_time(project, capsys):
+    """20,000 headings of the same title (each section was looked up by a scan of all the others,
+    and each repeated id tried every suffix taken before it): the build publishes every section."""
+    count = 20_000
+    (project / "data" / "sources" / "overview.txt").write_text(
+        "Fundamentals\n" + "Overview\n" * count + "Insulin lowers blood glucose.\n", encoding="utf-8")
+    with within(LINEAR_BOUND, "building a document of 20,000 headings"):
+        code, out, err = hkg(project, "build", capsys=capsys)
+    assert code == 0, err
+    triples = (project / "exports" / "hormone-kg.nt").read_text(encoding="utf-8")
+    kinds = re.findall(r"<[^>]*/overview/section/([^>]*)> <[^>]*sectionKind>", triples)
+    assert len(kinds) == count + 1
+    assert {"fundamentals", "fundamentals/overview", "fundamentals/overview-2", f"fundamentals/overview-{count}"} <= set(kinds)
 
 
 # --- 13. nothing but the answer on the streams ---------------------------------------------------------
