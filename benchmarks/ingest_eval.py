@@ -12,10 +12,15 @@ entity's lexicon CURIEs against ``data/xrefs.yaml``); nothing else is aligned.
 - precision: drafted triples that are curated triples / drafted triples;
 - recall: curated triples drafted / curated triples (distinct triples, not claims).
 
-Speed: a 1 MB document made of the curated documents' paragraphs repeated (headings renamed so
-each copy is its own section) is ingested into a copy of the project, timed against extracting
-the same document (``extract_document``), the baseline of the same run. The figures are printed and
-written into ``docs/ingest.md`` between the ``ingest-eval`` markers.
+Speed, each against a baseline of the same run (the figures are printed and written into
+``docs/ingest.md`` between the ``ingest-eval`` markers):
+
+- a 1 MB document made of the curated documents' paragraphs repeated (headings renamed so each
+  copy is its own section), ingested into a copy of the project, against extracting it
+  (``extract_document``);
+- the same text as one 1 MB paragraph (one line), against extracting it;
+- a copy of the project with a 1 MB document of thousands of headings, each over a paragraph
+  holding a glossary splice, built (``hkg build``), against building the project without it.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ import tempfile
 import time
 from pathlib import Path
 
-__all__ = ["evaluate", "main", "speed"]
+__all__ = ["evaluate", "main", "speed", "speed_build"]
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ("format.yaml", "ingest.yaml", "designs.yaml")
@@ -141,14 +146,32 @@ def big_document(data: Path, size: int = 1_000_000) -> str:
     return "\n".join(parts) + "\nReferences\n" + "\n".join(references) + "\n"
 
 
-def speed(data: Path = ROOT / "data") -> dict:
-    """Ingest a 1 MB document into a copy of the project (every entity and claim known, so every
-    mention counted); the baseline is extracting it."""
+def one_paragraph(data: Path, size: int = 1_000_000) -> str:
+    """A document of about ``size`` characters that is one paragraph: the curated documents' body
+    lines (glossary splices and all) joined into one line, repeated."""
+    lines = [line for path in sorted((data / "sources").glob("*.txt"))
+             for line in path.read_text(encoding="utf-8").split("\n") if len(line.split()) > 12 and "|" not in line]
+    parts, total = [], 0
+    while total < size:
+        for line in lines:
+            parts.append(line)
+            total += len(line) + 1
+    return "Fundamentals\n" + " ".join(parts) + "\n"
+
+
+def many_sections(size: int = 1_000_000) -> str:
+    """A document of about ``size`` characters: thousands of headings, each over a one-line
+    paragraph holding a glossary splice (a new term each time)."""
+    unit = ("Marker {i}\nThe level of marker{i} Meaning ∞ Marker{i} is a signalling protein made by the "
+            "liver. rises with insulin resistance.\n")
+    return "Fundamentals\n" + "".join(unit.format(i=i) for i in range(size // len(unit.format(i=0))))
+
+
+def _ingest_speed(data: Path, text: str, what: str) -> dict:
     from graph.sources.extract import DocumentFormat, extract_document
     from graph.curation.ingest import ingest_document
     from graph.sources.files import read_yaml_mapping
 
-    text = big_document(data)
     fmt = DocumentFormat.from_mapping(read_yaml_mapping(data / "format.yaml"))
     with tempfile.TemporaryDirectory() as folder:
         project = Path(folder) / "project"
@@ -162,11 +185,41 @@ def speed(data: Path = ROOT / "data") -> dict:
         started = time.perf_counter()
         report = ingest_document(path, project / "data")
         seconds = time.perf_counter() - started
-    return {"bytes": len(text.encode("utf-8")), "seconds": seconds, "baseline": baseline,
-            "claims": len(report.claims)}
+    return {"what": what, "bytes": len(text.encode("utf-8")), "seconds": seconds, "baseline": baseline,
+            "baseline_what": "extracting it", "claims": len(report.claims), "sections": len(report.sections),
+            "glossary": len(report.glossary)}
 
 
-def render(figures: list[dict], fast: dict | None) -> str:
+def speed(data: Path = ROOT / "data") -> list[dict]:
+    """Ingest 1 MB documents into a copy of the project (every entity and claim known, so every
+    mention counted), many paragraphs and one; the baseline is extracting each."""
+    return [_ingest_speed(data, big_document(data), "ingest, many paragraphs"),
+            _ingest_speed(data, one_paragraph(data), "ingest, one paragraph")]
+
+
+def speed_build(data: Path = ROOT / "data") -> dict:
+    """Build a copy of the project with a 1 MB document of thousands of headings and glossary
+    splices; the baseline is building the same copy without it."""
+    from graph.pipeline.build import Project, build
+
+    text = many_sections()
+    with tempfile.TemporaryDirectory() as folder:
+        project = Path(folder) / "project"
+        shutil.copytree(data, project / "data", ignore=shutil.ignore_patterns("drafts"))
+        started = time.perf_counter()
+        build(Project(project))
+        baseline = time.perf_counter() - started
+        (project / "data" / "sources" / "many-sections.txt").write_text(text, encoding="utf-8")
+        started = time.perf_counter()
+        result = build(Project(project))
+        seconds = time.perf_counter() - started
+    return {"what": "build, many headings and glossary entries", "bytes": len(text.encode("utf-8")),
+            "seconds": seconds, "baseline": baseline, "baseline_what": "building the project without it",
+            "claims": result.claims, "sections": text.count("\nMarker "), "glossary": text.count("Meaning ∞"),
+            "triples": result.triples}
+
+
+def render(figures: list[dict], fast: list[dict] | None) -> str:
     rows = ["| document | drafted | curated | correct | precision | recall | correct without a curated synonym "
             "| new entities (matched to curated) |",
             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
@@ -178,10 +231,13 @@ def render(figures: list[dict], fast: dict | None) -> str:
         out += "\nSentences with a cue of change and no claim, by reason: " + ", ".join(
             f"{reason} {count}" for reason, count in f["reasons"].items()) + ".\n"
     if fast:
-        out += (f"\nSpeed: a {fast['bytes'] / 1e6:.1f} MB document ingests into a copy of the project in "
-                f"{fast['seconds']:.1f} s "
-                f"({fast['claims']} candidate claims); extracting it alone takes {fast['baseline']:.1f} s "
-                f"(ratio {fast['seconds'] / fast['baseline']:.1f}×).\n")
+        out += ("\n| speed (1 MB inputs) | size | seconds | baseline of the same run | baseline s | ratio |\n"
+                "| --- | ---: | ---: | --- | ---: | ---: |\n")
+        for f in fast:
+            what = f["what"] + (f" ({f['sections']:,} sections, {f['glossary']:,} glossary entries)"
+                                if f["what"].startswith("build") else f" ({f['claims']} candidate claims)")
+            out += (f"| {what} | {f['bytes'] / 1e6:.1f} MB | {f['seconds']:.1f} | {f['baseline_what']} | "
+                    f"{f['baseline']:.1f} | {f['seconds'] / f['baseline']:.1f}× |\n")
     return out
 
 
@@ -193,7 +249,7 @@ def main(argv: list[str] | None = None) -> None:  # pragma: no cover - run by `m
     parser.add_argument("--verbose", action="store_true", help="list wrong and missed triples")
     args = parser.parse_args(argv)
     figures = [evaluate(args.data, p.stem) for p in sorted((args.data / "sources").glob("*.txt"))]
-    fast = None if args.no_speed else speed(args.data)
+    fast = None if args.no_speed else [*speed(args.data), speed_build(args.data)]
     table = render(figures, fast)
     print(table)
     if args.verbose:

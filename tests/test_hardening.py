@@ -295,8 +295,6 @@ def test_a_long_one_sentence_paragraph_ingests_in_linear_time(ingesting, tmp_pat
     context phrases once per candidate claim over the whole sentence: minutes). It is drafted
     clause by clause: every claim of one clause of it is drafted, and no quote is longer than a
     clause of MAX_SENTENCE characters."""
-    from graph.ingest import MAX_SENTENCE
-
     clause = ("insulin lowers blood glucose and testosterone may increase insulin sensitivity in men, "
               "while TNF-α raises visceral fat in adipose tissue, ")
     short, long = tmp_path / "short.txt", tmp_path / "long.txt"
@@ -306,6 +304,8 @@ def test_a_long_one_sentence_paragraph_ingests_in_linear_time(ingesting, tmp_pat
     alone = ingest_json(ingesting, short, capsys)["claims"]
     with within(LINEAR_BOUND, "ingesting a 200 KB one-sentence paragraph"):
         report = ingest_json(ingesting, long, capsys)
+    from graph.ingest import MAX_SENTENCE
+
     assert alone and {(c["subject"], c["object"], c["sign"]) for c in alone} <= {
         (c["subject"], c["object"], c["sign"]) for c in report["claims"]}
     folded = " ".join(text.split())
@@ -328,6 +328,24 @@ def test_a_long_line_of_splices_summaries_and_holes_ingests_in_linear_time(inges
     assert [s["text"] for s in report["summaries"]] == ["Tesamorelin keeps fat low in most adults."] * count
     assert sorted({h["kind"] for h in report["holes"]}) == ["period before lowercase", "run-on sentence"]
     assert len(report["holes"]) == 2 * count
+
+
+def test_a_long_table_row_ingests_in_linear_time(ingesting, tmp_path, capsys):
+    """A table row of 100 KB whose cell says 4,000 things: each claim quoted the row up to its
+    part (a quote per claim of the whole row: 400 MB of draft). A row longer than a quote may be
+    is quoted by the cell's part alone."""
+    from graph.drafting import MAX_QUOTE
+
+    count = 4000
+    cell = ", ".join(f"reduction of blood glucose {i}" for i in range(count))
+    path = tmp_path / "table.txt"
+    path.write_text(f"Fundamentals\nAgent | Effect on insulin |\n---|---|\nTestosterone | {cell} |\n"
+                    "After it, insulin lowers blood glucose.\n", encoding="utf-8")
+    with within(LINEAR_BOUND, "ingesting a 100 KB table row"):
+        report = ingest_json(ingesting, path, capsys)
+    quotes = [c["quote"] for c in report["claims"] if c["origin"] == "table"]
+    assert len(quotes) >= count and all(len(q) <= MAX_QUOTE for q in quotes)
+    assert f"reduction of blood glucose {count - 1}" in quotes
 
 
 def test_a_document_of_twenty_thousand_headings_builds_in_linear_time(project, capsys):

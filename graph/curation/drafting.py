@@ -47,6 +47,10 @@ _ADJECTIVE_ENDINGS = ("ous", "al", "ic", "ful", "ory", "ive", "ary")
 _DEMONSTRATIVES = frozenset({"this", "that", "these", "those"})
 #: most words between a verb and the entity its object phrase names
 MAX_OBJECT_GAP = 8
+#: the longest passage quoted whole: a longer sentence is drafted clause by clause
+#: (graph.ingest.MAX_SENTENCE), a claim from a longer table row quotes only its cell's part, so
+#: the drafts stay proportional to the document (a quote per claim of a 100 KB row would not)
+MAX_QUOTE = 2000
 
 
 def times(a, b):
@@ -995,7 +999,7 @@ def _cell_claims(row_line, row_base, a, b, subject, header_objects, line, docume
     # ("reduction in inflammatory markers" under "Inflammatory Cytokines") leave it to the header
     echo = set(re.findall(r"[^\W_]+", header_text.lower())) - {"in", "of", "on", "the", "effect", "impact", "change"}
     targets = named or (header_objects if not unnamed or echo & set(unnamed) else [])
-    quote = " ".join(row_line[:b].split())
+    quote = " ".join((row_line[:b] if b <= MAX_QUOTE else row_line[a:b]).split())
     certainty, hedge_text = hedge(cell)
     section = document.section_at(row_base)
     # "the improvements driven by testosterone": the entity after a participle's "by" acts too

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from graph.atomic import write_atomic
-from graph.curation.drafting import Grammar, NoClaim, draft_sentences, draft_table_rows
+from graph.curation.drafting import MAX_QUOTE, Grammar, NoClaim, draft_sentences, draft_table_rows
 from graph.curation.lexicon import open_lexicon, parse_sources
 from graph.curation.recognise import EntityProposal, label_of, recognise
 from graph.errors import LoadError, Problem
@@ -583,7 +583,7 @@ def _sentences(document: Document, starts: list[int]) -> list[tuple[int, int, in
 
 #: the longest sentence drafted from whole (the curated documents' longest is under 300
 #: characters); a longer one is read in clauses of at most this length, each its own quote
-MAX_SENTENCE = 2000
+MAX_SENTENCE = MAX_QUOTE
 _CLAUSE_END = re.compile(r"[;:,]\s")
 
 
