@@ -334,8 +334,6 @@ def test_a_long_table_row_ingests_in_linear_time(ingesting, tmp_path, capsys):
     """A table row of 100 KB whose cell says 4,000 things: each claim quoted the row up to its
     part (a quote per claim of the whole row: 400 MB of draft). A row longer than a quote may be
     is quoted by the cell's part alone."""
-    from graph.drafting import MAX_QUOTE
-
     count = 4000
     cell = ", ".join(f"reduction of blood glucose {i}" for i in range(count))
     path = tmp_path / "table.txt"
@@ -343,6 +341,8 @@ def test_a_long_table_row_ingests_in_linear_time(ingesting, tmp_path, capsys):
                     "After it, insulin lowers blood glucose.\n", encoding="utf-8")
     with within(LINEAR_BOUND, "ingesting a 100 KB table row"):
         report = ingest_json(ingesting, path, capsys)
+    from graph.drafting import MAX_QUOTE
+
     quotes = [c["quote"] for c in report["claims"] if c["origin"] == "table"]
     assert len(quotes) >= count and all(len(q) <= MAX_QUOTE for q in quotes)
     assert f"reduction of blood glucose {count - 1}" in quotes
