@@ -958,3 +958,25 @@ def test_clients_that_do_not_read_hold_no_answers_and_free_their_workers(real_pr
         finally:
             for sock in sockets:
                 sock.close()
+
+
+#: every triple, and for each one more with a long literal: a graph of a few MB in any syntax
+COPIES = ("CONSTRUCT { ?s ?p ?o . ?s <http://example.org/copy> ?x } "
+          "WHERE { ?s ?p ?o BIND(CONCAT(STR(?s), STR(?p), STR(?o)) AS ?x) }")
+
+
+@pytest.mark.parametrize("media_type, rdf_format", [("text/turtle", ox.RdfFormat.TURTLE),
+                                                    ("application/n-triples", ox.RdfFormat.N_TRIPLES),
+                                                    ("application/ld+json", ox.RdfFormat.JSON_LD)])
+def test_a_large_graph_answer_streams_and_reads_back_whole(real_project, embedded, media_type, rdf_format):
+    """Past 256 KiB a graph is written in the store's order as it is read (Turtle with the
+    project's prefixes); JSON-LD, whose compaction needs every triple, is made whole in the worker
+    and streamed from there. Either way the client gets every triple."""
+    expected = {(str(t.subject), str(t.predicate), str(t.object)) for t in embedded.query(COPIES)}
+    with serve_thread(real_project, limit=10 * len(expected), workers=1) as server:
+        status, headers, body = http(server.url, params={"query": COPIES}, headers={"Accept": media_type})
+    assert status == 200 and headers["Transfer-Encoding"] == "chunked" and headers.get_content_type() == media_type
+    got = {(str(t.subject), str(t.predicate), str(t.object)) for t in ox.parse(body, format=rdf_format)}
+    assert got == expected
+    if rdf_format == ox.RdfFormat.TURTLE:
+        assert b"@prefix entity: <https://w3id.org/hormone-kg/entity/>" in body[:4096]
