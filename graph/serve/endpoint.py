@@ -571,8 +571,9 @@ class SparqlHandler(BaseHTTPRequestHandler):
         :data:`PIECE_SECONDS` and before the job's deadline (``--timeout``, counted from the
         query's start), as its worker waits meanwhile; an answer stopped on the way (the client
         too slow, past ``--max-answer``, the worker failed) ends the connection with a reset and
-        without the last chunk, which every HTTP/1.1 client reports as an incomplete answer. A ``limit`` that cut the answer
-        short is said in the trailer (``X-Results-Truncated: true``), as it is known only at the end.
+        without the last chunk, which every HTTP/1.1 client reports as an incomplete answer. A
+        ``limit`` that cut the answer short is said in the trailer (``X-Results-Truncated:
+        true``), as it is known only at the end.
         """
         chunked = self.request_version != "HTTP/1.0"
         self.connection.settimeout(max(0.001, min(self.server.settings.read_timeout,
