@@ -130,9 +130,10 @@ class EndpointSettings:
     read_timeout : float
         Seconds a client may take to send its whole request, head and body (default 30).
     max_connections : int
-        Connections served at once; more are answered 503 and closed (default 256). An eighth
-        of them is kept for requests that arrive whole within a second, so clients that send
-        slowly (slowloris) cannot take every slot.
+        Connections served at once (default 256). When all are taken, a new connection closes
+        the one that has waited longest (over a second) for its request head, and an eighth of
+        the slots is kept for requests that arrive whole within a second, so clients that send
+        slowly (slowloris) cannot keep a complete request out; failing both, 503 and closed.
     in_memory : bool
         Load the current build into memory once and answer from that copy, which the workers
         are forked with (default False: each worker reads the on-disk store). Faster on queries that
@@ -337,6 +338,8 @@ class SparqlHandler(BaseHTTPRequestHandler):
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """The standard library's errors (414, 431, 501 ...) as one line of text, not an HTML page."""
         self.close_connection = True
+        if self.server.evicted(self.request):  # closed for a new connection, and told so
+            return
         try:
             phrase = HTTPStatus(code).phrase
         except ValueError:
@@ -363,6 +366,15 @@ class SparqlHandler(BaseHTTPRequestHandler):
             return None
         return split.path, urllib.parse.parse_qs(split.query, keep_blank_values=True)
 
+    def parse_request(self) -> bool:
+        """Read the request's headers; once they are here, the connection no longer waits."""
+        parsed = not self.server.evicted(self.request) and super().parse_request()
+        self.server.waiting(self.request, None)
+        if self.server.evicted(self.request):  # its head ended because it was closed: no request
+            self.close_connection = True
+            return False
+        return parsed
+
     def setup(self) -> None:
         window = self.server.request_window(self.request)
         self.timeout = window
@@ -374,6 +386,7 @@ class SparqlHandler(BaseHTTPRequestHandler):
     def handle_one_request(self) -> None:
         """Answer one request; an unexpected failure becomes a 500, never a dropped connection."""
         self._reader.restart(self.timeout)  # each request on a kept-alive connection has its own deadline
+        self.server.waiting(self.request, time.monotonic())  # may be closed for a new connection
         try:
             super().handle_one_request()
         except _LateRequest:  # the head or the body did not arrive by the deadline
@@ -391,6 +404,8 @@ class SparqlHandler(BaseHTTPRequestHandler):
             except OSError:
                 pass
             self.close_connection = True
+        finally:
+            self.server.waiting(self.request, None)
 
     def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
         found = self._path_and_params()
@@ -686,6 +701,8 @@ class SparqlServer(ThreadingHTTPServer):
         self._reserved = threading.BoundedSemaphore(reserved) if reserved else None
         self._windows: dict[int, tuple[float, Callable[[], None]]] = {}  # by socket: window, release
         self.buffered, self.peak_buffered, self._buffer_lock = 0, 0, threading.Lock()
+        self._waiting: dict[int, tuple[float, socket.socket]] = {}  # by socket: since when, the socket
+        self._evicted: set[int] = set()  # connections closed for new ones, by socket
         super().__init__((settings.host, settings.port), SparqlHandler)
 
     def hold(self, size: int) -> bool:
@@ -715,6 +732,42 @@ class SparqlServer(ThreadingHTTPServer):
         finally:
             self.release(size)
 
+    def evicted(self, request) -> bool:
+        """Whether the connection was closed for a new one (what it sent is not a request)."""
+        with self._buffer_lock:
+            return id(request) in self._evicted
+
+    def waiting(self, request, since: float | None) -> None:
+        """Mark a connection as waiting for a request head since ``since`` (None: no longer)."""
+        with self._buffer_lock:
+            if since is None:
+                self._waiting.pop(id(request), None)
+            else:
+                self._waiting[id(request)] = (since, request)
+
+    def _evict_slowest(self) -> bool:
+        """Close the connection that has waited longest (over :data:`RESERVED_WINDOW` s) for its
+        request head; return whether there was one. Its thread ends (and frees its slot) at once."""
+        with self._buffer_lock:
+            ordinary = [item for item in self._waiting.items()  # a reserved slot would not serve the new one
+                        if self._windows.get(item[0], (0, None))[1] == self._slots.release]
+            if not ordinary:
+                return False
+            key, (since, victim) = min(ordinary, key=lambda item: item[1][0])
+            if time.monotonic() - since < RESERVED_WINDOW:
+                return False
+            del self._waiting[key]
+            self._evicted.add(key)
+        message = (f"the request did not arrive within {RESERVED_WINDOW:g} s while every connection "
+                   "was taken; try again\n").encode("utf-8")
+        try:
+            victim.send(b"HTTP/1.1 408 Request Timeout\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                        b"Connection: close\r\nContent-Length: %d\r\n\r\n%b" % (len(message), message))
+            victim.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        return True
+
     def request_window(self, request) -> float:
         """Seconds the connection has to send its whole request (shorter in a reserved slot)."""
         return self._windows.get(id(request), (self.settings.read_timeout, None))[0]
@@ -722,10 +775,13 @@ class SparqlServer(ThreadingHTTPServer):
     def process_request(self, request, client_address) -> None:
         """Serve a connection in its own thread, or refuse it at once when all slots are taken.
 
-        When the ordinary slots are taken, a reserved one serves a connection whose request
-        arrives whole within :data:`RESERVED_WINDOW` seconds; slow senders cannot hold it.
+        When the ordinary slots are taken, the connection that has waited longest for its request
+        head (more than :data:`RESERVED_WINDOW` seconds: a slow sender, or a kept-alive one that
+        sends nothing) is closed to make room; failing that, a reserved slot serves a connection
+        whose request arrives whole within :data:`RESERVED_WINDOW` seconds. Slow senders can
+        hold no slot a complete request needs.
         """
-        if self._slots.acquire(blocking=False):
+        if self._slots.acquire(blocking=False) or (self._evict_slowest() and self._slots.acquire(timeout=1.0)):
             self._windows[id(request)] = (self.settings.read_timeout, self._slots.release)
         elif self._reserved is not None and self._reserved.acquire(blocking=False):
             self._windows[id(request)] = (min(RESERVED_WINDOW, self.settings.read_timeout), self._reserved.release)
@@ -748,6 +804,9 @@ class SparqlServer(ThreadingHTTPServer):
         try:
             super().process_request_thread(request, client_address)
         finally:
+            with self._buffer_lock:
+                self._waiting.pop(id(request), None)
+                self._evicted.discard(id(request))
             self._windows.pop(id(request))[1]()
 
     @property

@@ -823,6 +823,44 @@ def test_slow_senders_cannot_hold_every_slot(real_project):
             assert answer.startswith((b"HTTP/1.0 408", b"HTTP/1.1 408")) and when - started < 7, (answer[:100], when - started)
 
 
+def test_a_complete_request_takes_the_slot_of_the_slowest_sender(real_project):
+    """Every slot held by clients trickling their heads (slowloris): each new complete request
+    closes the one that has waited longest and is answered, however many arrive at once (the
+    reserved share alone served one at a time, the others got 503)."""
+    with serve_thread(real_project, read_timeout=30.0, max_connections=8, workers=2) as server:
+        host, port = server.server_address[:2]
+        slow = [socket.create_connection((host, port), timeout=15) for _ in range(8)]
+        stop = threading.Event()
+
+        def trickle():
+            while not stop.is_set():
+                for sock in slow:
+                    with contextlib.suppress(OSError):
+                        sock.sendall(b"G")
+                stop.wait(0.3)
+
+        trickler = threading.Thread(target=trickle)
+        trickler.start()
+        try:
+            time.sleep(1.5)
+            statuses = []
+
+            def ask():
+                statuses.append(http(server.url, params={"query": "ASK { ?s ?p ?o }"})[0])
+
+            askers = [threading.Thread(target=ask) for _ in range(4)]
+            for asker in askers:
+                asker.start()
+            for asker in askers:
+                asker.join(30)
+            assert statuses == [200] * 4
+        finally:
+            stop.set()
+            trickler.join(5)
+            for sock in slow:
+                sock.close()
+
+
 def test_an_answer_over_max_answer_is_stopped(real_project):
     big = ("SELECT ?x WHERE { ?s ?p ?o BIND(CONCAT(" + ", ".join(["STR(?s)"] * 10) + ") AS ?x) }")
     with serve_process(real_project, "--max-answer", "1", "--workers", "1") as (url, process):
