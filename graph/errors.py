@@ -17,6 +17,7 @@ __all__ = [
     "NoPathError",
     "OutputError",
     "Problem",
+    "QueryBusyError",
     "QueryError",
     "QueryLimitError",
     "QueryRefusedError",
@@ -171,6 +172,10 @@ class AnswerTooLargeError(QueryLimitError):
 
 class QueryTimeoutError(QueryLimitError):
     """A query ran past its time limit and was stopped."""
+
+
+class QueryBusyError(QueryLimitError):
+    """The endpoint sends as many large answers as it may at once; the client should try again."""
 
 
 class EndpointError(HkgError):

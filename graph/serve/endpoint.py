@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from graph.errors import CacheError, EndpointError, QueryError, QueryLimitError
+from graph.errors import CacheError, EndpointError, QueryBusyError, QueryError, QueryLimitError
 from graph.sparql.results import GRAPH_MEDIA_TYPES, RESULT_MEDIA_TYPES, serialize_triples
 from graph.sparql.syntax import UPDATE_KEYWORDS, query_form
 from graph.serve.workers import DEFAULT_MEMORY_LIMIT, QueryJob, QueryWorkers
@@ -145,7 +145,8 @@ class EndpointSettings:
         pieces (chunked), so a connection holds one piece, and one that passes the limit on the
         way is cut off (the connection is reset without the last chunk). The time limit
         (``timeout``) bounds the query and the sending of its answer together: a client that reads
-        too slowly is cut off in the same way, and its worker freed.
+        too slowly is cut off in the same way, and its worker freed. At most ``workers - 1``
+        answers (at least one) stream at once; another large one is refused (503, try again).
     cors : str or None
         The web origin (``https://example.org``) whose pages may read answers: sent as
         ``Access-Control-Allow-Origin`` (default None: no such header, so a page a user visits
@@ -555,6 +556,9 @@ class SparqlHandler(BaseHTTPRequestHandler):
                        gzip=_accepts_gzip(self.headers.get("Accept-Encoding")))
         try:
             answer = self.server.workers.stream(job, settings.timeout)
+        except QueryBusyError as error:
+            self._error(HTTPStatus.SERVICE_UNAVAILABLE, str(error), {"Retry-After": "2"})
+            return
         except QueryLimitError as error:  # past the time or memory limit: stopped
             self._error(HTTPStatus.SERVICE_UNAVAILABLE, str(error))
             return

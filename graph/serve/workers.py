@@ -30,14 +30,14 @@ import multiprocessing
 import os
 import queue
 import signal
+import threading
 import time
 import warnings
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from graph.errors import (CacheError, EndpointError, QueryError, QueryLimitError, QueryRefusedError,
-                          QueryTimeoutError)
+from graph.errors import (CacheError, EndpointError, QueryBusyError, QueryError, QueryLimitError, QueryRefusedError, QueryTimeoutError)
 from graph.model.vocab import prefixes
 from graph.sparql.syntax import QUERY_STACK_BYTES, explain_prefix_error
 
@@ -389,6 +389,10 @@ class QueryWorkers:
         self._closed = False
         self.size = size
         self.memory_limit = memory_limit or None
+        #: answers that may stream at once (each holds its worker while its client reads): one
+        #: worker is always left for other queries, so slow readers cannot hold them all
+        self.max_streams = max(1, size - 1)
+        self._streams, self._streams_lock = 0, threading.Lock()
         for _ in range(size):
             self._idle.put(self._start())
 
@@ -410,6 +414,9 @@ class QueryWorkers:
             If the worker died under its memory limit (it was replaced).
         EndpointError
             If the pool is closed or a worker died otherwise.
+        QueryBusyError
+            If the answer is larger than :data:`WHOLE_BYTES` and ``max_streams`` answers are
+            streaming already (the worker was given back).
         """
         deadline = time.monotonic() + timeout
         try:
@@ -424,7 +431,24 @@ class QueryWorkers:
         except OSError as error:
             raise self._broken(worker, error) from None
         first = self._receive(worker, deadline, timeout)
-        return AnswerStream(self, worker, first, deadline, timeout)
+        answer = AnswerStream(self, worker, first, deadline, timeout)
+        if answer.whole is None and not self._stream_started():
+            answer.close()
+            raise QueryBusyError(f"{self.max_streams} large answer(s) (over {WHOLE_BYTES >> 20} MiB) are being "
+                                 "sent already, and a worker is kept for other queries; try again")
+        answer._counted = answer.whole is None
+        return answer
+
+    def _stream_started(self) -> bool:
+        with self._streams_lock:
+            if self._streams >= self.max_streams:
+                return False
+            self._streams += 1
+            return True
+
+    def _stream_ended(self) -> None:
+        with self._streams_lock:
+            self._streams -= 1
 
     def run(self, job: QueryJob, timeout: float) -> QueryReply:
         """Run a job in an idle worker and return its whole reply; stop it after ``timeout``
@@ -501,6 +525,7 @@ class AnswerStream:
         self.whole: QueryReply | None = None
         self.status, self.media_type, self.encoding = 200, None, None
         self.truncated = False
+        self._counted = False  # counted in the pool's streams
         if first[0] == "whole":
             self.whole, self._worker = first[1], None
             pool._give_back(worker)
@@ -523,12 +548,14 @@ class AnswerStream:
                 message = self._pool._receive(self._worker, self.deadline, self._timeout)
             except BaseException:
                 self._worker = None  # replaced by _receive
+                self._uncount()
                 raise
             if message[0] == "data":
                 yield message[1]
                 continue
             worker, self._worker = self._worker, None
             self._pool._give_back(worker)
+            self._uncount()
             if message[0] == "end":
                 self.truncated = message[1]
                 return
@@ -538,6 +565,7 @@ class AnswerStream:
 
     def close(self) -> None:
         """Stop the answer where it is (nothing to do once it ended)."""
+        self._uncount()
         worker, self._worker = self._worker, None
         if worker is None:
             return
@@ -551,6 +579,11 @@ class AnswerStream:
         except (EOFError, OSError):
             pass
         self._pool._replace(worker)
+
+    def _uncount(self) -> None:
+        if self._counted:
+            self._counted = False
+            self._pool._stream_ended()
 
     def __enter__(self) -> "AnswerStream":
         return self

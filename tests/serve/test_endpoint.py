@@ -1018,3 +1018,27 @@ def test_a_large_graph_answer_streams_and_reads_back_whole(real_project, embedde
     assert got == expected
     if rdf_format == ox.RdfFormat.TURTLE:
         assert b"@prefix entity: <https://w3id.org/hormone-kg/entity/>" in body[:4096]
+
+
+def test_slow_readers_of_large_answers_cannot_hold_every_worker(real_project):
+    """A large answer holds its worker while its client reads; with two workers one streams at a
+    time, a second large one is refused (503, Retry-After) and other queries are answered."""
+    with serve_thread(real_project, workers=2, limit=10**6, timeout=30.0) as server:
+        host, port = server.server_address[:2]
+        reader = socket.create_connection((host, port), timeout=30)
+        reader.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        query = urllib.parse.urlencode({"query": wide(10)})
+        reader.sendall(f"GET /sparql?{query} HTTP/1.1\r\nHost: x\r\nAccept: text/csv\r\n\r\n".encode())
+        try:
+            assert reader.recv(64).startswith(b"HTTP/1.1 200")  # streaming, and not read further
+            status, headers, body = http(server.url, params={"query": wide(10)}, headers={"Accept": "text/csv"})
+            assert status == 503 and headers["Retry-After"] and b"large answer" in body, body[:200]
+            status, _, body = http(server.url, params={"query": "ASK { ?s ?p ?o }"})
+            assert status == 200 and json.loads(body)["boolean"] is True
+        finally:
+            reader.close()
+        deadline, status = time.monotonic() + 20, None
+        while status != 200 and time.monotonic() < deadline:  # the slow reader's stream was stopped
+            status, _, body = http(server.url, params={"query": wide(10)}, headers={"Accept": "text/csv"})
+            time.sleep(0.2)
+        assert status == 200 and len(body) > 1 << 20
