@@ -437,8 +437,8 @@ def start_attack(url: str, *, slowloris_clients: int, readers: int, trickle: flo
     return stop, threads, report
 
 
-def _ratio(attacked: float, baseline: float) -> float | None:
-    return round(attacked / baseline, 2) if baseline else None
+def _ratio(attacked: float, baseline: float, digits: int = 2) -> float | None:
+    return round(attacked / baseline, digits) if baseline else None
 
 
 def prepare_project(project: str | None, workdir: Path) -> Path:
@@ -583,7 +583,7 @@ def _report_attack(args, baseline: LoadReport, attacked: LoadReport, baseline_pe
                 "failures": report.failures[:5]}
 
     base, under = figures(baseline, baseline_peak), figures(attacked, attacked_peak)
-    ratios = {key: _ratio(under[key], base[key]) for key in
+    ratios = {key: _ratio(under[key], base[key], 3 if key == "success_rate" else 2) for key in
               ("success_rate", "p50_ms", "p95_ms", "requests_per_second", "peak_rss_mb")}
     passed = alive and ratios["peak_rss_mb"] is not None and ratios["peak_rss_mb"] <= args.max_memory_ratio
     summary = {"clients": args.clients, "requests": args.requests, "workers": args.workers, "queries_in_mix": mix,
