@@ -48,3 +48,20 @@ def test_the_report_counts_failures(real_project):
     assert (good.sent, good.failed) == (8, 0)
     assert (bad.sent, bad.failed) == (8, 8)
     assert all(failure.startswith("update: HTTP 403") for failure in bad.failures)
+
+
+def test_the_attack_run_reports_ratios_against_its_own_baseline(real_project):
+    """--attack: the normal clients alone, then beside slowloris and slow-reader clients; the
+    report sets each figure against the baseline of the same run (a small bound for CI)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.load_endpoint", "--project", str(real_project), "--clients", "10",
+         "--requests", "60", "--max-seconds", "60", "--attack", "--slowloris", "20", "--slow-readers", "2",
+         "--attack-warmup", "2", "--json"],
+        capture_output=True, text=True, timeout=400, cwd=ROOT)
+    report = json.loads(done.stdout)
+    assert done.returncode == (0 if report["passed"] else 1), done.stderr
+    assert report["server_alive"] and report["baseline"]["failed"] == 0
+    assert set(report["ratios_attack_to_baseline"]) == {"success_rate", "p50_ms", "p95_ms", "requests_per_second",
+                                                        "peak_rss_mb"}
+    assert report["under_attack"]["sent"] > 0 and report["under_attack"]["peak_rss_mb"] > 0
+    assert report["attackers"]["slowloris_connections"] >= 20 and report["attackers"]["reader_requests"] >= 2
