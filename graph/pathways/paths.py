@@ -467,8 +467,8 @@ def _routes(adj: Adjacency, hops: _Hops, start: str, goal: str, wanted: frozense
                         extended.append((*nodes, node))
         else:
             known = ball.depth == left  # an entity not in the ball is too far away
-            if not known:  # count the claims out of every next entity at once (an index: one query per batch)
-                succ.total_width({node for nodes in paths for node in succ[nodes[-1]]})
+            if not known:  # from an index, count the claims out of every next entity in batches
+                succ.prefetch_widths(node for nodes in paths for node in succ[nodes[-1]])
             for nodes in paths:
                 for node in succ[nodes[-1]]:
                     if node == goal:

@@ -288,6 +288,9 @@ class Rows(dict):
     def prefetch(self, nodes: Iterable[str]) -> None:
         """Nothing: the rows are made from the multigraph in memory when read."""
 
+    def prefetch_widths(self, nodes: Iterable[str]) -> None:
+        """Nothing: a width is the length of a dict in memory."""
+
     def __missing__(self, node: str) -> dict[str, Signs]:
         keep, row = self._keep, {}
         for other, claims in self._edges[node].items():
@@ -336,6 +339,12 @@ class _SignRows(dict):
         """The sum of :meth:`width` over some nodes, the uncounted ones counted in one query
         per :data:`_BATCH` of them."""
         nodes = list(nodes)
+        self.prefetch_widths(nodes)
+        width = self.width
+        return sum(width(node) for node in nodes)
+
+    def prefetch_widths(self, nodes: Iterable[str]) -> None:
+        """Count the claims of some nodes not counted or read yet, one query per :data:`_BATCH`."""
         if self._full is None:
             widths = self._widths
             unknown = list({n for n in nodes if n not in widths and not dict.__contains__(self, n)})
@@ -343,8 +352,6 @@ class _SignRows(dict):
                 chunk = unknown[start:start + _BATCH]
                 counted = dict(self._index.count_claims_of_many(self._role, chunk))
                 widths.update((node, counted.get(node, 0)) for node in chunk)
-        width = self.width
-        return sum(width(node) for node in nodes)
 
     def prefetch(self, nodes: Iterable[str]) -> None:
         """Read the rows of some nodes not read yet, one query per :data:`_BATCH` of them (a
