@@ -31,6 +31,7 @@ For each size the runner writes a synthetic project (:mod:`benchmarks.synth`), b
   that a lookup imports no RDF or YAML parser; ``hkg paths A B`` the same way. The package's
   bytecode is written first (``compileall``), as an install leaves it: with
   PYTHONDONTWRITEBYTECODE set, every new process would otherwise compile hkg's modules again.
+  Each is reported in wall-clock time and in CPU time (user + system of the new process).
 
 The table is printed and written to ``benchmarks/results.md`` (with ``benchmarks/profile.md``,
 the profile notes, appended). Figures are kept in ``<workdir>/figures.json``, so a later run of
