@@ -304,7 +304,7 @@ def test_a_long_one_sentence_paragraph_ingests_in_linear_time(ingesting, tmp_pat
     alone = ingest_json(ingesting, short, capsys)["claims"]
     with within(LINEAR_BOUND, "ingesting a 200 KB one-sentence paragraph"):
         report = ingest_json(ingesting, long, capsys)
-    from graph.ingest import MAX_SENTENCE
+    from graph.curation.ingest import MAX_SENTENCE
 
     assert alone and {(c["subject"], c["object"], c["sign"]) for c in alone} <= {
         (c["subject"], c["object"], c["sign"]) for c in report["claims"]}
@@ -341,7 +341,7 @@ def test_a_long_table_row_ingests_in_linear_time(ingesting, tmp_path, capsys):
                     "After it, insulin lowers blood glucose.\n", encoding="utf-8")
     with within(LINEAR_BOUND, "ingesting a 100 KB table row"):
         report = ingest_json(ingesting, path, capsys)
-    from graph.drafting import MAX_QUOTE
+    from graph.curation.drafting import MAX_QUOTE
 
     quotes = [c["quote"] for c in report["claims"] if c["origin"] == "table"]
     assert len(quotes) >= count and all(len(q) <= MAX_QUOTE for q in quotes)

@@ -48,7 +48,7 @@ _DEMONSTRATIVES = frozenset({"this", "that", "these", "those"})
 #: most words between a verb and the entity its object phrase names
 MAX_OBJECT_GAP = 8
 #: the longest passage quoted whole: a longer sentence is drafted clause by clause
-#: (graph.ingest.MAX_SENTENCE), a claim from a longer table row quotes only its cell's part, so
+#: (graph.curation.ingest.MAX_SENTENCE), a claim from a longer table row quotes only its cell's part, so
 #: the drafts stay proportional to the document (a quote per claim of a 100 KB row would not)
 MAX_QUOTE = 2000
 

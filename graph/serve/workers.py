@@ -37,7 +37,8 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from graph.errors import (CacheError, EndpointError, QueryBusyError, QueryError, QueryLimitError, QueryRefusedError, QueryTimeoutError)
+from graph.errors import (CacheError, EndpointError, QueryBusyError, QueryError, QueryLimitError, QueryRefusedError,
+                          QueryTimeoutError)
 from graph.model.vocab import prefixes
 from graph.sparql.syntax import QUERY_STACK_BYTES, explain_prefix_error
 

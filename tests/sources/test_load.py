@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from graph.errors import LoadError
 from graph.model.records import StudyLink
 from graph.sources.load import load_records
 
