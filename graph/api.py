@@ -335,14 +335,12 @@ class KnowledgeGraph:
         "population=men"; ``via_classes`` lets a route climb the hierarchy (such steps have
         ``kind`` "hierarchy").
         """
-
-        if source is not None and target is not None:
-            found = answer_paths(self._index, source, target, sign=sign, max_length=max_length,
-                                 context=_values(context), limit=limit, via_classes=via_classes)
-        else:
+        if source is None or target is None:
             return list(self.routes(source, target, sign=sign, max_length=max_length, context=context,
                                     limit=limit, via_classes=via_classes, every=every).routes)
-        return [Route.from_dict(r) for r in found]
+        return [Route.from_dict(r) for r in answer_paths(self._index, source, target, sign=sign,
+                                                         max_length=max_length, context=_values(context),
+                                                         limit=limit, via_classes=via_classes)]
 
     def routes(self, source: str | None = None, target: str | None = None, *, sign: str | None = None,
                max_length: int = 5, context: str | Iterable[str] = (), limit: int | None = None,
