@@ -2,7 +2,7 @@
 
 Starts ``hkg serve`` on a free 127.0.0.1 port against a built project, warms it up (every query
 once per worker, then one burst of ``2 x --clients`` requests at full concurrency), then runs ``--clients`` threads that together send ``--requests`` requests (or
-stop at ``--max-seconds``), mixing every query of the library (``queries/*.rq``, each with its
+stop at ``--max-seconds``), mixing every query of the library (``graph/sparql/queries/*.rq``, each with its
 header's example parameters bound, and without them where they are optional) over GET and POST,
 JSON, XML, CSV and graph answers. It reports the failed requests, latency percentiles,
 throughput, and the resident memory of the server (with its query workers) before and after the

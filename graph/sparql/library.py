@@ -28,8 +28,8 @@ from graph.sparql.syntax import query_form
 
 __all__ = ["BUILTIN", "LibraryQuery", "find_query", "library_dirs", "list_queries", "read_query"]
 
-#: the library that ships with hormone-kg (next to the package)
-BUILTIN = Path(__file__).resolve().parents[2] / "queries"
+#: the library that ships with hormone-kg (package data, so an installed hkg has it too)
+BUILTIN = Path(__file__).resolve().parent / "queries"
 
 _FIELD = re.compile(r"^#\s*(Question|Parameters|Example|Answer|Note):\s*(.*)$")
 _PARAMETER = re.compile(r"^[?$]([A-Za-z_0-9]+)\s*\(\s*([a-z]+)\s*(,\s*required\s*)?\)\s*(.*)$")

@@ -411,3 +411,18 @@ def test_same_answers_when_a_client_binds_by_a_trailing_values_block(project, se
     assert run_query(open_store(project.current_build()), text).table() == embedded, f"{entry.name}: embedded"
     for name, url in servers.items():
         assert query_endpoint(url, text).table() == embedded, f"{entry.name} {params}: {name} differs"
+
+
+def test_the_library_ships_inside_the_package():
+    # an installed hkg (not only a checkout) has every query: they are package data
+    import tomllib
+    from importlib import resources
+
+    from graph.sparql.library import BUILTIN
+
+    shipped = sorted(p.name for p in resources.files("graph.sparql").joinpath("queries").iterdir()
+                     if p.name.endswith(".rq"))
+    assert shipped and shipped == sorted(p.name for p in BUILTIN.glob("*.rq"))
+    root = Path(__file__).resolve().parents[2]
+    package_data = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    assert "queries/*.rq" in package_data["graph.sparql"]
