@@ -7,11 +7,16 @@ SPARQL 1.1 endpoint (``endpoint=URL``).
 
 from __future__ import annotations
 
+import contextlib
 import gc
-import multiprocessing
+import os
+import pickle
 import re
+import select
+import signal
 import sys
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +33,8 @@ __all__ = ["MAX_QUERY_BYTES", "PreparedQuery", "answer_query", "prepare_query", 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 #: the longest query read from standard input or a file (as ``hkg serve --max-body``'s default)
 MAX_QUERY_BYTES = 1 << 20
+#: how often a query's child process checks that its parent still waits for it, in seconds
+PARENT_CHECK_SECONDS = 0.5
 
 
 def read_capped(handle, source: str, limit: int = MAX_QUERY_BYTES) -> str:
@@ -145,11 +152,11 @@ def answer_query(project, query: str, params: Iterable[str] = (), *, endpoint: s
     from graph.sparql.store import open_store, run_query  # pyoxigraph: only for the embedded store
 
     check_size(prepared.text)
-    build_dir = project.current_build()
+    build_dir, known = project.current_build(), prefixes()  # made here: a child inherits them
     try:
         return _within(timeout, lambda: run_query(  # the store is opened where the query runs
             open_store(build_dir), prepared.text, substitutions=bindings, allow_service=allow_service,
-            prefixes=prefixes(), source=prepared.source)), prepared
+            prefixes=known, source=prepared.source)), prepared
     except QueryError as error:
         raise explain_prefix_error(error, prepared.text, prefixes(), prepared.source) from None
 
@@ -158,50 +165,89 @@ def _within(timeout: float | None, function):
     """Return ``function()``, run in a child process that is killed after ``timeout`` seconds.
 
     pyoxigraph cannot cancel a query, and a thread cannot be stopped: a process can. The child is
-    forked (it shares the parent's modules; it opens the store itself), evaluates ``function`` on a thread
-    with a large stack (:data:`graph.sparql.syntax.QUERY_STACK_BYTES`: the store's parser recurses
-    once per nesting level or chained operator) and sends back the answer or the error. When the
-    time is up the child is killed, so nothing keeps running after the call returns. Without a
-    ``timeout`` the query runs in this process, on such a thread, and is waited for.
+    forked (it shares the parent's modules and their caches; it opens the store itself),
+    evaluates ``function`` on a thread with a large stack (:data:`QUERY_STACK_BYTES`: the store's
+    parser recurses once per nesting level or chained operator), watches that its parent lives
+    (it exits when the parent dies, however it dies) and sends back the answer or the error. When
+    the time is up the child is killed, so nothing keeps running after the call returns. Without a
+    ``timeout``, or where there is no ``fork``, the query runs in this process on such a thread.
     """
-    if timeout is None:
+    if timeout is None or not hasattr(os, "fork"):
         return _on_large_stack(function)
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_answer_to, args=(sender, function), name="hkg-query", daemon=True)
-    child.start()
-    sender.close()
+    receiver, sender = os.pipe()
+    parent = os.getpid()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        os.close(receiver)
+        _answer_to(sender, function, parent)
+    os.close(sender)
     try:
-        if not receiver.poll(timeout):
+        data = _read_until(receiver, time.monotonic() + timeout)
+        if data is None:
             raise QueryTimeoutError(f"the query ran past the time limit of {timeout:g} s and was stopped "
                                     "(--timeout raises it)")
-        try:
-            outcome, value = receiver.recv()
-        except EOFError:  # the child died without an answer (killed, out of memory)
-            raise QueryError(f"the query stopped without an answer (exit code {child.exitcode})") from None
     finally:
-        if child.is_alive():
-            child.kill()
-        child.join()
-        receiver.close()
+        os.close(receiver)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+    if not data:  # killed (out of memory, a signal) before it could answer
+        raise QueryError(f"the query stopped without an answer ({_ended(status)})")
+    try:
+        outcome, value = pickle.loads(data)
+    except Exception as error:  # an exception that cannot be rebuilt here
+        raise QueryError(f"the query failed: {error}") from None
     if outcome == "error":
         raise value
     return value
 
 
-def _answer_to(sender, function) -> None:
-    """In the child: send ``("value", answer)`` or ``("error", exception)`` to the parent."""
+def _read_until(fd: int, deadline: float) -> bytes | None:
+    """Read ``fd`` to its end, or return None when ``deadline`` passes first."""
+    chunks = []
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+            return None
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+def _ended(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        return f"stopped by signal {os.WTERMSIG(status)}"
+    return f"exit code {os.WEXITSTATUS(status)}"
+
+
+def _answer_to(fd: int, function, parent: int) -> None:
+    """In the child: run ``function`` while the parent lives; write ``("value", answer)`` or
+    ``("error", exception)`` to ``fd`` pickled; exit without running the parent's clean-ups."""
+    code = 0
     try:
-        sender.send(("value", _on_large_stack(function)))
-    except BaseException as error:  # handed back to the parent
-        sender.send(("error", error))
+        outcome: dict = {}
+        thread = _large_stack_thread(function, outcome)
+        while thread.is_alive():
+            thread.join(PARENT_CHECK_SECONDS)
+            if os.getppid() != parent:  # the parent is gone: nobody waits for this answer
+                os._exit(1)
+        message = ("error", outcome["error"]) if "error" in outcome else ("value", outcome["value"])
+        try:
+            data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as error:  # an answer or an exception that cannot be sent
+            data = pickle.dumps(("error", QueryError(f"the query failed: {message[1]!r} ({error})")))
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+    except BaseException:  # nothing may escape into the parent's code
+        code = 1
     finally:
-        sender.close()
+        os._exit(code)
 
 
-def _on_large_stack(function):
-    """Return ``function()``, run on a thread with a large stack and waited for."""
-    outcome: dict = {}
+def _large_stack_thread(function, outcome: dict) -> threading.Thread:
+    """Start ``function`` on a daemon thread with a large stack; its result or error lands in
+    ``outcome``."""
 
     def target() -> None:
         try:
@@ -216,11 +262,17 @@ def _on_large_stack(function):
 
     previous = threading.stack_size(QUERY_STACK_BYTES)
     try:
-        thread = threading.Thread(target=target, name="hkg-query")
+        thread = threading.Thread(target=target, name="hkg-query", daemon=True)
         thread.start()
     finally:
         threading.stack_size(previous)
-    thread.join()
+    return thread
+
+
+def _on_large_stack(function):
+    """Return ``function()``, run on a thread with a large stack and waited for."""
+    outcome: dict = {}
+    _large_stack_thread(function, outcome).join()
     if "error" in outcome:
         raise outcome["error"]
     return outcome["value"]

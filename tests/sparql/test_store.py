@@ -286,3 +286,38 @@ def test_a_build_from_before_the_store_is_a_clear_error(built_mini, tmp_path):
     shutil.rmtree(Project(copy).current_build() / STORE_DIR)
     result = run(copy, "sparql", "ASK { ?s ?p ?o }")
     assert result.exit_code == 1 and "no SPARQL store" in result.output
+
+
+def test_a_query_process_dies_with_its_parent(built_mini):
+    import signal
+
+    import psutil
+
+    endless = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n ?o }"
+    command = subprocess.Popen([sys.executable, "-c", "from graph.cli.commands import main; main()", "--project",
+                                str(built_mini), "sparql", endless, "--timeout", "60"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while not psutil.Process(command.pid).children() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    query = psutil.Process(command.pid).children()
+    assert query, "the query's process did not start"
+    command.send_signal(signal.SIGTERM)  # no clean-up runs: the child must notice by itself
+    command.wait(timeout=30)
+    gone, alive = psutil.wait_procs(query, timeout=10)
+    assert alive == []
+
+
+def _ask_in_a_pool_worker(root):
+    import graph
+
+    return graph.open(root).sparql("ASK { ?s ?p ?o }", timeout=30).boolean
+
+
+def test_a_timed_query_runs_in_a_daemonic_worker(built_mini):
+    import multiprocessing
+
+    # a multiprocessing.Pool worker may not start children through multiprocessing: the query
+    # forks by itself
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        assert pool.map(_ask_in_a_pool_worker, [str(built_mini)]) == [True]
