@@ -225,6 +225,14 @@ def _count(values: list[bytes]) -> int:
     return len({_canonical(v) for v in values})
 
 
+#: lexical forms checked beside the datatype, where pyshacl's ``sh:datatype`` checks them too: a
+#: literal typed ``"abc"^^xsd:integer`` is ill-typed (rdflib does not check xsd:gYear's form)
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_LEXICAL = {
+    f"<{_XSD}integer>".encode(): re.compile(rb"\s*[+-]?[0-9]+\s*"),
+}
+
+
 def _local(prop: Property, values: list[bytes]) -> list[str]:
     """Messages of the constraints of ``prop`` that ``values`` (one subject's) violate."""
     found = []
@@ -240,8 +248,10 @@ def _local(prop: Property, values: list[bytes]) -> list[str]:
     datatype = prop.datatype
     if datatype is not None:
         typed = b'"^^' + datatype  # the common spelling, tested before parsing the literal
+        lexical = _LEXICAL.get(datatype)
         for v in values:
-            if not v.endswith(typed) and _datatype(v) != datatype:
+            if (not v.endswith(typed) and _datatype(v) != datatype) or (
+                    lexical is not None and not lexical.fullmatch(_split_literal(v)[0])):
                 found.append(prop.message or f"value is not a {datatype.decode()[1:-1]}")
                 break
     if prop.iri:

@@ -177,3 +177,11 @@ def test_the_project_shapes_compile():
     shapes = {shape.name.rsplit("/", 1)[-1]: shape for shape in compile_shapes()}
     assert set(shapes) == {"Claim", "Dataset", "Entity", "Excerpt", "Study", "StudyLink"}
     assert shapes["Entity"].subjects_of == (b"<https://w3id.org/biolink/vocab/category>",)
+
+
+def test_an_ill_typed_integer_is_refused_as_pyshacl_refuses_it(tmp_path, window):
+    graph = _mini()
+    excerpt = graph.value(CLAIM_ID, PROV.wasDerivedFrom)
+    graph.set((excerpt, HKG.start, Literal("abc", datatype=XSD.integer)))  # the right type, not a number
+    shacl, ours = _violations(graph, tmp_path)
+    assert ours == shacl and ("hkg:start" in {path for _focus, path in ours})
