@@ -388,8 +388,12 @@ class KnowledgeGraph:
         >>> kg.sparql("what-increases", target="insulin sensitivity").rows[0]["agent"]  # doctest: +SKIP
         'https://w3id.org/hormone-kg/entity/estrogen'
         """
+        import math
+
         from graph.sparql.query import answer_query
 
+        if timeout is not None and not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout > 0):
+            raise ValueError(f"timeout must be a number of seconds above 0, or None for no limit; not {timeout!r}")
         result, _prepared = answer_query(self.project, query, [f"{k}={v}" for k, v in params.items()],
                                          timeout=timeout)
         value = lambda term: None if term is None else term.value  # noqa: E731

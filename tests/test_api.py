@@ -125,3 +125,9 @@ def test_routes_carry_the_summary_the_cli_table_starts_with(kg, real_project):
                             f"{answer.signs['+1']} increase, {answer.signs['-1']} decrease")
     assert [r.to_dict() for r in answer.routes] == cli_json(real_project, "paths", "testosterone",
                                                             "insulin sensitivity", "--limit", "2")
+
+
+@pytest.mark.parametrize("timeout", [float("inf"), float("nan"), 0, -1, "60"])
+def test_a_time_limit_must_be_seconds_above_zero(kg, timeout):
+    with pytest.raises(ValueError, match="timeout must be a number of seconds above 0"):
+        kg.sparql("ASK { ?s ?p ?o }", timeout=timeout)

@@ -4,6 +4,7 @@ no module that shadows the standard library, and tests that mirror the package."
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -28,14 +29,20 @@ def _runtime_imports(path: Path, modules) -> set[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     typing_only = {id(node) for block in ast.walk(tree) if isinstance(block, ast.If)
                    and getattr(block.test, "id", None) == "TYPE_CHECKING" for node in ast.walk(block)}
+    package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])  # for relative imports
     found = set()
     for node in ast.walk(tree):
         if id(node) in typing_only:
             continue
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("graph."):
+        if isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:  # from ..pipeline import build
+                base = ".".join(package.split(".")[:len(package.split(".")) - node.level + 1] + ([base] if base else []))
+            if base != "graph" and not base.startswith("graph."):
+                continue
             for alias in node.names:
-                name = f"{node.module}.{alias.name}"
-                found.add(name if name in modules else node.module)
+                name = f"{base}.{alias.name}"
+                found.add(name if name in modules else base)
         elif isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names if alias.name in modules)
     return found
@@ -63,15 +70,31 @@ def test_no_module_shadows_the_standard_library():
     assert shadowing == []
 
 
+#: tests of the whole tool rather than of one subpackage: they stay at the top of tests/
+CROSS_CUTTING = {"test_api.py", "test_bench.py", "test_data.py", "test_errors.py", "test_evidence.py",
+                 "test_fuzz.py", "test_hardening.py", "test_layout.py", "test_load_endpoint.py",
+                 "test_properties.py", "test_readme.py", "test_reliability.py"}
+
+
 def test_tests_mirror_the_package():
+    tests = ROOT / "tests"
     subpackages = {path.parent.name for path in PACKAGE.glob("*/__init__.py")}
-    test_folders = {path.name for path in (ROOT / "tests").iterdir()
-                    if path.is_dir() and path.name not in ("fixtures", "__pycache__")}
-    assert test_folders <= subpackages
-    for folder in test_folders:
-        for test in (ROOT / "tests" / folder).glob("test_*.py"):
-            text = test.read_text(encoding="utf-8")
-            assert f"graph.{folder}" in text, f"{test.name} tests nothing in graph.{folder}"
+    collected = {path.relative_to(tests) for pattern in ("test_*.py", "*_test.py") for path in tests.rglob(pattern)
+                 if "__pycache__" not in path.parts}
+    misplaced = sorted(str(path) for path in collected if not (
+        (len(path.parts) == 1 and path.name in CROSS_CUTTING)
+        or (len(path.parts) == 2 and path.parts[0] in subpackages and path.name.startswith("test_"))))
+    assert misplaced == [], "a test file belongs in tests/<subpackage>/ (or is listed as cross-cutting)"
+    for path in collected:
+        if len(path.parts) == 2:
+            text = (tests / path).read_text(encoding="utf-8")
+            assert re.search(rf"\bgraph\.{path.parts[0]}\.[a-z_]+", text), f"{path} tests nothing in graph.{path.parts[0]}"
+
+
+def test_every_slow_file_exists():
+    from conftest import SLOW
+
+    assert sorted(name for name in SLOW if not (ROOT / "tests" / name).is_file()) == []
 
 
 @pytest.mark.parametrize("module", ["graph.cli.commands", "graph.api", "graph.sparql.query"])

@@ -406,15 +406,18 @@ def explorer_data(index, focus: str | None = None, depth: int | None = None,
     UnknownEntityError
         If ``focus``, a path end or ``context`` names nothing in the graph.
     ValueError
-        If ``depth`` is negative or given without ``focus``, or ``hubs`` with a focus or a path.
+        If ``depth`` is negative or given without ``focus``; if ``hubs`` is below 1, or given with a
+        focus, a path or a context.
     """
 
     if depth is not None and focus is None:
         raise ValueError("depth needs a focus entity")
     if depth is not None and depth < 0:
         raise ValueError(f"depth must be 0 or more, not {depth}")
-    if hubs is not None and (focus is not None or path_between is not None):
-        raise ValueError("hubs draws the most connected part of the whole graph: no focus or path")
+    if hubs is not None and (focus is not None or path_between is not None or context is not None):
+        raise ValueError("hubs draws the most connected part of the whole graph: no focus, path or context")
+    if hubs is not None and hubs < 1:
+        raise ValueError(f"hubs must be 1 or more, not {hubs}")
     if hubs is not None:
         most = index.most_connected(hubs)
         all_entities, all_claims = [index.entity(i) for i in most], list(index.claims_among(most))
