@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, ClassVar
 from graph.cache.lookup import describe_claim, describe_entity
 from graph.pathways.questions import (answer_conflicts, answer_loops, answer_neighbors, answer_paths,
@@ -72,14 +73,24 @@ class Record:
                 value = tuple(nested.from_dict(item) for item in value)
             elif nested is not None and value is not None:
                 value = nested.from_dict(value)
-            elif isinstance(value, list):
-                value = tuple(value)
+            else:
+                value = _frozen(value)
             values[name] = value
         return cls(**values)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON object ``hkg ... --format json`` prints for this record."""
         return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
+
+
+def _frozen(value):
+    """JSON lists as tuples and objects as read-only mappings, all the way down: a record is
+    immutable, not only its top-level fields."""
+    if isinstance(value, list):
+        return tuple(_frozen(item) for item in value)
+    if isinstance(value, dict):
+        return MappingProxyType({key: _frozen(item) for key, item in value.items()})
+    return value
 
 
 def _plain(value):
