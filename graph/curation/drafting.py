@@ -106,6 +106,11 @@ class Grammar:
     sequels: frozenset[str] = frozenset()
     #: adverbs that make a participle the consequence of the change before ("further reducing Y")
     consequences: frozenset[str] = frozenset()
+    #: conjunctions that open a clause of a change the main clause's change goes with ("As A
+    #: declines, B falls")
+    covariations: frozenset[str] = frozenset()
+    #: verbs of an entity's rise by moving in ("glucose enters the blood"), for covariations
+    arrivals: frozenset[str] = frozenset()
 
     @functools.cached_property
     def verb_starts(self) -> dict[str, tuple[tuple[str, ...], ...]]:
@@ -593,7 +598,76 @@ class _Sentence:
             return 1
         if len(before) >= 2 and before[-1] in {"of", "in"} and self.g.nouns.get(before[-2]) == -1:
             return -1  # "the reduction of X lowers Y": X raises Y
+        if isinstance(subject, list) and subject:
+            gerund = self.gerund(subject[0], v)
+            if gerund is not None:
+                return gerund
         return -1 if any(w in self.g.inverters for w in before) else 1
+
+    def gerund(self, k: int, v: int) -> int | None:
+        """The sign of a gerund of change that opens the clause of ``v`` and takes the entity at
+        ``k`` as its object ("Reducing X lowers Y": X's fall lowers Y, so X raises Y), else None."""
+        m = k - 1
+        while m >= 0 and self.word(m) in self.g.determiners:
+            m -= 1
+        sign = self.g.verbs.get((self.word(m),))
+        if m < 0 or not self.word(m).endswith("ing") or sign not in (1, -1) or m != self.clause_start(v):
+            return None
+        return sign
+
+    def _change(self, i: int) -> int | None:
+        """The sign of a word of change used intransitively at ``i`` ("declines", "rises", "is
+        released"), else None."""
+        word = self.word(i)
+        for form in (word, word[:-1] if word.endswith("s") else None):
+            if form and form in self.g.nouns and self.g.nouns[form] in (1, -1):
+                return self.g.nouns[form]
+        sign = self.g.verbs.get((word,))
+        return sign if sign in (1, -1) else None
+
+    def covariation(self) -> list[tuple[str, str, int, int, list[str]]]:
+        """``(A, B, sign, cue item, the main clause's words)`` for two intransitive changes that go
+        together: "As A declines, (the secretion of) B falls" drafts A raising B; "When A enters
+        the blood, B is released" too. The clause may follow an introduction ("After a meal, as
+        ..."); both clauses must be nothing but an entity, its aspect words and the change."""
+        s = 0 if self.word(0) in self.g.covariations else None
+        if s is None and self.word(0) in self.g.openers:
+            comma = next((k for k in range(len(self.items)) if self.word(k) == ","), None)
+            s = comma + 1 if comma is not None and self.word(comma + 1) in self.g.covariations else None
+        if s is None:
+            return []
+        k = s + 1 + (self.word(s + 1) in self.g.determiners)
+        if not self.is_entity(k):
+            return []
+        agent, k = self.items[k].text, k + 1
+        if self.word(k) == "(":  # "glucose (sugar)": a gloss
+            k = next((m + 1 for m in range(k, min(k + 6, len(self.items))) if self.word(m) == ")"), k)
+        while self.word(k) in self.g.aspect_words or self.is_adverb(k):
+            k += 1
+        first = 1 if self.word(k) in self.g.arrivals else self._change(k)
+        comma = next((m for m in range(k, len(self.items)) if self.word(m) in {",", "."} | self.g.breaks
+                      or self.is_entity(m)), None)
+        if first is None or comma is None or self.word(comma) != "," \
+                or (comma != k + 1 and self.word(k) not in self.g.arrivals):  # "enters the blood": a place
+            return []
+        end = next((m for m in range(comma + 1, len(self.items))
+                    if self.word(m) in {",", "."} | self.g.breaks or self.items[m].kind == "P"), len(self.items))
+        v2 = end - 1
+        while v2 > comma and self.is_adverb(v2):
+            v2 -= 1
+        second = self._change(v2) if v2 > comma + 1 else None
+        if second is None:
+            return []
+        affected = []
+        for m in range(comma + 1, v2):
+            if self.is_entity(m):
+                affected.append(self.items[m].text)
+            elif not (self.word(m) in self.g.determiners or self.word(m) in self.g.aspect_words or self.is_adverb(m)
+                      or self.word(m) in {"of", "and", "or", ","} or self.word(m) in self.g.be
+                      or self.word(m) in self.g.auxiliaries):
+                return []
+        words = [self.word(m) for m in range(comma + 1, v2 + 1) if not self.is_entity(m)]
+        return [(agent, b, times(first, second), v2, words) for b in affected if b != agent]
 
     def modifier(self, k: int) -> str | None:
         """The noun after the entity at ``k`` when the entity only modifies it ("insulin
@@ -851,6 +925,8 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
                         for obj in targets:
                             drafted.append((entity, obj, times(changed, sign), cue, words))
             last_effect = [(sign, targets)]
+        for agent, obj, changed, v, words in sent.covariation():  # "As A declines, B falls": A raises B
+            drafted.append((agent, obj, changed, " ".join(text[items[v].start:items[v].end].split()), words))
         for k, m, changed in sent.compound_causes():  # "obesity-induced inflammation"
             drafted.append((items[k].text, items[m].text, changed, sent.word(k + 2), []))
         for k, m, changed in sent.nominal_passives():  # "the reduction of leptin by fasting"

@@ -203,6 +203,8 @@ class IngestRules:
             effect_nouns=words("effect_nouns"),
             sequels=words("sequels"),
             consequences=words("consequences"),
+            covariations=words("covariations"),
+            arrivals=words("arrivals"),
         )
         return cls(
             verbs=verbs,

@@ -177,6 +177,14 @@ def triples(report: dict) -> set[tuple[str, str, int]]:
     # coordination over an adjective ("and endogenous insulin production")
     ("Metformin maintains beta cell function and endogenous insulin production.",
      {("metformin", "beta-cell-function", 1), ("metformin", "insulin", 1)}),
+    # a gerund of change opening the clause: its object acts, with the gerund's sign times the verb's
+    ("Reducing cortisol lowers leptin.", {("cortisol", "leptin", 1)}),
+    ("Restoring ghrelin levels enhances thyroid hormone.", {("ghrelin", "thyroid-hormone", 1)}),
+    # covariation of two intransitive changes: "As A falls, B falls" (A raises B), after an
+    # introduction too, and an arrival ("enters the blood") is a rise
+    ("As leptin mass decreases, the secretion of ghrelin declines.", {("leptin", "ghrelin", 1)}),
+    ("During fasting, when ghrelin enters the circulation, cortisol is released.", {("ghrelin", "cortisol", 1)}),
+    ("When cortisol rises, the level of leptin decreases.", {("cortisol", "leptin", -1)}),
 ])
 def test_clause_rules(empty, tmp_path, sentence, expected):
     assert triples(draft(empty, tmp_path, sentence)) == expected
