@@ -185,6 +185,10 @@ def triples(report: dict) -> set[tuple[str, str, int]]:
     ("As leptin mass decreases, the secretion of ghrelin declines.", {("leptin", "ghrelin", 1)}),
     ("During fasting, when ghrelin enters the circulation, cortisol is released.", {("ghrelin", "cortisol", 1)}),
     ("When cortisol rises, the level of leptin decreases.", {("cortisol", "leptin", -1)}),
+    # a table cell that is a sentence of its own: each part's word of change, verb or noun, with what it names
+    ("| Agent | Effect on appetite |\n| --- | --- |\n"
+     "| Cortisol | Complex; acute stress can induce transient hyperglycemia, but effects vary |",
+     {("cortisol", "hyperglycemia", 1), ("cortisol", "appetite", "variable")}),
 ])
 def test_clause_rules(empty, tmp_path, sentence, expected):
     assert triples(draft(empty, tmp_path, sentence)) == expected
@@ -351,9 +355,9 @@ def test_leave_one_out_floor():
     """The leave-one-out figures (docs/ingest.md) stay above the floor set from the measurement."""
     from benchmarks.ingest_eval import evaluate
 
-    figures = evaluate()  # measured: precision 87 %, recall 54 % (97 of 178 curated triples; 73 without a synonym)
-    assert figures["precision"] >= 0.87 and figures["recall"] >= 0.54, figures
-    assert figures["correct"] >= 97 and figures["strict"] >= 73
+    figures = evaluate()  # measured: precision 88 %, recall 55 % (98 of 112 drafted, of 178 curated triples; 73 without a synonym)
+    assert figures["precision"] >= 0.87 and figures["recall"] >= 0.55, figures
+    assert figures["correct"] >= 98 and figures["strict"] >= 73
 
 
 def test_walkthrough(tmp_path):
