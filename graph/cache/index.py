@@ -17,12 +17,12 @@ from typing import Any
 from graph.errors import CacheError, UnknownEntityError
 from graph.model.names import RANK_XREF, fold, match_name, name_keys, nearest, similar
 from graph.model.prefixes import converter
-from graph.model.vocab import CONTEXT_KEYS, HIERARCHY
+from graph.model.vocab import CONTEXT_KEYS, HIERARCHY, SIGN_ORDER
 
 __all__ = ["INDEX_FORMAT", "Index", "write_index_from_ntriples"]
 
 #: the shape of the records in the index; a build made with another is refused (rebuild it)
-INDEX_FORMAT = 4
+INDEX_FORMAT = 5
 
 _SCHEMA = """
 CREATE TABLE entities (id TEXT PRIMARY KEY, label TEXT NOT NULL, category TEXT, data TEXT NOT NULL);
@@ -30,6 +30,8 @@ CREATE TABLE names (key TEXT NOT NULL, name TEXT NOT NULL, entity TEXT NOT NULL,
 CREATE TABLE claims (id TEXT PRIMARY KEY, subject TEXT NOT NULL, object TEXT NOT NULL,
                      sign INTEGER NOT NULL, data TEXT NOT NULL);
 CREATE TABLE degrees (id TEXT PRIMARY KEY, subject INTEGER NOT NULL, object INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE adjacency (id TEXT NOT NULL, role TEXT NOT NULL, neighbours TEXT NOT NULL, signs TEXT NOT NULL,
+                        PRIMARY KEY (id, role)) WITHOUT ROWID;
 CREATE TABLE studies (id TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE documents (id TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -51,6 +53,40 @@ INSERT INTO degrees SELECT id, SUM(out), SUM(in_) FROM (
   SELECT subject AS id, 1 AS out, 0 AS in_ FROM claims UNION ALL SELECT object, 0, 1 FROM claims)
 GROUP BY id;
 """
+
+
+#: a set of distinct signs as one character of an adjacency row: a bit per sign, in SIGN_ORDER
+_SIGN_BIT = {sign: 1 << order for sign, order in SIGN_ORDER.items()}
+#: each character back to its signs, in SIGN_ORDER (up, none, down, variable)
+_SIGN_CODES = {chr(64 + mask): tuple(sign for sign in sorted(SIGN_ORDER, key=SIGN_ORDER.__getitem__)
+                                     if mask & _SIGN_BIT[sign]) for mask in range(1, 16)}
+
+
+def _write_adjacency(connection: sqlite3.Connection) -> None:
+    """Write one ``adjacency`` row per (entity, role): its neighbours on that side, sorted and
+    tab-joined, and one character per neighbour for the distinct signs of the claims between them
+    (see :data:`_SIGN_CODES`), so a search reads one row per entity it reaches and decodes it with
+    ``split`` and ``zip``. Read from the (subject, object, sign) and (object, subject, sign) indexes."""
+    from itertools import groupby
+
+    bit = _SIGN_BIT
+    for role, other in (("subject", "object"), ("object", "subject")):
+        rows = connection.execute(
+            f"SELECT {role}, {other}, sign FROM claims ORDER BY {role}, {other}")  # columns from a fixed set
+        packed = []
+        for node, claims in groupby(rows, key=lambda row: row[0]):
+            neighbours, signs = [], []
+            for neighbour, pairs in groupby(claims, key=lambda row: row[1]):
+                mask = 0
+                for _node, _other, sign in pairs:
+                    mask |= bit.get(sign, 0)  # a sign hkg does not know fails where a search reads it
+                neighbours.append(neighbour)
+                signs.append(chr(64 + mask))
+            packed.append((node, role, "\t".join(neighbours), "".join(signs)))
+            if len(packed) >= 20_000:
+                connection.executemany("INSERT INTO adjacency VALUES (?, ?, ?, ?)", packed)
+                packed = []
+        connection.executemany("INSERT INTO adjacency VALUES (?, ?, ?, ?)", packed)
 
 
 def _local(node, namespace: str, converter) -> str:
@@ -215,22 +251,16 @@ class Index:
                    "certainty": certainty,
                    "citations": json.loads(citations) if citations and citations != "[]" else ()}
 
-    def claim_signs(self, role: str, entity_id: str) -> list[tuple[str, int | str]]:
-        """Return ``(other entity, sign)`` for every claim whose ``role`` ("subject" or "object")
-        is an entity: what a search needs of its claims, read from the index on (subject, object,
-        sign) or (object, subject, sign) alone, never from the records.
-        """
-        column, other = {"subject": ("subject", "object"), "object": ("object", "subject")}[role]
-        query = f"SELECT {other}, sign FROM claims WHERE {column} = ?"  # columns from a fixed set
-        return self._db.execute(query, (entity_id,)).fetchall()
-
-    def claim_signs_many(self, role: str, entity_ids: list[str]) -> list[tuple[str, str, int | str]]:
-        """:meth:`claim_signs` of some entities in one query, as ``(entity, other, sign)`` (keep
-        the list to a few hundred ids)."""
-        column, other = {"subject": ("subject", "object"), "object": ("object", "subject")}[role]
+    def sign_rows(self, role: str, entity_ids: list[str]) -> dict[str, dict[str, tuple]]:
+        """Return, for those of some entities that are the ``role`` ("subject" or "object") of any
+        claim, ``{other entity: distinct signs, in SIGN_ORDER}``: the packed adjacency row written at
+        build, one row read per entity however many claims it has (keep the list to a few hundred)."""
+        column = {"subject": "subject", "object": "object"}[role]
         marks = ",".join("?" * len(entity_ids))
-        query = f"SELECT {column}, {other}, sign FROM claims WHERE {column} IN ({marks})"  # fixed columns
-        return self._db.execute(query, entity_ids).fetchall()
+        query = f"SELECT id, neighbours, signs FROM adjacency WHERE role = '{column}' AND id IN ({marks})"
+        codes = _SIGN_CODES.__getitem__
+        return {node: dict(zip(neighbours.split("\t"), map(codes, signs)))
+                for node, neighbours, signs in self._db.execute(query, entity_ids)}
 
     def count_claims_of(self, role: str, entity_id: str) -> int:
         """Return how many claims have an entity as their ``role`` ("subject" or "object"),
@@ -526,6 +556,7 @@ def write_index_from_ntriples(nt_path: Path, path: Path, meta: dict[str, Any] | 
         connection.executemany("INSERT INTO studies VALUES (?, ?)", rows)
         connection.executemany("INSERT INTO documents VALUES (?, ?)", [(d["id"], dump(d)) for d in documents])
         connection.executescript(_INDEXES + _DEGREES)
+        _write_adjacency(connection)
         connection.executemany("INSERT INTO meta VALUES (?, ?)",
                                sorted((k, json.dumps(v, sort_keys=True)) for k, v in
                                       {**(meta or {}), "index_format": INDEX_FORMAT}.items()))

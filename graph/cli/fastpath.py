@@ -177,8 +177,9 @@ def _answer(name: str, fmt: str) -> str | None:
             return None
         (data,) = db.execute("SELECT data FROM entities WHERE id = ?", (entity_id,)).fetchone()
         record = json.loads(data)
-        record["claims_in"] = db.execute("SELECT COUNT(*) FROM claims WHERE object = ?", (entity_id,)).fetchone()[0]
-        record["claims_out"] = db.execute("SELECT COUNT(*) FROM claims WHERE subject = ?", (entity_id,)).fetchone()[0]
+        # counted at build (graph.cache.index's degrees table): a hub's count is one row, not a scan
+        counted = db.execute("SELECT object, subject FROM degrees WHERE id = ?", (entity_id,)).fetchone()
+        record["claims_in"], record["claims_out"] = counted or (0, 0)
     finally:
         db.close()
     if fmt == "json":

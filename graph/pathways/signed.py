@@ -311,9 +311,10 @@ _BATCH = 500
 
 class _SignRows(dict):
     """One side of an :class:`IndexedView`'s unfiltered :class:`Adjacency`: ``rows[u]`` as
-    :class:`Rows` makes it, read from the index's (subject, object, sign) entries alone
-    (:meth:`graph.cache.index.Index.claim_signs`), so a search never decodes a claim's context,
-    certainty or citations; only the hops of complete routes read them (through ``succ``).
+    :class:`Rows` makes it, read from the index's packed adjacency rows
+    (:meth:`graph.cache.index.Index.sign_rows`: one row per entity, not one per claim), so a
+    search never decodes a claim's context, certainty or citations; only the hops of complete
+    routes read them (through ``succ``).
     With ``via_classes`` the rows are made from the full side (``full``), which adds the
     hierarchy links of each entity's record.
     """
@@ -361,29 +362,18 @@ class _SignRows(dict):
         unread = list({node for node in nodes if not dict.__contains__(self, node)})
         for start in range(0, len(unread), _BATCH):
             chunk = unread[start:start + _BATCH]
-            found: dict[str, dict[str, set]] = {node: {} for node in chunk}
-            for node, other, sign in self._index.claim_signs_many(self._role, chunk):
-                found[node].setdefault(other, set()).add(sign)
-            for node, row in found.items():
-                self[node] = _sign_row(row)
+            found = self._index.sign_rows(self._role, chunk)
+            for node in chunk:
+                self[node] = found.get(node) or {}
 
     def __missing__(self, node: str) -> dict[str, Signs]:
         if self._full is not None:
             row = {other: tuple(sorted({d["sign"] for d in claims.values()}, key=SIGN_ORDER.__getitem__))
                    for other, claims in self._full[node].items()}
         else:
-            found: dict[str, set] = {}
-            for other, sign in self._index.claim_signs(self._role, node):
-                found.setdefault(other, set()).add(sign)
-            row = _sign_row(found)
+            row = self._index.sign_rows(self._role, [node]).get(node) or {}
         self[node] = row
         return row
-
-
-def _sign_row(found: Mapping[str, set]) -> dict[str, Signs]:
-    """A row of distinct signs per neighbour, in :data:`SIGN_ORDER`."""
-    return {other: _ONE_SIGN[next(iter(signs))] if len(signs) == 1
-            else tuple(sorted(signs, key=SIGN_ORDER.__getitem__)) for other, signs in found.items()}
 
 
 @dataclass(frozen=True)

@@ -174,6 +174,23 @@ def test_the_sign_rows_read_from_the_index_are_those_made_from_the_networkx_view
         for mine, theirs in ((lazy.succ, whole.succ), (lazy.pred, whole.pred)):
             assert mine[node] == theirs[node], node
             assert mine.width(node) == theirs.width(node)
+    # the packed rows hold pairs joined by claims of several signs, and entities with no claims
+    assert any(len(signs) > 1 for node in nodes for signs in lazy.succ[node].values())
+    assert any(not lazy.succ[node] for node in nodes) and any(not lazy.pred[node] for node in nodes)
+
+
+def test_each_packed_row_lists_every_neighbour_once_with_the_distinct_signs_of_its_claims(index):
+    from graph.model.vocab import SIGN_ORDER
+
+    nodes = index.node_ids()
+    for role, other in (("subject", "object"), ("object", "subject")):
+        expected: dict[str, dict[str, set]] = {}
+        for claim in index.claim_edges():
+            expected.setdefault(claim[role], {}).setdefault(claim[other], set()).add(claim["sign"])
+        rows = index.sign_rows(role, nodes)
+        assert rows == {node: {o: tuple(sorted(signs, key=SIGN_ORDER.__getitem__)) for o, signs in found.items()}
+                        for node, found in expected.items()}
+        assert all(list(row) == sorted(row) for row in rows.values())  # neighbours in id order, as the index's
 
 
 def test_rows_read_in_batches_are_the_rows_read_one_by_one(synthetic):
