@@ -482,6 +482,7 @@ def _routes(adj: Adjacency, hops: _Hops, start: str, goal: str, wanted: frozense
                         extended.append((*nodes, node))
         if complete:
             hops.prefetch(complete)
+            succ.prefetch(node for nodes in complete for node in nodes[:-1])  # the steps' signs, in one read
             found = [route for nodes in complete for route in _signed(succ, hops, nodes, wanted)]
             if limit is not None and limit < len(found):
                 yield from heapq.nsmallest(limit, found, key=Route.rank_key)
