@@ -64,9 +64,10 @@ _SIGN_CODES = {chr(64 + mask): tuple(sign for sign in sorted(SIGN_ORDER, key=SIG
 
 def _write_adjacency(connection: sqlite3.Connection) -> None:
     """Write one ``adjacency`` row per (entity, role): its neighbours on that side, sorted and
-    tab-joined, and one character per neighbour for the distinct signs of the claims between them
-    (see :data:`_SIGN_CODES`), so a search reads one row per entity it reaches and decodes it with
-    ``split`` and ``zip``. Read from the (subject, object, sign) and (object, subject, sign) indexes."""
+    tab-joined (ids come from IRIs, which hold no whitespace), and one character per neighbour for
+    the distinct signs of the claims between them (see :data:`_SIGN_CODES`), so a search reads one
+    row per entity it reaches and decodes it with ``split`` and ``zip``. Read from the (subject,
+    object, sign) and (object, subject, sign) indexes."""
     from itertools import groupby
 
     bit = _SIGN_BIT
@@ -257,10 +258,10 @@ class Index:
         build, one row read per entity however many claims it has (keep the list to a few hundred)."""
         column = {"subject": "subject", "object": "object"}[role]
         marks = ",".join("?" * len(entity_ids))
-        query = f"SELECT id, neighbours, signs FROM adjacency WHERE role = '{column}' AND id IN ({marks})"
+        query = f"SELECT id, neighbours, signs FROM adjacency WHERE role = ? AND id IN ({marks})"
         codes = _SIGN_CODES.__getitem__
         return {node: dict(zip(neighbours.split("\t"), map(codes, signs)))
-                for node, neighbours, signs in self._db.execute(query, entity_ids)}
+                for node, neighbours, signs in self._db.execute(query, [column, *entity_ids])}
 
     def count_claims_of(self, role: str, entity_id: str) -> int:
         """Return how many claims have an entity as their ``role`` ("subject" or "object"),
