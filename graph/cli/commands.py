@@ -529,9 +529,12 @@ def push(project, endpoint: str, graph_iri: str | None, rdf_format: str, append:
 @click.option("--context", metavar="VALUE", default=None,
               help="start filtered to a context (men, postmenopausal women, long-term ...); "
                    "with --path, only routes that hold in it")
+@click.option("--hubs", type=click.IntRange(min=1), default=None, metavar="N",
+              help="draw only the N most connected entities and the claims among them (for a graph "
+                   "too large to draw whole; the page says so)")
 @pass_project
 def html(project, output: str, focus: str | None, depth: int | None,
-         path_between: tuple[str, str] | None, context: str | None) -> None:
+         path_between: tuple[str, str] | None, context: str | None, hubs: int | None) -> None:
     """Write the graph as one self-contained, offline HTML page to explore in a browser.
 
     Search any name or synonym, filter by category, sign, context, document section and studies,
@@ -541,14 +544,17 @@ def html(project, output: str, focus: str | None, depth: int | None,
 
     if depth is not None and focus is None:
         raise click.UsageError("--depth needs --focus")
+    if hubs is not None and (focus or path_between or context):
+        raise click.UsageError("--hubs draws the most connected part of the whole graph: "
+                               "not with --focus, --path or --context")
     if output == "-":
         from graph.exports.explorer import render_html
 
         click.echo(render_html(project.index(), focus=focus, depth=depth, path_between=path_between,
-                               context=context), nl=False)
+                               context=context, hubs=hubs), nl=False)
         return
     written = write_html(project.index(), output, focus=focus, depth=depth,
-                         path_between=path_between, context=context)
+                         path_between=path_between, context=context, hubs=hubs)
     click.echo(f"wrote {os.path.relpath(written)}")
 
 

@@ -31,3 +31,25 @@ def test_claims_among_keeps_the_claims_between_the_given_entities(built_mini):
         assert list(index.claims_among(everyone)) == claims
     finally:
         index.close()
+
+
+def test_hkg_html_hubs_draws_the_most_connected_part_and_says_so(built_mini, tmp_path):
+    import json
+    import re
+
+    from click.testing import CliRunner
+
+    from graph.cli.commands import cli
+
+    page = tmp_path / "hubs.html"
+    result = CliRunner().invoke(cli, ["--project", str(built_mini), "html", "--hubs", "3", "-o", str(page)])
+    assert result.exit_code == 0, result.output
+    index = Project(built_mini).index()
+    try:
+        most = index.most_connected(3)
+    finally:
+        index.close()
+    data = json.loads(re.search(r'"meta":(\{.*?\})', page.read_text(encoding="utf-8")).group(1))
+    assert data["hubs"] == 3 and data["entities"] == len(most) and data["total_entities"] == 8
+    refused = CliRunner().invoke(cli, ["--project", str(built_mini), "html", "--hubs", "3", "--focus", "insulin"])
+    assert refused.exit_code == 2 and "--hubs draws the most connected part" in refused.output
