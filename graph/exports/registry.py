@@ -29,7 +29,7 @@ from graph.model.vocab import prefixes
 from graph.project import EXPORT_STEM
 
 __all__ = ["ExportFormat", "export_build", "export_files", "export_formats", "format_names", "get_format",
-           "register_format"]
+           "register_format", "sorted_ntriples"]
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,10 @@ def get_format(name: str) -> ExportFormat:
         raise UnknownFormatError(name, _REGISTRY) from None
 
 
-def _ntriples(graph: Graph) -> bytes:
+def sorted_ntriples(graph: Graph) -> bytes:
+    """Return ``graph`` as N-Triples, one line per triple, sorted and without duplicates: the bytes
+    of the N-Triples export and of every build's ``graph.nt`` (what the SHACL checker and the
+    index writer read)."""
     lines = sorted(set(graph.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines()))
     return ("\n".join(line for line in lines if line.strip()) + "\n").encode("utf-8")
 
@@ -116,7 +119,7 @@ def _turtle(graph: Graph) -> bytes:
     bytes as the streamed build's :func:`graph.pipeline.bulk.write_turtle`)."""
     import pyoxigraph as ox
 
-    triples = ox.parse(_ntriples(graph), format=ox.RdfFormat.N_TRIPLES)
+    triples = ox.parse(sorted_ntriples(graph), format=ox.RdfFormat.N_TRIPLES)
     return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=dict(sorted(prefixes().items())))
 
 
@@ -220,7 +223,7 @@ def export_build(project, name: str, directory: str | Path) -> list[Path]:
 
 register_format(ExportFormat("turtle", "ttl", "text/turtle", _turtle, ("ttl",), "turtle",
                              read=_read_rdf("turtle"), description="RDF Turtle"))
-register_format(ExportFormat("n-triples", "nt", "application/n-triples", _ntriples, ("nt",), "nt",
+register_format(ExportFormat("n-triples", "nt", "application/n-triples", sorted_ntriples, ("nt",), "nt",
                              read=_read_rdf("nt"), description="RDF N-Triples, sorted"))
 register_format(ExportFormat("json-ld", "jsonld", "application/ld+json", _jsonld, ("jsonld",), "json-ld",
                              read=_read_rdf("json-ld"), description="RDF JSON-LD"))

@@ -6,7 +6,7 @@ Below :data:`graph.pipeline.build.LARGE_GRAPH_CLAIMS` claims the build holds THE
 1. :func:`write_graph_nt` streams the model's triples (:func:`graph.rdf.triples.iter_triples`) as
    N-Triples lines to a file, sorts them and drops duplicates (GNU ``sort -u`` in the C locale,
    or an external merge sort in Python where there is no ``sort``), counts them, and merges in the
-   dataset description that counts them: the same bytes ``formats._ntriples`` gives for the same
+   dataset description that counts them: the same bytes :func:`graph.exports.registry.sorted_ntriples` gives for the same
    graph, in bounded memory;
 2. the store is bulk-loaded from that file (:func:`graph.sparql.store.loading_store`, in a child
    process while the next two steps run);

@@ -9,6 +9,7 @@ from pathlib import Path
 from rdflib import Graph
 
 from graph.rdf.checks import check_ntriples
+from graph.exports.registry import sorted_ntriples
 
 __all__ = ["load_shapes", "validate_graph"]
 
@@ -31,8 +32,7 @@ def validate_graph(graph: Graph) -> None:
 
     :raises ShapeError: with one line per violation (focus node, path, message).
     """
-    lines = sorted(set(graph.serialize(format="nt", encoding="utf-8").splitlines()) - {b""})
     with tempfile.TemporaryDirectory(prefix="hkg-shapes-") as folder:
         path = Path(folder) / "graph.nt"
-        path.write_bytes(b"".join(line + b"\n" for line in lines))
+        path.write_bytes(sorted_ntriples(graph))
         check_ntriples(path)
