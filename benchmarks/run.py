@@ -6,12 +6,10 @@
 For each size the runner writes a synthetic project (:mod:`benchmarks.synth`), builds it with
 ``hkg build`` in a fresh process, then measures:
 
-- **build**: the streamed build (``build(streamed=True)``, what ``hkg build`` does above
-  ``LARGE_GRAPH_CLAIMS``): wall time, claims per second and peak memory (max RSS of the build
-  process tree, sampled every 50 ms, so the store loader and ``sort`` running beside the build
-  count with it) against the 4 GiB target; up to
-  :data:`IN_MEMORY_BUILD_MAX` claims also the in-memory build (rdflib graph + pyshacl,
-  ``streamed=False``, the only build before) as the baseline;
+- **build**: ``hkg build`` (one pipeline at every size, every export written): wall time, claims
+  per second and peak memory (max RSS of the build process tree, sampled every 50 ms, so the
+  store loader and ``sort`` running beside the build count with it) against the 4 GiB target;
+  its baseline is the **floor** stage: Oxigraph's bulk load of the same triples alone;
 - **paths**: ``find_paths(A, B, max_length=4, limit=50)`` on the signed view, p50 / p95 over
   100 random pairs (a fifth of them with a hub as source or target; on a large sparse graph most
   have no route) and over 100 pairs drawn so that a route exists (one end random or a hub, the
@@ -66,7 +64,6 @@ PAIR_TIMEOUT = 5.0
 #: a path search is timed as the fastest of up to REPEATS calls made within REPEAT_WITHIN seconds
 REPEATS, REPEAT_WITHIN = 3, 0.1
 LOOKUP_RUNS = 7
-IN_MEMORY_BUILD_MAX = 10_000
 RDFLIB_MAX = 100_000
 FORBIDDEN_ON_LOOKUP = ("rdflib", "yaml", "pyshacl", "pyoxigraph", "networkx", "pyvis")
 TARGETS = {"paths": 10.0, "sparql": 10.0, "lookup": 2.0, "memory_mib": 4096}
@@ -169,26 +166,17 @@ def _percentile(values: list[float], q: float) -> float:
 
 def bench_build(project: Path, claims: int) -> dict:
     code = ("import json, resource, sys, time\nfrom graph.pipeline.build import Project, build\n"
-            "t = time.perf_counter(); r = build(Project(sys.argv[1]), streamed={streamed})\n"
-            "print(json.dumps({{'seconds': time.perf_counter() - t, 'triples': r.triples, 'streamed': r.streamed,"
+            "t = time.perf_counter(); r = build(Project(sys.argv[1]))\n"
+            "print(json.dumps({'seconds': time.perf_counter() - t, 'triples': r.triples,"
             " 'self': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,"
-            " 'children': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024}}))")
-    result = {}
-    for label, streamed in (("ours", "True"), ("baseline", "False")):
-        if label == "baseline" and claims > IN_MEMORY_BUILD_MAX:
-            continue
-        shutil.rmtree(project / ".hkg", ignore_errors=True)
-        _seconds, peak, out = _child([sys.executable, "-c", code.format(streamed=streamed), str(project)])
-        run = json.loads(out.strip().splitlines()[-1])
-        # the build's children (sort, the store loader) run beside it: the sampled peak of the
-        # whole tree, and never less than the largest single process's own maximum
-        result[label] = {"seconds": run["seconds"], "claims_per_s": claims / run["seconds"],
-                         "peak_mib": max(peak, run["self"], run["children"]), "triples": run["triples"],
-                         "streamed": run["streamed"]}
-    if "baseline" in result:  # leave the streamed build as the current one
-        shutil.rmtree(project / ".hkg", ignore_errors=True)
-        _child([sys.executable, "-c", code.format(streamed="True"), str(project)])
-    return result
+            " 'children': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024}))")
+    shutil.rmtree(project / ".hkg", ignore_errors=True)
+    _seconds, peak, out = _child([sys.executable, "-c", code, str(project)])
+    run = json.loads(out.strip().splitlines()[-1])
+    # the build's children (sort, the store loader) run beside it: the sampled peak of the
+    # whole tree, and never less than the largest single process's own maximum
+    return {"ours": {"seconds": run["seconds"], "claims_per_s": claims / run["seconds"],
+                     "peak_mib": max(peak, run["self"], run["children"]), "triples": run["triples"]}}
 
 
 def bench_floor(project: Path) -> dict:
@@ -634,16 +622,11 @@ def _measured(all_figures: list[dict], stage: str) -> list[dict]:
 
 def render(all_figures: list[dict]) -> str:
     """Return the results as Markdown tables."""
-    out = ["| claims | build s | claims/s | peak MiB (process tree) | baseline build s | build speed-up | ≤ 4 GiB |",
-           "|---:|---:|---:|---:|---:|---:|:---:|"]
+    out = ["| claims | build s | claims/s | peak MiB (process tree) | ≤ 4 GiB |", "|---:|---:|---:|---:|:---:|"]
     for f in _measured(all_figures, "build"):
-        ours, base = f["build"]["ours"], f["build"].get("baseline")
+        ours = f["build"]["ours"]
         out.append(f"| {f['claims']:,} | {ours['seconds']:.1f} | {ours['claims_per_s']:,.0f} | {ours['peak_mib']:,} | "
-                   f"{base['seconds']:.1f} | {_ratio(base['seconds'], ours['seconds'])} | "
-                   if base else
-                   f"| {f['claims']:,} | {ours['seconds']:.1f} | {ours['claims_per_s']:,.0f} | {ours['peak_mib']:,} | "
-                   f"not run | – | ")
-        out[-1] += "yes |" if ours["peak_mib"] <= TARGETS["memory_mib"] else "**no** |"
+                   + ("yes |" if ours["peak_mib"] <= TARGETS["memory_mib"] else "**no** |"))
     out += ["", "| claims | triples | build s | build triples/s | Oxigraph bulk load alone s | its triples/s | "
             "build ÷ load |", "|---:|---:|---:|---:|---:|---:|---:|"]
     for f in _measured(all_figures, "floor"):

@@ -425,12 +425,13 @@ def open(path: str | Path = ".") -> KnowledgeGraph:  # noqa: A001 - the front do
     return KnowledgeGraph(Project.locate(path))
 
 
-def build(path: str | Path = ".", *, write_exports: bool = True, full_exports: bool = False,
+def build(path: str | Path = ".", *, write_exports: bool = True, whole_html: bool = False,
           allow_empty: bool = False):
     """Build the project in ``path`` as ``hkg build`` does and return its counts.
 
-    ``full_exports`` also writes the in-memory formats of a large (streamed) build; ``allow_empty``
-    builds without claims, or without a data file the current build read.
+    ``whole_html`` draws the whole graph in graph.html even when it is too large for a page (by
+    default such a graph's most connected part); ``allow_empty`` builds without claims, or without
+    a data file the current build read.
 
     :raises LoadError: the data has problems (each ``file:line: message``); nothing is written.
     :raises ShapeError: the graph fails its SHACL shapes; nothing is written.
@@ -438,5 +439,5 @@ def build(path: str | Path = ".", *, write_exports: bool = True, full_exports: b
     """
     from graph.pipeline.build import build as build_project  # rdflib: only to build
 
-    return build_project(Project.locate(path), write_exports=write_exports, full_exports=full_exports,
+    return build_project(Project.locate(path), write_exports=write_exports, whole_html=whole_html,
                          allow_empty=allow_empty)

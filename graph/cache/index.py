@@ -22,13 +22,14 @@ from graph.model.vocab import CONTEXT_KEYS, HIERARCHY, SIGN_ORDER
 __all__ = ["INDEX_FORMAT", "Index", "write_index_from_ntriples"]
 
 #: the shape of the records in the index; a build made with another is refused (rebuild it)
-INDEX_FORMAT = 5
+INDEX_FORMAT = 6
 
 _SCHEMA = """
-CREATE TABLE entities (id TEXT PRIMARY KEY, label TEXT NOT NULL, category TEXT, data TEXT NOT NULL);
+CREATE TABLE entities (id TEXT PRIMARY KEY, label TEXT NOT NULL, category TEXT, data TEXT NOT NULL,
+                       exported TEXT NOT NULL);
 CREATE TABLE names (key TEXT NOT NULL, name TEXT NOT NULL, entity TEXT NOT NULL, rank INTEGER NOT NULL);
 CREATE TABLE claims (id TEXT PRIMARY KEY, subject TEXT NOT NULL, object TEXT NOT NULL,
-                     sign INTEGER NOT NULL, data TEXT NOT NULL);
+                     sign INTEGER NOT NULL, data TEXT NOT NULL, exported TEXT NOT NULL);
 CREATE TABLE degrees (id TEXT PRIMARY KEY, subject INTEGER NOT NULL, object INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE adjacency (id TEXT NOT NULL, role TEXT NOT NULL, neighbours TEXT NOT NULL, signs TEXT NOT NULL,
                         PRIMARY KEY (id, role)) WITHOUT ROWID;
@@ -203,6 +204,24 @@ class Index:
         """Yield every claim record, sorted by id."""
         for (data,) in self._db.execute("SELECT data FROM claims ORDER BY id"):
             yield json.loads(data)
+
+    def exported_entities(self) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+        """Yield ``(record, exported)`` for every entity, sorted by id: ``exported`` holds what
+        only the exports read (``categories``: every category IRI)."""
+        for data, exported in self._db.execute("SELECT data, exported FROM entities ORDER BY id"):
+            yield json.loads(data), json.loads(exported)
+
+    def exported_claims(self) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+        """Yield ``(record, exported)`` for every claim, sorted by id: ``exported`` holds what only
+        the exports read (the claim's ``iri``, the association's ``predicate`` IRI, every
+        ``supporting_text``, the IRIs of the ``publications`` the document cites, the
+        ``anatomical_context`` entities, the IRI of the ``document`` quoted)."""
+        for data, exported in self._db.execute("SELECT data, exported FROM claims ORDER BY id"):
+            yield json.loads(data), json.loads(exported)
+
+    def claim_count(self) -> int:
+        """Return how many claims the graph holds (imported ones included)."""
+        return self._db.execute("SELECT COUNT(*) FROM claims").fetchone()[0]
 
     def most_connected(self, limit: int) -> list[str]:
         """Return the ids of the ``limit`` entities with the most claims (in and out), most first,
@@ -388,7 +407,8 @@ def write_index_from_ntriples(nt_path: Path, path: Path, meta: dict[str, Any] | 
         citation=DCTERMS.bibliographicCitation, population=HKG.population, document=BIBO.Document,
         dsource=DCTERMS.source, sha=HKG.sha256, influenced=PROV.qualifiedInfluence,
         influence=PROV.Influence, influencer=PROV.influencer, basis=HKG.basis, relation=HKG.relation,
-        comment=RDFS.comment).items()}
+        comment=RDFS.comment, doi=BIBO.doi, pmid=BIBO.pmid, r_predicate=RDF.predicate,
+        b_predicate=BIOLINK.predicate, anatomical=BIOLINK.anatomical_context_qualifier).items()}
     slots = {str(BIOLINK[slot]): key for key, slot in HIERARCHY.items()}
     narrower: dict[str, list[tuple[str, str]]] = {}
     contexts = [(key, str(HKG[key])) for key in CONTEXT_KEYS]
@@ -404,7 +424,7 @@ def write_index_from_ntriples(nt_path: Path, path: Path, meta: dict[str, Any] | 
         connection.executescript(
             "CREATE TEMP TABLE aux (iri TEXT PRIMARY KEY, part TEXT, quoted TEXT, value TEXT, start TEXT,"
             " end_ TEXT, title TEXT, label TEXT, xrefs TEXT);"
-            "CREATE TEMP TABLE raw_claims (iri TEXT, evidence TEXT, data TEXT);"
+            "CREATE TEMP TABLE raw_claims (iri TEXT, evidence TEXT, data TEXT, exported TEXT);"
             "CREATE TEMP TABLE links (iri TEXT PRIMARY KEY, data TEXT);")
         entities, studies, documents, aux, raw = [], [], [], [], []
 
@@ -413,7 +433,7 @@ def write_index_from_ntriples(nt_path: Path, path: Path, meta: dict[str, Any] | 
                 connection.executemany("INSERT OR IGNORE INTO aux VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", aux)
                 aux.clear()
             if raw and (force or len(raw) >= batch):
-                connection.executemany("INSERT INTO raw_claims VALUES (?, ?, ?)", raw)
+                connection.executemany("INSERT INTO raw_claims VALUES (?, ?, ?, ?)", raw)
                 raw.clear()
 
         def group(node: str, found: dict) -> None:
@@ -438,6 +458,7 @@ def write_index_from_ntriples(nt_path: Path, path: Path, meta: dict[str, Any] | 
                     "rationale": _py(first(found, "comment"))})))
             if T["association"] in types and T["r_subject"] in found and T["r_object"] in found:
                 evidence, original, sign = first(found, "derived"), first(found, "original"), _py(first(found, "sign"))
+                relation = first(found, "r_predicate") or first(found, "b_predicate")
                 record = {
                     "claim": _local(node, str(CLAIM), conv),
                     "subject": ent(first(found, "r_subject").value),
@@ -454,7 +475,15 @@ def write_index_from_ntriples(nt_path: Path, path: Path, meta: dict[str, Any] | 
                     "knowledge_level": _py(first(found, "level")),
                     "agent_type": _py(first(found, "agent")),
                 }
-                raw.append((node, evidence.value if evidence is not None else None, json.dumps(record)))
+                exported = {  # what only the exports read (graph/exports/kgx.py), beside the record
+                    "iri": node,
+                    "predicate": relation.value if relation is not None else None,
+                    "supporting_text": sorted(_py(q) for q in found.get(T["text"], ())),
+                    "publications": sorted(s.value for s in found.get(T["publications"], ())),
+                    "anatomical_context": sorted(ent(t.value) for t in found.get(T["anatomical"], ())),
+                }
+                raw.append((node, evidence.value if evidence is not None else None, json.dumps(record),
+                            json.dumps(exported)))
             if T["article"] in types:
                 studies.append((node, found))
             if T["document"] in types:
@@ -502,16 +531,17 @@ def write_index_from_ntriples(nt_path: Path, path: Path, meta: dict[str, Any] | 
                 **_hierarchy((key, ent(o.value)) for predicate, key in slots.items() for o in found.get(predicate, ())),
                 "narrower": _narrower(narrower.get(node, ())),
             }
-            rows.append((record["id"], record["label"], record["category"], dump(record)))
+            exported = {"categories": sorted(c.value for c in found.get(T["category"], ()))}
+            rows.append((record["id"], record["label"], record["category"], dump(record), dump(exported)))
             names |= name_keys(record["id"], record["label"], record["synonyms"], record["xrefs"])
-        connection.executemany("INSERT INTO entities VALUES (?, ?, ?, ?)", rows)
+        connection.executemany("INSERT INTO entities VALUES (?, ?, ?, ?, ?)", rows)
         connection.executemany("INSERT INTO names VALUES (?, ?, ?, ?)", sorted(names))
         entities.clear()
         del names, rows
 
         rows = []
-        for _iri, evidence, data, part, quoted, value, start, end, title in connection.execute(
-                "SELECT c.iri, c.evidence, c.data, e.part, e.quoted, e.value, e.start, e.end_, s.title "
+        for evidence, data, exported, part, quoted, value, start, end, title in connection.execute(
+                "SELECT c.evidence, c.data, c.exported, e.part, e.quoted, e.value, e.start, e.end_, s.title "
                 "FROM raw_claims c LEFT JOIN aux e ON e.iri = c.evidence LEFT JOIN aux s ON s.iri = e.part"):
             record = json.loads(data)
             if record["citations"]:
@@ -526,11 +556,13 @@ def write_index_from_ntriples(nt_path: Path, path: Path, meta: dict[str, Any] | 
                 "start": json.loads(start) if start is not None else None,
                 "end": json.loads(end) if end is not None else None,
             })
-            rows.append((record["claim"], record["subject"], record["object"], record["sign"], dump(record)))
+            if quoted is not None:
+                exported = json.dumps({**json.loads(exported), "document": quoted})
+            rows.append((record["claim"], record["subject"], record["object"], record["sign"], dump(record), exported))
             if len(rows) >= batch:
-                connection.executemany("INSERT OR IGNORE INTO claims VALUES (?, ?, ?, ?, ?)", rows)
+                connection.executemany("INSERT OR IGNORE INTO claims VALUES (?, ?, ?, ?, ?, ?)", rows)
                 rows = []
-        connection.executemany("INSERT OR IGNORE INTO claims VALUES (?, ?, ?, ?, ?)", rows)
+        connection.executemany("INSERT OR IGNORE INTO claims VALUES (?, ?, ?, ?, ?, ?)", rows)
 
         rows = []
         for node, found in studies:
@@ -552,6 +584,8 @@ def write_index_from_ntriples(nt_path: Path, path: Path, meta: dict[str, Any] | 
                 "design_xrefs": sorted(_local(x, "\0", conv) for x in json.loads(design_row[7])) if design_row else [],
                 "citation": _py(first(found, "citation")),
                 "population": _py(first(found, "population")),
+                "doi": _py(first(found, "doi")),
+                "pmid": _py(first(found, "pmid")),
             }
             rows.append((record["id"], dump(record)))
         connection.executemany("INSERT INTO studies VALUES (?, ?)", rows)

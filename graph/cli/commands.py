@@ -14,7 +14,7 @@ import sys
 import click
 
 from graph.errors import HkgError
-from graph.project import Project
+from graph.project import EXPORT_STEM, Project
 
 __all__ = ["HkgCommandError", "HkgGroup", "HkgUsageError", "cli", "main"]
 
@@ -104,25 +104,24 @@ def _graph(project: Project):
 
 
 @cli.command()
-@click.option("--full-exports", is_flag=True,
-              help="also write JSON-LD, GraphML, KGX, Cytoscape and the HTML for a large graph "
-                   "(small graphs always get every export)")
+@click.option("--whole-html", "--full-exports", "whole_html", is_flag=True,
+              help="draw the whole graph in exports/graph.html even when it is too large for a page "
+                   "(by default such a graph's most connected entities)")
 @click.option("--allow-empty", is_flag=True,
               help="build even with no claims, or without a data file the current build read")
 @pass_project
-def build(project, full_exports: bool, allow_empty: bool) -> None:
+def build(project, whole_html: bool, allow_empty: bool) -> None:
     """Build the graph from data/: validate, write the cache and exports/."""
     from graph.api import build as run_build
 
-    result = run_build(project.root, full_exports=full_exports, allow_empty=allow_empty)
+    result = run_build(project.root, whole_html=whole_html, allow_empty=allow_empty)
     click.echo(f"built {result.entities} entities, {result.claims} claims, {result.studies} studies "
                f"from {result.documents} document(s): {result.triples} triples")
     for path in result.exports:
         click.echo(f"wrote {os.path.relpath(path)}")
-    if result.skipped:  # a streamed build: say what exports/ no longer holds, and how to get it
-        click.echo(f"left out for a graph this large (and removed from exports/): {', '.join(result.skipped)}; "
-                   "graph.html draws only its most connected entities; `hkg build --full-exports` "
-                   "writes every format whole (in memory)")
+    if result.drawn is not None:  # say what the page leaves out, and how to get it
+        click.echo(f"graph.html draws the {result.drawn} most connected entities and the claims among them: "
+                   "the graph is too large for one page (`hkg build --whole-html` draws all of it)")
 
 
 @cli.command()
@@ -229,14 +228,22 @@ def export(project, export_format: str, output: str | None) -> None:
     The files go into the project's exports/ (where `hkg build` writes the same bytes) unless
     -o says otherwise; `-o -` prints a one-file format.
     """
-    from graph.exports.registry import export_build, export_files
+    from graph.exports.registry import export_build, get_format
 
     if output == "-":
-        files = export_files(project, export_format)
+        files = get_format(export_format).filenames(EXPORT_STEM)
         if len(files) != 1:
             raise click.UsageError(f"{export_format} writes {len(files)} files ({', '.join(files)}); "
                                    "give -o DIR")
-        click.echo(next(iter(files.values())), nl=False)  # bytes: written to the binary stream
+        import shutil
+        import sys
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="hkg-export-") as folder:
+            (path,) = export_build(project, export_format, folder)
+            sys.stdout.flush()
+            with open(path, "rb") as handle:  # streamed: an export may be larger than memory
+                shutil.copyfileobj(handle, sys.stdout.buffer)
         return
     for path in export_build(project, export_format, output or project.exports):
         click.echo(f"wrote {os.path.relpath(path)}")

@@ -1,7 +1,8 @@
 """The graph as Biolink node and edge records (KGX), and the field's tabular formats built on them.
 
-:func:`graph_tables` reads entities and claims out of THE RDF graph (never the YAML), as KGX
-records. A node's ``id`` is the preferred CURIE of its best standard identifier: the first of its
+:func:`index_tables` reads entities and claims out of a build's lookup index, which is derived
+from THE RDF graph (imports included; never the YAML), as KGX records: the nodes held, the edges
+streamed one claim at a time, so a graph of any size is exported in bounded memory. A node's ``id`` is the preferred CURIE of its best standard identifier: the first of its
 ``skos:exactMatch`` identifiers in Biolink's prefix order for its category (``id_prefixes`` in the
 schema the ``biolink-model`` wheel ships), so a merge with another KGX graph joins on it; an
 entity without one keeps its project CURIE (``entity:…``, a prefix the exports declare). The
@@ -21,7 +22,7 @@ source document, then the studies, as DOI / PMID CURIEs where the reference give
 ``has_evidence`` (ECO terms of the cited studies' designs), plus the project's own ``sign``,
 ``certainty``, ``hedge`` and context columns (KGX allows non-Biolink properties). GraphML and
 Cytoscape.js JSON are derived from the same records with the same field names, so every format
-says the same thing.
+says the same thing; :func:`write_tables` writes every table format in one pass.
 
 KGX TSV separates list items with ``|``; a value that holds a ``|`` (the quote of a table row) or
 a double quote is written in double quotes (RFC 4180, inner quotes doubled), so CSV readers get
@@ -34,35 +35,35 @@ from __future__ import annotations
 import io
 import json
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
-
-from rdflib import Graph, URIRef  # URIRef: the doctests use it
+from typing import Any, TextIO
 
 from graph.model.prefixes import converter
-from graph.model.vocab import (ASSOCIATION_CLASSES, BIBO, BIOLINK, HKG, PROV, RDF, RDFS, SKOS, VARIABLE,
-                               biolink_ancestors, biolink_id_prefixes, biolink_slots, prefixes)
+from graph.model.vocab import (ASSOCIATION_CLASSES, BIOLINK, STUDY, VARIABLE, biolink_ancestors,
+                               biolink_id_prefixes, biolink_slots, prefixes)
 
 __all__ = [
     "EDGE_COLUMNS",
     "KNOWLEDGE_SOURCE",
     "LIST_FIELDS",
     "NODE_COLUMNS",
+    "CytoscapeWriter",
     "GraphTables",
+    "GraphmlWriter",
+    "IndexTables",
+    "JsonlWriter",
+    "TsvWriter",
     "association_class",
     "curie",
-    "graph_tables",
+    "index_tables",
     "node_identifier",
     "read_cytoscape",
     "read_graphml",
     "read_jsonl",
     "read_parts",
     "read_tsv",
-    "write_cytoscape",
-    "write_graphml",
-    "write_jsonl",
-    "write_tsv",
+    "write_tables",
 ]
 
 #: KGX node columns, in file order
@@ -84,7 +85,7 @@ _INT_FIELDS = frozenset({"sign"})
 
 @dataclass(frozen=True)
 class GraphTables:
-    """Node and edge records (KGX-shaped dicts), sorted by id."""
+    """Node and edge records (KGX-shaped dicts) as a format's files read back, sorted by id."""
 
     nodes: tuple[dict[str, Any], ...]
     edges: tuple[dict[str, Any], ...]
@@ -93,9 +94,9 @@ class GraphTables:
 def curie(node) -> str:
     """Return the compact form of an IRI: project prefixes, then the identifier map, else the IRI.
 
-    >>> curie(URIRef("https://w3id.org/hormone-kg/entity/insulin")), curie(URIRef("http://purl.obolibrary.org/obo/RO_0002213"))
+    >>> curie("https://w3id.org/hormone-kg/entity/insulin"), curie("http://purl.obolibrary.org/obo/RO_0002213")
     ('entity:insulin', 'RO:0002213')
-    >>> curie(URIRef("http://id.nlm.nih.gov/mesh/D007328")), curie(URIRef("https://meshb.nlm.nih.gov/record/ui?ui=D007328"))
+    >>> curie("http://id.nlm.nih.gov/mesh/D007328"), curie("https://meshb.nlm.nih.gov/record/ui?ui=D007328")
     ('MESH:D007328', 'MESH:D007328')
     """
 
@@ -151,95 +152,109 @@ def _is_attribute(categories) -> bool:
     return any("Attribute" in biolink_ancestors(c.split(":", 1)[-1]) for c in categories)
 
 
-def _value(graph: Graph, node, predicate):
-    found = graph.value(node, predicate)
-    return None if found is None else found.toPython()
+def _entity_curie(local: str) -> str:
+    """The CURIE of an entity as the index names it: its id in the project's namespace, else the
+    CURIE or IRI the index keeps."""
+    if "://" in local:
+        return curie(local)
+    return local if ":" in local else f"entity:{local}"
 
 
-def _publications(graph: Graph, claim) -> list[str]:
-    """The publications of a claim: the source document its quote comes from, then every study
-    linked to it (a DOI or PMID CURIE when the study's reference gives one, else its study CURIE).
-    The one place that maps a claim's study links to KGX."""
+def _node(record: Mapping[str, Any], categories: list[str]) -> dict[str, Any]:
+    own = curie(record["iri"])
+    xref = list(record["xrefs"])
+    standard = [x for x in xref if ":" in x and not x.startswith("http")]
+    node = {
+        "id": node_identifier(own, categories, xref),
+        "category": categories,
+        "name": record["label"],
+        "description": record.get("definition"),
+        "synonym": list(record["synonyms"]),
+        "xref": sorted({*xref, own} - {record["iri"]}),  # the project CURIE; a bare IRI is in iri
+        "iri": record["iri"],
+        "has_attribute_type": standard[0] if standard and _is_attribute(categories) else None,
+    }
+    return {k: v for k, v in node.items() if v not in (None, [], "")}
 
-    documents = sorted({curie(d) for e in graph.objects(claim, PROV.wasDerivedFrom)
-                        for d in graph.objects(e, PROV.wasQuotedFrom)})
-    studies = []
-    for study in sorted(graph.objects(claim, BIOLINK.publications)):
-        doi, pmid = graph.value(study, BIBO.doi), graph.value(study, BIBO.pmid)
-        studies.append(f"doi:{doi}" if doi else f"PMID:{pmid}" if pmid else curie(study))
-    return documents + studies
+
+def _publications(exported: Mapping[str, Any], studies: Mapping[str, Mapping[str, Any]]) -> tuple[list, list]:
+    """A claim's ``publications`` (the source document its quote comes from, then every study the
+    document cites for it, as a DOI or PMID CURIE when the reference gives one, else its study
+    CURIE) and ``has_evidence`` (the ECO terms of those studies' designs)."""
+    found = [curie(exported["document"])] if exported.get("document") else []
+    evidence = set()
+    for iri in exported["publications"]:
+        study = studies.get(iri.removeprefix(str(STUDY)), {})
+        found.append(f"doi:{study['doi']}" if study.get("doi") else
+                     f"PMID:{study['pmid']}" if study.get("pmid") else curie(iri))
+        evidence.update(x for x in study.get("design_xrefs", ()) if x.startswith("ECO:"))
+    return found, sorted(evidence)
 
 
-def graph_tables(graph: Graph) -> GraphTables:
-    """Return the entities and claims of an RDF graph as KGX node and edge records.
+def _edge(record: Mapping[str, Any], exported: Mapping[str, Any], ids: Mapping[str, str],
+          categories: Mapping[str, list[str]], studies) -> dict[str, Any]:
+    publications, evidence = _publications(exported, studies)
+    context = record["context"]
+    edge = {
+        "id": curie(exported["iri"]),
+        "subject": ids.get(record["subject"]) or _entity_curie(record["subject"]),
+        "predicate": curie(exported["predicate"] or BIOLINK.related_to),
+        "object": ids.get(record["object"]) or _entity_curie(record["object"]),
+        "category": None,  # set below, from the qualifiers used
+        "original_predicate": record["predicate"],
+        "object_direction_qualifier": record["direction"],
+        "object_aspect_qualifier": record["aspect"],
+        "anatomical_context_qualifier": sorted(ids.get(t) or _entity_curie(t) for t in exported["anatomical_context"]),
+        "knowledge_level": record["knowledge_level"],
+        "agent_type": record["agent_type"],
+        "primary_knowledge_source": KNOWLEDGE_SOURCE,
+        "supporting_text": exported["supporting_text"],
+        "publications": publications,
+        "has_evidence": evidence,
+        "sign": record["sign"],
+        "certainty": record["certainty"],
+        "hedge": record["hedge"],
+        **{key: context.get(key) for key in ("population", "timescale", "formulation")},
+    }
+    edge["category"] = [association_class(categories.get(record["subject"], ()), categories.get(record["object"], ()),
+                                          [k for k, v in edge.items() if k.endswith("_qualifier") and v])]
+    return {k: v for k, v in edge.items() if v not in (None, [], "")}
 
-    Entities are the subjects of ``biolink:category``; claims the ``biolink:Association`` nodes
-    with ``rdf:subject`` and ``rdf:object`` (imported ones included). Absent values are left out.
-    Two entities that would share a standard identifier both keep their own CURIE.
-    """
 
-    nodes, ids, categories = [], {}, {}
-    for node in sorted(set(graph.subjects(BIOLINK.category, None))):
-        own = curie(node)
-        category = sorted(curie(c) for c in graph.objects(node, BIOLINK.category))
-        xref = sorted(curie(x) for x in graph.objects(node, SKOS.exactMatch))
-        standard = [x for x in xref if ":" in x and not x.startswith("http")]
-        record = {
-            "id": node_identifier(own, category, xref),
-            "category": category,
-            "name": _value(graph, node, RDFS.label),
-            "description": _value(graph, node, SKOS.definition),
-            "synonym": sorted(str(s) for s in graph.objects(node, SKOS.altLabel)),
-            "xref": sorted({*xref, own} - {str(node)}),  # the project CURIE; a bare IRI is in iri
-            "iri": str(node),
-            "has_attribute_type": standard[0] if standard and _is_attribute(category) else None,
-        }
-        ids[node], categories[node] = record["id"], category
-        nodes.append({k: v for k, v in record.items() if v not in (None, [], "")})
-    shared = {i for i, n in Counter(ids.values()).items() if n > 1}
-    for record in nodes:
-        if record["id"] in shared:
-            record["id"] = curie(URIRef(record["iri"]))
-    ids = {node: (curie(node) if i in shared else i) for node, i in ids.items()}
-    edges = []
-    for node in sorted(set(graph.subjects(RDF.type, BIOLINK.Association))):
-        subject, obj = graph.value(node, RDF.subject), graph.value(node, RDF.object)
-        if subject is None or obj is None:
-            continue
-        predicate = graph.value(node, RDF.predicate) or graph.value(node, BIOLINK.predicate) or BIOLINK.related_to
-        studies = sorted(graph.objects(node, BIOLINK.publications))  # the document's own citations only
-        evidence = sorted({curie(x) for s in studies for design in graph.objects(s, HKG.studyDesign)
-                           for x in graph.objects(design, SKOS.exactMatch) if curie(x).startswith("ECO:")})
-        original = graph.value(node, BIOLINK.original_predicate)
-        sign = _value(graph, node, HKG.sign)
-        record = {
-            "id": curie(node),
-            "subject": ids.get(subject) or curie(subject),
-            "predicate": curie(predicate),
-            "object": ids.get(obj) or curie(obj),
-            "category": None,  # set below, from the qualifiers used
-            "original_predicate": curie(original) if original is not None else None,
-            "object_direction_qualifier": _value(graph, node, BIOLINK.object_direction_qualifier),
-            "object_aspect_qualifier": _value(graph, node, BIOLINK.object_aspect_qualifier),
-            "anatomical_context_qualifier": sorted(ids.get(t) or curie(t)
-                                                   for t in graph.objects(node, BIOLINK.anatomical_context_qualifier)),
-            "knowledge_level": _value(graph, node, BIOLINK.knowledge_level),
-            "agent_type": _value(graph, node, BIOLINK.agent_type),
-            "primary_knowledge_source": KNOWLEDGE_SOURCE,
-            "supporting_text": sorted(str(q) for q in graph.objects(node, BIOLINK.supporting_text)),
-            "publications": _publications(graph, node),
-            "has_evidence": evidence,
-            "sign": sign if sign is None or isinstance(sign, str) else int(sign),
-            "certainty": _value(graph, node, HKG.certainty),
-            "hedge": _value(graph, node, HKG.hedge),
-            "population": _value(graph, node, HKG.population),
-            "timescale": _value(graph, node, HKG.timescale),
-            "formulation": _value(graph, node, HKG.formulation),
-        }
-        record["category"] = [association_class(categories.get(subject, ()), categories.get(obj, ()),
-                                                [k for k, v in record.items() if k.endswith("_qualifier") and v])]
-        edges.append({k: v for k, v in record.items() if v not in (None, [], "")})
-    return GraphTables(tuple(sorted(nodes, key=lambda n: n["id"])), tuple(edges))
+@dataclass(frozen=True)
+class IndexTables:
+    """The KGX records of a build, read from its lookup index: ``nodes`` sorted by id (held: one
+    per entity), ``edges()`` one per claim, by claim id (streamed: never all in memory)."""
+
+    nodes: tuple[dict[str, Any], ...]
+    _index: Any
+    _ids: Mapping[str, str]
+    _categories: Mapping[str, list[str]]
+
+    def edges(self) -> Iterator[dict[str, Any]]:
+        """Yield the edge records, one claim at a time."""
+        studies = self._index.studies()
+        for record, exported in self._index.exported_claims():
+            yield _edge(record, exported, self._ids, self._categories, studies)
+
+
+def index_tables(index) -> IndexTables:
+    """Return the entities and claims of a build (its :class:`graph.cache.index.Index`) as KGX node
+    and edge records. Entities are the nodes with a ``biolink:category``; claims the
+    ``biolink:Association`` nodes with ``rdf:subject`` and ``rdf:object`` (imported ones
+    included). Absent values are left out. Two entities that would share a standard identifier
+    both keep their own CURIE."""
+
+    nodes, categories = [], {}
+    for record, exported in index.exported_entities():
+        categories[record["id"]] = sorted(curie(c) for c in exported["categories"])
+        nodes.append((record["id"], _node(record, categories[record["id"]])))
+    shared = {i for i, n in Counter(node["id"] for _, node in nodes).items() if n > 1}
+    for _, node in nodes:
+        if node["id"] in shared:
+            node["id"] = curie(node["iri"])
+    ids = {entity: node["id"] for entity, node in nodes}
+    return IndexTables(tuple(sorted((node for _, node in nodes), key=lambda n: n["id"])), index, ids, categories)
 
 
 # --- KGX TSV and JSON Lines ---------------------------------------------------------------
@@ -261,11 +276,27 @@ def _cell(value) -> str:
     return text
 
 
-def write_tsv(records, columns) -> bytes:
-    """Return KGX TSV: a header of ``columns`` and one row per record, lists ``|``-separated."""
-    lines = ["\t".join(columns)]
-    lines += ["\t".join(_cell(record.get(column)) for column in columns) for record in records]
-    return ("\n".join(lines) + "\n").encode("utf-8")
+def _tsv_row(record, columns) -> str:
+    return "\t".join(_cell(record.get(column)) for column in columns) + "\n"
+
+
+class TsvWriter:
+    """KGX TSV: a nodes file and an edges file, a header of :data:`NODE_COLUMNS` /
+    :data:`EDGE_COLUMNS` and one row per record, lists ``|``-separated."""
+
+    def __init__(self, nodes: TextIO, edges: TextIO):
+        self._nodes, self._edges = nodes, edges
+        nodes.write("\t".join(NODE_COLUMNS) + "\n")
+        edges.write("\t".join(EDGE_COLUMNS) + "\n")
+
+    def node(self, record: Mapping[str, Any]) -> None:
+        self._nodes.write(_tsv_row(record, NODE_COLUMNS))
+
+    def edge(self, record: Mapping[str, Any]) -> None:
+        self._edges.write(_tsv_row(record, EDGE_COLUMNS))
+
+    def close(self) -> None:
+        pass
 
 
 def _split_cell(cell: str, listed: bool) -> list[str] | str:
@@ -276,7 +307,7 @@ def _split_cell(cell: str, listed: bool) -> list[str] | str:
 
 
 def read_tsv(data: bytes) -> list[dict[str, Any]]:
-    """Read KGX TSV written by :func:`write_tsv` back into records (empty cells left out)."""
+    """Read KGX TSV written by :class:`TsvWriter` back into records (empty cells left out)."""
     rows = data.decode("utf-8").split("\n")
     header = rows[0].split("\t")
     records = []
@@ -293,9 +324,24 @@ def read_tsv(data: bytes) -> list[dict[str, Any]]:
     return records
 
 
-def write_jsonl(records) -> bytes:
-    """Return KGX JSON Lines: one JSON object per record, keys sorted, UTF-8."""
-    return "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in records).encode("utf-8")
+def _json_line(record) -> str:
+    return json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+class JsonlWriter:
+    """KGX JSON Lines: a nodes file and an edges file, one JSON object per record, keys sorted."""
+
+    def __init__(self, nodes: TextIO, edges: TextIO):
+        self._nodes, self._edges = nodes, edges
+
+    def node(self, record: Mapping[str, Any]) -> None:
+        self._nodes.write(_json_line(record))
+
+    def edge(self, record: Mapping[str, Any]) -> None:
+        self._edges.write(_json_line(record))
+
+    def close(self) -> None:
+        pass
 
 
 def read_jsonl(data: bytes) -> list[dict[str, Any]]:
@@ -346,25 +392,67 @@ def _unflat(attributes: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-def write_graphml(tables: GraphTables) -> bytes:
-    """Return GraphML of the entities (nodes, keyed by KGX id) and claims (edges, keyed by claim id).
+#: GraphML attribute keys: (for, KGX name), each a string but the sign
+_GRAPHML_KEYS = (("node", "label"), *(("node", c) for c in NODE_COLUMNS if c != "id"), ("edge", "interaction"),
+                 *(("edge", c) for c in EDGE_COLUMNS if c not in ("id", "subject", "object")))
+
+
+class GraphmlWriter:
+    """GraphML of the entities (nodes, keyed by KGX id) and claims (edges, keyed by claim id),
+    written element by element (networkx's writer needs the whole graph in memory; its reader
+    reads this back, ``tests/exports/test_registry.py``).
 
     Attributes are the KGX fields under their KGX names (lists joined with ``|``,
     ``supporting_text`` with a newline), plus ``label`` and ``interaction`` for Cytoscape.
     """
-    import networkx as nx
 
-    multigraph = nx.MultiDiGraph()
-    for node in tables.nodes:
-        multigraph.add_node(node["id"], **_display_node(node), **_flat(node, ("id",)))
-    for edge in tables.edges:
-        multigraph.add_edge(edge["subject"], edge["object"], key=edge["id"], **_display_edge(edge),
-                            **_flat(edge, ("id", "subject", "object")))
-    return ("\n".join(nx.generate_graphml(multigraph, prettyprint=True)) + "\n").encode("utf-8")
+    def __init__(self, out: TextIO):
+        from xml.sax.saxutils import XMLGenerator
+
+        self._out, self._xml = out, XMLGenerator(out, encoding="utf-8", short_empty_elements=True)
+        self._keys = {key: f"d{i}" for i, key in enumerate(_GRAPHML_KEYS)}
+        out.write("<?xml version='1.0' encoding='utf-8'?>\n")
+        self._xml.startElement("graphml", {
+            "xmlns": "http://graphml.graphdrawing.org/xmlns",
+            "xmlns:xsi": "http://www.w3.org/2001/XMLSchema-instance",
+            "xsi:schemaLocation": "http://graphml.graphdrawing.org/xmlns "
+                                  "http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd"})
+        for (kind, name), key in self._keys.items():
+            self._xml.ignorableWhitespace("\n  ")
+            self._xml.startElement("key", {"id": key, "for": kind, "attr.name": name,
+                                           "attr.type": "int" if name in _INT_FIELDS else "string"})
+            self._xml.endElement("key")
+        self._xml.ignorableWhitespace("\n  ")
+        self._xml.startElement("graph", {"edgedefault": "directed"})
+
+    def _element(self, tag: str, attributes: dict[str, str], data: Mapping[str, Any]) -> None:
+        self._xml.ignorableWhitespace("\n    ")
+        self._xml.startElement(tag, attributes)
+        for name, value in data.items():
+            self._xml.ignorableWhitespace("\n      ")
+            self._xml.startElement("data", {"key": self._keys[tag, name]})
+            self._xml.characters(str(value))
+            self._xml.endElement("data")
+        self._xml.ignorableWhitespace("\n    ")
+        self._xml.endElement(tag)
+
+    def node(self, record: Mapping[str, Any]) -> None:
+        self._element("node", {"id": record["id"]}, {**_display_node(record), **_flat(record, ("id",))})
+
+    def edge(self, record: Mapping[str, Any]) -> None:
+        self._element("edge", {"source": record["subject"], "target": record["object"], "id": record["id"]},
+                      {**_display_edge(record), **_flat(record, ("id", "subject", "object"))})
+
+    def close(self) -> None:
+        self._xml.ignorableWhitespace("\n  ")
+        self._xml.endElement("graph")
+        self._xml.ignorableWhitespace("\n")
+        self._xml.endElement("graphml")
+        self._xml.ignorableWhitespace("\n")
 
 
 def read_graphml(data: bytes) -> GraphTables:
-    """Read GraphML written by :func:`write_graphml` back into node and edge records."""
+    """Read GraphML written by :class:`GraphmlWriter` back into node and edge records."""
     import networkx as nx
 
     multigraph = nx.read_graphml(io.BytesIO(data), force_multigraph=True)
@@ -374,37 +462,61 @@ def read_graphml(data: bytes) -> GraphTables:
     return GraphTables(tuple(nodes), tuple(edges))
 
 
-def write_cytoscape(tables: GraphTables) -> bytes:
-    """Return Cytoscape.js JSON (``elements.nodes`` / ``elements.edges`` with ``data``), as
-    Cytoscape desktop exports it (``.cyjs``), ``cy.add()`` reads it and networkx's
-    ``cytoscape_graph`` loads it (``data``, ``directed``, ``multigraph``; a node's ``value`` and
-    ``name``, an edge's ``key``). Fields are the KGX fields under their KGX names."""
-    from graph import __version__
+class CytoscapeWriter:
+    """Cytoscape.js JSON (``elements.nodes`` / ``elements.edges`` with ``data``), as Cytoscape
+    desktop exports it (``.cyjs``), ``cy.add()`` reads it and networkx's ``cytoscape_graph`` loads
+    it (``data``, ``directed``, ``multigraph``; a node's ``value`` and ``name``, an edge's
+    ``key``), one element per line. Fields are the KGX fields under their KGX names."""
 
-    def node_data(node):
-        return {**node, **_display_node(node), "value": node["id"], "name": node.get("name") or node["id"]}
+    def __init__(self, out: TextIO):
+        from graph import __version__
 
-    def edge_data(edge):
-        return {**{k: v for k, v in edge.items() if k not in ("subject", "object")}, **_display_edge(edge),
-                "source": edge["subject"], "target": edge["object"], "key": edge["id"]}
+        self._out, self._section, self._empty = out, "nodes", True
+        self._header = {"data": {"name": "hormone-kg"}, "directed": True, "format_version": "1.0",
+                        "generated_by": f"hormone-kg-{__version__}", "multigraph": True,
+                        "target_cytoscapejs_version": "~2.1"}
+        out.write('{\n "elements": {\n  "nodes": [')
 
-    document = {
-        "format_version": "1.0",
-        "generated_by": f"hormone-kg-{__version__}",
-        "target_cytoscapejs_version": "~2.1",
-        "data": {"name": "hormone-kg"},
-        "directed": True,
-        "multigraph": True,
-        "elements": {
-            "nodes": [{"data": node_data(n)} for n in tables.nodes],
-            "edges": [{"data": edge_data(e)} for e in tables.edges],
-        },
-    }
-    return (json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
+    def _element(self, section: str, data: Mapping[str, Any]) -> None:
+        if section != self._section:  # the first edge closes the nodes
+            self._out.write('\n  ],\n  "edges": [')
+            self._section, self._empty = section, True
+        self._out.write(("\n   " if self._empty else ",\n   ")
+                        + json.dumps({"data": data}, ensure_ascii=False, sort_keys=True))
+        self._empty = False
+
+    def node(self, record: Mapping[str, Any]) -> None:
+        self._element("nodes", {**record, **_display_node(record), "value": record["id"],
+                                "name": record.get("name") or record["id"]})
+
+    def edge(self, record: Mapping[str, Any]) -> None:
+        self._element("edges", {**{k: v for k, v in record.items() if k not in ("subject", "object")},
+                                **_display_edge(record), "source": record["subject"],
+                                "target": record["object"], "key": record["id"]})
+
+    def close(self) -> None:
+        if self._section == "nodes":  # no edge was written
+            self._out.write('\n  ],\n  "edges": [')
+        self._out.write("\n  ]\n },\n")
+        header = json.dumps(self._header, ensure_ascii=False, indent=1, sort_keys=True)
+        self._out.write(header[2:] + "\n")  # the other top-level keys, after "elements"
+
+
+def write_tables(tables: IndexTables, writers) -> None:
+    """Write the node and edge records to every writer (``node``, ``edge``, ``close``) in one
+    pass over the index: each claim is read and shaped once for all the table formats."""
+    for node in tables.nodes:
+        for writer in writers:
+            writer.node(node)
+    for edge in tables.edges():
+        for writer in writers:
+            writer.edge(edge)
+    for writer in writers:
+        writer.close()
 
 
 def read_cytoscape(data: bytes) -> GraphTables:
-    """Read Cytoscape.js JSON written by :func:`write_cytoscape` back into node and edge records."""
+    """Read Cytoscape.js JSON written by :class:`CytoscapeWriter` back into node and edge records."""
     elements = json.loads(data.decode("utf-8"))["elements"]
     nodes = [{k: v for k, v in n["data"].items() if k not in ("label", "value")} for n in elements["nodes"]]
     edges = [{**{k: v for k, v in e["data"].items() if k not in ("interaction", "source", "target", "key")},

@@ -1,53 +1,56 @@
 """A registry of named export formats; the CLI's ``--format`` choices come from it.
 
-Like rdflib's plugin registry: each format has a name, aliases, a file extension and a function
-from the RDF graph to bytes. Every serialisation is canonical (sorted, no blank nodes, no
-timestamps), so exports are byte-identical on every run and machine.
+Like rdflib's plugin registry: each format has a name, aliases, a file extension and a writer.
+Every export is written from a finished build, at every size by the same code and in bounded
+memory: the RDF formats by Oxigraph's streaming serializers from the build's sorted N-Triples
+(``graph.nt``), the table formats from the KGX records of its lookup index
+(:func:`graph.exports.kgx.index_tables`, one pass for all of them). Every serialisation is
+canonical (sorted input, no blank nodes, no timestamps), so exports are byte-identical on every
+run and machine.
 
 The formats: Turtle, N-Triples and JSON-LD (the RDF itself); GraphML (Cytoscape, Gephi); KGX TSV
 and KGX JSON Lines (a nodes file and an edges file each, Biolink fields); Cytoscape.js JSON. A
 format of several files names its ``parts`` (``hormone-kg_nodes.tsv``, ``hormone-kg_edges.tsv``);
-:meth:`ExportFormat.files` returns every file of a format, and :attr:`ExportFormat.read` loads
-them back (the round-trip tests use it).
+:attr:`ExportFormat.read` loads a format's files back (the round-trip tests use it).
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Mapping
+import shutil
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import Graph
-
-from graph.atomic import write_atomic
+from graph.atomic import atomic_path
 from graph.errors import UnknownFormatError
 from graph.exports import kgx
-from graph.exports.kgx import (EDGE_COLUMNS, NODE_COLUMNS, graph_tables, write_cytoscape, write_graphml,
-                               write_jsonl, write_tsv)
+from graph.exports.kgx import CytoscapeWriter, GraphmlWriter, JsonlWriter, TsvWriter, index_tables, write_tables
 from graph.model.vocab import prefixes
 from graph.project import EXPORT_STEM
 
-__all__ = ["ExportFormat", "export_build", "export_files", "export_formats", "format_names", "get_format",
-           "register_format", "sorted_ntriples"]
+__all__ = ["ExportFormat", "export_build", "export_formats", "format_names", "get_format", "register_format",
+           "write_exports"]
 
 
 @dataclass(frozen=True)
 class ExportFormat:
-    """A named serialisation of the graph: one file (``serialize``) or several (``parts``).
+    """A named serialisation of the graph: RDF (``oxigraph``: the name of Oxigraph's
+    ``RdfFormat``, written from the sorted N-Triples) or a table format (``writer``: made with one
+    text stream per file of ``parts``, fed the KGX node and edge records).
 
-    ``read`` loads a format's files (file name → bytes, as :meth:`files` returns them) back into
-    node and edge records (:class:`graph.exports.kgx.GraphTables`).
+    ``read`` loads a format's files (file name → bytes) back: an rdflib graph for RDF, node and
+    edge records (:class:`graph.exports.kgx.GraphTables`) for the others.
     """
 
     name: str
     extension: str
     media_type: str
-    serialize: Callable[[Graph], bytes] | None
     aliases: tuple[str, ...] = field(default=())
     rdf_format: str | None = None  # rdflib parser name, for formats that are RDF
+    oxigraph: str | None = None  # Oxigraph's RdfFormat member that writes it
     parts: tuple[str, ...] = ()  # the files of a multi-file format, e.g. ("nodes", "edges")
-    serialize_parts: Callable[[Graph], dict[str, bytes]] | None = None
+    writer: Callable[..., object] | None = None
     read: Callable[[Mapping[str, bytes]], object] | None = None
     description: str = ""
 
@@ -62,13 +65,6 @@ class ExportFormat:
         if self.parts:
             return tuple(f"{stem}_{part}.{self.extension}" for part in self.parts)
         return (f"{stem}.{self.extension}",)
-
-    def files(self, graph: Graph, stem: str) -> dict[str, bytes]:
-        """Return every file of this format for ``graph``: file name → bytes."""
-        if self.parts:
-            produced = self.serialize_parts(graph)
-            return {name: produced[part] for name, part in zip(self.filenames(stem), self.parts)}
-        return {self.filenames(stem)[0]: self.serialize(graph)}
 
 
 _REGISTRY: dict[str, ExportFormat] = {}
@@ -106,81 +102,80 @@ def get_format(name: str) -> ExportFormat:
         raise UnknownFormatError(name, _REGISTRY) from None
 
 
-def sorted_ntriples(graph: Graph) -> bytes:
-    """Return ``graph`` as N-Triples, one line per triple, sorted and without duplicates: the bytes
-    of the N-Triples export and of every build's ``graph.nt`` (what the SHACL checker and the
-    index writer read)."""
-    lines = sorted(set(graph.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines()))
-    return ("\n".join(line for line in lines if line.strip()) + "\n").encode("utf-8")
+def _write_rdf(fmt: ExportFormat, nt_path: Path, target: Path) -> None:
+    with atomic_path(target) as temp:
+        if fmt.oxigraph == "N_TRIPLES":  # graph.nt is the export: sorted, without duplicates
+            shutil.copyfile(nt_path, temp)
+            return
+        import pyoxigraph as ox
+
+        ox.serialize(ox.parse(path=str(nt_path), format=ox.RdfFormat.N_TRIPLES), output=str(temp),
+                     format=getattr(ox.RdfFormat, fmt.oxigraph), prefixes=dict(sorted(prefixes().items())))
 
 
-def _turtle(graph: Graph) -> bytes:
-    """Turtle as every build writes it: Oxigraph's writer over the sorted N-Triples (the same
-    bytes as the streamed build's :func:`graph.pipeline.bulk.write_turtle`)."""
-    import pyoxigraph as ox
+def write_exports(nt_path: Path, index, directory: Path, names: Iterable[str], stem: str = EXPORT_STEM) -> list[Path]:
+    """Write the formats ``names`` of a build (its sorted N-Triples and its open
+    :class:`graph.cache.index.Index`) into ``directory``; return the files, each written atomically.
 
-    triples = ox.parse(sorted_ntriples(graph), format=ox.RdfFormat.N_TRIPLES)
-    return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=dict(sorted(prefixes().items())))
-
-
-def _sorted_json(value):
-    if isinstance(value, dict):
-        return {key: _sorted_json(value[key]) for key in sorted(value)}
-    if isinstance(value, list):
-        items = [_sorted_json(item) for item in value]
-        return sorted(items, key=lambda item: json.dumps(item, sort_keys=True, ensure_ascii=False))
-    return value
-
-
-def _jsonld(graph: Graph) -> bytes:
-    context = {name: namespace for name, namespace in prefixes().items()}
-    text = graph.serialize(format="json-ld", context=context, auto_compact=True)
-    document = json.loads(text)
-    if "@graph" in document:
-        document["@graph"] = sorted((_sorted_json(node) for node in document["@graph"]),
-                                    key=lambda node: node.get("@id", ""))
-    document["@context"] = dict(sorted(document.get("@context", {}).items()))
-    ordered = {"@context": document.pop("@context"), **{k: document[k] for k in sorted(document)}}
-    return (json.dumps(ordered, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    :raises UnknownFormatError: listing the known formats.
+    """
+    formats = {get_format(name).name: get_format(name) for name in names}
+    directory = Path(directory)
+    written = []
+    for fmt in formats.values():
+        if fmt.oxigraph:
+            target = directory / fmt.filenames(stem)[0]
+            _write_rdf(fmt, Path(nt_path), target)
+            written.append(target)
+    tables = [fmt for fmt in formats.values() if fmt.writer]
+    if tables:
+        with ExitStack() as stack:  # every file renamed into place only when all are written
+            writers = []
+            for fmt in tables:
+                targets = [directory / filename for filename in fmt.filenames(stem)]
+                streams = [stack.enter_context(open(stack.enter_context(atomic_path(target)), "w",
+                                                    encoding="utf-8", newline="\n")) for target in targets]
+                writers.append(fmt.writer(*streams))
+                written.extend(targets)
+            write_tables(index_tables(index), writers)
+    return sorted(written)
 
 
+def export_build(project, name: str, directory: str | Path) -> list[Path]:
+    """Write the current build's graph in format ``name`` into ``directory``; return the files.
+
+    The graph is read from the build cache (``hkg build`` first), so an export always matches
+    what lookups, paths and SPARQL see.
+
+    :raises UnknownFormatError: listing the known formats.
+    :raises CacheError: when nothing has been built yet.
+    """
+    from graph.cache.index import Index
+
+    fmt = get_format(name)
+    build = project.current_build()
+    index = Index(build / "index.sqlite", root=project.root)  # the same build as graph.nt
+    try:
+        return write_exports(build / "graph.nt", index, Path(directory), [fmt.name])
+    finally:
+        index.close()
 
 
 def _read_rdf(rdf_format: str):
     def read(files: Mapping[str, bytes]):
+        from rdflib import Graph
+
         (data,) = files.values()
-        return graph_tables(Graph().parse(data=data.decode("utf-8"), format=rdf_format))
+        return Graph().parse(data=data.decode("utf-8"), format=rdf_format)
 
     return read
 
 
-def _tables(graph: Graph):
-    return graph_tables(graph)
-
-
-def _kgx_parts(writer):
-    def serialize_parts(graph: Graph) -> dict[str, bytes]:
-        tables = _tables(graph)
-        if writer == "tsv":
-            return {"nodes": write_tsv(tables.nodes, NODE_COLUMNS), "edges": write_tsv(tables.edges, EDGE_COLUMNS)}
-        return {"nodes": write_jsonl(tables.nodes), "edges": write_jsonl(tables.edges)}
-
-    return serialize_parts
-
-
-def _kgx_read(reader_name):
+def _read_parts(reader_name):
     def read(files: Mapping[str, bytes]):
         return kgx.read_parts(files, getattr(kgx, reader_name))
 
     return read
-
-
-def _graphml(graph: Graph) -> bytes:
-    return write_graphml(_tables(graph))
-
-
-def _cytoscape(graph: Graph) -> bytes:
-    return write_cytoscape(_tables(graph))
 
 
 def _read_one(reader_name):
@@ -191,50 +186,20 @@ def _read_one(reader_name):
     return read
 
 
-def export_files(project, name: str) -> dict[str, bytes]:
-    """Return the current build's graph in format ``name``: file name → bytes.
-
-    The graph is read from the build cache (``hkg build`` first), so an export always matches
-    what lookups, paths and SPARQL see.
-
-    :raises UnknownFormatError: listing the known formats.
-    :raises CacheError: when nothing has been built yet.
-    """
-
-    fmt = get_format(name)
-    graph = Graph().parse(project.current_build() / "graph.nt", format="nt")
-    return fmt.files(graph, EXPORT_STEM)
-
-
-def export_build(project, name: str, directory: str | Path) -> list[Path]:
-    """Write the current build's graph in format ``name`` into ``directory``; return the files.
-
-    :raises UnknownFormatError: listing the known formats.
-    :raises CacheError: when nothing has been built yet.
-    """
-
-    written = []
-    for filename, content in export_files(project, name).items():
-        target = Path(directory) / filename
-        write_atomic(target, content)
-        written.append(target)
-    return written
-
-
-register_format(ExportFormat("turtle", "ttl", "text/turtle", _turtle, ("ttl",), "turtle",
+register_format(ExportFormat("turtle", "ttl", "text/turtle", ("ttl",), "turtle", "TURTLE",
                              read=_read_rdf("turtle"), description="RDF Turtle"))
-register_format(ExportFormat("n-triples", "nt", "application/n-triples", sorted_ntriples, ("nt",), "nt",
+register_format(ExportFormat("n-triples", "nt", "application/n-triples", ("nt",), "nt", "N_TRIPLES",
                              read=_read_rdf("nt"), description="RDF N-Triples, sorted"))
-register_format(ExportFormat("json-ld", "jsonld", "application/ld+json", _jsonld, ("jsonld",), "json-ld",
-                             read=_read_rdf("json-ld"), description="RDF JSON-LD"))
-register_format(ExportFormat("graphml", "graphml", "application/graphml+xml", _graphml,
+register_format(ExportFormat("json-ld", "jsonld", "application/ld+json", ("jsonld",), "json-ld", "JSON_LD",
+                             read=_read_rdf("json-ld"), description="RDF JSON-LD (expanded, one node object per subject)"))
+register_format(ExportFormat("graphml", "graphml", "application/graphml+xml", writer=GraphmlWriter,
                              read=_read_one("read_graphml"),
                              description="GraphML for Cytoscape and Gephi: entities and signed claims"))
-register_format(ExportFormat("kgx-tsv", "tsv", "text/tab-separated-values", None, parts=("nodes", "edges"),
-                             serialize_parts=_kgx_parts("tsv"), read=_kgx_read("read_tsv"),
+register_format(ExportFormat("kgx-tsv", "tsv", "text/tab-separated-values", parts=("nodes", "edges"),
+                             writer=TsvWriter, read=_read_parts("read_tsv"),
                              description="KGX TSV: nodes and edges files with Biolink fields"))
-register_format(ExportFormat("kgx-jsonl", "jsonl", "application/x-ndjson", None, parts=("nodes", "edges"),
-                             serialize_parts=_kgx_parts("jsonl"), read=_kgx_read("read_jsonl"),
+register_format(ExportFormat("kgx-jsonl", "jsonl", "application/x-ndjson", parts=("nodes", "edges"),
+                             writer=JsonlWriter, read=_read_parts("read_jsonl"),
                              description="KGX JSON Lines: nodes and edges files with Biolink fields"))
-register_format(ExportFormat("cytoscape", "cyjs", "application/json", _cytoscape, ("cyjs",),
+register_format(ExportFormat("cytoscape", "cyjs", "application/json", ("cyjs",), writer=CytoscapeWriter,
                              read=_read_one("read_cytoscape"), description="Cytoscape.js JSON"))

@@ -21,30 +21,24 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from graph.atomic import check_target, write_atomic
+from graph.atomic import check_target
 from graph.cache.index import Index, write_index_from_ntriples
 from graph.errors import CacheError, LoadError, Problem
 from graph.exports.explorer import write_html
-from graph.pipeline.bulk import copy_atomic, write_graph_nt, write_turtle
-from graph.project import EXPORT_STEM, EXPORTED_FORMATS, Project
+from graph.exports import registry
+from graph.pipeline.bulk import write_graph_nt
+from graph.project import EXPORTED_FORMATS, Project
 from graph.rdf.checks import check_ntriples
 
-__all__ = ["BuildResult", "REQUIRED_DATA", "build", "build_lock", "check_inputs"]
+__all__ = ["BuildResult", "DRAW_LIMIT_CLAIMS", "HUB_ENTITIES", "REQUIRED_DATA", "build", "build_lock",
+           "check_inputs"]
 
-#: above this many claims the build streams (see graph/pipeline/bulk.py): no rdflib graph, SHACL as
-#: SPARQL on the store, the index from the store. Below it the graph is built in rdflib and
-#: checked by the same SHACL checker (graph/rdf/checks.py) on its sorted N-Triples.
-LARGE_GRAPH_CLAIMS = 5_000
-#: a document section weighs this share of a claim in that count (~10 triples against ~38), so a
-#: document of tens of thousands of headings streams as a graph of that size does
-SECTION_WEIGHT = 0.25
-#: formats a streamed build writes (from the sorted N-Triples, in bounded memory)
-STREAMED_FORMATS = ("turtle", "n-triples")
-#: formats a streamed build writes only with ``full_exports=True`` (they need the whole graph
-#: in memory: fine to ~10⁵ claims); without it, exports/graph.html draws the most connected part
-#: (:data:`HUB_ENTITIES` entities and the claims among them)
-IN_MEMORY_FORMATS = tuple(n for n in EXPORTED_FORMATS if n not in STREAMED_FORMATS)
-#: how many of the most connected entities exports/graph.html draws for a graph too large to draw
+#: graph.html draws the whole graph up to this many claims; a larger graph is more than a browser
+#: page can lay out, so the page draws its :data:`HUB_ENTITIES` most connected entities and the
+#: claims among them, and says so (``whole_html=True`` draws everything). The one decision a
+#: build makes by size: every other stage and export is the same code at every size.
+DRAW_LIMIT_CLAIMS = 5_000
+#: how many of the most connected entities graph.html draws for a graph above the limit
 HUB_ENTITIES = 300
 
 
@@ -60,9 +54,8 @@ class BuildResult:
     documents: int
     triples: int
     exports: tuple[Path, ...]
-    #: export files a streamed build left out (``full_exports=False``)
-    skipped: tuple[str, ...] = ()
-    streamed: bool = False
+    #: how many entities graph.html draws when it draws only the most connected (None: all)
+    drawn: int | None = None
 
 
 def _digest(data: Path) -> str:
@@ -105,11 +98,6 @@ def _prune(cache: Path, keep: Path) -> None:
     for stale in builds.glob(".tmp-*"):
         if now - stale.stat().st_mtime > STALE_STAGING_SECONDS:
             shutil.rmtree(stale, ignore_errors=True)
-
-
-def _has_imports(data: Path) -> bool:
-    folder = data / "imports"
-    return folder.is_dir() and any(p.is_file() and not p.name.startswith(".") for p in folder.iterdir())
 
 
 def _publish(project: Project, staging: Path, digest: str, meta: dict) -> Path:
@@ -214,16 +202,14 @@ def _stage_exports(project: Project) -> Path:
     return Path(tempfile.mkdtemp(prefix=".tmp-exports-", dir=project.exports))
 
 
-def _swap_exports(project: Project, staged: Path, remove: tuple[str, ...] = ()) -> tuple[Path, ...]:
-    """Rename every staged export into ``exports/`` and remove ``remove``; return the files."""
+def _swap_exports(project: Project, staged: Path) -> tuple[Path, ...]:
+    """Rename every staged export into ``exports/``; return the files."""
 
     names = sorted(p.name for p in staged.iterdir())
     for name in names:
         check_target(project.exports / name)
     for name in names:
         os.replace(staged / name, project.exports / name)
-    for name in remove:
-        (project.exports / name).unlink(missing_ok=True)
     shutil.rmtree(staged, ignore_errors=True)
     return tuple(project.exports / name for name in names)
 
@@ -234,8 +220,8 @@ def _failed_writing(error: OSError) -> CacheError:
                       "the previous build and exports/ are unchanged")
 
 
-def build(project: Project, *, write_exports: bool = True, streamed: bool | None = None,
-          full_exports: bool = False, allow_empty: bool = False) -> BuildResult:
+def build(project: Project, *, write_exports: bool = True, whole_html: bool = False,
+          allow_empty: bool = False) -> BuildResult:
     """Build the graph of a project: load, validate, write the cache and the exports.
 
     One build runs at a time per project (:func:`build_lock`). Nothing is published until
@@ -246,13 +232,9 @@ def build(project: Project, *, write_exports: bool = True, streamed: bool | None
     project : Project
     write_exports : bool, optional
         Write exports/ (default True).
-    streamed : bool, optional
-        Use the streamed build of :mod:`graph.pipeline.bulk` (default None: when the data has more than
-        :data:`LARGE_GRAPH_CLAIMS` claims, a document section counting :data:`SECTION_WEIGHT` of
-        a claim, and no RDF imports, which merge in memory).
-    full_exports : bool, optional
-        With a streamed build, also write the in-memory formats (:data:`IN_MEMORY_FORMATS`) and
-        graph.html (default False: they are left out and stale copies removed).
+    whole_html : bool, optional
+        Draw the whole graph in graph.html even above :data:`DRAW_LIMIT_CLAIMS` (default False:
+        above it, its most connected part).
     allow_empty : bool, optional
         Build even without claims, or without a data file the current build read (default False).
 
@@ -262,139 +244,56 @@ def build(project: Project, *, write_exports: bool = True, streamed: bool | None
     """
     with build_lock(project):
         try:
-            return _build(project, write_exports=write_exports, streamed=streamed,
-                          full_exports=full_exports, allow_empty=allow_empty)
+            return _build(project, write_exports=write_exports, whole_html=whole_html, allow_empty=allow_empty)
         except OSError as error:
             raise _failed_writing(error) from None
 
 
-def _graph_weight(kb) -> float:
-    """The size of the graph a build makes, in claims: its claims, and each document section at
-    :data:`SECTION_WEIGHT` of a claim."""
-    return len(kb.claims) + SECTION_WEIGHT * sum(len(document.sections) for document in kb.documents)
+def _build(project: Project, *, write_exports: bool, whole_html: bool, allow_empty: bool) -> BuildResult:
+    """What :func:`build` does, under its lock (see there).
 
+    The records are freed once they are written out as N-Triples, before the store loader and the
+    index run beside each other (at 10⁶ claims the records take ~1.6 GiB, the loader ~1 GiB).
+    """
+    import gc
 
-def _build(project: Project, *, write_exports: bool, streamed: bool | None, full_exports: bool,
-           allow_empty: bool) -> BuildResult:
-    """What :func:`build` does, under its lock (see there)."""
     from graph.sources.load import load_records
+    from graph.sparql.store import loading_store
 
     data_files = check_inputs(project, allow_empty=allow_empty)
     kb = load_records(project.data)
     _check_not_empty(kb, allow_empty)
-    if streamed is None:
-        streamed = _graph_weight(kb) > LARGE_GRAPH_CLAIMS and not _has_imports(project.data)
-    if streamed:
-        handover = [kb]  # the streamed build frees the records once they are written out
-        del kb
-        return _build_streamed(project, handover, write_exports=write_exports, full_exports=full_exports,
-                               data_files=data_files)
-    from graph.exports.registry import get_format
-    from graph.rdf.imports import merge_imports
-    from graph.rdf.triples import build_graph
-
-    graph = build_graph(kb)
-    merge_imports(graph, project.data / "imports")  # outside RDF joins, checked file by file
-    digest = _digest(project.data)
-    exported = {name: get_format(name).files(graph, EXPORT_STEM) for name in EXPORTED_FORMATS}
-    serialized = {name: next(iter(files.values())) for name, files in exported.items() if len(files) == 1}
-
-    builds = project.cache / "builds"
-    builds.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".tmp-", dir=builds))
-    staged = None
-    try:
-        (staging / "graph.nt").write_bytes(serialized["n-triples"])
-        check_ntriples(staging / "graph.nt")  # the SHACL shapes, as every build checks them
-        meta = {"digest": digest, "entities": len(kb.entities), "claims": len(kb.claims),
-                "studies": len(kb.studies), "documents": [d.id for d in kb.documents],
-                "triples": len(graph)}
-        write_index_from_ntriples(staging / "graph.nt", staging / "index.sqlite", meta)
-        # [cache: signed view] (pathway layer writes its cache files here)
-        # [cache: sparql store] (embedded SPARQL store is loaded here)
-        from graph.sparql.store import load_store
-        load_store(staging)  # <build>/store: pyoxigraph, loaded from graph.nt
-        if write_exports:  # every export written, from this build, before anything is published
-            staged = _stage_exports(project)
-            for name in EXPORTED_FORMATS:
-                for filename, content in exported[name].items():
-                    write_atomic(staged / filename, content)
-            # [exports: html] (the HTML explorer of the whole graph is written here)
-            index = Index(staging / "index.sqlite", root=project.root)  # as project.index() opens it
-            try:
-                write_html(index, staged / "graph.html")
-            finally:
-                index.close()
-        final = _publish(project, staging, digest, {**meta, "data_files": data_files})
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        if staged is not None:
-            shutil.rmtree(staged, ignore_errors=True)
-        raise
-    written = _swap_exports(project, staged) if staged is not None else ()
-    return BuildResult(final, digest, len(kb.entities), len(kb.claims), len(kb.studies),
-                       len(kb.documents), len(graph), written)
-
-
-def _build_streamed(project: Project, handover: list, *, write_exports: bool, full_exports: bool,
-                    data_files: list[str] = ()) -> BuildResult:
-    """The build of :mod:`graph.pipeline.bulk`: the same cache, no rdflib graph (see :func:`build`).
-
-    ``handover`` holds the only reference to the records: they are freed as soon as they are
-    written out, before the store loader and the index run beside each other (at 10⁶ claims the
-    records take ~1.6 GiB, the loader ~1 GiB).
-    """
-    import gc
-
-    from graph.exports.registry import get_format
-    from graph.sparql.store import loading_store
-
-    kb = handover.pop()
-    if _has_imports(project.data):
-        raise ValueError("a streamed build cannot merge data/imports/ yet; build with streamed=False")
     counts = {"entities": len(kb.entities), "claims": len(kb.claims), "studies": len(kb.studies),
               "documents": [d.id for d in kb.documents]}
     digest = _digest(project.data)
     builds = project.cache / "builds"
     builds.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".tmp-", dir=builds))
-    staged, skipped = None, []
+    staged, drawn = None, None
     try:
-        triples = write_graph_nt(kb, staging / "graph.nt", staging)
+        nt = staging / "graph.nt"
+        triples = write_graph_nt(kb, nt, staging, imports=project.data / "imports")  # imports checked here
         del kb  # the records are in the file now; free them before the store loads
         gc.collect()
         meta = {"digest": digest, **counts, "triples": triples}
-        nt = staging / "graph.nt"
-        with loading_store(staging):  # in a child process, beside the checks, the index and Turtle
+        with loading_store(staging):  # in a child process, beside the checks, the index and the exports
             check_ntriples(nt)  # the SHACL shapes: a violation aborts the build
             write_index_from_ntriples(nt, staging / "index.sqlite", meta)
-            if write_exports:  # the store's load takes longest (10⁵ claims: 25 s of CPU, these 24 s)
+            if write_exports:  # every export written, from this build, before anything is published
                 staged = _stage_exports(project)
-                copy_atomic(nt, staged / get_format("n-triples").filenames(EXPORT_STEM)[0])
-                write_turtle(nt, staged / get_format("turtle").filenames(EXPORT_STEM)[0])
-        if write_exports:  # every export written, from this build, before anything is published
-            if full_exports:
-                from rdflib import Graph
-
-                graph = Graph().parse(nt, format="nt")
-                for name in IN_MEMORY_FORMATS:
-                    for filename, content in get_format(name).files(graph, EXPORT_STEM).items():
-                        write_atomic(staged / filename, content)
-                del graph
-            else:  # never leave an export of an older graph beside the new ones
-                skipped = [filename for name in IN_MEMORY_FORMATS
-                           for filename in get_format(name).filenames(EXPORT_STEM)]
-            index = Index(staging / "index.sqlite", root=project.root)  # as project.index() opens it
-            try:  # a graph too large to draw whole: its most connected part, and the page says so
-                write_html(index, staged / "graph.html", hubs=None if full_exports else HUB_ENTITIES)
-            finally:
-                index.close()
+                index = Index(staging / "index.sqlite", root=project.root)  # as project.index() opens it
+                try:
+                    registry.write_exports(nt, index, staged, EXPORTED_FORMATS)
+                    drawn = None if whole_html or index.claim_count() <= DRAW_LIMIT_CLAIMS else HUB_ENTITIES
+                    write_html(index, staged / "graph.html", hubs=drawn)
+                finally:
+                    index.close()
         final = _publish(project, staging, digest, {**meta, "data_files": list(data_files)})
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         if staged is not None:
             shutil.rmtree(staged, ignore_errors=True)
         raise
-    written = _swap_exports(project, staged, tuple(skipped)) if staged is not None else ()
+    written = _swap_exports(project, staged) if staged is not None else ()
     return BuildResult(final, digest, counts["entities"], counts["claims"], counts["studies"],
-                       len(counts["documents"]), triples, written, tuple(skipped), True)
+                       len(counts["documents"]), triples, written, drawn)

@@ -1,20 +1,11 @@
-"""The streamed build for large graphs: records → sorted N-Triples on disk → pyoxigraph store.
+"""Records → the graph's sorted N-Triples on disk, in bounded memory: what every build reads after.
 
-Below :data:`graph.pipeline.build.LARGE_GRAPH_CLAIMS` claims the build holds THE graph in rdflib
-(and checks its sorted N-Triples with the same SHACL checker); above it, no rdflib graph is ever built:
-
-1. :func:`write_graph_nt` streams the model's triples (:func:`graph.rdf.triples.iter_triples`) as
-   N-Triples lines to a file, sorts them and drops duplicates (GNU ``sort -u`` in the C locale,
-   or an external merge sort in Python where there is no ``sort``), counts them, and merges in the
-   dataset description that counts them: the same bytes :func:`graph.exports.registry.sorted_ntriples` gives for the same
-   graph, in bounded memory;
-2. the store is bulk-loaded from that file (:func:`graph.sparql.store.loading_store`, in a child
-   process while the next two steps run);
-3. the SHACL shapes are checked in a streaming pass over that file
-   (:func:`graph.rdf.checks.check_ntriples`);
-4. the lookup index is derived from that file (:func:`graph.cache.index.write_index_from_ntriples`);
-5. Turtle is written by Oxigraph's streaming serializer from the sorted N-Triples
-   (:func:`write_turtle`; deterministic, but laid out differently from rdflib's).
+:func:`write_graph_nt` streams the model's triples (:func:`graph.rdf.triples.iter_triples`) as
+N-Triples lines to a file, sorts them and drops duplicates (GNU ``sort -u`` in the C locale, or an
+external merge sort in Python where there is no ``sort``), merges in the triples of
+``data/imports/`` (each file checked against just the part of the graph it touches), counts them,
+and merges in the dataset description that counts them. No rdflib graph of the whole is ever made:
+the store, the SHACL check, the index and every export read that file (graph/pipeline/build.py).
 """
 
 from __future__ import annotations
@@ -27,10 +18,8 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from graph.atomic import atomic_path
-from graph.model.vocab import prefixes
 
-__all__ = ["copy_atomic", "sort_unique", "write_graph_nt", "write_turtle"]
+__all__ = ["sort_unique", "write_graph_nt"]
 
 #: lines sorted in memory per run by the Python fallback of :func:`sort_unique`
 RUN_LINES = 1_000_000
@@ -93,13 +82,46 @@ def _lines(triples: Iterable[tuple]) -> Iterator[str]:
         yield ntriple(triple) + "\n"
 
 
-def write_graph_nt(kb, target: Path, workdir: Path | None = None) -> int:
-    """Write the sorted, duplicate-free N-Triples of a knowledge base to ``target``.
+def _count_lines(path: Path) -> int:
+    with path.open("rb") as handle:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 24), b""))
 
-    Returns the number of triples. The bytes equal ``get_format("n-triples").serialize``
-    of :func:`graph.rdf.triples.build_graph` for the same records.
+
+def _context(nt_path: Path):
+    """``context(iris)`` for :func:`graph.rdf.imports.prepare_imports`: the triples of sorted
+    N-Triples whose subject is one of ``iris`` or whose predicate is a name or category, in
+    one pass over the file."""
+    from rdflib import Graph
+
+    from graph.rdf.imports import CONTEXT_PREDICATES
+
+    def context(iris: set[str]):
+        subjects = {f"<{iri}>".encode() for iri in iris}
+        predicates = {f"<{iri}>".encode() for iri in CONTEXT_PREDICATES}
+        kept = []
+        with nt_path.open("rb") as handle:
+            for line in handle:
+                subject, predicate, _rest = line.split(b" ", 2)
+                if subject in subjects or predicate in predicates:
+                    kept.append(line)
+        return Graph().parse(data=b"".join(kept).decode("utf-8"), format="nt")
+
+    return context
+
+
+def write_graph_nt(kb, target: Path, workdir: Path | None = None, imports: Path | None = None) -> int:
+    """Write the sorted, duplicate-free N-Triples of a knowledge base, and of the files in
+    ``imports`` (data/imports/, checked by :func:`graph.rdf.imports.prepare_imports`), to ``target``.
+
+    Returns the number of triples. Without imports the bytes equal
+    :func:`graph.rdf.triples.sorted_ntriples` of :func:`graph.rdf.triples.build_graph` for the same
+    records.
+
+    :raises LoadError: an import does not parse or its names clash.
+    :raises ShapeError: an import fails the SHACL shapes.
     """
-    from graph.rdf.triples import describe_dataset, iter_triples
+    from graph.rdf.imports import prepare_imports
+    from graph.rdf.triples import describe_dataset, iter_triples, sorted_ntriples
 
     target = Path(target)
     with tempfile.TemporaryDirectory(prefix="hkg-sort-", dir=workdir or target.parent) as temp:
@@ -111,25 +133,15 @@ def write_graph_nt(kb, target: Path, workdir: Path | None = None) -> int:
                 write(line)
         sort_unique(raw, body, temp)
         raw.unlink()
-        with body.open("rb") as handle:
-            count = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 24), b""))
+        imported = ()
+        if imports is not None:
+            added, imported = prepare_imports(imports, _context(body))
+            if imported:
+                (temp / "imports.nt").write_bytes(sorted_ntriples(added))
+                sort_unique(body, temp / "merged.nt", temp, merge=temp / "imports.nt")
+                os.replace(temp / "merged.nt", body)
         dataset = temp / "dataset.nt"
-        dataset.write_text("".join(sorted(set(_lines(describe_dataset(kb, count))))), encoding="utf-8")
+        description = describe_dataset(kb, _count_lines(body), imported)
+        dataset.write_text("".join(sorted(set(_lines(description)))), encoding="utf-8")
         sort_unique(body, target, temp, merge=dataset)
-    with target.open("rb") as handle:
-        return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 24), b""))
-
-
-def copy_atomic(source: Path, target: Path) -> None:
-    """Copy a (large) file to ``target`` through a temporary file and a rename."""
-    with atomic_path(target) as temp:
-        shutil.copyfile(source, temp)
-
-
-def write_turtle(nt_path: Path, target: Path) -> None:
-    """Write Turtle from sorted N-Triples with Oxigraph's streaming serializer (atomically)."""
-    import pyoxigraph as ox
-
-    with atomic_path(target) as temp:
-        ox.serialize(ox.parse(path=str(nt_path), format=ox.RdfFormat.N_TRIPLES), output=str(temp),
-                     format=ox.RdfFormat.TURTLE, prefixes=dict(sorted(prefixes().items())))
+    return _count_lines(target)

@@ -39,7 +39,8 @@ from graph.model.vocab import (BASE, BIOLINK, DCTERMS, HKG, PROV, RDF, RDFS, SKO
 from graph.rdf.shapes import validate_graph
 from graph.rdf.triples import DATASET
 
-__all__ = ["IMPORT_FORMATS", "ImportedFile", "import_iri", "merge_imports", "read_import"]
+__all__ = ["CONTEXT_PREDICATES", "IMPORT_FORMATS", "ImportedFile", "import_iri", "prepare_imports", "read_import",
+           "referenced_nodes"]
 
 #: file suffix -> rdflib parser
 IMPORT_FORMATS = {".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld"}
@@ -296,11 +297,24 @@ def _validate(label: str, imported: Graph, graphs) -> None:
 
 # --- merging ------------------------------------------------------------------------------
 
-def merge_imports(graph: Graph, folder: Path) -> tuple[ImportedFile, ...]:
-    """Merge every import file in ``folder`` (sorted by name) into ``graph``; return what joined.
+#: what a file's check reads of the graph beside the nodes the file points to: every entity's
+#: category and names (a name must resolve to one entity)
+CONTEXT_PREDICATES = (str(BIOLINK.category), str(RDFS.label), str(SKOS.altLabel))
 
-    A missing or empty folder changes nothing. Every file is parsed and checked before any is
-    merged, so a failure leaves ``graph`` untouched.
+
+def referenced_nodes(graph: Graph) -> set[str]:
+    """The IRIs an import's triples name (their triples in the graph are what its check reads)."""
+    return {str(t) for triple in graph for t in (triple[0], triple[2]) if isinstance(t, URIRef)}
+
+
+def prepare_imports(folder: Path, context) -> tuple[Graph, tuple[ImportedFile, ...]]:
+    """Parse, complete and check every import file in ``folder`` (sorted by name); return the
+    triples they add (with each file's provenance and its ``dcterms:source`` on the dataset) and
+    what joined. Nothing is merged anywhere: the build adds these triples to its N-Triples.
+
+    ``context(iris)`` returns the graph's triples a check needs: those of the nodes ``iris`` and
+    every entity's category and names (:data:`CONTEXT_PREDICATES`). A missing or empty folder
+    adds nothing.
 
     :raises LoadError: a file does not parse, has an unknown suffix, or names clash.
     :raises ShapeError: a file fails the SHACL shapes (every line names the file).
@@ -308,18 +322,20 @@ def merge_imports(graph: Graph, folder: Path) -> tuple[ImportedFile, ...]:
 
     folder = Path(folder)
     paths = sorted(p for p in folder.iterdir() if p.is_file() and not _IGNORED.match(p.name)) if folder.is_dir() else []
+    added = Graph()
     if not paths:
-        return ()
-    problems, prepared = [], []
+        return added, ()
+    problems, parsed = [], []
     for path in paths:
         label = f"data/imports/{path.name}"
         try:
-            parsed = read_import(path, label)
+            parsed.append((path, label, _stable_blank_nodes(read_import(path, label), import_iri(path.name))))
         except LoadError as error:
             problems.extend(error.problems)
-            continue
+    graph = context(set().union(*(referenced_nodes(imported) for *_, imported in parsed))) if parsed else Graph()
+    prepared = []
+    for path, label, imported in parsed:
         source = import_iri(path.name)
-        imported = _stable_blank_nodes(parsed, source)
         entities, claims = _complete(imported, source, graph)
         problems.extend(_check_names(label, imported, entities, [graph, *(p[3] for p in prepared)]))
         problems.extend(_check_values(label, imported, entities, claims))
@@ -338,19 +354,15 @@ def merge_imports(graph: Graph, folder: Path) -> tuple[ImportedFile, ...]:
     merged = []
     for path, label, source, imported, entities, claims in prepared:
         for triple in imported:
-            graph.add(triple)
+            added.add(triple)
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        graph.add((source, RDF.type, PROV.Entity))
-        graph.add((source, RDF.type, HKG.Import))
-        graph.add((source, DCTERMS.identifier, Literal(path.name)))
-        graph.add((source, DCTERMS.title, Literal(label)))
-        graph.add((source, HKG.sha256, Literal(digest)))
-        graph.add((source, VOID.triples, Literal(len(imported), datatype=XSD.integer)))
-        graph.add((DATASET, DCTERMS.source, source))
+        added.add((source, RDF.type, PROV.Entity))
+        added.add((source, RDF.type, HKG.Import))
+        added.add((source, DCTERMS.identifier, Literal(path.name)))
+        added.add((source, DCTERMS.title, Literal(label)))
+        added.add((source, HKG.sha256, Literal(digest)))
+        added.add((source, VOID.triples, Literal(len(imported), datatype=XSD.integer)))
+        added.add((DATASET, DCTERMS.source, source))
         merged.append(ImportedFile(label, source, digest, len(imported),
                                    tuple(str(e) for e in entities), tuple(str(c) for c in claims)))
-    # the dataset description counts everything, imports included
-    graph.set((DATASET, VOID.triples, Literal(len(graph), datatype=XSD.integer)))  # this description included
-    graph.set((DATASET, VOID.entities, Literal(len(set(graph.subjects(BIOLINK.category, None))), datatype=XSD.integer)))
-    graph.set((DATASET, HKG.claims, Literal(len(set(graph.subjects(RDF.type, BIOLINK.Association))), datatype=XSD.integer)))
-    return tuple(merged)
+    return added, tuple(merged)

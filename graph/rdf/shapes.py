@@ -9,7 +9,7 @@ from pathlib import Path
 from rdflib import Graph
 
 from graph.rdf.checks import check_ntriples
-from graph.exports.registry import sorted_ntriples
+from graph.rdf.triples import sorted_ntriples
 
 __all__ = ["load_shapes", "validate_graph"]
 

@@ -30,6 +30,7 @@ __all__ = [
     "iter_triples",
     "name_keys",
     "ntriple",
+    "sorted_ntriples",
     "claim_iri",
     "design_iri",
     "document_iri",
@@ -337,8 +338,9 @@ def _distributions():
     yield "graph.html", "text/html", "HTML explorer of the graph (vis-network, works offline)"
 
 
-def describe_dataset(kb: KnowledgeBase, triples: int):
-    """Yield the VoID / DCAT description of the dataset; ``triples`` counts every other triple.
+def describe_dataset(kb: KnowledgeBase, triples: int, imported=()):
+    """Yield the VoID / DCAT description of the dataset; ``triples`` counts every other triple,
+    ``imported`` (:class:`graph.rdf.imports.ImportedFile`) are the imports merged.
 
     ``void:triples`` counts the whole graph, this description included. The description says
     which vocabularies the graph uses, which identifier sources it links to (a ``void:Linkset``
@@ -365,8 +367,9 @@ def describe_dataset(kb: KnowledgeBase, triples: int):
     if kb.release is not None:
         add((node, _p(DCTERMS.issued), kb.release.issued, str(XSD.date)))
         add((node, _p(DCTERMS.modified), kb.release.modified, str(XSD.date)))
-    add((node, _p(VOID.entities), str(len(kb.entities)), _INT))
-    add((node, _p(HKG.claims), str(len(kb.claims)), _INT))
+    entities = len(kb.entities) + sum(len(f.entities) for f in imported)
+    add((node, _p(VOID.entities), str(entities), _INT))
+    add((node, _p(HKG.claims), str(len(kb.claims) + sum(len(f.claims) for f in imported)), _INT))
     add((node, _p(HKG.studies), str(len(kb.studies)), _INT))
     licence = _licence()
     if licence:
@@ -424,6 +427,13 @@ def ntriple(triple) -> str:
     if kind:
         return f'<{s}> <{p}> "{_escape(o)}"^^<{kind}> .'
     return f'<{s}> <{p}> "{_escape(o)}" .'
+
+
+def sorted_ntriples(graph: Graph) -> bytes:
+    """Return ``graph`` as N-Triples, one line per triple, sorted and without duplicates: the form
+    of every build's ``graph.nt`` (what the SHACL checker and the index writer read)."""
+    lines = sorted(set(graph.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines()))
+    return ("\n".join(line for line in lines if line.strip()) + "\n").encode("utf-8")
 
 
 def build_graph(kb: KnowledgeBase) -> Graph:

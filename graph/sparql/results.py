@@ -213,8 +213,8 @@ def serialize_result(result: QueryResult, media_type: str) -> bytes:
 
 def serialize_triples(triples, media_type: str) -> bytes:
     """Write pyoxigraph triples in a media type of :data:`GRAPH_MEDIA_TYPES`: Turtle with the
-    project's prefixes, JSON-LD compacted with them in its ``@context`` (as the JSON-LD export is
-    written), the others as pyoxigraph writes them.
+    project's prefixes, JSON-LD compacted with them in its ``@context`` (keys and nodes sorted), the
+    others as pyoxigraph writes them.
 
     >>> from pyoxigraph import Literal, NamedNode, Triple
     >>> label = NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
@@ -226,15 +226,34 @@ def serialize_triples(triples, media_type: str) -> bytes:
     if media_type not in GRAPH_MEDIA_TYPES:
         raise UnknownFormatError(media_type, GRAPH_MEDIA_TYPES)
     rdf_format = GRAPH_MEDIA_TYPES[media_type]
-    if rdf_format == ox.RdfFormat.JSON_LD:
-        from rdflib import Graph
-
-        from graph.exports.registry import get_format
-
-        graph = Graph().parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8"), format="nt")
-        return get_format("json-ld").serialize(graph)
+    if rdf_format == ox.RdfFormat.JSON_LD:  # an answer is bounded: compacted in memory, for people
+        return _compact_jsonld(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
     prefixes = _prefixes() if rdf_format == ox.RdfFormat.TURTLE else None
     return ox.serialize(triples, format=rdf_format, prefixes=prefixes)
+
+
+def _sorted_json(value):
+    if isinstance(value, dict):
+        return {key: _sorted_json(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        items = [_sorted_json(item) for item in value]
+        return sorted(items, key=lambda item: json.dumps(item, sort_keys=True, ensure_ascii=False))
+    return value
+
+
+def _compact_jsonld(ntriples: bytes) -> bytes:
+    """JSON-LD of some N-Triples, compacted by rdflib with the project's prefixes as its context,
+    keys and nodes sorted (the same triples always give the same bytes)."""
+    from rdflib import Graph
+
+    graph = Graph().parse(data=ntriples.decode("utf-8"), format="nt")
+    document = json.loads(graph.serialize(format="json-ld", context=dict(prefixes()), auto_compact=True))
+    if "@graph" in document:
+        document["@graph"] = sorted((_sorted_json(node) for node in document["@graph"]),
+                                    key=lambda node: node.get("@id", ""))
+    context = dict(sorted(document.pop("@context", {}).items()))
+    ordered = {"@context": context, **{key: document[key] for key in sorted(document)}}
+    return (json.dumps(ordered, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 #: a graph answer whose triples take at most this many bytes (as N-Triples) is sorted before it

@@ -56,9 +56,13 @@ def records(exports):
 
 
 def declared_prefixes(exports) -> dict[str, str]:
-    """The project's own prefixes, as the JSON-LD export's @context declares them."""
-    context = json.loads((exports / f"{EXPORT_STEM}.jsonld").read_text(encoding="utf-8"))["@context"]
-    return {name: iri for name, iri in context.items() if isinstance(iri, str) and iri.startswith(BASE)}
+    """The project's own prefixes, as the Turtle export declares them."""
+    declared = {}
+    for line in (exports / f"{EXPORT_STEM}.ttl").read_text(encoding="utf-8").splitlines():
+        if line.startswith("@prefix "):
+            name, iri = line.split()[1:3]
+            declared[name.rstrip(":")] = iri.strip("<>")
+    return {name: iri for name, iri in declared.items() if iri.startswith(BASE)}
 
 
 @pytest.mark.parametrize("fmt", ["tsv", "jsonl"])

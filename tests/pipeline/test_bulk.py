@@ -1,4 +1,5 @@
-"""The streamed build (graph/pipeline/bulk.py) writes the same graph, index and N-Triples as the in-memory one."""
+"""The build: records → sorted N-Triples (graph/pipeline/bulk.py) → checks, index, store and every export,
+the same code at every size."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from graph.project import Project
 from graph.pipeline.build import build
 from graph.pipeline.bulk import sort_unique, write_graph_nt
 from graph.errors import LoadError, ShapeError
-from graph.exports.registry import get_format
-from graph.rdf.triples import build_graph
+from graph.exports.registry import export_formats
+from graph.rdf.triples import build_graph, sorted_ntriples
 from graph.sources.load import load_records
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,10 +32,10 @@ def _tables(build_dir: Path) -> dict:
 
 
 @pytest.mark.parametrize("data", ["data", "tests/fixtures/mini/data"])
-def test_streamed_ntriples_are_byte_identical(data, tmp_path):
+def test_the_streamed_ntriples_are_those_of_the_rdflib_graph(data, tmp_path):
     kb = load_records(ROOT / data)
     count = write_graph_nt(kb, tmp_path / "graph.nt")
-    expected = get_format("n-triples").serialize(build_graph(kb))
+    expected = sorted_ntriples(build_graph(kb))
     assert (tmp_path / "graph.nt").read_bytes() == expected
     assert count == expected.count(b"\n")
 
@@ -48,44 +49,57 @@ def test_python_sort_fallback_matches(tmp_path, monkeypatch):
     assert (tmp_path / "out").read_text(encoding="utf-8") == "".join(sorted(set(lines)))
 
 
-def test_streamed_build_equals_in_memory_build(built_mini, tmp_path):
+def test_a_build_is_reproducible_in_another_project(built_mini, tmp_path):
     project = tmp_path / "mini"
     shutil.copytree(built_mini / "data", project / "data")
-    result = build(Project(project), streamed=True)
-    assert result.streamed and "hormone-kg.graphml" in result.skipped and "graph.html" not in result.skipped
+    build(Project(project))
     ours, reference = Project(project).current_build(), Project(built_mini).current_build()
     assert (ours / "graph.nt").read_bytes() == (reference / "graph.nt").read_bytes()
     assert _tables(ours) == _tables(reference)
-    turtle = Graph().parse(project / "exports" / "hormone-kg.ttl")
-    assert isomorphic(turtle, Graph().parse(reference / "graph.nt", format="nt"))
-    # one Turtle writer at every size: the streamed file is the small build's, byte for byte
-    assert (project / "exports" / "hormone-kg.ttl").read_bytes() == (built_mini / "exports" / "hormone-kg.ttl").read_bytes()
-    assert not (project / "exports" / "hormone-kg.jsonld").exists()
+    files = sorted(p.name for p in (built_mini / "exports").iterdir())
+    assert files == sorted(p.name for p in (project / "exports").iterdir())
+    for name in files:
+        assert (project / "exports" / name).read_bytes() == (built_mini / "exports" / name).read_bytes(), name
     assert Project(project).index().entity("tnf-alpha")["label"] == "TNF-α"
 
 
-def test_streamed_build_with_full_exports_writes_every_format(built_mini, tmp_path):
+def test_a_graph_too_large_to_draw_gets_every_export_and_a_page_of_its_hubs(built_mini, tmp_path, monkeypatch):
+    """The one decision by size: graph.html. Every other export is the small build's, byte for byte."""
+    from click.testing import CliRunner
+
+    import graph.pipeline.build
+    from graph.cli.commands import cli
+
     project = tmp_path / "mini"
     shutil.copytree(built_mini / "data", project / "data")
-    result = build(Project(project), streamed=True, full_exports=True)
-    assert not result.skipped
-    for name in ("json-ld", "kgx-tsv", "graphml"):
-        for filename in get_format(name).filenames("hormone-kg"):
+    monkeypatch.setattr(graph.pipeline.build, "DRAW_LIMIT_CLAIMS", 1)  # the mini graph counts as large
+    result = CliRunner().invoke(cli, ["--project", str(project), "build"])
+    assert result.exit_code == 0, result.output
+    said = result.output.splitlines()[-1]
+    assert said.startswith("graph.html draws the 300 most connected entities") and "--whole-html" in said
+    for fmt in export_formats():
+        for filename in fmt.filenames("hormone-kg"):
             assert (project / "exports" / filename).read_bytes() == (built_mini / "exports" / filename).read_bytes()
+    page = (project / "exports" / "graph.html").read_text(encoding="utf-8")
+    assert '"hubs":300' in page and "too large to draw whole" in page
+    result = CliRunner().invoke(cli, ["--project", str(project), "build", "--whole-html"])
+    assert result.exit_code == 0 and "most connected" not in result.output
+    whole = (project / "exports" / "graph.html").read_bytes()
+    assert whole == (built_mini / "exports" / "graph.html").read_bytes()
 
 
-def test_streamed_build_fails_whole_on_bad_data(mini_project):
+def test_a_build_fails_whole_on_bad_data(mini_project):
     project = Project(mini_project)
-    first = build(project, streamed=True)
+    first = build(project)
     claims = mini_project / "data/claims.yaml"
     claims.write_text(claims.read_text().replace("subject: tnf-alpha", "subject: nobody"))
     with pytest.raises(LoadError):
-        build(project, streamed=True)
+        build(project)
     assert project.current_build() == first.build_dir
     assert not list((project.cache / "builds").glob(".tmp-*"))
 
 
-def test_streamed_build_checks_the_shapes(mini_project, monkeypatch):
+def test_a_build_checks_the_shapes(mini_project, monkeypatch):
     from graph.rdf import triples as rdf
 
     original = rdf.iter_triples
@@ -98,7 +112,7 @@ def test_streamed_build_checks_the_shapes(mini_project, monkeypatch):
 
     monkeypatch.setattr(rdf, "iter_triples", broken)
     with pytest.raises(ShapeError, match="sign is one of"):
-        build(Project(mini_project), streamed=True)
+        build(Project(mini_project))
     assert not list((Project(mini_project).cache / "builds").glob(".tmp-*"))
 
 
@@ -119,7 +133,7 @@ def test_the_index_holds_what_the_data_says(data, tmp_path):
     graph.add((BNode("b0"), RDFS.label, Literal("a blank node's label is not an entity")))
     graph.add((URIRef(str(ENTITY) + "odd%20iri"), RDFS.comment, Literal("7", datatype=URIRef(
         "http://www.w3.org/2001/XMLSchema#integer"))))
-    (tmp_path / "graph.nt").write_bytes(get_format("n-triples").serialize(graph))
+    (tmp_path / "graph.nt").write_bytes(sorted_ntriples(graph))
     write_index_from_ntriples(tmp_path / "graph.nt", tmp_path / "index.sqlite", {"n": 1})
     index = Index(tmp_path / "index.sqlite")
     entities = {record["id"]: record for record in index.entities()}
@@ -140,21 +154,3 @@ def test_the_index_holds_what_the_data_says(data, tmp_path):
     assert all(degrees.get(e, 0) == sum(c.subject == e for c in kb.claims) + sum(c.object == e for c in kb.claims)
                for e in entities)
     index.close()
-
-
-def test_the_build_says_which_exports_a_large_graph_leaves_out(mini_project, monkeypatch):
-    from click.testing import CliRunner
-
-    import graph.pipeline.build
-    from graph.cli.commands import cli
-
-    monkeypatch.setattr(graph.pipeline.build, "LARGE_GRAPH_CLAIMS", 1)  # the mini graph counts as large
-    result = CliRunner().invoke(cli, ["--project", str(mini_project), "build"])
-    assert result.exit_code == 0, result.output
-    left_out = result.output.splitlines()[-1]
-    assert left_out.startswith("left out for a graph this large (and removed from exports/): ")
-    assert "hormone-kg.graphml" in left_out and "--full-exports" in left_out
-    assert not (mini_project / "exports" / "hormone-kg.graphml").exists()
-    # the page draws the most connected part and says so
-    page = (mini_project / "exports" / "graph.html").read_text(encoding="utf-8")
-    assert '"hubs":300' in page and "too large to draw whole" in page

@@ -11,7 +11,7 @@ from rdflib.namespace import RDF, XSD
 from graph.rdf import checks
 from graph.rdf.checks import check_ntriples, compile_shapes
 from graph.errors import ShapeError
-from graph.exports.registry import get_format
+from graph.rdf.triples import sorted_ntriples
 from graph.rdf.triples import build_graph
 from graph.sources.load import load_records
 from graph.rdf.shapes import load_shapes
@@ -57,7 +57,7 @@ def _pairs(check, blanks: set[str]) -> set:
 def _violations(graph, tmp_path: Path) -> tuple[set, set]:
     """What pyshacl finds on ``graph`` and what check_ntriples finds on its sorted N-Triples."""
     nt = tmp_path / "graph.nt"
-    nt.write_bytes(get_format("n-triples").serialize(graph))  # sorted, like the streamed build's
+    nt.write_bytes(sorted_ntriples(graph))  # sorted, like the streamed build's
     blanks = {str(t) for triple in graph for t in triple if isinstance(t, BNode)}
     return _pairs(lambda: pyshacl_validate(graph), blanks), _pairs(lambda: check_ntriples(nt), blanks)
 
@@ -149,7 +149,7 @@ def test_the_report_names_focus_path_and_message(tmp_path):
     graph = _mini()
     graph.set((CLAIM_ID, HKG.sign, Literal(5)))
     nt = tmp_path / "graph.nt"
-    nt.write_bytes(get_format("n-triples").serialize(graph))
+    nt.write_bytes(sorted_ntriples(graph))
     with pytest.raises(ShapeError) as raised:
         check_ntriples(nt)
     assert raised.value.report.splitlines() == [

@@ -15,7 +15,7 @@ from graph.project import EXPORT_STEM, Project
 from graph.pipeline.build import build
 from graph.cli.commands import cli
 from graph.errors import LoadError, ShapeError
-from graph.rdf.imports import import_iri, merge_imports
+from graph.rdf.imports import import_iri, prepare_imports
 from graph.model.vocab import BIOLINK, DCTERMS, PROV, RDF
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "imports" / "metformin.ttl"
@@ -153,16 +153,14 @@ def test_values_outside_biolink_are_refused(mini_project):
 
 
 def test_merge_without_imports_changes_nothing(tmp_path):
-    graph = Graph()
-    graph.add((URIRef("https://example.org/a"), RDF.type, URIRef("https://example.org/B")))
-    assert merge_imports(graph, tmp_path / "missing") == ()
-    assert len(graph) == 1
+    def context(iris):
+        raise AssertionError("nothing to check: the graph is not read")
+
+    added, imported = prepare_imports(tmp_path / "missing", context)
+    assert imported == () and len(added) == 0
 
 
 def test_blank_nodes_get_stable_iris(tmp_path):
-    from graph.rdf.triples import DATASET
-    from graph.model.vocab import VOID, XSD
-
     folder = tmp_path / "imports"
     folder.mkdir()
     (folder / "b.ttl").write_text(
@@ -171,9 +169,7 @@ def test_blank_nodes_get_stable_iris(tmp_path):
         '[] biolink:category biolink:Drug ; rdfs:label "nameless" .\n', encoding="utf-8")
 
     def merged():
-        graph = Graph()
-        graph.add((DATASET, VOID.triples, Literal(0, datatype=XSD.integer)))
-        merge_imports(graph, folder)
+        graph, _imported = prepare_imports(folder, lambda iris: Graph())
         return sorted(str(s) for s in graph.subjects(BIOLINK.category, None))
 
     first = merged()
