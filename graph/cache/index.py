@@ -17,7 +17,8 @@ from typing import Any
 from graph.errors import CacheError, UnknownEntityError
 from graph.model.names import RANK_XREF, fold, match_name, name_keys, nearest, similar
 from graph.model.prefixes import converter
-from graph.model.vocab import CONTEXT_KEYS, HIERARCHY, SIGN_ORDER
+from graph.model.records import Claim, Context, Entity, Study, slots
+from graph.model.vocab import HIERARCHY, SIGN_ORDER
 
 __all__ = ["INDEX_FORMAT", "Index", "write_index_from_ntriples"]
 
@@ -395,23 +396,34 @@ def write_index_from_ntriples(nt_path: Path, path: Path, meta: dict[str, Any] | 
     doc_local = lambda iri: _local(iri, str(DOC), conv)  # noqa: E731
     dump = lambda record: json.dumps(record, ensure_ascii=False, sort_keys=True, default=str)  # noqa: E731
     T = {name: str(term) for name, term in dict(
-        type=RDF.type, category=BIOLINK.category, label=RDFS.label, alt=SKOS.altLabel, definition=SKOS.definition,
-        source=HKG.definitionSource, xref=SKOS.exactMatch, inverse=HKG.inverseOf, association=BIOLINK.Association,
+        type=RDF.type, category=BIOLINK.category, label=RDFS.label, source=HKG.definitionSource, xref=SKOS.exactMatch, inverse=HKG.inverseOf, association=BIOLINK.Association,
         r_subject=RDF.subject, r_object=RDF.object, derived=PROV.wasDerivedFrom, quoted=PROV.wasQuotedFrom,
         value=PROV.value, start=HKG.start, end=HKG.end, part=DCTERMS.isPartOf, title=DCTERMS.title,
         sign=HKG.sign, original=BIOLINK.original_predicate, text=BIOLINK.supporting_text,
-        direction=BIOLINK.object_direction_qualifier, aspect=BIOLINK.object_aspect_qualifier,
-        certainty=HKG.certainty, hedge=HKG.hedge, publications=BIOLINK.publications, level=BIOLINK.knowledge_level,
-        agent=BIOLINK.agent_type, article=BIOLINK.JournalArticle, creator=DCTERMS.creator, et_al=HKG.etAl,
+        direction=BIOLINK.object_direction_qualifier, publications=BIOLINK.publications,
+        article=BIOLINK.JournalArticle, creator=DCTERMS.creator, et_al=HKG.etAl,
         date=DCTERMS.date, volume=BIBO.volume, issue=BIBO.issue, pages=BIBO.pages, design=HKG.studyDesign,
-        citation=DCTERMS.bibliographicCitation, population=HKG.population, document=BIBO.Document,
+        citation=DCTERMS.bibliographicCitation, document=BIBO.Document,
         dsource=DCTERMS.source, sha=HKG.sha256, influenced=PROV.qualifiedInfluence,
         influence=PROV.Influence, influencer=PROV.influencer, basis=HKG.basis, relation=HKG.relation,
         comment=RDFS.comment, doi=BIBO.doi, pmid=BIBO.pmid, r_predicate=RDF.predicate,
         b_predicate=BIOLINK.predicate, anatomical=BIOLINK.anatomical_context_qualifier).items()}
-    slots = {str(BIOLINK[slot]): key for key, slot in HIERARCHY.items()}
+    broader = {str(BIOLINK[slot]): key for key, slot in HIERARCHY.items()}
     narrower: dict[str, list[tuple[str, str]]] = {}
-    contexts = [(key, str(HKG[key])) for key in CONTEXT_KEYS]
+    plain = {kind: [(s.name, s.iri, s.many, s.default) for s in slots(kind)] for kind in (Claim, Context, Entity, Study)}
+
+    def read_plain(found: dict, kind) -> dict[str, Any]:
+        """A record's plain fields (model/records.py ``slots``): values sorted when many, else the
+        first, else the field's default."""
+        values = {}
+        for name, predicate, many, default in plain[kind]:
+            terms = found.get(predicate, ())
+            if many:
+                values[name] = sorted(t.value for t in terms)
+            else:
+                value = _py(terms[0]) if terms else None
+                values[name] = default if value is None or value == "" else value
+        return values
     aux_keys = (T["part"], T["quoted"], T["value"], T["start"], T["end"], T["title"], T["label"], T["xref"])
 
     def first(found: dict, key: str):
@@ -447,7 +459,7 @@ def write_index_from_ntriples(nt_path: Path, path: Path, meta: dict[str, Any] | 
                             json.dumps([x.value for x in found.get(T["xref"], ())])))
             if T["category"] in found:
                 entities.append((node, found))
-                for predicate, key in slots.items():
+                for predicate, key in broader.items():
                     for other in found.get(predicate, ()):
                         narrower.setdefault(other.value, []).append((key, ent(node)))
             if T["influence"] in types:
@@ -466,14 +478,10 @@ def write_index_from_ntriples(nt_path: Path, path: Path, meta: dict[str, Any] | 
                     "predicate": _local(original.value, "\0", conv) if original is not None else None,
                     "sign": _sign(sign),
                     "direction": _py(first(found, "direction")),
-                    "aspect": _py(first(found, "aspect")),
                     "quote": _py(first(found, "text")),
-                    "context": {key: str(_py(found[p][0])) for key, p in contexts if p in found and _py(found[p][0])},
-                    "certainty": _py(first(found, "certainty")) or "high",
-                    "hedge": _py(first(found, "hedge")),
+                    "context": {key: str(value) for key, value in read_plain(found, Context).items() if value},
+                    **read_plain(found, Claim),
                     "citations": sorted(s.value for s in found.get(T["influenced"], ())),  # IRIs, read below
-                    "knowledge_level": _py(first(found, "level")),
-                    "agent_type": _py(first(found, "agent")),
                 }
                 exported = {  # what only the exports read (graph/exports/kgx.py), beside the record
                     "iri": node,
@@ -519,8 +527,7 @@ def write_index_from_ntriples(nt_path: Path, path: Path, meta: dict[str, Any] | 
                 "id": ent(node), "iri": node,
                 "label": label.value if label is not None else ent(node),
                 "category": first(found, "category").value.rsplit("/", 1)[-1],
-                "synonyms": sorted(s.value for s in found.get(T["alt"], ())),
-                "definition": _py(first(found, "definition")),
+                **read_plain(found, Entity),
                 "definition_source": None if src is None else {
                     "document": doc_local(source[0]) if source and source[0] is not None else None,
                     "section": doc_local(src.value).split("/section/", 1)[-1],
@@ -528,7 +535,7 @@ def write_index_from_ntriples(nt_path: Path, path: Path, meta: dict[str, Any] | 
                 },
                 "xrefs": sorted(_local(x.value, "\0", conv) for x in found.get(T["xref"], ())),
                 "inverse_of": ent(inverse.value) if inverse is not None else None,
-                **_hierarchy((key, ent(o.value)) for predicate, key in slots.items() for o in found.get(predicate, ())),
+                **_hierarchy((key, ent(o.value)) for predicate, key in broader.items() for o in found.get(predicate, ())),
                 "narrower": _narrower(narrower.get(node, ())),
             }
             exported = {"categories": sorted(c.value for c in found.get(T["category"], ()))}
@@ -583,7 +590,7 @@ def write_index_from_ntriples(nt_path: Path, path: Path, meta: dict[str, Any] | 
                 "design_label": design_row[6] if design_row else None,
                 "design_xrefs": sorted(_local(x, "\0", conv) for x in json.loads(design_row[7])) if design_row else [],
                 "citation": _py(first(found, "citation")),
-                "population": _py(first(found, "population")),
+                **read_plain(found, Study),
                 "doi": _py(first(found, "doi")),
                 "pmid": _py(first(found, "pmid")),
             }

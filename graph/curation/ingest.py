@@ -34,7 +34,8 @@ from graph.curation.lexicon import open_lexicon, parse_sources
 from graph.curation.recognise import EntityProposal, label_of, recognise
 from graph.errors import LoadError, Problem
 from graph.model.names import fold, slugify
-from graph.model.vocab import CERTAINTY_LEVELS, CONTEXT_KEYS, VARIABLE, biolink_classes, biolink_enum
+from graph.model.records import CONTEXT_KEYS
+from graph.model.vocab import CERTAINTY_LEVELS, VARIABLE, biolink_classes, biolink_enum
 from graph.render import to_json, to_table
 from graph.sources.citations import citations_by_paragraph, cited_in
 from graph.sources.extract import Document, DocumentFormat, extract_document, sentence_spans

@@ -30,7 +30,8 @@ from graph.atomic import write_atomic
 from graph.errors import UnknownEntityError
 from graph.model.names import RANK_NAME, fold, name_keys, nearest
 from graph.model.prefixes import converter
-from graph.model.vocab import CONTEXT_KEYS, PREDICATE_LABELS
+from graph.model.records import CONTEXT_KEYS
+from graph.model.vocab import PREDICATE_LABELS
 from graph.pathways.paths import find_paths
 from graph.pathways.signed import IndexedView
 from graph.render import display_text, shown_quote

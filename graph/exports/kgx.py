@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from graph.model.prefixes import converter
+from graph.model.records import Claim, Context, Entity, slots
 from graph.model.vocab import (ASSOCIATION_CLASSES, BIOLINK, STUDY, VARIABLE, biolink_ancestors,
                                biolink_id_prefixes, biolink_slots, prefixes)
 
@@ -66,18 +67,23 @@ __all__ = [
     "write_tables",
 ]
 
-#: KGX node columns, in file order
-NODE_COLUMNS = ("id", "category", "name", "description", "synonym", "xref", "iri", "has_attribute_type")
-#: KGX edge columns, in file order: Biolink slots first, then the project's own
-EDGE_COLUMNS = (
-    "id", "subject", "predicate", "object", "category", "original_predicate",
-    "object_direction_qualifier", "object_aspect_qualifier", "anatomical_context_qualifier",
-    "knowledge_level", "agent_type", "primary_knowledge_source", "supporting_text", "publications",
-    "has_evidence", "sign", "certainty", "hedge", "population", "timescale", "formulation",
-)
+#: the records' plain fields that KGX carries (model/records.py ``slots``, each under its column)
+_NODE_SLOTS = tuple(s for s in slots(Entity) if s.kgx)
+_CLAIM_SLOTS = tuple(s for s in slots(Claim) if s.kgx)
+_CONTEXT_SLOTS = tuple(s for s in slots(Context) if s.kgx)
+_NODE_HEAD = ("id", "category", "name", "description", "synonym", "xref", "iri", "has_attribute_type")
+_EDGE_HEAD = ("id", "subject", "predicate", "object", "category", "original_predicate",
+              "object_direction_qualifier", "object_aspect_qualifier", "anatomical_context_qualifier",
+              "knowledge_level", "agent_type", "primary_knowledge_source", "supporting_text", "publications",
+              "has_evidence", "sign")
+#: KGX node columns, in file order: Biolink slots, then any other plain field of an entity
+NODE_COLUMNS = _NODE_HEAD + tuple(s.kgx for s in _NODE_SLOTS if s.kgx not in _NODE_HEAD)
+#: KGX edge columns, in file order: Biolink slots first, then the project's own (sign, and the
+#: claim's and its context's plain fields: certainty, hedge, population, timescale, formulation)
+EDGE_COLUMNS = _EDGE_HEAD + tuple(s.kgx for s in (*_CLAIM_SLOTS, *_CONTEXT_SLOTS) if s.kgx not in _EDGE_HEAD)
 #: multivalued fields (lists in JSON Lines, ``|``-separated in TSV)
-LIST_FIELDS = frozenset({"category", "synonym", "xref", "anatomical_context_qualifier",
-                         "supporting_text", "publications", "has_evidence"})
+LIST_FIELDS = frozenset({"category", "xref", "anatomical_context_qualifier", "supporting_text", "publications",
+                         "has_evidence", *(s.kgx for s in (*_NODE_SLOTS, *_CLAIM_SLOTS) if s.many)})
 #: the information resource every edge of this graph comes from
 KNOWLEDGE_SOURCE = "infores:hormone-kg"
 _INT_FIELDS = frozenset({"sign"})
@@ -168,13 +174,12 @@ def _node(record: Mapping[str, Any], categories: list[str]) -> dict[str, Any]:
         "id": node_identifier(own, categories, xref),
         "category": categories,
         "name": record["label"],
-        "description": record.get("definition"),
-        "synonym": list(record["synonyms"]),
+        **{s.kgx: record[s.name] for s in _NODE_SLOTS},
         "xref": sorted({*xref, own} - {record["iri"]}),  # the project CURIE; a bare IRI is in iri
         "iri": record["iri"],
         "has_attribute_type": standard[0] if standard and _is_attribute(categories) else None,
     }
-    return {k: v for k, v in node.items() if v not in (None, [], "")}
+    return _present(node, NODE_COLUMNS)
 
 
 def _publications(exported: Mapping[str, Any], studies: Mapping[str, Mapping[str, Any]]) -> tuple[list, list]:
@@ -191,6 +196,11 @@ def _publications(exported: Mapping[str, Any], studies: Mapping[str, Mapping[str
     return found, sorted(evidence)
 
 
+def _present(record: dict[str, Any], columns) -> dict[str, Any]:
+    """The fields that hold a value, in column order."""
+    return {column: record[column] for column in columns if record.get(column) not in (None, [], "")}
+
+
 def _edge(record: Mapping[str, Any], exported: Mapping[str, Any], ids: Mapping[str, str],
           categories: Mapping[str, list[str]], studies) -> dict[str, Any]:
     publications, evidence = _publications(exported, studies)
@@ -203,22 +213,18 @@ def _edge(record: Mapping[str, Any], exported: Mapping[str, Any], ids: Mapping[s
         "category": None,  # set below, from the qualifiers used
         "original_predicate": record["predicate"],
         "object_direction_qualifier": record["direction"],
-        "object_aspect_qualifier": record["aspect"],
         "anatomical_context_qualifier": sorted(ids.get(t) or _entity_curie(t) for t in exported["anatomical_context"]),
-        "knowledge_level": record["knowledge_level"],
-        "agent_type": record["agent_type"],
         "primary_knowledge_source": KNOWLEDGE_SOURCE,
         "supporting_text": exported["supporting_text"],
         "publications": publications,
         "has_evidence": evidence,
         "sign": record["sign"],
-        "certainty": record["certainty"],
-        "hedge": record["hedge"],
-        **{key: context.get(key) for key in ("population", "timescale", "formulation")},
+        **{s.kgx: record[s.name] for s in _CLAIM_SLOTS},
+        **{s.kgx: context.get(s.name) for s in _CONTEXT_SLOTS},
     }
     edge["category"] = [association_class(categories.get(record["subject"], ()), categories.get(record["object"], ()),
                                           [k for k, v in edge.items() if k.endswith("_qualifier") and v])]
-    return {k: v for k, v in edge.items() if v not in (None, [], "")}
+    return _present(edge, EDGE_COLUMNS)
 
 
 @dataclass(frozen=True)

@@ -29,8 +29,8 @@ from graph.exports.kgx import CytoscapeWriter, GraphmlWriter, JsonlWriter, TsvWr
 from graph.model.vocab import prefixes
 from graph.project import EXPORT_STEM
 
-__all__ = ["ExportFormat", "export_build", "export_formats", "format_names", "get_format", "register_format",
-           "write_exports"]
+__all__ = ["ExportFormat", "distributions", "export_build", "export_formats", "format_names", "get_format",
+           "register_format", "write_exports"]
 
 
 @dataclass(frozen=True)
@@ -111,6 +111,15 @@ def _write_rdf(fmt: ExportFormat, nt_path: Path, target: Path) -> None:
 
         ox.serialize(ox.parse(path=str(nt_path), format=ox.RdfFormat.N_TRIPLES), output=str(temp),
                      format=getattr(ox.RdfFormat, fmt.oxigraph), prefixes=dict(sorted(prefixes().items())))
+
+
+def distributions(names: Iterable[str]) -> tuple[tuple[str, str, str], ...]:
+    """(file name, media type, description) of every file a build writes to exports/ for the
+    formats ``names``, graph.html included: what the dataset description lists as its
+    distributions."""
+    found = [(filename, fmt.media_type, fmt.description) for fmt in map(get_format, names)
+             for filename in fmt.filenames(EXPORT_STEM)]
+    return (*found, ("graph.html", "text/html", "HTML explorer of the graph (vis-network, works offline)"))
 
 
 def write_exports(nt_path: Path, index, directory: Path, names: Iterable[str], stem: str = EXPORT_STEM) -> list[Path]:

@@ -18,7 +18,6 @@ __all__ = [
     "HIERARCHY",
     "CERTAINTY_SCORE",
     "CLAIM",
-    "CONTEXT_KEYS",
     "DCAT",
     "DCTERMS",
     "DOC",
@@ -127,8 +126,6 @@ HIERARCHY = {"is_a": "subclass_of", "member_of": "member_of",
 #: hedges in the text become one of these, ranked
 CERTAINTY_LEVELS = ("high", "medium", "low")
 CERTAINTY_SCORE = {"high": 1.0, "medium": 0.6, "low": 0.3}
-#: the kinds of context a claim may hold in
-CONTEXT_KEYS = ("population", "timescale", "formulation", "tissue")
 
 # RO: positively / negatively regulates, directly ..., and unsigned "regulates" for sign 0.
 _RO = {

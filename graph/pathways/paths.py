@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 from graph.errors import HkgError, UnknownEntityError
 from graph.model.names import nearest
-from graph.model.vocab import CERTAINTY_SCORE, CONTEXT_KEYS, SIGN_ORDER, SIGNS, VARIABLE, net_sign
+from graph.model.records import CONTEXT_KEYS
+from graph.model.vocab import CERTAINTY_SCORE, SIGN_ORDER, SIGNS, VARIABLE, net_sign
 from graph.pathways.signed import adjacency
 
 if TYPE_CHECKING:  # graph.pathways.signed imports networkx, which answering needs only once a graph is built

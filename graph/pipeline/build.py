@@ -272,7 +272,8 @@ def _build(project: Project, *, write_exports: bool, whole_html: bool, allow_emp
     staged, drawn = None, None
     try:
         nt = staging / "graph.nt"
-        triples = write_graph_nt(kb, nt, staging, imports=project.data / "imports")  # imports checked here
+        triples = write_graph_nt(kb, nt, staging, imports=project.data / "imports",  # imports checked here
+                                 distributions=registry.distributions(EXPORTED_FORMATS))
         del kb  # the records are in the file now; free them before the store loads
         gc.collect()
         meta = {"digest": digest, **counts, "triples": triples}

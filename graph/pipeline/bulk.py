@@ -109,13 +109,15 @@ def _context(nt_path: Path):
     return context
 
 
-def write_graph_nt(kb, target: Path, workdir: Path | None = None, imports: Path | None = None) -> int:
+def write_graph_nt(kb, target: Path, workdir: Path | None = None, imports: Path | None = None,
+                   distributions=()) -> int:
     """Write the sorted, duplicate-free N-Triples of a knowledge base, and of the files in
     ``imports`` (data/imports/, checked by :func:`graph.rdf.imports.prepare_imports`), to ``target``.
 
-    Returns the number of triples. Without imports the bytes equal
+    Returns the number of triples. ``distributions`` are the files the dataset description lists
+    (:func:`graph.rdf.triples.describe_dataset`). Without imports the bytes equal
     :func:`graph.rdf.triples.sorted_ntriples` of :func:`graph.rdf.triples.build_graph` for the same
-    records.
+    records and distributions.
 
     :raises LoadError: an import does not parse or its names clash.
     :raises ShapeError: an import fails the SHACL shapes.
@@ -141,7 +143,7 @@ def write_graph_nt(kb, target: Path, workdir: Path | None = None, imports: Path 
                 sort_unique(body, temp / "merged.nt", temp, merge=temp / "imports.nt")
                 os.replace(temp / "merged.nt", body)
         dataset = temp / "dataset.nt"
-        description = describe_dataset(kb, _count_lines(body), imported)
+        description = describe_dataset(kb, _count_lines(body), imported, distributions)
         dataset.write_text("".join(sorted(set(_lines(description)))), encoding="utf-8")
         sort_unique(body, target, temp, merge=dataset)
     return _count_lines(target)

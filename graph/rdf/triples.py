@@ -9,19 +9,18 @@ no timestamps: the same data always gives the same triples.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 from rdflib import Graph, Literal, URIRef
 
-from graph.exports.registry import get_format
 from graph.model import names
 from graph.model.names import slugify
 from graph.model.prefixes import converter
-from graph.model.records import Claim, Entity, KnowledgeBase, Study
+from graph.model.records import Claim, Context, Entity, KnowledgeBase, Study, slots
 from graph.model.vocab import (BASE, BIBO, BIOLINK, CLAIM, DCAT, DCTERMS, DOC, ENTITY, FABIO, HIERARCHY, HKG,
                                JOURNAL, PROV, RDF, RDFS, SCHEMA, SKOS, STUDY, VARIABLE, VOID, XSD,
                                category_iri, direction_of, original_predicate, prefixes)
-from graph.project import EXPORT_STEM, EXPORTED_FORMATS
 
 __all__ = [
     "DATASET",
@@ -109,6 +108,21 @@ def name_keys(entity: Entity) -> list[str]:
     return sorted({key for key, _name, _entity, rank in rows if rank == names.RANK_NAME})
 
 
+@functools.cache
+def _plain(record_type) -> tuple[tuple[str, str, bool], ...]:
+    """``(field, predicate IRI, many)`` of a record type's declared plain fields (records.slots)."""
+    return tuple((s.name, s.iri, s.many) for s in slots(record_type))
+
+
+def _plain_triples(node: str, record, plain):
+    """The triples of a record's plain fields: one plain literal per value, none for an empty one."""
+    for name, predicate, many in plain:
+        value = getattr(record, name)
+        for item in (value if many else (value,)):
+            if item is not None and item != "":
+                yield node, predicate, item, ""
+
+
 def _entity_triples(entity: Entity, expand):
     node = str(entity_iri(entity.id))
     category = str(category_iri(entity.category))
@@ -117,12 +131,10 @@ def _entity_triples(entity: Entity, expand):
     yield node, _p(DCTERMS.identifier), entity.id, ""
     yield node, _LABEL, entity.label, ""
     yield node, _p(SKOS.prefLabel), entity.label, ""
-    for synonym in entity.synonyms:
-        yield node, _p(SKOS.altLabel), synonym, ""
+    yield from _plain_triples(node, entity, _plain(Entity))
     for key in name_keys(entity):
         yield node, _NAME_KEY, key, ""
     if entity.definition:
-        yield node, _p(SKOS.definition), entity.definition, ""
         doc_id, section_id = entity.definition_source
         yield node, _p(HKG.definitionSource), str(section_iri(doc_id, section_id)), None
     for curie in entity.xrefs:
@@ -145,9 +157,7 @@ class _ClaimTerms:
                 ("r_predicate", RDF.predicate), ("r_object", RDF.object), ("affects", BIOLINK.affects),
                 ("b_subject", BIOLINK.subject), ("b_predicate", BIOLINK.predicate),
                 ("b_object", BIOLINK.object), ("original", BIOLINK.original_predicate),
-                ("direction", BIOLINK.object_direction_qualifier), ("aspect", BIOLINK.object_aspect_qualifier),
-                ("level", BIOLINK.knowledge_level), ("agent", BIOLINK.agent_type), ("sign", HKG.sign),
-                ("certainty", HKG.certainty), ("hedge", HKG.hedge),
+                ("direction", BIOLINK.object_direction_qualifier), ("sign", HKG.sign),
                 ("anatomical", BIOLINK.anatomical_context_qualifier), ("text", BIOLINK.supporting_text),
                 ("publications", BIOLINK.publications), ("support", HKG.hasStudySupport),
                 ("derived", PROV.wasDerivedFrom), ("prov_entity", PROV.Entity), ("excerpt", HKG.Excerpt),
@@ -156,7 +166,7 @@ class _ClaimTerms:
                 ("influence", PROV.Influence), ("influencer", PROV.influencer), ("basis", HKG.basis),
                 ("relation", HKG.relation), ("comment", RDFS.comment)):
             setattr(self, name, str(term))
-        self.context = {key: str(HKG[key]) for key in ("population", "timescale", "formulation", "tissue")}
+        self.plain, self.context = _plain(Claim), _plain(Context)
         self.ro = {}
 
 
@@ -179,21 +189,14 @@ def _claim_triples(claim: Claim, t: _ClaimTerms):
     direction = direction_of(claim.sign)
     if direction:
         yield node, t.direction, direction, ""
-    if claim.aspect:
-        yield node, t.aspect, claim.aspect, ""
-    yield node, t.level, claim.knowledge_level, ""
-    yield node, t.agent, claim.agent_type, ""
     if claim.sign == VARIABLE:
         yield node, t.sign, VARIABLE, ""
     else:
         yield node, t.sign, str(int(claim.sign)), _INT
-    yield node, t.certainty, claim.certainty, ""
-    if claim.hedge:
-        yield node, t.hedge, claim.hedge, ""
-    for key, value in claim.context.items():
-        if key == "tissue":
-            yield node, t.anatomical, str(entity_iri(value)), None
-        yield node, t.context.get(key) or str(HKG[key]), value, ""
+    yield from _plain_triples(node, claim, t.plain)
+    yield from _plain_triples(node, claim.context, t.context)
+    if claim.context.tissue:  # an entity: Biolink's qualifier names it by its IRI
+        yield node, t.anatomical, str(entity_iri(claim.context.tissue)), None
     quote = claim.evidence.quote
     yield node, t.text, quote, ""
     # Study links as PROV qualified influences, each with its basis and relation; only studies
@@ -252,8 +255,7 @@ def _study_triples(study: Study):
     yield journal, _p(DCTERMS.title), ref.journal, ""
     yield node, _p(DCTERMS.bibliographicCitation), ref.text, ""
     yield node, _p(HKG.studyDesign), str(design_iri(study.design)), None
-    if study.population:
-        yield node, _p(HKG.population), study.population, ""
+    yield from _plain_triples(node, study, _plain(Study))
     yield node, _p(PROV.wasQuotedFrom), str(document_iri(study.document)), None
     yield str(document_iri(study.document)), _p(DCTERMS.references), node, None
 
@@ -328,19 +330,11 @@ def _licence() -> str | None:
     return f"https://spdx.org/licenses/{spdx}" if spdx and " " not in spdx.strip() else None
 
 
-def _distributions():
-    """(file name, media type, description) of every file ``hkg build`` writes to exports/."""
-
-    for name in EXPORTED_FORMATS:
-        fmt = get_format(name)
-        for filename in fmt.filenames(EXPORT_STEM):
-            yield filename, fmt.media_type, fmt.description
-    yield "graph.html", "text/html", "HTML explorer of the graph (vis-network, works offline)"
-
-
-def describe_dataset(kb: KnowledgeBase, triples: int, imported=()):
+def describe_dataset(kb: KnowledgeBase, triples: int, imported=(), distributions=()):
     """Yield the VoID / DCAT description of the dataset; ``triples`` counts every other triple,
-    ``imported`` (:class:`graph.rdf.imports.ImportedFile`) are the imports merged.
+    ``imported`` (:class:`graph.rdf.imports.ImportedFile`) are the imports merged,
+    ``distributions`` the files a build publishes (file name, media type, description:
+    :func:`graph.exports.registry.distributions`).
 
     ``void:triples`` counts the whole graph, this description included. The description says
     which vocabularies the graph uses, which identifier sources it links to (a ``void:Linkset``
@@ -391,7 +385,7 @@ def describe_dataset(kb: KnowledgeBase, triples: int, imported=()):
         add((linkset, _p(VOID.linkPredicate), _p(SKOS.exactMatch), None))
         add((linkset, _p(VOID.triples), str(count), _INT))
         add((node, _p(VOID.subset), linkset, None))
-    for filename, media_type, description in _distributions():
+    for filename, media_type, description in distributions:
         distribution = f"{node}/distribution/{filename}"
         add((node, _p(DCAT.distribution), distribution, None))
         add((distribution, _TYPE, _p(DCAT.Distribution), None))
@@ -436,7 +430,7 @@ def sorted_ntriples(graph: Graph) -> bytes:
     return ("\n".join(line for line in lines if line.strip()) + "\n").encode("utf-8")
 
 
-def build_graph(kb: KnowledgeBase) -> Graph:
+def build_graph(kb: KnowledgeBase, distributions=()) -> Graph:
     """Return the RDF graph of a knowledge base.
 
     The dataset description counts the triples of everything else (``void:triples``).
@@ -446,6 +440,6 @@ def build_graph(kb: KnowledgeBase) -> Graph:
     add = graph.add
     for s, p, o, kind in iter_triples(kb):
         add((URIRef(s), URIRef(p), _rdflib_term(o, kind)))
-    for s, p, o, kind in describe_dataset(kb, len(graph)):
+    for s, p, o, kind in describe_dataset(kb, len(graph), distributions=distributions):
         add((URIRef(s), URIRef(p), _rdflib_term(o, kind)))
     return graph

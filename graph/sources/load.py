@@ -18,10 +18,9 @@ from typing import Any
 from graph.errors import LoadError, Problem
 from graph.model.names import fold, nearest
 from graph.model.prefixes import converter
-from graph.model.records import (Claim, Context, Design, Entity, Evidence, KnowledgeBase, Release, Study,
-                                 StudyLink)
-from graph.model.vocab import (CERTAINTY_LEVELS, CITATION_BASES, CITATION_RELATIONS, CONTEXT_KEYS, HIERARCHY,
-                               SIGNS, biolink_classes, biolink_enum)
+from graph.model.records import (CONTEXT_KEYS, Claim, Context, Design, Entity, Evidence, KnowledgeBase, Release,
+                                 Study, StudyLink, slots)
+from graph.model.vocab import CITATION_BASES, CITATION_RELATIONS, HIERARCHY, SIGNS, biolink_classes, biolink_enum
 from graph.sources.citations import citations_by_paragraph, cited_in
 from graph.sources.extract import Document, DocumentFormat, extract_document
 from graph.sources.files import Entry, iter_yaml_entries, read_document, read_yaml_entries, read_yaml_mapping
@@ -308,9 +307,12 @@ def _load_studies(data: Path, documents, designs, problems: list) -> dict[str, S
 
 # --- claims -------------------------------------------------------------------------------
 
-CLAIM_KEYS = ("id", "subject", "object", "sign", "aspect", "direct", "document", "quote",
-               "certainty", "hedge", "context", *CITATION_RELATIONS, "knowledge_level", "agent_type",
-               "autoregulation")
+#: a claim's plain fields (model/records.py): read from the YAML key of their name
+_CLAIM_SLOTS = slots(Claim)
+_CLAIM_ORDER = ("id", "subject", "object", "sign", "aspect", "direct", "document", "quote", "certainty", "hedge",
+                "context", *CITATION_RELATIONS, "knowledge_level", "agent_type", "autoregulation")
+#: a claim's keys in canonical order (``make lint-data``); a plain field not placed above comes last
+CLAIM_KEYS = _CLAIM_ORDER + tuple(s.name for s in _CLAIM_SLOTS if s.name not in _CLAIM_ORDER)
 LINK_KEYS = ("study", "basis", "rationale")
 
 
@@ -395,7 +397,7 @@ def _document_links(claim_id: str, links: tuple[StudyLink, ...], cited: set[int]
 
 
 def _check_claim(entry: Entry, documents, entities, studies, mine: list, pending: dict, seen: dict,
-                 aspects, levels, agents, shared: dict) -> None:
+                 allowed: dict, shared: dict) -> None:
     """Check one claim entry; queue it under its document for the quote look-up.
 
     Only what the claim record needs is queued, with strings shared with the entities,
@@ -423,11 +425,10 @@ def _check_claim(entry: Entry, documents, entities, studies, mine: list, pending
     if type(sign) not in (int, str) or sign not in SIGNS:
         mine.append(entry.problem(f"claim {claim_id!r}: sign {sign!r} is not one of +1, -1, 0, variable", "sign"))
         bad = True
-    for key, allowed in (("aspect", aspects), ("knowledge_level", levels), ("agent_type", agents),
-                         ("certainty", CERTAINTY_LEVELS)):
-        if key in d and d[key] not in allowed:
+    for key, values in allowed.items():
+        if key in d and d[key] not in values:
             mine.append(entry.problem(
-                f"claim {claim_id!r}: {key} {d[key]!r} is not allowed{_did_you_mean(str(d[key]), allowed)}", key))
+                f"claim {claim_id!r}: {key} {d[key]!r} is not allowed{_did_you_mean(str(d[key]), values)}", key))
             bad = True
     if "direct" in d and not isinstance(d["direct"], bool):
         mine.append(entry.problem(f"claim {claim_id!r}: direct must be true or false", "direct"))
@@ -457,14 +458,11 @@ def _check_claim(entry: Entry, documents, entities, studies, mine: list, pending
         context = Context(**{k: v.strip() for k, v in context.items()}) if context else _NO_CONTEXT
         # the values shared are checked text (or None), contexts and tuples: no 1 / True mix-up
         share = shared.setdefault
-        aspect = d.get("aspect")
-        level, agent = d.get("knowledge_level", "knowledge_assertion"), d.get("agent_type", "manual_agent")
-        certainty = d.get("certainty", "high")
+        plain = tuple(share(v, v) if isinstance(v, str) else v
+                      for v in (d.get(s.name, s.default) for s in _CLAIM_SLOTS))
         fields = (entities[d["subject"]].id if entities else d["subject"],
                   entities[d["object"]].id if entities else d["object"],
-                  sign, aspect if aspect is None else share(aspect, aspect), bool(d.get("direct", False)),
-                  share(certainty, certainty), share(context, context), share(cited, cited),
-                  share(level, level), share(agent, agent))
+                  sign, bool(d.get("direct", False)), share(context, context), share(cited, cited), plain)
     # the quote is located later, with every other quote of its document in one pass
     pending.setdefault(document.id, []).append(
         (claim_id, str(d["quote"]), d.get("hedge"), entry.line_of("quote"), entry.line_of("hedge"), fields,
@@ -481,9 +479,8 @@ def _load_claims(data: Path, documents, entities, studies, problems: list,
     ``study_records`` map the declared studies to their references, for the document's own
     citations (None when studies.yaml could not be read: document links are then not checked)."""
     seen: dict[str, int] = {}
-    aspects = biolink_enum("GeneOrGeneProductOrChemicalEntityAspectEnum")
-    levels = biolink_enum("KnowledgeLevelEnum")
-    agents = biolink_enum("AgentTypeEnum")
+    allowed = {s.name: biolink_enum(s.choices) if isinstance(s.choices, str) else s.choices
+               for s in _CLAIM_SLOTS if s.choices}
     claims: dict[str, Claim] = {}
     # problems of this file are kept aside: if the file turns out unreadable half-way, only
     # its reading error is reported (as when the whole file was read before any check)
@@ -494,8 +491,7 @@ def _load_claims(data: Path, documents, entities, studies, problems: list,
     for entry in iter_yaml_entries(data / "claims.yaml", label):
         # a LoadError raised half-way (unreadable file) propagates: the caller reports it
         # alone and ``mine`` is dropped
-        _check_claim(entry, documents, entities, studies, mine, pending, seen, aspects, levels,
-                     agents, shared)
+        _check_claim(entry, documents, entities, studies, mine, pending, seen, allowed, shared)
     del seen  # a million ids and lines: not needed any more
     if study_records is not None and studies is not None and set(study_records) != {k for k in studies if k}:
         study_records = None  # a study that matched no reference is reported already: no cascade
@@ -516,7 +512,7 @@ def _load_claims(data: Path, documents, entities, studies, problems: list,
                 continue
             if fields is None:
                 continue
-            subject, obj, sign, aspect, direct, certainty, context, cited, level, agent = fields
+            subject, obj, sign, direct, context, cited, plain = fields
             if study_records is not None and (paragraphs or any(link.basis == "document" for link in cited)):
                 cited = _document_links(claim_id, cited, cited_in(document, paragraphs, *span),
                                         by_reference, document, line, mine)
@@ -531,14 +527,10 @@ def _load_claims(data: Path, documents, entities, studies, problems: list,
                 sign=sign,
                 evidence=Evidence(document.id, section.id if section else "", span[0], span[1],
                                   quote if folded == quote else folded),
-                aspect=aspect,
                 direct=direct,
-                certainty=certainty,
-                hedge=hedge,
                 context=context,
                 citations=cited,
-                knowledge_level=level,
-                agent_type=agent,
+                **{s.name: value for s, value in zip(_CLAIM_SLOTS, plain)},
             )
         items.clear()  # what is located is no longer needed
     problems.extend(mine)
