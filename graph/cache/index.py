@@ -214,9 +214,12 @@ class Index:
 
     def exported_claims(self) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
         """Yield ``(record, exported)`` for every claim, sorted by id: ``exported`` holds what only
-        the exports read (the claim's ``iri``, the association's ``predicate`` IRI, every
-        ``supporting_text``, the IRIs of the ``publications`` the document cites, the
-        ``anatomical_context`` entities, the IRI of the ``document`` quoted)."""
+        the exports read, where it is not the usual (absent: the claim's IRI in the project's
+        namespace, ``biolink:affects``, the one quote of the record, no publications, no
+        anatomical context, the document in the project's namespace): the claim's ``iri``, the
+        association's ``predicate`` IRI (None: none), every ``supporting_text``, the IRIs of the
+        ``publications`` the document cites, the ``anatomical_context`` entities, the IRI of the
+        ``document`` quoted."""
         for data, exported in self._db.execute("SELECT data, exported FROM claims ORDER BY id"):
             yield json.loads(data), json.loads(exported)
 
@@ -412,6 +415,8 @@ def write_index_from_ntriples(nt_path: Path, path: Path, meta: dict[str, Any] | 
     narrower: dict[str, list[tuple[str, str]]] = {}
     plain = {kind: [(s.name, s.iri, s.many, s.default) for s in slots(kind)] for kind in (Claim, Context, Entity, Study)}
 
+    claims_namespace, documents_namespace, affects = str(CLAIM), str(DOC), str(BIOLINK.affects)
+
     def read_plain(found: dict, kind) -> dict[str, Any]:
         """A record's plain fields (model/records.py ``slots``): values sorted when many, else the
         first, else the field's default."""
@@ -483,13 +488,22 @@ def write_index_from_ntriples(nt_path: Path, path: Path, meta: dict[str, Any] | 
                     **read_plain(found, Claim),
                     "citations": sorted(s.value for s in found.get(T["influenced"], ())),  # IRIs, read below
                 }
-                exported = {  # what only the exports read (graph/exports/kgx.py), beside the record
-                    "iri": node,
-                    "predicate": relation.value if relation is not None else None,
-                    "supporting_text": sorted(_py(q) for q in found.get(T["text"], ())),
-                    "publications": sorted(s.value for s in found.get(T["publications"], ())),
-                    "anatomical_context": sorted(ent(t.value) for t in found.get(T["anatomical"], ())),
-                }
+                # what only the exports read (graph/exports/kgx.py), beside the record: only what
+                # is not the usual (kgx.py reads the usual when a key is absent), so a claim of this
+                # project's own adds "{}" or its studies
+                exported = {}
+                if node != claims_namespace + record["claim"]:
+                    exported["iri"] = node
+                predicate = relation.value if relation is not None else None
+                if predicate != affects:
+                    exported["predicate"] = predicate
+                texts = sorted(_py(q) for q in found.get(T["text"], ()))
+                if texts != [record["quote"]]:
+                    exported["supporting_text"] = texts
+                for key, values in (("publications", sorted(s.value for s in found.get(T["publications"], ()))),
+                                    ("anatomical_context", sorted(ent(t.value) for t in found.get(T["anatomical"], ())))):
+                    if values:
+                        exported[key] = values
                 raw.append((node, evidence.value if evidence is not None else None, json.dumps(record),
                             json.dumps(exported)))
             if T["article"] in types:
@@ -563,7 +577,7 @@ def write_index_from_ntriples(nt_path: Path, path: Path, meta: dict[str, Any] | 
                 "start": json.loads(start) if start is not None else None,
                 "end": json.loads(end) if end is not None else None,
             })
-            if quoted is not None:
+            if quoted is not None and quoted != documents_namespace + record["document"]:
                 exported = json.dumps({**json.loads(exported), "document": quoted})
             rows.append((record["claim"], record["subject"], record["object"], record["sign"], dump(record), exported))
             if len(rows) >= batch:

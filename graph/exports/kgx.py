@@ -41,7 +41,7 @@ from typing import Any, TextIO
 
 from graph.model.prefixes import converter
 from graph.model.records import Claim, Context, Entity, slots
-from graph.model.vocab import (ASSOCIATION_CLASSES, BIOLINK, STUDY, VARIABLE, biolink_ancestors,
+from graph.model.vocab import (ASSOCIATION_CLASSES, BIOLINK, DOC, STUDY, VARIABLE, biolink_ancestors,
                                biolink_id_prefixes, biolink_slots, prefixes)
 
 __all__ = [
@@ -182,13 +182,15 @@ def _node(record: Mapping[str, Any], categories: list[str]) -> dict[str, Any]:
     return _present(node, NODE_COLUMNS)
 
 
-def _publications(exported: Mapping[str, Any], studies: Mapping[str, Mapping[str, Any]]) -> tuple[list, list]:
+def _publications(record: Mapping[str, Any], exported: Mapping[str, Any],
+                  studies: Mapping[str, Mapping[str, Any]]) -> tuple[list, list]:
     """A claim's ``publications`` (the source document its quote comes from, then every study the
     document cites for it, as a DOI or PMID CURIE when the reference gives one, else its study
     CURIE) and ``has_evidence`` (the ECO terms of those studies' designs)."""
-    found = [curie(exported["document"])] if exported.get("document") else []
+    document = exported.get("document") or (str(DOC) + record["document"] if record.get("document") else None)
+    found = [curie(document)] if document else []
     evidence = set()
-    for iri in exported["publications"]:
+    for iri in exported.get("publications", ()):
         study = studies.get(iri.removeprefix(str(STUDY)), {})
         found.append(f"doi:{study['doi']}" if study.get("doi") else
                      f"PMID:{study['pmid']}" if study.get("pmid") else curie(iri))
@@ -203,19 +205,20 @@ def _present(record: dict[str, Any], columns) -> dict[str, Any]:
 
 def _edge(record: Mapping[str, Any], exported: Mapping[str, Any], ids: Mapping[str, str],
           categories: Mapping[str, list[str]], studies) -> dict[str, Any]:
-    publications, evidence = _publications(exported, studies)
+    publications, evidence = _publications(record, exported, studies)
     context = record["context"]
     edge = {
-        "id": curie(exported["iri"]),
+        "id": curie(exported["iri"]) if "iri" in exported else f"claim:{record['claim']}",
         "subject": ids.get(record["subject"]) or _entity_curie(record["subject"]),
-        "predicate": curie(exported["predicate"] or BIOLINK.related_to),
+        "predicate": curie(exported.get("predicate", str(BIOLINK.affects)) or str(BIOLINK.related_to)),
         "object": ids.get(record["object"]) or _entity_curie(record["object"]),
         "category": None,  # set below, from the qualifiers used
         "original_predicate": record["predicate"],
         "object_direction_qualifier": record["direction"],
-        "anatomical_context_qualifier": sorted(ids.get(t) or _entity_curie(t) for t in exported["anatomical_context"]),
+        "anatomical_context_qualifier": sorted(ids.get(t) or _entity_curie(t)
+                                               for t in exported.get("anatomical_context", ())),
         "primary_knowledge_source": KNOWLEDGE_SOURCE,
-        "supporting_text": exported["supporting_text"],
+        "supporting_text": exported.get("supporting_text", [record["quote"]]),
         "publications": publications,
         "has_evidence": evidence,
         "sign": record["sign"],
