@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # annotations are strings (PEP 563): a cold `hkg entity` skip
     from typing import Any
 
 __all__ = ["describe_citations", "display_text", "entity_rows", "render_entity", "render_evidence", "shown_quote",
-           "sign_text", "table_width", "to_json", "to_table"]
+           "sign_text", "table_width", "to_fields", "to_json", "to_table"]
 
 #: the width of output that goes to a file or a pipe (no terminal to fit)
 PIPE_WIDTH = 120
@@ -101,6 +101,30 @@ def to_table(title: str | None, columns: list[str], rows: list[list[Any]]) -> st
     return buffer.getvalue().rstrip("\n")
 
 
+def to_fields(title: str, rows: list[list[Any]]) -> str:
+    """Render one record as people read it: its title, then each field beside its value, values
+    aligned and wrapped to the width (:func:`table_width`). A lookup draws this without a table
+    library: ``hkg entity`` answers in little more than Python's start-up (graph/cli/fastpath.py).
+
+    >>> print(to_fields("insulin", [["id", "insulin"], ["synonyms", ""], ["claims in / out", "2 / 3"]]))
+    insulin
+      id               insulin
+      synonyms
+      claims in / out  2 / 3
+    """
+    import textwrap
+
+    names = ["" if name is None else str(name) for name, _value in rows]
+    indent = 2 + max(map(len, names), default=0) + 2
+    wrap = textwrap.TextWrapper(width=max(20, table_width() - indent), break_on_hyphens=False)
+    out = [title]
+    for name, (_name, value) in zip(names, rows):
+        lines = wrap.wrap("" if value is None else str(value)) or [""]
+        out.append(f"  {name.ljust(indent - 4)}  {lines[0]}".rstrip())
+        out += [" " * indent + line for line in lines[1:]]
+    return "\n".join(out)
+
+
 def sign_text(sign: int | str) -> str:
     """Return a sign as words.
 
@@ -171,7 +195,7 @@ def render_entity(record: dict[str, Any], fmt: str) -> str:
     """Render ``hkg entity``."""
     if fmt == "json":
         return to_json(record)
-    return to_table(record["label"], ["field", "value"], entity_rows(record))
+    return to_fields(record["label"], entity_rows(record))
 
 
 def render_evidence(record: dict[str, Any], fmt: str) -> str:
@@ -205,4 +229,4 @@ def render_evidence(record: dict[str, Any], fmt: str) -> str:
                              "gives the quote verbatim"])
     elif display_text(record.get("quote")) != record.get("quote"):
         rows.append(["note", "quote shown with the publisher's ∞ as a colon; --format json gives it verbatim"])
-    return to_table(None, ["field", "value"], rows)
+    return to_fields(f"claim {record['claim']}", rows[1:])

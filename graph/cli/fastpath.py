@@ -5,8 +5,8 @@ A cold lookup is dominated by imports (click ~50 ms, rich ~60 ms), not by the lo
 query). :func:`main` answers the plain forms ``hkg entity NAME [--format table|json]`` itself,
 from the build's index with ``sqlite3`` and ``json`` only, and hands every other command line to
 :func:`graph.cli.commands.main` unchanged. Its output is byte-identical to the full CLI's
-(``tests/cli/test_fastpath.py`` compares them): a table it cannot draw exactly as rich draws it
-(a line too wide for the terminal, wide or combining characters), an unknown name (which needs
+(``tests/cli/test_fastpath.py`` compares them): both draw the record with the same
+:func:`graph.render.render_entity`, which needs no table library; an unknown name (which needs
 "did you mean"), a missing build or any error goes to the full CLI, so messages and exit codes
 stay the CLI's own.
 
@@ -23,9 +23,8 @@ from __future__ import annotations
 
 import os
 import sys
-import unicodedata
 
-__all__ = ["main", "parse_paths", "render_entity_table"]
+__all__ = ["main", "parse_paths"]
 
 
 def _parse(argv: list[str]) -> tuple[str, str] | None:
@@ -119,42 +118,6 @@ def _answer_paths(options: dict) -> str | None:
         index.close()
 
 
-def _plain(text: str) -> bool:
-    """True when every character is one terminal cell wide (so widths are ``len``)."""
-    return all(" " <= c <= "~" or (unicodedata.east_asian_width(c) in ("N", "Na", "H", "A")
-                                   and not unicodedata.combining(c) and c.isprintable()
-                                   and unicodedata.category(c) not in ("Mn", "Me", "Cf"))
-               for c in text)
-
-
-def render_entity_table(record: dict) -> str | None:
-    """Draw ``hkg entity``'s table as rich does, or return None when it cannot be sure to."""
-    from graph.render import entity_rows, table_width  # json, io, os: rich is imported by to_table
-
-    rows = entity_rows(record)
-    cells = [["field", "value"]] + [["" if c is None else str(c) for c in row] for row in rows]
-    title = record["label"]
-    if not all(_plain(c) and c == c.strip() and "\n" not in c for row in cells for c in row) or not _plain(title):
-        return None
-    widths = [max(len(row[i]) for row in cells) for i in (0, 1)]
-    width = widths[0] + widths[1] + 4 + 3  # padding 1+1 per cell, three borders
-    if width > table_width() or len(title) > width or not title.strip() or title != title.strip():
-        return None
-
-    def line(left, fill, middle, right):
-        return left + fill * (widths[0] + 2) + middle + fill * (widths[1] + 2) + right
-
-    def row(cells_, bar):
-        return f"{bar} {cells_[0].ljust(widths[0])} {bar} {cells_[1].ljust(widths[1])} {bar}"
-
-    excess = width - len(title)
-    out = [" " * (excess // 2) + title + " " * (excess - excess // 2),
-           line("┏", "━", "┳", "┓"), row(cells[0], "┃"), line("┡", "━", "╇", "┩")]
-    out += [row(r, "│") for r in cells[1:]]
-    out.append(line("└", "─", "┴", "┘"))
-    return "\n".join(out)
-
-
 def _index_path() -> str | None:
     """The current build's index, found as :class:`graph.build.Project` finds it, or None."""
     root = os.environ.get("HKG_PROJECT") or "."
@@ -182,9 +145,9 @@ def _answer(name: str, fmt: str) -> str | None:
         record["claims_in"], record["claims_out"] = counted or (0, 0)
     finally:
         db.close()
-    if fmt == "json":
-        return json.dumps(record, ensure_ascii=False, indent=2, sort_keys=True)
-    return render_entity_table(record)
+    from graph.render import render_entity  # json, os, textwrap: no table library
+
+    return render_entity(record, fmt)
 
 
 def _resolve_exactly(db, name: str) -> str | None:
