@@ -32,12 +32,14 @@ such a value at the ``|``: the JSON Lines files are the lossless form for kgx.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TextIO
+from xml.sax.saxutils import escape, quoteattr
 
 from graph.model.prefixes import converter
 from graph.model.records import Claim, Context, Entity, slots
@@ -107,10 +109,16 @@ def curie(node) -> str:
     """
 
     text = str(node)
-    for prefix, namespace in prefixes().items():
-        if text.startswith(namespace) and len(text) > len(namespace) and prefix != "obo":
+    for prefix, namespace in _namespaces():
+        if text.startswith(namespace) and len(text) > len(namespace):
             return f"{prefix}:{text[len(namespace):]}"
     return converter().compress(text) or text
+
+
+@functools.cache
+def _namespaces() -> tuple[tuple[str, str], ...]:
+    """The project's prefixes a CURIE may use (not ``obo``: its terms have their own prefixes)."""
+    return tuple((prefix, namespace) for prefix, namespace in prefixes().items() if prefix != "obo")
 
 
 def node_identifier(own: str, categories, xrefs) -> str:
@@ -408,42 +416,32 @@ _GRAPHML_KEYS = (("node", "label"), *(("node", c) for c in NODE_COLUMNS if c != 
 
 class GraphmlWriter:
     """GraphML of the entities (nodes, keyed by KGX id) and claims (edges, keyed by claim id),
-    written element by element (networkx's writer needs the whole graph in memory; its reader
-    reads this back, ``tests/exports/test_registry.py``).
+    written element by element as text, values escaped by the standard library (networkx's writer
+    needs the whole graph in memory; its reader reads this back, ``tests/exports/test_registry.py``).
 
     Attributes are the KGX fields under their KGX names (lists joined with ``|``,
     ``supporting_text`` with a newline), plus ``label`` and ``interaction`` for Cytoscape.
     """
 
     def __init__(self, out: TextIO):
-        from xml.sax.saxutils import XMLGenerator
-
-        self._out, self._xml = out, XMLGenerator(out, encoding="utf-8", short_empty_elements=True)
+        self._out = out
         self._keys = {key: f"d{i}" for i, key in enumerate(_GRAPHML_KEYS)}
-        out.write("<?xml version='1.0' encoding='utf-8'?>\n")
-        self._xml.startElement("graphml", {
+        out.write("<?xml version='1.0' encoding='utf-8'?>\n" + _start("graphml", {
             "xmlns": "http://graphml.graphdrawing.org/xmlns",
             "xmlns:xsi": "http://www.w3.org/2001/XMLSchema-instance",
             "xsi:schemaLocation": "http://graphml.graphdrawing.org/xmlns "
-                                  "http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd"})
+                                  "http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd"}))
         for (kind, name), key in self._keys.items():
-            self._xml.ignorableWhitespace("\n  ")
-            self._xml.startElement("key", {"id": key, "for": kind, "attr.name": name,
-                                           "attr.type": "int" if name in _INT_FIELDS else "string"})
-            self._xml.endElement("key")
-        self._xml.ignorableWhitespace("\n  ")
-        self._xml.startElement("graph", {"edgedefault": "directed"})
+            attributes = {"id": key, "for": kind, "attr.name": name,
+                          "attr.type": "int" if name in _INT_FIELDS else "string"}
+            out.write("\n  " + _start("key", attributes)[:-1] + "/>")
+        out.write("\n  " + _start("graph", {"edgedefault": "directed"}))
 
     def _element(self, tag: str, attributes: dict[str, str], data: Mapping[str, Any]) -> None:
-        self._xml.ignorableWhitespace("\n    ")
-        self._xml.startElement(tag, attributes)
-        for name, value in data.items():
-            self._xml.ignorableWhitespace("\n      ")
-            self._xml.startElement("data", {"key": self._keys[tag, name]})
-            self._xml.characters(str(value))
-            self._xml.endElement("data")
-        self._xml.ignorableWhitespace("\n    ")
-        self._xml.endElement(tag)
+        keys = self._keys
+        self._out.write("\n    " + _start(tag, attributes) + "".join(
+            f'\n      <data key="{keys[tag, name]}">{escape(str(value))}</data>' for name, value in data.items())
+            + f"\n    </{tag}>")
 
     def node(self, record: Mapping[str, Any]) -> None:
         self._element("node", {"id": record["id"]}, {**_display_node(record), **_flat(record, ("id",))})
@@ -453,11 +451,13 @@ class GraphmlWriter:
                       {**_display_edge(record), **_flat(record, ("id", "subject", "object"))})
 
     def close(self) -> None:
-        self._xml.ignorableWhitespace("\n  ")
-        self._xml.endElement("graph")
-        self._xml.ignorableWhitespace("\n")
-        self._xml.endElement("graphml")
-        self._xml.ignorableWhitespace("\n")
+        self._out.write("\n  </graph>\n</graphml>\n")
+
+
+def _start(tag: str, attributes: Mapping[str, str]) -> str:
+    """An XML start tag, its attribute values escaped and quoted (the standard library's
+    ``quoteattr``, as its ``XMLGenerator`` writes them)."""
+    return f"<{tag}" + "".join(f" {name}={quoteattr(value)}" for name, value in attributes.items()) + ">"
 
 
 def read_graphml(data: bytes) -> GraphTables:
