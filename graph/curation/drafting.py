@@ -111,6 +111,20 @@ class Grammar:
     covariations: frozenset[str] = frozenset()
     #: verbs of an entity's rise by moving in ("glucose enters the blood"), for covariations
     arrivals: frozenset[str] = frozenset()
+    #: verbs of moving into a place ("X is infiltrated by Y", "Y infiltrates X"): the place gains
+    #: the mover, so X raises Y (its abundance there)
+    infiltrations: frozenset[str] = frozenset()
+    #: nouns of a purpose ("The goal is to lower X"): the agent is its owner ("of T"), else the
+    #: previous sentence's subject
+    purposes: frozenset[str] = frozenset()
+    #: nouns of an owner's capacity before a gerund ("its efficacy in mitigating X"): the owner acts
+    capacities: frozenset[str] = frozenset()
+    #: nouns of an event that "this" / "these" name ("This change in fat distribution is ..."):
+    #: the change the previous sentence named last
+    event_nouns: frozenset[str] = frozenset()
+    #: verbs of keeping a state: as a participle after a comma ("..., maintaining X") they name no
+    #: consequence of the change before
+    keeps: frozenset[str] = frozenset()
 
     @functools.cached_property
     def verb_starts(self) -> dict[str, tuple[tuple[str, ...], ...]]:
@@ -256,7 +270,9 @@ class _Sentence:
         # before the verb's own clause: the clause starts after its comma
         if (self.word(start) in self.g.openers or self.is_adverb(start)
                 or (start > 0 and self.word(start - 1) not in {";", ":", ","})):
-            comma = next((k for k in range(start, v) if self.word(k) == ","), None)
+            # not a comma inside a list of entities ("By raising A, B, and C, T lowers X")
+            comma = next((k for k in range(start, v) if self.word(k) == "," and not (
+                self.is_entity(k - 1) and k < max(self.coordinated(k - 1), default=-1))), None)
             if comma is not None:
                 start = comma + 1
         return start
@@ -369,6 +385,15 @@ class _Sentence:
             j -= 1
         if j < lo:
             return "none", negated
+        purpose = self.purpose(v)
+        if purpose is not None:  # "The goal (of T) is to lower X"
+            return purpose, negated
+        if self.word(v - 1) in {"in", "of"} and self.word(v - 2) in self.g.capacities and self.word(v).endswith("ing") \
+                and self.word(v - 3) in {"its", "their"}:  # "Its efficacy in mitigating X": its owner
+            return ("pronoun" if self.word(v - 3) == "its" else "plural"), negated
+        start = self.clause_start(v)
+        if self.word(start) in _DEMONSTRATIVES and self.word(start + 1) in self.g.event_nouns:
+            return "event", negated  # "This change in X is a driver of Y": the change named before
         if self.is_entity(j) and self.word(j - 1) not in self.g.prepositions and not self.modifier(j) and all(
                 self.word(m) in self.g.auxiliaries or self.is_adverb(m) or self.word(m) in self.g.negations
                 for m in range(j + 1, v)):
@@ -417,19 +442,50 @@ class _Sentence:
             self.subject_referred = [self.heads[head[-1]]]  # "its internal signaling cascade": the cascade named before
             return "referred", negated
         if words and len(words) <= 3 and words[0] in self.g.pronouns:
+            if len(words) == 2 and words[0] in self.g.plurals and words[1] in self.heads:
+                # "these protocols": what was just listed, else the entity last named with that head noun
+                self.subject_referred = [self.heads[words[1]]]
+                return "plural-head", negated
             if words[0] in self.g.plurals:  # "they", "these molecules": what was just listed
                 return "plural", negated
             return ("pronoun" if len(words) == 1 else "demonstrative"), negated
         return "none", negated
 
+    def purpose(self, v: int) -> list[int] | str | None:
+        """The agent of a verb in a clause of purpose, "The goal (of T) is to ... V": T's item, or
+        "pronoun" (the previous sentence's subject) when no owner is named; None for any other clause."""
+        start = self.clause_start(v)
+        k = start
+        while self.word(k) in self.g.determiners:
+            k += 1
+        if self.word(k) not in self.g.purposes:
+            return None
+        owner, k = None, k + 1
+        if self.word(k) == "of":
+            k += 1
+            while self.word(k) in self.g.determiners:
+                k += 1
+            if not self.is_entity(k):
+                return None
+            owner, k = k, self._end(k)
+        if self.word(k) not in self.g.be or self.word(k + 1) != "to" or any(
+                self.word(m) in self.g.breaks or self.word(m) in self.g.relatives for m in range(k + 2, v)):
+            return None
+        return [owner] if owner is not None else "pronoun"
+
     def objects(self, v_end: int) -> tuple[list[int], list[str]]:
         """The entities a verb ending at ``v_end`` acts on, and the words skipped to reach them."""
         skipped, k = [], v_end + 1
-        self.plural_object, self.referred = False, []
+        self.plural_object, self.referred, self.object_flip = False, [], 1
         if self.word(k) in self.g.particles:  # "interfere with X"
             k += 1
         while k < len(self.items) and len(skipped) <= MAX_OBJECT_GAP:
             item = self.items[k]
+            if item.text == "," and self._coordinate_adjectives(skipped) and self.items[k + 1:k + 2] \
+                    and self.items[k + 1].kind != "P" and self.word(k + 1) not in {"and", "or"} \
+                    and self.word(k + 1) not in self.g.relatives and self.word(k + 1) not in self.g.stops:
+                k += 1  # "a specific, low-grade, chronic inflammatory state": adjectives in a row
+                continue
             if item.kind == "E":
                 if self.word(k - 1) in self.g.prepositions - {"in", "on"} and skipped:
                     return [], skipped
@@ -443,9 +499,20 @@ class _Sentence:
                 found = [k] + [c for c in self.coordinated(k) if not self.modifier(c)]
                 return found + (self.examples(self._end(k)) or self.examples(self._next_comma(self._end(k)))), skipped
             if item.kind == "P" and item.text not in {"-", "’", "'"}:
-                # "activating kinase pathways (such as JNK and IKKβ)": the examples are acted on
+                # "activating kinase pathways (such as JNK and IKKβ)", "immune cells, particularly
+                # macrophages": the examples are acted on
                 self.plural_object = item.text != "(" and self._listed(skipped)
-                return (self.examples(k) if item.text == "(" else []), skipped
+                return (self.examples(k) if item.text in {"(", ","} and skipped else []), skipped
+            if skipped and self.examples(k):  # "key hormones like A and B": the examples are acted on
+                return self.examples(k), skipped
+            if item.text in {"of", "in"} and skipped and (skipped[-1] in self.g.inverters
+                                                            or self.g.nouns.get(skipped[-1]) in (1, -1)):
+                # "address deficiencies in X", "reduce the loss of X": the noun's change is on X
+                self.object_flip = times(self.object_flip, -1 if skipped[-1] in self.g.inverters
+                                         else self.g.nouns[skipped[-1]])
+                skipped.append(item.text)
+                k += 1
+                continue
             if item.text in self.g.stops or item.text in self.g.breaks or item.text in self.g.be:
                 self.plural_object = self._listed(skipped)
                 return [], skipped
@@ -459,12 +526,23 @@ class _Sentence:
                     and skipped[-1] not in self.g.light_nouns \
                     and (skipped[-1],) not in self.g.verbs and skipped[-1] not in self.g.prepositions | {"of"}:
                 return [], skipped
-            if (item.text,) in self.g.verbs and skipped:
+            if skipped and skipped[-1] in self.g.determiners and item.text.endswith("ed") \
+                    and self.g.nouns.get(item.text) in (1, -1):
+                # "the increased risk of X", "a reduced level of X": a participle as an adjective
+                self.object_flip = times(self.object_flip, self.g.nouns[item.text])
+            elif (item.text,) in self.g.verbs and skipped:
                 return [], skipped
             skipped.append(item.text)
             k += 1
         self.plural_object = k >= len(self.items) and self._listed(skipped)
         return [], skipped
+
+    def _coordinate_adjectives(self, skipped: list[str]) -> bool:
+        """The object phrase so far is a determiner and adjectives ("a specific", "a specific,
+        low-grade"), so a comma next separates adjectives, not clauses."""
+        return len(skipped) >= 2 and skipped[0] in self.g.determiners and all(
+            (w.endswith(_ADJECTIVE_ENDINGS) or "-" in w)
+            and (w,) not in self.g.verbs and w not in self.g.nouns for w in skipped[1:])
 
     def compound_causes(self) -> list[tuple[int, int, int]]:
         """``(A, B, sign)`` for "A-induced B", "A-mediated B" (a participle of a verb of change
@@ -775,6 +853,7 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
     previous_group: list[str] = []  # the last list of two or more entities the previous sentence named
     heads: dict[str, str] = {}  # head noun -> the entity last named with it ("this axis")
     previous_effect: list[tuple[int, list[str]]] = []  # the previous sentence's main change: (sign, affected)
+    previous_change: list[tuple[int, list[str]]] = []  # the last change the previous sentence named
     span_starts = [s.start for s in spans]
     for s_start, s_end, line, section in sentences:
         items = sentence_items(text, s_start, s_end, spans, span_starts)
@@ -792,10 +871,13 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
         last_effect: list[tuple[int, list[str]]] = []  # the verb before's change: (sign, affected)
         means: list[tuple[int, list[int], str]] = []
         main_effect: list[tuple[int, list[str]]] = []
+        sentence_change: list[tuple[int, list[str]]] = []
+        verb_before = ""  # the word of the verb of change before ("..., reducing Y" after "lowers X")
         for v, v_end, sign, kind in cues:
             if v in consumed:
                 continue
             cue = " ".join(text[items[v].start:items[v_end].end].split())
+            verb, verb_before = verb_before, (verb_before if kind == "noun" else sent.word(v_end))
             subject, listed = None, []
             linked = kind == "noun" or sent.adjectival(v)
             if linked:
@@ -834,7 +916,15 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
                 if negated:
                     why.append((cue, "negated"))
                     continue
-                sign = times(sign, flip)
+                sign = times(times(sign, flip), sent.object_flip)
+                if subject == "event":  # "This change in X is a driver of Y": what changed before acts on Y
+                    for changed, affected in previous_change:
+                        for entity in affected:
+                            for k in objects:
+                                drafted.append((entity, items[k].text, times(sign, changed), cue, words))
+                    if objects:
+                        sentence_change = [(sign, [items[k].text for k in objects])]
+                    continue
                 if subject == "pronoun" and sent.word(sent.clause_start(head)) in _DEMONSTRATIVES:
                     # "X stimulates Y. This leads to Z": the event is Y's change, so Y acts on Z too
                     for changed, affected in previous_effect:
@@ -874,9 +964,12 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
                     if not affected:
                         why.append((cue, "no affected entity"))
                         continue
+                    if sent.word(v_end) in grammar.infiltrations:  # "X is infiltrated by Y": X gains Y
+                        agents, affected = affected, agents
                     for agent in agents:
                         for obj in affected:
                             drafted.append((agent, obj, sign, cue, []))
+                    sentence_change = [(sign, list(affected))]
                     continue
                 subject, negated = sent.subject(v, 0)
                 if negated and sign != 0:
@@ -888,6 +981,7 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
                 last_flip = sent.inverted(subject, v)
                 sign = times(sign, last_flip)
                 objects, words = sent.objects(v_end)
+                sign = times(sign, sent.object_flip)
                 listed = (list(previous_group) if sent.plural_object else sent.referred) if not objects else []
                 # "stimulates the pituitary to produce LH": the change is on what the second verb names
                 if len(objects) == 1 and sent.word(objects[0] + 1) == "to" and objects[0] + 2 in starts:
@@ -901,6 +995,8 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
                     pending.append((v, v_end, sign, cue, objects, words))
                 if subject == "means":
                     means.append((sign, objects, cue))
+                if objects:  # the change this verb names, agent or not ("..., promoting X")
+                    sentence_change = [(sign, [items[k].text for k in objects])]
             if agents:
                 last_agents = agents
             if not agents:
@@ -910,6 +1006,13 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
             if not main_subject:
                 main_subject[:] = agents
             targets = [items[k].text for k in objects] or (listed if not linked else [])
+            if targets and not linked and sent.word(v_end) in grammar.infiltrations:
+                # "Y infiltrates X": X gains Y
+                for agent in agents:
+                    for obj in targets:
+                        drafted.append((obj, agent, sign, cue, words))
+                sentence_change = [(sign, list(agents))]
+                continue
             if not targets:
                 why.append((cue, "no affected entity after the verb"))
                 continue
@@ -918,13 +1021,17 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
             for agent in agents:
                 for obj in targets:
                     drafted.append((agent, obj, sign, cue, words))
-            if subject == "inherit" and not linked and sent.word(v - 1) in grammar.consequences:
+            if subject == "inherit" and not linked and (sent.word(v - 1) in grammar.consequences or (
+                    sent.word(v - 1) == "," and sent.word(v).endswith("ing") and sent.word(v) not in grammar.keeps
+                    # "by increasing A, reducing B": a list of participles, not a consequence
+                    and verb and not verb.endswith("ing"))):
                 # "suppress X ..., further reducing Y": the change of X is what changes Y
                 for changed, affected in last_effect:
                     for entity in affected:
                         for obj in targets:
                             drafted.append((entity, obj, times(changed, sign), cue, words))
             last_effect = [(sign, targets)]
+            sentence_change = [(sign, targets)]
         for agent, obj, changed, v, words in sent.covariation():  # "As A declines, B falls": A raises B
             drafted.append((agent, obj, changed, " ".join(text[items[v].start:items[v].end].split()), words))
         for k, m, changed in sent.compound_causes():  # "obesity-induced inflammation"
@@ -950,6 +1057,7 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
         groups = [g for g in (sent.list_at(k) for k in range(len(items)) if sent.is_entity(k)) if len(g) > 1]
         previous_group = groups[-1] if groups else []
         previous_effect = list(main_effect)
+        previous_change = sentence_change
         if main_subject:
             previous_subject = main_subject
         else:
@@ -1003,6 +1111,8 @@ def _resolve(subject, sent: _Sentence, main_subject: list[str], previous: list[s
         return list(main_subject or previous)
     if subject == "referred":
         return list(sent.subject_referred)
+    if subject == "plural-head":  # "these protocols": the list named before, else the protocols named last
+        return list(group or []) or list(sent.subject_referred)
     if subject == "plural":  # "they", "these molecules": the list the previous sentence ended on
         return list(group or []) or (list(last[-1:]) if last else [])
     if subject == "demonstrative":  # "this decline": what the sentence named before, else the last one

@@ -205,6 +205,12 @@ class IngestRules:
             consequences=words("consequences"),
             covariations=words("covariations"),
             arrivals=words("arrivals"),
+            infiltrations=frozenset(form for w in grammar_words.get("infiltrations") or ()
+                                    for form in inflections(str(w).lower())),
+            purposes=words("purposes"),
+            capacities=words("capacities"),
+            event_nouns=words("event_nouns"),
+            keeps=frozenset(form for w in grammar_words.get("keeps") or () for form in inflections(str(w).lower())),
         )
         return cls(
             verbs=verbs,

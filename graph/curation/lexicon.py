@@ -133,10 +133,15 @@ def is_case_sensitive(name: str) -> bool:
     (True, False, True)
     >>> is_case_sensitive("cat"), is_case_sensitive("TNF-alpha")
     (True, True)
+
+    A digit makes a symbol only inside a word with letters ("Akt2"): "Type 2 Diabetes" is prose.
+
+    >>> is_case_sensitive("Type 2 Diabetes"), is_case_sensitive("Akt2")
+    (False, True)
     """
     words = name.replace("-", " ").split()
     return (len(fold(name)) <= 4 or any(c.isupper() for word in words for c in word[1:])
-            or any(c.isdigit() for c in name))
+            or any(c.isdigit() and any(d.isalpha() for d in word) for word in words for c in word))
 
 
 # --- readers: each yields (name, local id, source label, kind) -------------------------------
