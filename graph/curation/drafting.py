@@ -707,7 +707,8 @@ class _Sentence:
         """``(A, B, sign, cue item, the main clause's words)`` for two intransitive changes that go
         together: "As A declines, (the secretion of) B falls" drafts A raising B; "When A enters
         the blood, B is released" too. The clause may follow an introduction ("After a meal, as
-        ..."); both clauses must be nothing but an entity, its aspect words and the change."""
+        ..."); both clauses must be nothing but an entity, its aspect words and the change. A
+        participle of change after them ("..., lowering C") is what both changes do to C."""
         s = 0 if self.word(0) in self.g.covariations else None
         if s is None and self.word(0) in self.g.openers:
             comma = next((k for k in range(len(self.items)) if self.word(k) == ","), None)
@@ -745,7 +746,16 @@ class _Sentence:
                       or self.word(m) in self.g.auxiliaries):
                 return []
         words = [self.word(m) for m in range(comma + 1, v2 + 1) if not self.is_entity(m)]
-        return [(agent, b, times(first, second), v2, words) for b in affected if b != agent]
+        found = [(agent, b, times(first, second), v2, words) for b in affected if b != agent]
+        # "..., lowering the inflammatory load": both changes are what changes it
+        result = self.g.verbs.get((self.word(end + 1),)) if self.word(end) == "," else None
+        if found and result in (1, -1) and self.word(end + 1).endswith("ing") \
+                and self.word(end + 1) not in self.g.keeps:
+            targets, more = self.objects(end + 1)
+            for c in targets:
+                for entity, changed in [(agent, first), *((b, second) for b in affected)]:
+                    found.append((entity, self.items[c].text, times(changed, result), end + 1, more))
+        return found
 
     def modifier(self, k: int) -> str | None:
         """The noun after the entity at ``k`` when the entity only modifies it ("insulin
@@ -1116,7 +1126,9 @@ def _resolve(subject, sent: _Sentence, main_subject: list[str], previous: list[s
     if subject == "plural":  # "they", "these molecules": the list the previous sentence ended on
         return list(group or []) or (list(last[-1:]) if last else [])
     if subject == "demonstrative":  # "this decline": what the sentence named before, else the last one
-        before = [it.text for it in sent.items[:sent.clause_start(v)] if it.kind == "E"]
+        # what changed, not what it changed with ("While GH declines with age, this decline ...": GH)
+        before = [sent.items[k].text for k in range(sent.clause_start(v)) if sent.is_entity(k)
+                  and sent.word(k - 1) not in sent.g.prepositions]
         return before[-1:] or (list(last[-1:]) if last else [])
     return []
 

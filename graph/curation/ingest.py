@@ -111,6 +111,9 @@ class IngestRules:
     not_entities: frozenset[str] = frozenset()
     compound_heads: frozenset[str] = frozenset()  # "therapy": "testosterone therapy" is a name
     formulations: frozenset[str] = frozenset()  # "oral": "oral estrogens" is a name
+    #: (word, lexicon name): a word that names a lexicon term after a preposition of `occasions`
+    #: ("declines with age": aging)
+    occasion_names: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_mapping(cls, data: Mapping, label: str = "data/ingest.yaml") -> "IngestRules":
@@ -226,6 +229,7 @@ class IngestRules:
             not_entities=frozenset(fold(str(w)) for w in data.get("not_entities") or ()),
             compound_heads=frozenset(fold(str(w)) for w in data.get("compound_heads") or ()),
             formulations=frozenset(fold(str(w)) for w in data.get("formulations") or ()),
+            occasion_names=tuple((str(w), str(n)) for w, n in (data.get("occasion_names") or {}).items()),
         )
 
 
@@ -503,7 +507,8 @@ def _recognise(document: Document, known: _Known, rules: IngestRules):
     try:
         return recognise(document, known.names, lexicon, rules.skip_words, rules.not_entities,
                          lambda definition: _first_phrase(definition, rules.categories),
-                         *_document_phrases(document, rules), rules.formulations)
+                         *_document_phrases(document, rules), rules.formulations, rules.occasion_names,
+                         rules.grammar.occasions if rules.grammar else frozenset())
     finally:
         lexicon.close()
 

@@ -333,7 +333,8 @@ def cue_phrases(document: Document, cues: re.Pattern, function_words: frozenset[
 
 def recognise(document: Document, known: Mapping[str, str], lexicon: Lexicon,
               skip_words: frozenset[str] = frozenset(), not_entities: frozenset[str] = frozenset(),
-              glossary_category=None, phrases=(), compound_names=(), formulations=frozenset()) -> Recognition:
+              glossary_category=None, phrases=(), compound_names=(), formulations=frozenset(),
+              occasion_names=(), occasions=frozenset()) -> Recognition:
     """Find where the document names entities, known or new, and propose the new ones.
 
     Parameters
@@ -360,6 +361,9 @@ def recognise(document: Document, known: Mapping[str, str], lexicon: Lexicon,
     formulations
         Folded words that make a name a formulation of its own ("low-dose testosterone", "oral
         estrogens") when they stand right before it.
+    occasion_names
+        ``(word, lexicon name)``: a word that names a lexicon term right after a preposition of
+        ``occasions`` ("declines with age": the term Aging), and nothing elsewhere.
     """
     text = document.clean_text
     tokens = _tokens(text)
@@ -432,8 +436,20 @@ def recognise(document: Document, known: Mapping[str, str], lexicon: Lexicon,
 
     # the lexicon: every run of words looked up at once; names found join the automaton
     terms: dict[str, list[LexiconTerm]] = {}
-    for key, found in lexicon.lookup(_lexicon_keys(tokens, skip_words)).items():
-        if key in not_entities:
+    readings = {fold(word): fold(name) for word, name in occasion_names}
+    keys = _lexicon_keys(tokens, skip_words)
+    looked = lexicon.lookup(keys | set(readings.values()))
+    for word_key, name_key in readings.items():  # "with age": the term Aging
+        surface = next((text[a:b] for a, b, k in tokens if k == word_key), None)
+        if surface is None or name_key not in looked:
+            continue
+        terms[word_key] = looked[name_key]
+        word = add(surface)
+        for term in looked[name_key]:
+            groups.union(add(term.name) or name_key, word or word_key)
+        origin.setdefault(word_key, "lexicon")
+    for key, found in looked.items():
+        if key in not_entities or key not in keys:
             continue
         terms[key] = found
         for term in found:
@@ -489,6 +505,8 @@ def recognise(document: Document, known: Mapping[str, str], lexicon: Lexicon,
     rank.update({key: 1 for key in origin if origin[key] not in ("lexicon", "phrase")})
     rank.update({key: 0 for key in known_keys})
     matches = _match(text, tokens, names, rank)
+    matches = [(first, last, key) for first, last, key in matches  # "age" names Aging after "with" only
+               if key not in readings or (first and tokens[first - 1][2] in {fold(w) for w in occasions})]
     # resolve each group: a known entity, else a new one named after its first mention
     members: dict[str, list[str]] = {}
     for key in names:
@@ -527,6 +545,8 @@ def recognise(document: Document, known: Mapping[str, str], lexicon: Lexicon,
                                               first_seen.get(k, (0, ""))[0]))
         head = ordered[0]
         label = label_of(glossary[head].term if head in glossary else first_seen[head][1])
+        if head in readings and head in terms:  # "with age": the term's own name, Aging
+            label = label_of(terms[head][0].label)
         entity = slugify(label) or "entity"
         while entity in taken:
             entity += "-new"
