@@ -451,6 +451,13 @@ class _Sentence:
             return ("pronoun" if len(words) == 1 else "demonstrative"), negated
         return "none", negated
 
+    def after_relative(self, v: int) -> bool:
+        """The verb at ``v`` opens a relative clause ("Y that (can) secrete Z")."""
+        j = v - 1
+        while j >= 0 and (self.word(j) in self.g.auxiliaries or self.is_adverb(j) or self.word(j) in self.g.be):
+            j -= 1
+        return self.word(j) in self.g.relatives
+
     def purpose(self, v: int) -> list[int] | str | None:
         """The agent of a verb in a clause of purpose, "The goal (of T) is to ... V": T's item, or
         "pronoun" (the previous sentence's subject) when no owner is named; None for any other clause."""
@@ -513,6 +520,14 @@ class _Sentence:
                 skipped.append(item.text)
                 k += 1
                 continue
+            if item.text in self.g.relatives and skipped and self.g.verbs.get((self.word(k + 1),)) in (1, -1) \
+                    and not self._listed(skipped):
+                # "removes the interference that sabotages X": what the unnamed thing does to X, inverted
+                # by what is done to it
+                flip, inner = self.object_flip, self.g.verbs[(self.word(k + 1),)]
+                found, more = self.objects(k + 1)
+                self.object_flip = times(times(flip, inner), self.object_flip)
+                return found, skipped + [item.text, self.word(k + 1)] + more
             if item.text in self.g.stops or item.text in self.g.breaks or item.text in self.g.be:
                 self.plural_object = self._listed(skipped)
                 return [], skipped
@@ -883,11 +898,15 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
         main_effect: list[tuple[int, list[str]]] = []
         sentence_change: list[tuple[int, list[str]]] = []
         verb_before = ""  # the word of the verb of change before ("..., reducing Y" after "lowers X")
+        after_relative = False
         for v, v_end, sign, kind in cues:
             if v in consumed:
                 continue
             cue = " ".join(text[items[v].start:items[v_end].end].split())
             verb, verb_before = verb_before, (verb_before if kind == "noun" else sent.word(v_end))
+            # the verb before was in a relative clause ("Y that secretes Z")
+            in_relative, after_relative = after_relative, (after_relative if kind == "noun" else sent.after_relative(v))
+            consequence = False
             subject, listed = None, []
             linked = kind == "noun" or sent.adjectival(v)
             if linked:
@@ -986,7 +1005,14 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
                     why.append((cue, "negated"))
                     continue
                 agents = _resolve(subject, sent, main_subject, previous_subject, v, previous_last, previous_group)
-                if subject == "inherit" and last_agents:  # "interfere with and disrupt X": the verb before's
+                consequence = subject == "inherit" and (sent.word(v - 1) in grammar.consequences or (
+                    sent.word(v - 1) == "," and sent.word(v).endswith("ing") and sent.word(v) not in grammar.keeps
+                    # "by increasing A, reducing B": a list of participles, not a consequence
+                    and bool(verb) and not verb.endswith("ing")))
+                if consequence and in_relative and main_subject:
+                    # "T lowers X by shrinking Y that secretes Z, thereby removing W": T's, not Y's
+                    agents, consequence = list(main_subject), False
+                elif subject == "inherit" and last_agents:  # "interfere with and disrupt X": the verb before's
                     agents = list(last_agents)
                 last_flip = sent.inverted(subject, v)
                 sign = times(sign, last_flip)
@@ -1031,10 +1057,7 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
             for agent in agents:
                 for obj in targets:
                     drafted.append((agent, obj, sign, cue, words))
-            if subject == "inherit" and not linked and (sent.word(v - 1) in grammar.consequences or (
-                    sent.word(v - 1) == "," and sent.word(v).endswith("ing") and sent.word(v) not in grammar.keeps
-                    # "by increasing A, reducing B": a list of participles, not a consequence
-                    and verb and not verb.endswith("ing"))):
+            if not linked and consequence:
                 # "suppress X ..., further reducing Y": the change of X is what changes Y
                 for changed, affected in last_effect:
                     for entity in affected:
