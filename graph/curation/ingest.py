@@ -504,23 +504,25 @@ def _mention_counts(document: Document, spans, known: _Known) -> list[MentionCou
 
 def _recognise(document: Document, known: _Known, rules: IngestRules):
     lexicon = open_lexicon(rules.lexicons)
+    phrases, compound_names, possessive_names = _document_phrases(document, rules)
     try:
         return recognise(document, known.names, lexicon, rules.skip_words, rules.not_entities,
                          lambda definition: _first_phrase(definition, rules.categories),
-                         *_document_phrases(document, rules), rules.formulations, rules.occasion_names,
-                         rules.grammar.occasions if rules.grammar else frozenset())
+                         phrases, compound_names, rules.formulations, rules.occasion_names,
+                         rules.grammar.occasions if rules.grammar else frozenset(), possessive_names)
     finally:
         lexicon.close()
 
 
-def _document_phrases(document: Document, rules: IngestRules) -> tuple[list, list]:
-    """The noun phrases the document's cues of change act on, and the treatments it names by a
-    head noun (:func:`graph.curation.recognise.cue_phrases`, :func:`graph.curation.recognise.compounds`)."""
-    from graph.curation.recognise import compounds, cue_phrases
+def _document_phrases(document: Document, rules: IngestRules) -> tuple[list, list, list]:
+    """The noun phrases the document's cues of change act on, the treatments it names by a head
+    noun and what they act on named by its owner (:func:`graph.curation.recognise.cue_phrases`,
+    :func:`graph.curation.recognise.compounds`, :func:`graph.curation.recognise.possessives`)."""
+    from graph.curation.recognise import compounds, cue_phrases, possessives
 
     g = rules.grammar
     if g is None:
-        return [], []
+        return [], [], []
     verbs = {form for form, _ in rules.verbs if " " not in form}
     function = frozenset(fold(w) for w in (
         *g.be, *g.auxiliaries, *g.negations, *g.relatives, *g.pronouns, *g.determiners, *g.openers,
@@ -529,7 +531,8 @@ def _document_phrases(document: Document, rules: IngestRules) -> tuple[list, lis
     cues = _words_pattern(verbs | {form for form, _ in rules.nouns if " " not in form})
     heads = frozenset(fold(w) for w in (*g.aspect_words, *g.light_nouns))
     return (cue_phrases(document, cues, function, leading, heads),
-            compounds(document, rules.compound_heads, function))
+            compounds(document, rules.compound_heads, function),
+            possessives(document, cues, function, leading, rules.not_entities))
 
 
 # --- candidate claims ---------------------------------------------------------------------

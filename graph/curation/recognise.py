@@ -33,8 +33,8 @@ from graph.curation.lexicon import Lexicon, LexiconTerm, MAX_WORDS, MIN_KEY, cas
 from graph.model.names import fold, slugify
 from graph.sources.extract import Document
 
-__all__ = ["EntityProposal", "Recognition", "Span", "abbreviations", "compounds", "cue_phrases", "label_of", "recognise",
-           "term_introductions"]
+__all__ = ["EntityProposal", "Recognition", "Span", "abbreviations", "compounds", "cue_phrases", "label_of",
+           "possessives", "recognise", "term_introductions"]
 
 _WORD = re.compile(r"[^\W_]+")
 
@@ -285,6 +285,44 @@ def compounds(document: Document, heads: frozenset[str], function_words: frozens
     return found
 
 
+_POSSESSIVE = re.compile(r"([^\W_]+(?:-[^\W_]+)*)[’']s\s+((?:[^\W_]+(?:-[^\W_]+)*\s+){0,2}[^\W_]+(?:-[^\W_]+)*)")
+
+
+def possessives(document: Document, cues: re.Pattern, function_words: frozenset[str],
+                leading: frozenset[str] = frozenset(), not_entities: frozenset[str] = frozenset()
+                ) -> list[tuple[str, int]]:
+    """What a cue of change acts on when the text names it by its owner: ``blocks estrogen’s
+    negative feedback`` names "estrogen negative feedback" (the owner and one to three content
+    words after the possessive, up to a function word or a mark). An owner that is a function word
+    or an ordinary word (``the body’s ability``) names nothing. Written without the possessive's
+    "s", as the text's words are matched.
+
+    >>> import re
+    >>> from graph.sources.extract import extract_document
+    >>> doc = extract_document("d", "Fundamentals\\nIt blocks estrogen’s negative feedback at the pituitary.\\n")
+    >>> possessives(doc, re.compile(r"\\bblocks\\b"), frozenset({"at", "the"}))
+    [('estrogen negative feedback', 2)]
+    """
+    found = []
+    for line, number in _prose(document):
+        for cue in cues.finditer(line):
+            words = list(_PHRASE_WORD.finditer(line, cue.end(), min(len(line), cue.end() + 100)))
+            i = 0
+            while i < len(words) and fold(words[i].group()) in leading:
+                i += 1
+            match = _POSSESSIVE.match(line, words[i].start()) if i < len(words) else None
+            if match is None or fold(match.group(1)) in function_words | not_entities:
+                continue
+            after = []
+            for word in match.group(2).split():
+                if fold(word) in function_words or word.lower().endswith("ly"):
+                    break
+                after.append(word)
+            if after:
+                found.append((" ".join([match.group(1), *after]), number))
+    return found
+
+
 def cue_phrases(document: Document, cues: re.Pattern, function_words: frozenset[str],
                 leading: frozenset[str] = frozenset(), heads: frozenset[str] = frozenset()) -> list[tuple[str, int]]:
     """The noun phrases a cue of change acts on, as the document names them: after each cue
@@ -334,7 +372,7 @@ def cue_phrases(document: Document, cues: re.Pattern, function_words: frozenset[
 def recognise(document: Document, known: Mapping[str, str], lexicon: Lexicon,
               skip_words: frozenset[str] = frozenset(), not_entities: frozenset[str] = frozenset(),
               glossary_category=None, phrases=(), compound_names=(), formulations=frozenset(),
-              occasion_names=(), occasions=frozenset()) -> Recognition:
+              occasion_names=(), occasions=frozenset(), possessive_names=()) -> Recognition:
     """Find where the document names entities, known or new, and propose the new ones.
 
     Parameters
@@ -361,6 +399,10 @@ def recognise(document: Document, known: Mapping[str, str], lexicon: Lexicon,
     formulations
         Folded words that make a name a formulation of its own ("low-dose testosterone", "oral
         estrogens") when they stand right before it.
+    possessive_names
+        ``(name, line)``: what an owner has, as :func:`possessives` finds it ("estrogen negative
+        feedback" for "estrogen’s negative feedback"), kept when the owner is a name and preferred
+        to it; its label is written so.
     occasion_names
         ``(word, lexicon name)``: a word that names a lexicon term right after a preposition of
         ``occasions`` ("declines with age": the term Aging), and nothing elsewhere.
@@ -463,6 +505,16 @@ def recognise(document: Document, known: Mapping[str, str], lexicon: Lexicon,
         else:
             by_curie[curie] = key
 
+    # what a name's owner has: "estrogen’s negative feedback", when the owner is a name
+    possessed = set()
+    for name, line in possessive_names:
+        if fold(name.split()[0]) in names:
+            key = add(name)
+            if key:
+                line_of.setdefault(key, line)
+                origin.setdefault(key, "compound")
+                possessed.add(key)
+
     # a formulation of a name: "low-dose testosterone", "oral estrogens"
     for i in range(len(tokens) - 1):
         first, second = tokens[i], tokens[i + 1]
@@ -547,6 +599,8 @@ def recognise(document: Document, known: Mapping[str, str], lexicon: Lexicon,
         label = label_of(glossary[head].term if head in glossary else first_seen[head][1])
         if head in readings and head in terms:  # "with age": the term's own name, Aging
             label = label_of(terms[head][0].label)
+        if head in possessed:  # "estrogen’s negative feedback": "estrogen negative feedback"
+            label = label_of(re.sub(r"[’']s\b", "", first_seen[head][1] if head in first_seen else label))
         entity = slugify(label) or "entity"
         while entity in taken:
             entity += "-new"
