@@ -125,6 +125,8 @@ class Grammar:
     #: verbs of keeping a state: as a participle after a comma ("..., maintaining X") they name no
     #: consequence of the change before
     keeps: frozenset[str] = frozenset()
+    #: words that name what a table's agent acts through, in its cell's parenthesis ("(via IGF-1)")
+    mediators: frozenset[str] = frozenset()
 
     @functools.cached_property
     def verb_starts(self) -> dict[str, tuple[tuple[str, ...], ...]]:
@@ -1198,7 +1200,8 @@ def _glossed(cell: str, noun_pattern: re.Pattern, nouns: Mapping[str, int]) -> d
 
 def _cell_claims(row_line, row_base, a, b, subject, header_objects, line, document, entities_in, nouns,
                  noun_pattern, hedge, aspect, aspect_words=frozenset(), header_text="",
-                 glossed: Mapping[str, int] | None = None) -> list[dict[str, Any]]:
+                 glossed: Mapping[str, int] | None = None, heads: Mapping[str, str] | None = None
+                 ) -> list[dict[str, Any]]:
     cell = row_line[a:b]
     words = [m for inner in re.findall(r"\(([^)]*)\)", cell) for m in noun_pattern.finditer(inner)]
     cue = words[0] if words else noun_pattern.search(cell)
@@ -1216,6 +1219,9 @@ def _cell_claims(row_line, row_base, a, b, subject, header_objects, line, docume
         rest = _CELL_STOP.split(cell[cue.end():].split("(")[0], maxsplit=1)[0]
         unnamed = [w for w in re.findall(r"[^\W_]+", rest.lower())
                    if w not in aspect_words and not w.endswith(("ed", "en"))]  # "driven": no name
+        if not named and unnamed and heads and unnamed[-1] in heads:
+            # "... associated with improved sensitivity": the entity last named with that head noun
+            named = [heads[unnamed[-1]]]
     # the cell's own words name the target; words that name nothing known but echo the header
     # ("reduction in inflammatory markers" under "Inflammatory Cytokines") leave it to the header
     echo = set(re.findall(r"[^\W_]+", header_text.lower())) - {"in", "of", "on", "the", "effect", "impact", "change"}
@@ -1235,10 +1241,34 @@ def _cell_claims(row_line, row_base, a, b, subject, header_objects, line, docume
             for agent in dict.fromkeys(agents) for obj in dict.fromkeys(targets) if obj != agent]
 
 
+def _mediators(row_line, row_base, cell, agents, line, document, entities_in, mediators, hedge, aspect
+               ) -> list[dict[str, Any]]:
+    """An agent cell that names what the agent acts through, "Growth Hormone Peptides (via IGF-1)":
+    the agent raises each entity named after a word of ``mediators`` in its parenthesis."""
+    a, b = cell
+    text = row_line[a:b]
+    found = []
+    for match in re.finditer(r"\(([^)]*)\)", text):
+        inner = match.group(1).split()
+        if not inner or inner[0].lower() not in mediators:
+            continue
+        named = entities_in(row_base + a + match.start(1), row_base + a + match.end(1))
+        quote = " ".join(row_line[:b].split()) if b <= MAX_QUOTE else " ".join(text.split())
+        section = document.section_at(row_base)
+        certainty, hedge_text = hedge(text)
+        found += [dict(subject=agent, object=m.entity, sign=1, quote=quote, line=line,
+                       section=section.id if section else "", cue=inner[0], origin="table", aspect=aspect(text),
+                       direct=False, certainty=certainty, hedge=hedge_text, context={})
+                  for agent in agents for m in named if m.entity != agent]
+    return found
+
+
 def draft_table_rows(document, spans: Sequence, nouns: Mapping[str, int], noun_pattern: re.Pattern,
-                     starts: Sequence[int], hedge, aspect, aspect_words=frozenset()) -> list[dict[str, Any]]:
+                     starts: Sequence[int], hedge, aspect, aspect_words=frozenset(),
+                     mediators: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
     """Draft claims from a document's tables: first cell the agent, the header (or the cell's own
-    words right after its cue) the affected entity, the cell's words of change the sign."""
+    words right after its cue) the affected entity, the cell's words of change the sign; an agent
+    cell's "(via X)" (``mediators``) drafts the agent raising X."""
     text = document.clean_text
     lines = text.split("\n")
     span_starts = [s.start for s in spans]
@@ -1256,6 +1286,12 @@ def draft_table_rows(document, spans: Sequence, nouns: Mapping[str, int], noun_p
     for table in document.tables:
         header_line = lines[table.line - 1]
         base = starts[table.line - 1]
+        # head noun -> the entity last named with it before the table ("insulin sensitivity": sensitivity)
+        heads = {}
+        for span in spans[:bisect.bisect_left(span_starts, base)]:
+            words = span.text.lower().split()
+            if len(words) > 1 and words[-1].isalpha() and len(words[-1]) > 3:
+                heads[words[-1]] = span.entity
         objects = [[m.entity for m in entities_in(base + a, base + b)] for a, b in _cells_with_spans(header_line)]
         headers = [header_line[a:b] for a, b in _cells_with_spans(header_line)]
         glossed: dict[int, dict[str, int]] = {}  # column -> the words its cells gloss
@@ -1270,6 +1306,8 @@ def draft_table_rows(document, spans: Sequence, nouns: Mapping[str, int], noun_p
             agents = _table_agents(row_line, row_base, cells[0], entities_in)
             if not agents:
                 continue
+            found.extend(_mediators(row_line, row_base, cells[0], agents, row.line, document, entities_in, mediators,
+                                    hedge, aspect))
             for column, (a, b) in enumerate(cells[1:], start=1):
                 # each comma-separated part of a cell says one thing: "Increases lean mass, decreases fat"
                 parts, position = [], a
@@ -1283,5 +1321,5 @@ def draft_table_rows(document, spans: Sequence, nouns: Mapping[str, int], noun_p
                                                   objects[column] if column < len(objects) else [],
                                                   row.line, document, entities_in, nouns, noun_pattern, hedge, aspect,
                                                   aspect_words, headers[column] if column < len(headers) else "",
-                                                  glossed.get(column)))
+                                                  glossed.get(column), heads))
     return found

@@ -213,6 +213,7 @@ class IngestRules:
             purposes=words("purposes"),
             capacities=words("capacities"),
             event_nouns=words("event_nouns"),
+            mediators=words("mediators"),
             keeps=frozenset(form for w in grammar_words.get("keeps") or () for form in inflections(str(w).lower())),
         )
         return cls(
@@ -637,7 +638,8 @@ def _candidate_claims(document: Document, spans, categories, known: _Known,
     raw, reasons = draft_sentences(document.clean_text, _sentences(document, starts), spans, rules.grammar,
                                    categories, hedge, aspect, direct) if rules.grammar else ([], [])
     raw += draft_table_rows(document, spans, nouns, _words_pattern(nouns), starts, hedge, aspect,
-                            rules.grammar.aspect_words if rules.grammar else frozenset())
+                            rules.grammar.aspect_words if rules.grammar else frozenset(),
+                            rules.grammar.mediators if rules.grammar else frozenset())
 
     paragraphs = citations_by_paragraph(document)
     study = {r.index: r.study for r in references}
