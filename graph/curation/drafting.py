@@ -1230,15 +1230,21 @@ def _cell_claims(row_line, row_base, a, b, subject, header_objects, line, docume
     certainty, hedge_text = hedge(cell)
     section = document.section_at(row_base)
     # "the improvements driven by testosterone": the entity after a participle's "by" acts too
-    agents = [subject]
+    agents = {subject: sign}
     for match in _CELL_AGENT.finditer(cell):
-        agents += [m.entity for m in entities_in(row_base + a + match.end(), row_base + b)
-                   if not row_line[a + match.end(): m.start - row_base].strip()]
-    return [dict(subject=agent, object=obj, sign=sign,
+        for m in entities_in(row_base + a + match.end(), row_base + b):
+            if not row_line[a + match.end(): m.start - row_base].strip():
+                agents.setdefault(m.entity, sign)
+    # "long-term IGF-1 elevation is associated with improved sensitivity": the entity whose change
+    # the cue names acts on the target too (its change times the row's effect)
+    before = entities_in(row_base + a, row_base + a + cue.start()) if not words else []
+    if before and not row_line[before[-1].end - row_base: a + cue.start()].strip() and targets:
+        agents.setdefault(before[-1].entity, times(sign, nouns[cue_word]))
+    return [dict(subject=agent, object=obj, sign=changed,
                  quote=quote, line=line, section=section.id if section else "", cue=cue.group(),
                  origin="table", aspect=aspect(cell), direct=False, certainty=certainty, hedge=hedge_text,
                  context={})
-            for agent in dict.fromkeys(agents) for obj in dict.fromkeys(targets) if obj != agent]
+            for agent, changed in agents.items() for obj in dict.fromkeys(targets) if obj != agent]
 
 
 def _mediators(row_line, row_base, cell, agents, line, document, entities_in, mediators, hedge, aspect

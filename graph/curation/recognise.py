@@ -606,7 +606,8 @@ def recognise(document: Document, known: Mapping[str, str], lexicon: Lexicon,
             entity += "-new"
         taken.add(entity)
         # identifiers from the names written out; an abbreviation ("TRT", "VAT") names no term
-        named = [k for k in ordered if not is_case_sensitive(first_seen.get(k, (0, k))[1]) or len(keys) == 1]
+        named = [k for k in ordered if k in readings or not is_case_sensitive(first_seen.get(k, (0, k))[1])
+                 or len(keys) == 1]
         found_terms = [(t.rank, t.curie, t.label, t.category) for k in named for t in sorted(
             terms.get(k, ()), key=lambda t: (t.rank, t.curie))]
         identifiers = tuple(dict.fromkeys((curie, lab) for _, curie, lab, _ in found_terms))

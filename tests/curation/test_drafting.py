@@ -246,11 +246,12 @@ def triples(report: dict) -> set[tuple[str, str, int]]:
      {("clomiphene", "estrogen-negative-feedback", -1), ("clomiphene", "luteinizing-hormone", 1),
       ("estrogen-negative-feedback", "luteinizing-hormone", -1)}),
     ("Exercise improves the body’s ability to use glucose.", set()),
-    # a table cell's bare head noun is the entity last named with it; "(via X)" in an agent cell
+    # a table cell's bare head noun is the entity last named with it, and the entity whose change
+    # the cell's noun names acts on it too; "(via X)" in an agent cell: the agent raises X
     ("Testosterone raises muscle strength.\n| Agent | Effect |\n| --- | --- |\n"
-     "| Exercise | Long-term elevation is associated with improved strength |\n"
+     "| Exercise | Long-term leptin elevation is associated with improved strength |\n"
      "| Growth hormone peptides (via IGF-1) | Increases muscle mass |",
-     {("testosterone", "muscle-strength", 1), ("exercise", "muscle-strength", 1),
+     {("testosterone", "muscle-strength", 1), ("exercise", "muscle-strength", 1), ("leptin", "muscle-strength", 1),
       ("growth-hormone-peptides", "igf-1", 1), ("growth-hormone-peptides", "muscle", 1)}),
 ])
 def test_clause_rules(empty, tmp_path, sentence, expected):
@@ -274,6 +275,21 @@ def test_new_entities_carry_verified_identifiers_and_abbreviations_become_synony
     testosterone = next(e for e in report["entities"] if e["id"] == "testosterone")
     assert ["CHEBI:17347", "testosterone"] in testosterone["identifiers"]
     assert testosterone["category"] == "ChemicalEntity"
+
+
+
+def test_lexicon_names_read_as_prose_writes_them(empty, tmp_path):
+    """An abbreviation MeSH spells out ("FSH (Follicle Stimulating Hormone)") names its term though
+    the text never writes it out; "type 2 diabetes" in lower case is MeSH's "Type 2 Diabetes" (a
+    digit alone makes no symbol); "with age" is the term Aging, "age-related" nothing."""
+    report = draft(empty, tmp_path, "Gonadorelin raises FSH. Obesity raises the risk of type 2 diabetes. "
+                                    "Leptin levels decline with age. Age-related obesity raises leptin.")
+    assert {("gonadorelin", "fsh", 1), ("obesity", "type-2-diabetes", 1), ("aging", "leptin", -1)} <= triples(report)
+    entities = {e["id"]: e for e in report["entities"]}
+    assert ["MESH:D005640", "Follicle Stimulating Hormone"] in entities["fsh"]["identifiers"]
+    assert ["MESH:D003924", "Diabetes Mellitus, Type 2"] in entities["type-2-diabetes"]["identifiers"]
+    assert entities["aging"]["label"] == "aging" and ["MESH:D000375", "Aging"] in entities["aging"]["identifiers"]
+    assert "age" not in entities and not any(c["subject"] == "aging" and c["object"] == "obesity" for c in report["claims"])
 
 
 def test_abbreviations():
