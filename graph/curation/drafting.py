@@ -150,6 +150,11 @@ class Grammar:
         return {form: tuple(links) for form, links in found.items()}
 
     @functools.cached_property
+    def example_starts(self) -> frozenset[str]:
+        """The first words of the phrases that introduce examples ("such", "like", "including")."""
+        return frozenset(phrase[0] for phrase in self.examples if phrase)
+
+    @functools.cached_property
     def link_ends(self) -> frozenset[str]:
         """The last words of the link phrases ("to" of "lead to")."""
         return frozenset(link[-1] for link in self.links)
@@ -313,6 +318,8 @@ class _Sentence:
         A, B and C", "like TNF-α"."""
         while self.word(i) in {",", "("}:
             i += 1
+        if self.word(i) not in self.g.example_starts:
+            return []
         for phrase in self.g.examples:
             if tuple(self.word(m) for m in range(i, i + len(phrase))) == phrase:
                 k = i + len(phrase)
@@ -1289,15 +1296,16 @@ def draft_table_rows(document, spans: Sequence, nouns: Mapping[str, int], noun_p
             i += 1
         return out
 
-    for table in document.tables:
+    heads: dict[str, str] = {}  # head noun -> the entity last named with it ("insulin sensitivity": sensitivity)
+    read = 0  # the spans read into heads so far (tables come in order: one pass over the spans)
+    for table in sorted(document.tables, key=lambda t: t.line):
         header_line = lines[table.line - 1]
         base = starts[table.line - 1]
-        # head noun -> the entity last named with it before the table ("insulin sensitivity": sensitivity)
-        heads = {}
-        for span in spans[:bisect.bisect_left(span_starts, base)]:
-            words = span.text.lower().split()
+        while read < len(spans) and spans[read].start < base:
+            words = spans[read].text.lower().split()
             if len(words) > 1 and words[-1].isalpha() and len(words[-1]) > 3:
-                heads[words[-1]] = span.entity
+                heads[words[-1]] = spans[read].entity
+            read += 1
         objects = [[m.entity for m in entities_in(base + a, base + b)] for a, b in _cells_with_spans(header_line)]
         headers = [header_line[a:b] for a, b in _cells_with_spans(header_line)]
         glossed: dict[int, dict[str, int]] = {}  # column -> the words its cells gloss

@@ -305,7 +305,11 @@ def possessives(document: Document, cues: re.Pattern, function_words: frozenset[
     """
     found = []
     for line, number in _prose(document):
+        if "’" not in line and "'" not in line:
+            continue  # no possessive on the line: nothing to read (one pass over the text)
         for cue in cues.finditer(line):
+            if "’" not in line[cue.end():cue.end() + 60] and "'" not in line[cue.end():cue.end() + 60]:
+                continue
             words = list(_PHRASE_WORD.finditer(line, cue.end(), min(len(line), cue.end() + 100)))
             i = 0
             while i < len(words) and fold(words[i].group()) in leading:
