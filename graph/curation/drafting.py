@@ -21,13 +21,22 @@ phrases and the function words under ``grammar``). For each verb of change in a 
 - **more shapes**: ``X declines during Y`` (Y lowers X); ``The increase in A and reduction in B
   are drivers of X``; ``its effects on X can vary`` (variable); ``A signaling and subsequent B``
   (A raises B); a parenthesis renaming the object phrase; examples after the object's complements;
+- **result participles**: ``X blocks Y, increasing Z`` (Y lowers Z), also after a covariation
+  (``As A falls, B falls, lowering C``); **purpose** (``The goal is to lower X``: the previous
+  sentence's subject) and **capacity** (``its efficacy in mitigating X``); **event anaphora**
+  (``This change in X is a driver of Y``: the change named last before); **moving in**
+  (``X is infiltrated by Y``: X raises Y); in the object phrase, a noun of lack or change before
+  ``in``/``of`` multiplies the sign (``addressing deficiencies in X``), examples after a plain
+  head or a comma are acted on, adjectives in a row stay, and ``removes the N that sabotages X``
+  acts on X;
 - **negation** (``does not raise``): no claim, reported; **hedges** set the certainty; context
   phrases (``in men``, ``acutely``, ``in adipose tissue``) set the claim's context.
 
 Every sentence with a verb or noun of change that gives no claim is reported with the reason.
 Tables: the first column names the agent, each effect column's header the affected entity (or a
-cell's own words right after its cue), the cell's words the sign (a word in parentheses wins, and
-a word a column glosses in parentheses keeps that sign in its other cells).
+cell's own words right after its cue, a bare head noun the entity last named with it), the cell's
+words the sign (a word in parentheses wins, and a word a column glosses in parentheses keeps that
+sign in its other cells); ``Agent (via X)`` drafts the agent raising X.
 Everything is linear in the text: each sentence is read once, left to right.
 """
 

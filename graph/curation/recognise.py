@@ -13,7 +13,10 @@ Names come from five places, in this order of preference:
    treatments it composes with a head noun (``testosterone therapy``, :func:`compounds`, ranked
    with the document's names) or a formulation word (``low-dose testosterone``), and the noun
    phrases its cues of change act on (``improve energy levels``, :func:`cue_phrases`), which any
-   overlapping name beats. An adjective made from a name (``estrogenic``) reads as that name.
+   overlapping name beats, and what they act on named by an owner that is a name (``blocks
+   estrogen’s negative feedback``, :func:`possessives`). An adjective made from a name
+   (``estrogenic``) reads as that name; a word of ``occasion_names`` names its lexicon term right
+   after a preposition of occasion only (``declines with age``: Aging).
 
 Every run of words (at most :data:`graph.curation.lexicon.MAX_WORDS`) is looked up once; the names found
 are then matched all at once with an Aho-Corasick automaton over the folded text (pyahocorasick),
