@@ -174,6 +174,12 @@ class IngestRules:
                 if isinstance(value, bool):
                     problems.append(Problem(label, 0, f"{name}: {str(value).lower()} is not a word; "
                                                       f"quote it ('on', 'no')"))
+        occasion_names = data.get("occasion_names") or {}
+        if not isinstance(occasion_names, Mapping) or not all(
+                isinstance(w, str) and isinstance(n, str) for w, n in occasion_names.items()):
+            problems.append(Problem(label, 0, f"occasion_names: {occasion_names!r} is not a mapping of a word "
+                                              f"to a lexicon name (age: aging)"))
+            occasion_names = {}
         if problems:
             raise LoadError(problems)
         verbs, nouns = signed("verbs"), signed("nouns")
@@ -230,7 +236,7 @@ class IngestRules:
             not_entities=frozenset(fold(str(w)) for w in data.get("not_entities") or ()),
             compound_heads=frozenset(fold(str(w)) for w in data.get("compound_heads") or ()),
             formulations=frozenset(fold(str(w)) for w in data.get("formulations") or ()),
-            occasion_names=tuple((str(w), str(n)) for w, n in (data.get("occasion_names") or {}).items()),
+            occasion_names=tuple(occasion_names.items()),
         )
 
 
