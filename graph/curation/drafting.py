@@ -21,13 +21,22 @@ phrases and the function words under ``grammar``). For each verb of change in a 
 - **more shapes**: ``X declines during Y`` (Y lowers X); ``The increase in A and reduction in B
   are drivers of X``; ``its effects on X can vary`` (variable); ``A signaling and subsequent B``
   (A raises B); a parenthesis renaming the object phrase; examples after the object's complements;
+- **result participles**: ``X blocks Y, increasing Z`` (Y lowers Z), also after a covariation
+  (``As A falls, B falls, lowering C``); **purpose** (``The goal is to lower X``: the previous
+  sentence's subject) and **capacity** (``its efficacy in mitigating X``); **event anaphora**
+  (``This change in X is a driver of Y``: the change named last before); **moving in**
+  (``X is infiltrated by Y``: X raises Y); in the object phrase, a noun of lack or change before
+  ``in``/``of`` multiplies the sign (``addressing deficiencies in X``), examples after a plain
+  head or a comma are acted on, adjectives in a row stay, and ``removes the N that sabotages X``
+  acts on X;
 - **negation** (``does not raise``): no claim, reported; **hedges** set the certainty; context
   phrases (``in men``, ``acutely``, ``in adipose tissue``) set the claim's context.
 
 Every sentence with a verb or noun of change that gives no claim is reported with the reason.
 Tables: the first column names the agent, each effect column's header the affected entity (or a
-cell's own words right after its cue), the cell's words the sign (a word in parentheses wins, and
-a word a column glosses in parentheses keeps that sign in its other cells).
+cell's own words right after its cue, a bare head noun the entity last named with it), the cell's
+words the sign (a word in parentheses wins, and a word a column glosses in parentheses keeps that
+sign in its other cells); ``Agent (via X)`` drafts the agent raising X.
 Everything is linear in the text: each sentence is read once, left to right.
 """
 
@@ -111,6 +120,22 @@ class Grammar:
     covariations: frozenset[str] = frozenset()
     #: verbs of an entity's rise by moving in ("glucose enters the blood"), for covariations
     arrivals: frozenset[str] = frozenset()
+    #: verbs of moving into a place ("X is infiltrated by Y", "Y infiltrates X"): the place gains
+    #: the mover, so X raises Y (its abundance there)
+    infiltrations: frozenset[str] = frozenset()
+    #: nouns of a purpose ("The goal is to lower X"): the agent is its owner ("of T"), else the
+    #: previous sentence's subject
+    purposes: frozenset[str] = frozenset()
+    #: nouns of an owner's capacity before a gerund ("its efficacy in mitigating X"): the owner acts
+    capacities: frozenset[str] = frozenset()
+    #: nouns of an event that "this" / "these" name ("This change in fat distribution is ..."):
+    #: the change the previous sentence named last
+    event_nouns: frozenset[str] = frozenset()
+    #: verbs of keeping a state: as a participle after a comma ("..., maintaining X") they name no
+    #: consequence of the change before
+    keeps: frozenset[str] = frozenset()
+    #: words that name what a table's agent acts through, in its cell's parenthesis ("(via IGF-1)")
+    mediators: frozenset[str] = frozenset()
 
     @functools.cached_property
     def verb_starts(self) -> dict[str, tuple[tuple[str, ...], ...]]:
@@ -132,6 +157,11 @@ class Grammar:
             for form in forms:
                 found.setdefault(form, []).append(link)
         return {form: tuple(links) for form, links in found.items()}
+
+    @functools.cached_property
+    def example_starts(self) -> frozenset[str]:
+        """The first words of the phrases that introduce examples ("such", "like", "including")."""
+        return frozenset(phrase[0] for phrase in self.examples if phrase)
 
     @functools.cached_property
     def link_ends(self) -> frozenset[str]:
@@ -256,7 +286,9 @@ class _Sentence:
         # before the verb's own clause: the clause starts after its comma
         if (self.word(start) in self.g.openers or self.is_adverb(start)
                 or (start > 0 and self.word(start - 1) not in {";", ":", ","})):
-            comma = next((k for k in range(start, v) if self.word(k) == ","), None)
+            # not a comma inside a list of entities ("By raising A, B, and C, T lowers X")
+            comma = next((k for k in range(start, v) if self.word(k) == "," and not (
+                self.is_entity(k - 1) and k < max(self.coordinated(k - 1), default=-1))), None)
             if comma is not None:
                 start = comma + 1
         return start
@@ -295,6 +327,8 @@ class _Sentence:
         A, B and C", "like TNF-α"."""
         while self.word(i) in {",", "("}:
             i += 1
+        if self.word(i) not in self.g.example_starts:
+            return []
         for phrase in self.g.examples:
             if tuple(self.word(m) for m in range(i, i + len(phrase))) == phrase:
                 k = i + len(phrase)
@@ -369,6 +403,15 @@ class _Sentence:
             j -= 1
         if j < lo:
             return "none", negated
+        purpose = self.purpose(v)
+        if purpose is not None:  # "The goal (of T) is to lower X"
+            return purpose, negated
+        if self.word(v - 1) in {"in", "of"} and self.word(v - 2) in self.g.capacities and self.word(v).endswith("ing") \
+                and self.word(v - 3) in {"its", "their"}:  # "Its efficacy in mitigating X": its owner
+            return ("pronoun" if self.word(v - 3) == "its" else "plural"), negated
+        start = self.clause_start(v)
+        if self.word(start) in _DEMONSTRATIVES and self.word(start + 1) in self.g.event_nouns:
+            return "event", negated  # "This change in X is a driver of Y": the change named before
         if self.is_entity(j) and self.word(j - 1) not in self.g.prepositions and not self.modifier(j) and all(
                 self.word(m) in self.g.auxiliaries or self.is_adverb(m) or self.word(m) in self.g.negations
                 for m in range(j + 1, v)):
@@ -417,19 +460,57 @@ class _Sentence:
             self.subject_referred = [self.heads[head[-1]]]  # "its internal signaling cascade": the cascade named before
             return "referred", negated
         if words and len(words) <= 3 and words[0] in self.g.pronouns:
+            if len(words) == 2 and words[0] in self.g.plurals and words[1] in self.heads:
+                # "these protocols": what was just listed, else the entity last named with that head noun
+                self.subject_referred = [self.heads[words[1]]]
+                return "plural-head", negated
             if words[0] in self.g.plurals:  # "they", "these molecules": what was just listed
                 return "plural", negated
             return ("pronoun" if len(words) == 1 else "demonstrative"), negated
         return "none", negated
 
+    def after_relative(self, v: int) -> bool:
+        """The verb at ``v`` opens a relative clause ("Y that (can) secrete Z")."""
+        j = v - 1
+        while j >= 0 and (self.word(j) in self.g.auxiliaries or self.is_adverb(j) or self.word(j) in self.g.be):
+            j -= 1
+        return self.word(j) in self.g.relatives
+
+    def purpose(self, v: int) -> list[int] | str | None:
+        """The agent of a verb in a clause of purpose, "The goal (of T) is to ... V": T's item, or
+        "pronoun" (the previous sentence's subject) when no owner is named; None for any other clause."""
+        start = self.clause_start(v)
+        k = start
+        while self.word(k) in self.g.determiners:
+            k += 1
+        if self.word(k) not in self.g.purposes:
+            return None
+        owner, k = None, k + 1
+        if self.word(k) == "of":
+            k += 1
+            while self.word(k) in self.g.determiners:
+                k += 1
+            if not self.is_entity(k):
+                return None
+            owner, k = k, self._end(k)
+        if self.word(k) not in self.g.be or self.word(k + 1) != "to" or any(
+                self.word(m) in self.g.breaks or self.word(m) in self.g.relatives for m in range(k + 2, v)):
+            return None
+        return [owner] if owner is not None else "pronoun"
+
     def objects(self, v_end: int) -> tuple[list[int], list[str]]:
         """The entities a verb ending at ``v_end`` acts on, and the words skipped to reach them."""
         skipped, k = [], v_end + 1
-        self.plural_object, self.referred = False, []
+        self.plural_object, self.referred, self.object_flip = False, [], 1
         if self.word(k) in self.g.particles:  # "interfere with X"
             k += 1
         while k < len(self.items) and len(skipped) <= MAX_OBJECT_GAP:
             item = self.items[k]
+            if item.text == "," and self._coordinate_adjectives(skipped) and self.items[k + 1:k + 2] \
+                    and self.items[k + 1].kind != "P" and self.word(k + 1) not in {"and", "or"} \
+                    and self.word(k + 1) not in self.g.relatives and self.word(k + 1) not in self.g.stops:
+                k += 1  # "a specific, low-grade, chronic inflammatory state": adjectives in a row
+                continue
             if item.kind == "E":
                 if self.word(k - 1) in self.g.prepositions - {"in", "on"} and skipped:
                     return [], skipped
@@ -443,9 +524,28 @@ class _Sentence:
                 found = [k] + [c for c in self.coordinated(k) if not self.modifier(c)]
                 return found + (self.examples(self._end(k)) or self.examples(self._next_comma(self._end(k)))), skipped
             if item.kind == "P" and item.text not in {"-", "’", "'"}:
-                # "activating kinase pathways (such as JNK and IKKβ)": the examples are acted on
+                # "activating kinase pathways (such as JNK and IKKβ)", "immune cells, particularly
+                # macrophages": the examples are acted on
                 self.plural_object = item.text != "(" and self._listed(skipped)
-                return (self.examples(k) if item.text == "(" else []), skipped
+                return (self.examples(k) if item.text in {"(", ","} and skipped else []), skipped
+            if skipped and self.examples(k):  # "key hormones like A and B": the examples are acted on
+                return self.examples(k), skipped
+            if item.text in {"of", "in"} and skipped and (skipped[-1] in self.g.inverters
+                                                            or self.g.nouns.get(skipped[-1]) in (1, -1)):
+                # "address deficiencies in X", "reduce the loss of X": the noun's change is on X
+                self.object_flip = times(self.object_flip, -1 if skipped[-1] in self.g.inverters
+                                         else self.g.nouns[skipped[-1]])
+                skipped.append(item.text)
+                k += 1
+                continue
+            if item.text in self.g.relatives and skipped and self.g.verbs.get((self.word(k + 1),)) in (1, -1) \
+                    and not self._listed(skipped):
+                # "removes the interference that sabotages X": what the unnamed thing does to X, inverted
+                # by what is done to it
+                flip, inner = self.object_flip, self.g.verbs[(self.word(k + 1),)]
+                found, more = self.objects(k + 1)
+                self.object_flip = times(times(flip, inner), self.object_flip)
+                return found, skipped + [item.text, self.word(k + 1)] + more
             if item.text in self.g.stops or item.text in self.g.breaks or item.text in self.g.be:
                 self.plural_object = self._listed(skipped)
                 return [], skipped
@@ -459,12 +559,23 @@ class _Sentence:
                     and skipped[-1] not in self.g.light_nouns \
                     and (skipped[-1],) not in self.g.verbs and skipped[-1] not in self.g.prepositions | {"of"}:
                 return [], skipped
-            if (item.text,) in self.g.verbs and skipped:
+            if skipped and skipped[-1] in self.g.determiners and item.text.endswith("ed") \
+                    and self.g.nouns.get(item.text) in (1, -1):
+                # "the increased risk of X", "a reduced level of X": a participle as an adjective
+                self.object_flip = times(self.object_flip, self.g.nouns[item.text])
+            elif (item.text,) in self.g.verbs and skipped:
                 return [], skipped
             skipped.append(item.text)
             k += 1
         self.plural_object = k >= len(self.items) and self._listed(skipped)
         return [], skipped
+
+    def _coordinate_adjectives(self, skipped: list[str]) -> bool:
+        """The object phrase so far is a determiner and adjectives ("a specific", "a specific,
+        low-grade"), so a comma next separates adjectives, not clauses."""
+        return len(skipped) >= 2 and skipped[0] in self.g.determiners and all(
+            (w.endswith(_ADJECTIVE_ENDINGS) or "-" in w)
+            and (w,) not in self.g.verbs and w not in self.g.nouns for w in skipped[1:])
 
     def compound_causes(self) -> list[tuple[int, int, int]]:
         """``(A, B, sign)`` for "A-induced B", "A-mediated B" (a participle of a verb of change
@@ -629,7 +740,8 @@ class _Sentence:
         """``(A, B, sign, cue item, the main clause's words)`` for two intransitive changes that go
         together: "As A declines, (the secretion of) B falls" drafts A raising B; "When A enters
         the blood, B is released" too. The clause may follow an introduction ("After a meal, as
-        ..."); both clauses must be nothing but an entity, its aspect words and the change."""
+        ..."); both clauses must be nothing but an entity, its aspect words and the change. A
+        participle of change after them ("..., lowering C") is what both changes do to C."""
         s = 0 if self.word(0) in self.g.covariations else None
         if s is None and self.word(0) in self.g.openers:
             comma = next((k for k in range(len(self.items)) if self.word(k) == ","), None)
@@ -667,7 +779,16 @@ class _Sentence:
                       or self.word(m) in self.g.auxiliaries):
                 return []
         words = [self.word(m) for m in range(comma + 1, v2 + 1) if not self.is_entity(m)]
-        return [(agent, b, times(first, second), v2, words) for b in affected if b != agent]
+        found = [(agent, b, times(first, second), v2, words) for b in affected if b != agent]
+        # "..., lowering the inflammatory load": both changes are what changes it
+        result = self.g.verbs.get((self.word(end + 1),)) if self.word(end) == "," else None
+        if found and result in (1, -1) and self.word(end + 1).endswith("ing") \
+                and self.word(end + 1) not in self.g.keeps:
+            targets, more = self.objects(end + 1)
+            for c in targets:
+                for entity, changed in [(agent, first), *((b, second) for b in affected)]:
+                    found.append((entity, self.items[c].text, times(changed, result), end + 1, more))
+        return found
 
     def modifier(self, k: int) -> str | None:
         """The noun after the entity at ``k`` when the entity only modifies it ("insulin
@@ -775,6 +896,7 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
     previous_group: list[str] = []  # the last list of two or more entities the previous sentence named
     heads: dict[str, str] = {}  # head noun -> the entity last named with it ("this axis")
     previous_effect: list[tuple[int, list[str]]] = []  # the previous sentence's main change: (sign, affected)
+    previous_change: list[tuple[int, list[str]]] = []  # the last change the previous sentence named
     span_starts = [s.start for s in spans]
     for s_start, s_end, line, section in sentences:
         items = sentence_items(text, s_start, s_end, spans, span_starts)
@@ -792,10 +914,17 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
         last_effect: list[tuple[int, list[str]]] = []  # the verb before's change: (sign, affected)
         means: list[tuple[int, list[int], str]] = []
         main_effect: list[tuple[int, list[str]]] = []
+        sentence_change: list[tuple[int, list[str]]] = []
+        verb_before = ""  # the word of the verb of change before ("..., reducing Y" after "lowers X")
+        after_relative = False
         for v, v_end, sign, kind in cues:
             if v in consumed:
                 continue
             cue = " ".join(text[items[v].start:items[v_end].end].split())
+            verb, verb_before = verb_before, (verb_before if kind == "noun" else sent.word(v_end))
+            # the verb before was in a relative clause ("Y that secretes Z")
+            in_relative, after_relative = after_relative, (after_relative if kind == "noun" else sent.after_relative(v))
+            consequence = False
             subject, listed = None, []
             linked = kind == "noun" or sent.adjectival(v)
             if linked:
@@ -834,7 +963,15 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
                 if negated:
                     why.append((cue, "negated"))
                     continue
-                sign = times(sign, flip)
+                sign = times(times(sign, flip), sent.object_flip)
+                if subject == "event":  # "This change in X is a driver of Y": what changed before acts on Y
+                    for changed, affected in previous_change:
+                        for entity in affected:
+                            for k in objects:
+                                drafted.append((entity, items[k].text, times(sign, changed), cue, words))
+                    if objects:
+                        sentence_change = [(sign, [items[k].text for k in objects])]
+                    continue
                 if subject == "pronoun" and sent.word(sent.clause_start(head)) in _DEMONSTRATIVES:
                     # "X stimulates Y. This leads to Z": the event is Y's change, so Y acts on Z too
                     for changed, affected in previous_effect:
@@ -874,20 +1011,31 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
                     if not affected:
                         why.append((cue, "no affected entity"))
                         continue
+                    if sent.word(v_end) in grammar.infiltrations:  # "X is infiltrated by Y": X gains Y
+                        agents, affected = affected, agents
                     for agent in agents:
                         for obj in affected:
                             drafted.append((agent, obj, sign, cue, []))
+                    sentence_change = [(sign, list(affected))]
                     continue
                 subject, negated = sent.subject(v, 0)
                 if negated and sign != 0:
                     why.append((cue, "negated"))
                     continue
                 agents = _resolve(subject, sent, main_subject, previous_subject, v, previous_last, previous_group)
-                if subject == "inherit" and last_agents:  # "interfere with and disrupt X": the verb before's
+                consequence = subject == "inherit" and (sent.word(v - 1) in grammar.consequences or (
+                    sent.word(v - 1) == "," and sent.word(v).endswith("ing") and sent.word(v) not in grammar.keeps
+                    # "by increasing A, reducing B": a list of participles, not a consequence
+                    and bool(verb) and not verb.endswith("ing")))
+                if consequence and in_relative and main_subject:
+                    # "T lowers X by shrinking Y that secretes Z, thereby removing W": T's, not Y's
+                    agents, consequence = list(main_subject), False
+                elif subject == "inherit" and last_agents:  # "interfere with and disrupt X": the verb before's
                     agents = list(last_agents)
                 last_flip = sent.inverted(subject, v)
                 sign = times(sign, last_flip)
                 objects, words = sent.objects(v_end)
+                sign = times(sign, sent.object_flip)
                 listed = (list(previous_group) if sent.plural_object else sent.referred) if not objects else []
                 # "stimulates the pituitary to produce LH": the change is on what the second verb names
                 if len(objects) == 1 and sent.word(objects[0] + 1) == "to" and objects[0] + 2 in starts:
@@ -901,6 +1049,8 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
                     pending.append((v, v_end, sign, cue, objects, words))
                 if subject == "means":
                     means.append((sign, objects, cue))
+                if objects:  # the change this verb names, agent or not ("..., promoting X")
+                    sentence_change = [(sign, [items[k].text for k in objects])]
             if agents:
                 last_agents = agents
             if not agents:
@@ -910,6 +1060,13 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
             if not main_subject:
                 main_subject[:] = agents
             targets = [items[k].text for k in objects] or (listed if not linked else [])
+            if targets and not linked and sent.word(v_end) in grammar.infiltrations:
+                # "Y infiltrates X": X gains Y
+                for agent in agents:
+                    for obj in targets:
+                        drafted.append((obj, agent, sign, cue, words))
+                sentence_change = [(sign, list(agents))]
+                continue
             if not targets:
                 why.append((cue, "no affected entity after the verb"))
                 continue
@@ -918,13 +1075,14 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
             for agent in agents:
                 for obj in targets:
                     drafted.append((agent, obj, sign, cue, words))
-            if subject == "inherit" and not linked and sent.word(v - 1) in grammar.consequences:
+            if not linked and consequence:
                 # "suppress X ..., further reducing Y": the change of X is what changes Y
                 for changed, affected in last_effect:
                     for entity in affected:
                         for obj in targets:
                             drafted.append((entity, obj, times(changed, sign), cue, words))
             last_effect = [(sign, targets)]
+            sentence_change = [(sign, targets)]
         for agent, obj, changed, v, words in sent.covariation():  # "As A declines, B falls": A raises B
             drafted.append((agent, obj, changed, " ".join(text[items[v].start:items[v].end].split()), words))
         for k, m, changed in sent.compound_causes():  # "obesity-induced inflammation"
@@ -950,6 +1108,7 @@ def draft_sentences(text: str, sentences: Sequence[tuple[int, int, int, str]], s
         groups = [g for g in (sent.list_at(k) for k in range(len(items)) if sent.is_entity(k)) if len(g) > 1]
         previous_group = groups[-1] if groups else []
         previous_effect = list(main_effect)
+        previous_change = sentence_change
         if main_subject:
             previous_subject = main_subject
         else:
@@ -1003,10 +1162,14 @@ def _resolve(subject, sent: _Sentence, main_subject: list[str], previous: list[s
         return list(main_subject or previous)
     if subject == "referred":
         return list(sent.subject_referred)
+    if subject == "plural-head":  # "these protocols": the list named before, else the protocols named last
+        return list(group or []) or list(sent.subject_referred)
     if subject == "plural":  # "they", "these molecules": the list the previous sentence ended on
         return list(group or []) or (list(last[-1:]) if last else [])
     if subject == "demonstrative":  # "this decline": what the sentence named before, else the last one
-        before = [it.text for it in sent.items[:sent.clause_start(v)] if it.kind == "E"]
+        # what changed, not what it changed with ("While GH declines with age, this decline ...": GH)
+        before = [sent.items[k].text for k in range(sent.clause_start(v)) if sent.is_entity(k)
+                  and sent.word(k - 1) not in sent.g.prepositions]
         return before[-1:] or (list(last[-1:]) if last else [])
     return []
 
@@ -1053,7 +1216,8 @@ def _glossed(cell: str, noun_pattern: re.Pattern, nouns: Mapping[str, int]) -> d
 
 def _cell_claims(row_line, row_base, a, b, subject, header_objects, line, document, entities_in, nouns,
                  noun_pattern, hedge, aspect, aspect_words=frozenset(), header_text="",
-                 glossed: Mapping[str, int] | None = None) -> list[dict[str, Any]]:
+                 glossed: Mapping[str, int] | None = None, heads: Mapping[str, str] | None = None
+                 ) -> list[dict[str, Any]]:
     cell = row_line[a:b]
     words = [m for inner in re.findall(r"\(([^)]*)\)", cell) for m in noun_pattern.finditer(inner)]
     cue = words[0] if words else noun_pattern.search(cell)
@@ -1071,6 +1235,9 @@ def _cell_claims(row_line, row_base, a, b, subject, header_objects, line, docume
         rest = _CELL_STOP.split(cell[cue.end():].split("(")[0], maxsplit=1)[0]
         unnamed = [w for w in re.findall(r"[^\W_]+", rest.lower())
                    if w not in aspect_words and not w.endswith(("ed", "en"))]  # "driven": no name
+        if not named and unnamed and heads and unnamed[-1] in heads:
+            # "... associated with improved sensitivity": the entity last named with that head noun
+            named = [heads[unnamed[-1]]]
     # the cell's own words name the target; words that name nothing known but echo the header
     # ("reduction in inflammatory markers" under "Inflammatory Cytokines") leave it to the header
     echo = set(re.findall(r"[^\W_]+", header_text.lower())) - {"in", "of", "on", "the", "effect", "impact", "change"}
@@ -1079,21 +1246,51 @@ def _cell_claims(row_line, row_base, a, b, subject, header_objects, line, docume
     certainty, hedge_text = hedge(cell)
     section = document.section_at(row_base)
     # "the improvements driven by testosterone": the entity after a participle's "by" acts too
-    agents = [subject]
+    agents = {subject: sign}
     for match in _CELL_AGENT.finditer(cell):
-        agents += [m.entity for m in entities_in(row_base + a + match.end(), row_base + b)
-                   if not row_line[a + match.end(): m.start - row_base].strip()]
-    return [dict(subject=agent, object=obj, sign=sign,
+        for m in entities_in(row_base + a + match.end(), row_base + b):
+            if not row_line[a + match.end(): m.start - row_base].strip():
+                agents.setdefault(m.entity, sign)
+    # "long-term IGF-1 elevation is associated with improved sensitivity": the entity whose change
+    # the cue names acts on the target too (its change times the row's effect)
+    before = entities_in(row_base + a, row_base + a + cue.start()) if not words else []
+    if before and not row_line[before[-1].end - row_base: a + cue.start()].strip() and targets:
+        agents.setdefault(before[-1].entity, times(sign, nouns[cue_word]))
+    return [dict(subject=agent, object=obj, sign=changed,
                  quote=quote, line=line, section=section.id if section else "", cue=cue.group(),
                  origin="table", aspect=aspect(cell), direct=False, certainty=certainty, hedge=hedge_text,
                  context={})
-            for agent in dict.fromkeys(agents) for obj in dict.fromkeys(targets) if obj != agent]
+            for agent, changed in agents.items() for obj in dict.fromkeys(targets) if obj != agent]
+
+
+def _mediators(row_line, row_base, cell, agents, line, document, entities_in, mediators, hedge, aspect
+               ) -> list[dict[str, Any]]:
+    """An agent cell that names what the agent acts through, "Growth Hormone Peptides (via IGF-1)":
+    the agent raises each entity named after a word of ``mediators`` in its parenthesis."""
+    a, b = cell
+    text = row_line[a:b]
+    found = []
+    for match in re.finditer(r"\(([^)]*)\)", text):
+        inner = match.group(1).split()
+        if not inner or inner[0].lower() not in mediators:
+            continue
+        named = entities_in(row_base + a + match.start(1), row_base + a + match.end(1))
+        quote = " ".join(row_line[:b].split()) if b <= MAX_QUOTE else " ".join(text.split())
+        section = document.section_at(row_base)
+        certainty, hedge_text = hedge(text)
+        found += [dict(subject=agent, object=m.entity, sign=1, quote=quote, line=line,
+                       section=section.id if section else "", cue=inner[0], origin="table", aspect=aspect(text),
+                       direct=False, certainty=certainty, hedge=hedge_text, context={})
+                  for agent in agents for m in named if m.entity != agent]
+    return found
 
 
 def draft_table_rows(document, spans: Sequence, nouns: Mapping[str, int], noun_pattern: re.Pattern,
-                     starts: Sequence[int], hedge, aspect, aspect_words=frozenset()) -> list[dict[str, Any]]:
+                     starts: Sequence[int], hedge, aspect, aspect_words=frozenset(),
+                     mediators: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
     """Draft claims from a document's tables: first cell the agent, the header (or the cell's own
-    words right after its cue) the affected entity, the cell's words of change the sign."""
+    words right after its cue) the affected entity, the cell's words of change the sign; an agent
+    cell's "(via X)" (``mediators``) drafts the agent raising X."""
     text = document.clean_text
     lines = text.split("\n")
     span_starts = [s.start for s in spans]
@@ -1108,9 +1305,16 @@ def draft_table_rows(document, spans: Sequence, nouns: Mapping[str, int], noun_p
             i += 1
         return out
 
-    for table in document.tables:
+    heads: dict[str, str] = {}  # head noun -> the entity last named with it ("insulin sensitivity": sensitivity)
+    read = 0  # the spans read into heads so far (tables come in order: one pass over the spans)
+    for table in sorted(document.tables, key=lambda t: t.line):
         header_line = lines[table.line - 1]
         base = starts[table.line - 1]
+        while read < len(spans) and spans[read].start < base:
+            words = spans[read].text.lower().split()
+            if len(words) > 1 and words[-1].isalpha() and len(words[-1]) > 3:
+                heads[words[-1]] = spans[read].entity
+            read += 1
         objects = [[m.entity for m in entities_in(base + a, base + b)] for a, b in _cells_with_spans(header_line)]
         headers = [header_line[a:b] for a, b in _cells_with_spans(header_line)]
         glossed: dict[int, dict[str, int]] = {}  # column -> the words its cells gloss
@@ -1125,6 +1329,8 @@ def draft_table_rows(document, spans: Sequence, nouns: Mapping[str, int], noun_p
             agents = _table_agents(row_line, row_base, cells[0], entities_in)
             if not agents:
                 continue
+            found.extend(_mediators(row_line, row_base, cells[0], agents, row.line, document, entities_in, mediators,
+                                    hedge, aspect))
             for column, (a, b) in enumerate(cells[1:], start=1):
                 # each comma-separated part of a cell says one thing: "Increases lean mass, decreases fat"
                 parts, position = [], a
@@ -1138,5 +1344,5 @@ def draft_table_rows(document, spans: Sequence, nouns: Mapping[str, int], noun_p
                                                   objects[column] if column < len(objects) else [],
                                                   row.line, document, entities_in, nouns, noun_pattern, hedge, aspect,
                                                   aspect_words, headers[column] if column < len(headers) else "",
-                                                  glossed.get(column)))
+                                                  glossed.get(column), heads))
     return found

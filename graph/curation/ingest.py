@@ -112,6 +112,9 @@ class IngestRules:
     not_entities: frozenset[str] = frozenset()
     compound_heads: frozenset[str] = frozenset()  # "therapy": "testosterone therapy" is a name
     formulations: frozenset[str] = frozenset()  # "oral": "oral estrogens" is a name
+    #: (word, lexicon name): a word that names a lexicon term after a preposition of `occasions`
+    #: ("declines with age": aging)
+    occasion_names: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_mapping(cls, data: Mapping, label: str = "data/ingest.yaml") -> "IngestRules":
@@ -172,6 +175,12 @@ class IngestRules:
                 if isinstance(value, bool):
                     problems.append(Problem(label, 0, f"{name}: {str(value).lower()} is not a word; "
                                                       f"quote it ('on', 'no')"))
+        occasion_names = data.get("occasion_names") or {}
+        if not isinstance(occasion_names, Mapping) or not all(
+                isinstance(w, str) and isinstance(n, str) for w, n in occasion_names.items()):
+            problems.append(Problem(label, 0, f"occasion_names: {occasion_names!r} is not a mapping of a word "
+                                              f"to a lexicon name (age: aging)"))
+            occasion_names = {}
         if problems:
             raise LoadError(problems)
         verbs, nouns = signed("verbs"), signed("nouns")
@@ -206,6 +215,13 @@ class IngestRules:
             consequences=words("consequences"),
             covariations=words("covariations"),
             arrivals=words("arrivals"),
+            infiltrations=frozenset(form for w in grammar_words.get("infiltrations") or ()
+                                    for form in inflections(str(w).lower())),
+            purposes=words("purposes"),
+            capacities=words("capacities"),
+            event_nouns=words("event_nouns"),
+            mediators=words("mediators"),
+            keeps=frozenset(form for w in grammar_words.get("keeps") or () for form in inflections(str(w).lower())),
         )
         return cls(
             verbs=verbs,
@@ -221,6 +237,7 @@ class IngestRules:
             not_entities=frozenset(fold(str(w)) for w in data.get("not_entities") or ()),
             compound_heads=frozenset(fold(str(w)) for w in data.get("compound_heads") or ()),
             formulations=frozenset(fold(str(w)) for w in data.get("formulations") or ()),
+            occasion_names=tuple(occasion_names.items()),
         )
 
 
@@ -495,22 +512,25 @@ def _mention_counts(document: Document, spans, known: _Known) -> list[MentionCou
 
 def _recognise(document: Document, known: _Known, rules: IngestRules):
     lexicon = open_lexicon(rules.lexicons)
+    phrases, compound_names, possessive_names = _document_phrases(document, rules)
     try:
         return recognise(document, known.names, lexicon, rules.skip_words, rules.not_entities,
                          lambda definition: _first_phrase(definition, rules.categories),
-                         *_document_phrases(document, rules), rules.formulations)
+                         phrases, compound_names, rules.formulations, rules.occasion_names,
+                         rules.grammar.occasions if rules.grammar else frozenset(), possessive_names)
     finally:
         lexicon.close()
 
 
-def _document_phrases(document: Document, rules: IngestRules) -> tuple[list, list]:
-    """The noun phrases the document's cues of change act on, and the treatments it names by a
-    head noun (:func:`graph.curation.recognise.cue_phrases`, :func:`graph.curation.recognise.compounds`)."""
-    from graph.curation.recognise import compounds, cue_phrases
+def _document_phrases(document: Document, rules: IngestRules) -> tuple[list, list, list]:
+    """The noun phrases the document's cues of change act on, the treatments it names by a head
+    noun and what they act on named by its owner (:func:`graph.curation.recognise.cue_phrases`,
+    :func:`graph.curation.recognise.compounds`, :func:`graph.curation.recognise.possessives`)."""
+    from graph.curation.recognise import compounds, cue_phrases, possessives
 
     g = rules.grammar
     if g is None:
-        return [], []
+        return [], [], []
     verbs = {form for form, _ in rules.verbs if " " not in form}
     function = frozenset(fold(w) for w in (
         *g.be, *g.auxiliaries, *g.negations, *g.relatives, *g.pronouns, *g.determiners, *g.openers,
@@ -519,7 +539,8 @@ def _document_phrases(document: Document, rules: IngestRules) -> tuple[list, lis
     cues = _words_pattern(verbs | {form for form, _ in rules.nouns if " " not in form})
     heads = frozenset(fold(w) for w in (*g.aspect_words, *g.light_nouns))
     return (cue_phrases(document, cues, function, leading, heads),
-            compounds(document, rules.compound_heads, function))
+            compounds(document, rules.compound_heads, function),
+            possessives(document, cues, function, leading, rules.not_entities))
 
 
 # --- candidate claims ---------------------------------------------------------------------
@@ -624,7 +645,8 @@ def _candidate_claims(document: Document, spans, categories, known: _Known,
     raw, reasons = draft_sentences(document.clean_text, _sentences(document, starts), spans, rules.grammar,
                                    categories, hedge, aspect, direct) if rules.grammar else ([], [])
     raw += draft_table_rows(document, spans, nouns, _words_pattern(nouns), starts, hedge, aspect,
-                            rules.grammar.aspect_words if rules.grammar else frozenset())
+                            rules.grammar.aspect_words if rules.grammar else frozenset(),
+                            rules.grammar.mediators if rules.grammar else frozenset())
 
     paragraphs = citations_by_paragraph(document)
     study = {r.index: r.study for r in references}

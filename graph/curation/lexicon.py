@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -40,6 +41,10 @@ __all__ = ["LexiconSource", "LexiconTerm", "Lexicon", "case_key", "is_case_sensi
 MIN_KEY = 3
 #: the longest name looked up, in words
 MAX_WORDS = 8
+#: the readers' own version, part of the compiled lexicon's key (a change to a reader recompiles)
+READERS_VERSION = 2
+#: an entry that spells its abbreviation out: "FSH (Follicle Stimulating Hormone)"
+_SPELLED_OUT = re.compile(r"([A-Z][A-Za-z0-9-]{1,11}) \((.+)\)")
 
 
 @dataclass(frozen=True)
@@ -133,10 +138,15 @@ def is_case_sensitive(name: str) -> bool:
     (True, False, True)
     >>> is_case_sensitive("cat"), is_case_sensitive("TNF-alpha")
     (True, True)
+
+    A digit makes a symbol only inside a word with letters ("Akt2"): "Type 2 Diabetes" is prose.
+
+    >>> is_case_sensitive("Type 2 Diabetes"), is_case_sensitive("Akt2")
+    (False, True)
     """
     words = name.replace("-", " ").split()
     return (len(fold(name)) <= 4 or any(c.isupper() for word in words for c in word[1:])
-            or any(c.isdigit() for c in name))
+            or any(c.isdigit() and any(d.isalpha() for d in word) for word in words for c in word))
 
 
 # --- readers: each yields (name, local id, source label, kind) -------------------------------
@@ -168,9 +178,14 @@ def _read_mesh(path: Path) -> Iterator[tuple[str, str, str, object]]:
             trees = row[3].split("|") if len(row) > 3 and row[3] else ["D"]  # supplementary: chemicals
             if local.startswith("C") and len(row) > 3:
                 trees = ["D"]  # a supplementary concept's last column maps it to descriptors
-            for name in [label, *synonyms]:
+            names = [label, *synonyms]
+            for name in names:
                 if name and "," not in name:  # "Resistance, Insulin": an index form, not prose
                     yield name, local, label, trees
+                # "FSH (Follicle Stimulating Hormone)": the abbreviation MeSH spells out is a name too
+                short = _SPELLED_OUT.fullmatch(name or "")
+                if short and fold(short.group(2)) in {fold(n) for n in names}:
+                    yield short.group(1), local, label, trees
 
 
 def _read_obo_json(path: Path) -> Iterator[tuple[str, str, str, object]]:
@@ -259,9 +274,9 @@ def open_lexicon(sources: tuple[LexiconSource, ...]) -> Lexicon:
         return Lexicon(None)
     files = [_package_file(s) for s in sources]
     digest = hashlib.sha256(json.dumps(
-        [[s.prefix, s.package, s.version, s.file, s.reader, s.category, s.categories, s.labels_only,
-          f.stat().st_size]
-         for s, f in zip(sources, files)]).encode()).hexdigest()[:16]
+        [READERS_VERSION] + [[s.prefix, s.package, s.version, s.file, s.reader, s.category, s.categories,
+                              s.labels_only, f.stat().st_size]
+                             for s, f in zip(sources, files)]).encode()).hexdigest()[:16]
     path = _cache_dir() / f"lexicon-{digest}.sqlite"
     if not path.exists():
         try:

@@ -13,7 +13,10 @@ Names come from five places, in this order of preference:
    treatments it composes with a head noun (``testosterone therapy``, :func:`compounds`, ranked
    with the document's names) or a formulation word (``low-dose testosterone``), and the noun
    phrases its cues of change act on (``improve energy levels``, :func:`cue_phrases`), which any
-   overlapping name beats. An adjective made from a name (``estrogenic``) reads as that name.
+   overlapping name beats, and what they act on named by an owner that is a name (``blocks
+   estrogen’s negative feedback``, :func:`possessives`). An adjective made from a name
+   (``estrogenic``) reads as that name; a word of ``occasion_names`` names its lexicon term right
+   after a preposition of occasion only (``declines with age``: Aging).
 
 Every run of words (at most :data:`graph.curation.lexicon.MAX_WORDS`) is looked up once; the names found
 are then matched all at once with an Aho-Corasick automaton over the folded text (pyahocorasick),
@@ -33,8 +36,8 @@ from graph.curation.lexicon import Lexicon, LexiconTerm, MAX_WORDS, MIN_KEY, cas
 from graph.model.names import fold, slugify
 from graph.sources.extract import Document
 
-__all__ = ["EntityProposal", "Recognition", "Span", "abbreviations", "compounds", "cue_phrases", "label_of", "recognise",
-           "term_introductions"]
+__all__ = ["EntityProposal", "Recognition", "Span", "abbreviations", "compounds", "cue_phrases", "label_of",
+           "possessives", "recognise", "term_introductions"]
 
 _WORD = re.compile(r"[^\W_]+")
 
@@ -285,6 +288,48 @@ def compounds(document: Document, heads: frozenset[str], function_words: frozens
     return found
 
 
+_POSSESSIVE = re.compile(r"([^\W_]+(?:-[^\W_]+)*)[’']s\s+((?:[^\W_]+(?:-[^\W_]+)*\s+){0,2}[^\W_]+(?:-[^\W_]+)*)")
+
+
+def possessives(document: Document, cues: re.Pattern, function_words: frozenset[str],
+                leading: frozenset[str] = frozenset(), not_entities: frozenset[str] = frozenset()
+                ) -> list[tuple[str, int]]:
+    """What a cue of change acts on when the text names it by its owner: ``blocks estrogen’s
+    negative feedback`` names "estrogen negative feedback" (the owner and one to three content
+    words after the possessive, up to a function word or a mark). An owner that is a function word
+    or an ordinary word (``the body’s ability``) names nothing. Written without the possessive's
+    "s", as the text's words are matched.
+
+    >>> import re
+    >>> from graph.sources.extract import extract_document
+    >>> doc = extract_document("d", "Fundamentals\\nIt blocks estrogen’s negative feedback at the pituitary.\\n")
+    >>> possessives(doc, re.compile(r"\\bblocks\\b"), frozenset({"at", "the"}))
+    [('estrogen negative feedback', 2)]
+    """
+    found = []
+    for line, number in _prose(document):
+        if "’" not in line and "'" not in line:
+            continue  # no possessive on the line: nothing to read (one pass over the text)
+        for cue in cues.finditer(line):
+            if "’" not in line[cue.end():cue.end() + 60] and "'" not in line[cue.end():cue.end() + 60]:
+                continue
+            words = list(_PHRASE_WORD.finditer(line, cue.end(), min(len(line), cue.end() + 100)))
+            i = 0
+            while i < len(words) and fold(words[i].group()) in leading:
+                i += 1
+            match = _POSSESSIVE.match(line, words[i].start()) if i < len(words) else None
+            if match is None or fold(match.group(1)) in function_words | not_entities:
+                continue
+            after = []
+            for word in match.group(2).split():
+                if fold(word) in function_words or word.lower().endswith("ly"):
+                    break
+                after.append(word)
+            if after:
+                found.append((" ".join([match.group(1), *after]), number))
+    return found
+
+
 def cue_phrases(document: Document, cues: re.Pattern, function_words: frozenset[str],
                 leading: frozenset[str] = frozenset(), heads: frozenset[str] = frozenset()) -> list[tuple[str, int]]:
     """The noun phrases a cue of change acts on, as the document names them: after each cue
@@ -333,7 +378,8 @@ def cue_phrases(document: Document, cues: re.Pattern, function_words: frozenset[
 
 def recognise(document: Document, known: Mapping[str, str], lexicon: Lexicon,
               skip_words: frozenset[str] = frozenset(), not_entities: frozenset[str] = frozenset(),
-              glossary_category=None, phrases=(), compound_names=(), formulations=frozenset()) -> Recognition:
+              glossary_category=None, phrases=(), compound_names=(), formulations=frozenset(),
+              occasion_names=(), occasions=frozenset(), possessive_names=()) -> Recognition:
     """Find where the document names entities, known or new, and propose the new ones.
 
     Parameters
@@ -360,6 +406,13 @@ def recognise(document: Document, known: Mapping[str, str], lexicon: Lexicon,
     formulations
         Folded words that make a name a formulation of its own ("low-dose testosterone", "oral
         estrogens") when they stand right before it.
+    possessive_names
+        ``(name, line)``: what an owner has, as :func:`possessives` finds it ("estrogen negative
+        feedback" for "estrogen’s negative feedback"), kept when the owner is a name and preferred
+        to it; its label is written so.
+    occasion_names
+        ``(word, lexicon name)``: a word that names a lexicon term right after a preposition of
+        ``occasions`` ("declines with age": the term Aging), and nothing elsewhere.
     """
     text = document.clean_text
     tokens = _tokens(text)
@@ -432,8 +485,20 @@ def recognise(document: Document, known: Mapping[str, str], lexicon: Lexicon,
 
     # the lexicon: every run of words looked up at once; names found join the automaton
     terms: dict[str, list[LexiconTerm]] = {}
-    for key, found in lexicon.lookup(_lexicon_keys(tokens, skip_words)).items():
-        if key in not_entities:
+    readings = {fold(word): fold(name) for word, name in occasion_names}
+    keys = _lexicon_keys(tokens, skip_words)
+    looked = lexicon.lookup(keys | set(readings.values()))
+    for word_key, name_key in readings.items():  # "with age": the term Aging
+        surface = next((text[a:b] for a, b, k in tokens if k == word_key), None)
+        if surface is None or name_key not in looked:
+            continue
+        terms[word_key] = looked[name_key]
+        word = add(surface)
+        for term in looked[name_key]:
+            groups.union(add(term.name) or name_key, word or word_key)
+        origin.setdefault(word_key, "lexicon")
+    for key, found in looked.items():
+        if key in not_entities or key not in keys:
             continue
         terms[key] = found
         for term in found:
@@ -446,6 +511,16 @@ def recognise(document: Document, known: Mapping[str, str], lexicon: Lexicon,
             groups.union(key, by_curie[curie])
         else:
             by_curie[curie] = key
+
+    # what a name's owner has: "estrogen’s negative feedback", when the owner is a name
+    possessed = set()
+    for name, line in possessive_names:
+        if fold(name.split()[0]) in names:
+            key = add(name)
+            if key:
+                line_of.setdefault(key, line)
+                origin.setdefault(key, "compound")
+                possessed.add(key)
 
     # a formulation of a name: "low-dose testosterone", "oral estrogens"
     for i in range(len(tokens) - 1):
@@ -489,6 +564,8 @@ def recognise(document: Document, known: Mapping[str, str], lexicon: Lexicon,
     rank.update({key: 1 for key in origin if origin[key] not in ("lexicon", "phrase")})
     rank.update({key: 0 for key in known_keys})
     matches = _match(text, tokens, names, rank)
+    matches = [(first, last, key) for first, last, key in matches  # "age" names Aging after "with" only
+               if key not in readings or (first and tokens[first - 1][2] in {fold(w) for w in occasions})]
     # resolve each group: a known entity, else a new one named after its first mention
     members: dict[str, list[str]] = {}
     for key in names:
@@ -527,12 +604,17 @@ def recognise(document: Document, known: Mapping[str, str], lexicon: Lexicon,
                                               first_seen.get(k, (0, ""))[0]))
         head = ordered[0]
         label = label_of(glossary[head].term if head in glossary else first_seen[head][1])
+        if head in readings and head in terms:  # "with age": the term's own name, Aging
+            label = label_of(terms[head][0].label)
+        if head in possessed:  # "estrogen’s negative feedback": "estrogen negative feedback"
+            label = label_of(re.sub(r"[’']s\b", "", first_seen[head][1] if head in first_seen else label))
         entity = slugify(label) or "entity"
         while entity in taken:
             entity += "-new"
         taken.add(entity)
         # identifiers from the names written out; an abbreviation ("TRT", "VAT") names no term
-        named = [k for k in ordered if not is_case_sensitive(first_seen.get(k, (0, k))[1]) or len(keys) == 1]
+        named = [k for k in ordered if k in readings or not is_case_sensitive(first_seen.get(k, (0, k))[1])
+                 or len(keys) == 1]
         found_terms = [(t.rank, t.curie, t.label, t.category) for k in named for t in sorted(
             terms.get(k, ()), key=lambda t: (t.rank, t.curie))]
         identifiers = tuple(dict.fromkeys((curie, lab) for _, curie, lab, _ in found_terms))

@@ -71,9 +71,12 @@ def triples(report: dict) -> set[tuple[str, str, int]]:
     ("Cortisol lowers insulin clearance.", set()),
     # an appositive between subject and verb
     ("Gonadorelin, a peptide, directly stimulates the pituitary gland.", {("gonadorelin", "pituitary-gland", 1)}),
-    # an apposition is no list of agents; a possessive makes the entity a modifier, not the object
+    # an apposition is no list of agents; a possessive names what the owner has ("estrogen feedback"),
+    # not the owner, and a participle after the comma is the consequence of blocking it
     ("Enclomiphene, a selective estrogen receptor modulator (SERM), blocks estrogen’s feedback, "
-     "increasing luteinizing hormone output.", {("enclomiphene", "luteinizing-hormone", 1)}),
+     "increasing luteinizing hormone output.",
+     {("enclomiphene", "luteinizing-hormone", 1), ("enclomiphene", "estrogen-feedback", -1),
+      ("estrogen-feedback", "luteinizing-hormone", -1)}),
     # examples ("like", "such as", "including") act and are acted on too
     ("Visceral fat is a major source of cytokines like interleukin-6 and leptin.",
      {("visceral-fat", "cytokines", 1), ("visceral-fat", "interleukin-6", 1), ("visceral-fat", "leptin", 1)}),
@@ -189,6 +192,67 @@ def triples(report: dict) -> set[tuple[str, str, int]]:
     ("| Agent | Effect on appetite |\n| --- | --- |\n"
      "| Cortisol | Complex; acute stress can induce transient hyperglycemia, but effects vary |",
      {("cortisol", "hyperglycemia", 1), ("cortisol", "appetite", "variable")}),
+    # a clause of purpose: "The goal is to V X" is the previous sentence's subject's (or the owner
+    # after "of"); "interrupt the cycle of A and B" acts on each
+    ("Metformin is a drug for diabetes. The goal is to lower hyperglycemia and interrupt the cycle of obesity "
+     "and inflammation.",
+     {("metformin", "hyperglycemia", -1), ("metformin", "obesity", -1), ("metformin", "inflammation", -1)}),
+    ("The goal of metformin is to lower leptin.", {("metformin", "leptin", -1)}),
+    # "its efficacy in V-ing X": its owner does it
+    ("Metformin is widely prescribed. Its efficacy in reducing hyperglycemia is well established.",
+     {("metformin", "hyperglycemia", -1)}),
+    # "This change in ..." names the change the sentence before named last, agent or not
+    ("Cortisol promotes the accumulation of visceral fat. This change in body composition is a driver of "
+     "insulin resistance.", {("cortisol", "visceral-fat", 1), ("visceral-fat", "insulin-resistance", 1)}),
+    # "the risk of X" is X; "type 2 diabetes" in lower case is the MeSH name "Type 2 Diabetes"
+    ("Obesity raises the risk of type 2 diabetes.", {("obesity", "type-2-diabetes", 1)}),
+    # a verb of moving in: the place gains the mover, in either voice; examples after a comma
+    ("Adipose tissue is infiltrated by immune cells, particularly macrophages.",
+     {("adipose-tissue", "macrophages", 1)}),
+    ("Macrophages infiltrate adipose tissue.", {("adipose-tissue", "macrophages", 1)}),
+    # "deficiencies in X": the lack of X, so addressing it raises X; examples after a plain head
+    ("Metformin addresses deficiencies in hormones like leptin and ghrelin.",
+     {("metformin", "leptin", 1), ("metformin", "ghrelin", 1)}),
+    ("Metformin reduces the loss of muscle mass.", {("metformin", "muscle", 1)}),
+    # "these therapies": the entity last named with that head noun when no list was named
+    ("Leptin therapies are widely used. These therapies lower ghrelin.", {("leptin-therapies", "ghrelin", -1)}),
+    # a list inside an introduction is no comma that ends it
+    ("By lowering leptin, ghrelin, and cortisol, metformin reduces hyperglycemia.",
+     {("metformin", "leptin", -1), ("metformin", "ghrelin", -1), ("metformin", "cortisol", -1),
+      ("metformin", "hyperglycemia", -1), ("leptin", "hyperglycemia", 1), ("ghrelin", "hyperglycemia", 1),
+      ("cortisol", "hyperglycemia", 1)}),
+    # adjectives in a row separated by commas stay in the object phrase
+    ("Obesity promotes a systemic, low-grade, chronic inflammation.", {("obesity", "inflammation", 1)}),
+    # a participle after a comma is a consequence of the change before it ...
+    ("Cortisol suppresses leptin, raising appetite.",
+     {("cortisol", "leptin", -1), ("cortisol", "appetite", 1), ("leptin", "appetite", -1)}),
+    # ... but not a verb of keeping a state, and not the change of a relative clause
+    ("Kisspeptin stimulates luteinizing hormone, maintaining testosterone production.",
+     {("kisspeptin", "luteinizing-hormone", 1), ("kisspeptin", "testosterone", 1)}),
+    ("Metformin lowers insulin resistance by shrinking visceral fat that secretes leptin, thereby reducing "
+     "inflammation.",
+     {("metformin", "insulin-resistance", -1), ("metformin", "visceral-fat", -1), ("visceral-fat", "insulin-resistance", 1),
+      ("visceral-fat", "leptin", 1), ("metformin", "inflammation", -1)}),
+    # a relative clause on an unnamed object: what is done to it, times what it does to X
+    ("Metformin blocks the machinery that produces glucose.", {("metformin", "glucose", -1)}),
+    # covariation followed by a participle: both changes act on its object
+    ("As leptin declines, ghrelin rises, raising appetite.",
+     {("leptin", "ghrelin", -1), ("ghrelin", "appetite", 1), ("leptin", "appetite", -1)}),
+    # "with age" names Aging (a lexicon term), "age-related" nothing
+    ("Leptin levels decline with age. Age-related obesity raises leptin.",
+     {("aging", "leptin", -1), ("obesity", "leptin", 1)}),
+    # what a cue acts on named by its owner, when the owner is a name; "the body’s ability" is none
+    ("Clomiphene blocks estrogen’s negative feedback, raising luteinizing hormone.",
+     {("clomiphene", "estrogen-negative-feedback", -1), ("clomiphene", "luteinizing-hormone", 1),
+      ("estrogen-negative-feedback", "luteinizing-hormone", -1)}),
+    ("Exercise improves the body’s ability to use glucose.", set()),
+    # a table cell's bare head noun is the entity last named with it, and the entity whose change
+    # the cell's noun names acts on it too; "(via X)" in an agent cell: the agent raises X
+    ("Testosterone raises muscle strength.\n| Agent | Effect |\n| --- | --- |\n"
+     "| Exercise | Long-term leptin elevation is associated with improved strength |\n"
+     "| Growth hormone peptides (via IGF-1) | Increases muscle mass |",
+     {("testosterone", "muscle-strength", 1), ("exercise", "muscle-strength", 1), ("leptin", "muscle-strength", 1),
+      ("growth-hormone-peptides", "igf-1", 1), ("growth-hormone-peptides", "muscle", 1)}),
 ])
 def test_clause_rules(empty, tmp_path, sentence, expected):
     assert triples(draft(empty, tmp_path, sentence)) == expected
@@ -211,6 +275,21 @@ def test_new_entities_carry_verified_identifiers_and_abbreviations_become_synony
     testosterone = next(e for e in report["entities"] if e["id"] == "testosterone")
     assert ["CHEBI:17347", "testosterone"] in testosterone["identifiers"]
     assert testosterone["category"] == "ChemicalEntity"
+
+
+
+def test_lexicon_names_read_as_prose_writes_them(empty, tmp_path):
+    """An abbreviation MeSH spells out ("FSH (Follicle Stimulating Hormone)") names its term though
+    the text never writes it out; "type 2 diabetes" in lower case is MeSH's "Type 2 Diabetes" (a
+    digit alone makes no symbol); "with age" is the term Aging, "age-related" nothing."""
+    report = draft(empty, tmp_path, "Gonadorelin raises FSH. Obesity raises the risk of type 2 diabetes. "
+                                    "Leptin levels decline with age. Age-related obesity raises leptin.")
+    assert {("gonadorelin", "fsh", 1), ("obesity", "type-2-diabetes", 1), ("aging", "leptin", -1)} <= triples(report)
+    entities = {e["id"]: e for e in report["entities"]}
+    assert ["MESH:D005640", "Follicle Stimulating Hormone"] in entities["fsh"]["identifiers"]
+    assert ["MESH:D003924", "Diabetes Mellitus, Type 2"] in entities["type-2-diabetes"]["identifiers"]
+    assert entities["aging"]["label"] == "aging" and ["MESH:D000375", "Aging"] in entities["aging"]["identifiers"]
+    assert "age" not in entities and not any(c["subject"] == "aging" and c["object"] == "obesity" for c in report["claims"])
 
 
 def test_abbreviations():
@@ -355,9 +434,9 @@ def test_leave_one_out_floor():
     """The leave-one-out figures (docs/ingest.md) stay above the floor set from the measurement."""
     from benchmarks.ingest_eval import evaluate
 
-    figures = evaluate()  # measured: precision 88 %, recall 55 % (98 of 112 drafted, of 178 curated triples; 73 without a synonym)
-    assert figures["precision"] >= 0.87 and figures["recall"] >= 0.55, figures
-    assert figures["correct"] >= 98 and figures["strict"] >= 73
+    figures = evaluate()  # measured: precision 88 %, recall 68 % (121 of 137 drafted, of 178 curated triples; 89 without a synonym)
+    assert figures["precision"] >= 0.87 and figures["recall"] >= 0.67, figures
+    assert figures["correct"] >= 121 and figures["strict"] >= 89
 
 
 def test_walkthrough(tmp_path):

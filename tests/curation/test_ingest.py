@@ -162,6 +162,16 @@ def test_a_bare_on_or_no_in_the_rules_is_one_clear_line(project):
     assert "data/ingest.yaml" in result.output and "true is not a word" in result.output
 
 
+def test_occasion_names_must_map_a_word_to_a_name(project):
+    path = project / "data/ingest.yaml"
+    text = path.read_text(encoding="utf-8").replace("occasion_names: {age: aging}", "occasion_names: [age, aging]")
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(LoadError, match=r"occasion_names: \['age', 'aging'\] is not a mapping"):
+        load_rules(project / "data")
+    result = run(project, "ingest", str(NEW_PAGE))
+    assert result.exit_code != 0 and "Traceback" not in result.output and "occasion_names" in result.output
+
+
 def test_inflections():
     assert inflections("interfere") == ("interfere", "interfered", "interferes", "interfering")
     assert inflections("block") == ("block", "blocked", "blocking", "blocks")
