@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import sys
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +24,7 @@ from graph.model.vocab import CONTEXT_KEYS, HIERARCHY, SIGN_ORDER
 __all__ = ["INDEX_FORMAT", "Index", "write_index_from_ntriples"]
 
 #: the shape of the records in the index; a build made with another is refused (rebuild it)
-INDEX_FORMAT = 5
+INDEX_FORMAT = 6
 
 _SCHEMA = """
 CREATE TABLE entities (id TEXT PRIMARY KEY, label TEXT NOT NULL, category TEXT, data TEXT NOT NULL);
@@ -30,8 +32,6 @@ CREATE TABLE names (key TEXT NOT NULL, name TEXT NOT NULL, entity TEXT NOT NULL,
 CREATE TABLE claims (id TEXT PRIMARY KEY, subject TEXT NOT NULL, object TEXT NOT NULL,
                      sign INTEGER NOT NULL, data TEXT NOT NULL);
 CREATE TABLE degrees (id TEXT PRIMARY KEY, subject INTEGER NOT NULL, object INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE adjacency (id TEXT NOT NULL, role TEXT NOT NULL, neighbours TEXT NOT NULL, signs TEXT NOT NULL,
-                        PRIMARY KEY (id, role)) WITHOUT ROWID;
 CREATE TABLE studies (id TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE documents (id TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -62,16 +62,45 @@ _SIGN_CODES = {chr(64 + mask): tuple(sign for sign in sorted(SIGN_ORDER, key=SIG
                                      if mask & _SIGN_BIT[sign]) for mask in range(1, 16)}
 
 
+#: one row per entity and direction for path searches (see :func:`_write_adjacency`)
+_ADJACENCY = """
+CREATE TABLE adjacency (id TEXT NOT NULL, role TEXT NOT NULL, neighbours TEXT NOT NULL, signs TEXT NOT NULL,
+                        widths BLOB NOT NULL, PRIMARY KEY (id, role)) WITHOUT ROWID;
+"""
+
+
+def _widths(values) -> bytes:
+    """Some counts as a packed array of unsigned 32-bit integers, little-endian (see :func:`_counts`)."""
+    found = array("I", values)
+    if sys.byteorder != "little":
+        found.byteswap()
+    return found.tobytes()
+
+
+def _counts(packed: bytes) -> array:
+    """The counts :func:`_widths` packed."""
+    found = array("I")
+    found.frombytes(packed)
+    if sys.byteorder != "little":
+        found.byteswap()
+    return found
+
+
 def _write_adjacency(connection: sqlite3.Connection) -> None:
     """Write one ``adjacency`` row per (entity, role): its neighbours on that side, sorted and
-    tab-joined (ids come from IRIs, which hold no whitespace), and one character per neighbour for
-    the distinct signs of the claims between them (see :data:`_SIGN_CODES`), so a search reads one
-    row per entity it reaches and decodes it with ``split`` and ``zip``. Read from the (subject,
-    object, sign) and (object, subject, sign) indexes."""
+    tab-joined (ids come from IRIs, which hold no whitespace), one character per neighbour for
+    the distinct signs of the claims between them (see :data:`_SIGN_CODES`), and each neighbour's
+    own number of neighbours on that side (:func:`_widths`), so a search reads one row per entity
+    it reaches, decodes it with ``split`` and ``zip``, and knows how far each next entity would
+    take it without counting. Read from the (subject, object, sign) and (object, subject, sign)
+    indexes."""
     from itertools import groupby
 
+    connection.executescript(_ADJACENCY)
     bit = _SIGN_BIT
     for role, other in (("subject", "object"), ("object", "subject")):
+        query = f"SELECT {role}, COUNT(DISTINCT {other}) FROM claims GROUP BY {role}"  # columns from a fixed set
+        width = dict(connection.execute(query)).get
         rows = connection.execute(
             f"SELECT {role}, {other}, sign FROM claims ORDER BY {role}, {other}")  # columns from a fixed set
         packed = []
@@ -83,11 +112,12 @@ def _write_adjacency(connection: sqlite3.Connection) -> None:
                     mask |= bit.get(sign, 0)  # a sign hkg does not know fails where a search reads it
                 neighbours.append(neighbour)
                 signs.append(chr(64 + mask))
-            packed.append((node, role, "\t".join(neighbours), "".join(signs)))
+            packed.append((node, role, "\t".join(neighbours), "".join(signs),
+                           _widths(width(neighbour, 0) for neighbour in neighbours)))
             if len(packed) >= 20_000:
-                connection.executemany("INSERT INTO adjacency VALUES (?, ?, ?, ?)", packed)
+                connection.executemany("INSERT INTO adjacency VALUES (?, ?, ?, ?, ?)", packed)
                 packed = []
-        connection.executemany("INSERT INTO adjacency VALUES (?, ?, ?, ?)", packed)
+        connection.executemany("INSERT INTO adjacency VALUES (?, ?, ?, ?, ?)", packed)
 
 
 def _local(node, namespace: str, converter) -> str:
@@ -263,6 +293,31 @@ class Index:
         return {node: dict(zip(neighbours.split("\t"), map(codes, signs)))
                 for node, neighbours, signs in self._db.execute(query, [column, *entity_ids])}
 
+    def adjacency_rows(self, role: str, entity_ids: list[str]) -> list[tuple[str, list[str], str, array]]:
+        """Return ``(entity, neighbours, sign codes, widths)`` for those of some entities that are
+        the ``role`` ("subject" or "object") of any claim: the packed adjacency row written at
+        build, its neighbours in id order, one :data:`_SIGN_CODES` character each (decode with
+        :meth:`sign_codes`) and each neighbour's own number of neighbours on that side (keep the
+        list to a few hundred)."""
+        column = {"subject": "subject", "object": "object"}[role]
+        marks = ",".join("?" * len(entity_ids))
+        query = f"SELECT id, neighbours, signs, widths FROM adjacency WHERE role = ? AND id IN ({marks})"
+        return [(node, neighbours.split("\t"), signs, _counts(widths))
+                for node, neighbours, signs, widths in self._db.execute(query, [column, *entity_ids])]
+
+    @staticmethod
+    def sign_codes() -> dict[str, tuple]:
+        """Each character of an adjacency row's sign codes to its distinct signs, in SIGN_ORDER."""
+        return _SIGN_CODES
+
+    def neighbour_counts(self, role: str, entity_ids: list[str]) -> list[tuple[str, int]]:
+        """Return ``(entity, distinct neighbours)`` for those of some entities that are the ``role``
+        of any claim, read from the length of their adjacency rows (one query; a few hundred ids)."""
+        column = {"subject": "subject", "object": "object"}[role]
+        marks = ",".join("?" * len(entity_ids))
+        query = f"SELECT id, length(signs) FROM adjacency WHERE role = ? AND id IN ({marks})"
+        return self._db.execute(query, [column, *entity_ids]).fetchall()
+
     def count_claims_of(self, role: str, entity_id: str) -> int:
         """Return how many claims have an entity as their ``role`` ("subject" or "object"),
         counted at build (one row read, however many claims)."""
@@ -296,10 +351,9 @@ class Index:
 
     def has_node(self, node_id: str) -> bool:
         """True when an id is an entity's or a claim's subject or object (:meth:`node_ids`
-        holds it), answered from the primary key and the subject and object indexes without
-        decoding a record."""
-        query = ("SELECT EXISTS (SELECT 1 FROM entities WHERE id = ?1) OR EXISTS (SELECT 1 FROM claims "
-                 "WHERE subject = ?1) OR EXISTS (SELECT 1 FROM claims WHERE object = ?1)")
+        holds it), answered from the entities' and the claim counts' primary keys (every id a
+        claim names has its counts) without decoding a record."""
+        query = "SELECT EXISTS (SELECT 1 FROM entities WHERE id = ?1) OR EXISTS (SELECT 1 FROM degrees WHERE id = ?1)"
         return bool(self._db.execute(query, (node_id,)).fetchone()[0])
 
     def node_ids(self) -> list[str]:

@@ -312,9 +312,10 @@ _BATCH = 500
 class _SignRows(dict):
     """One side of an :class:`IndexedView`'s unfiltered :class:`Adjacency`: ``rows[u]`` as
     :class:`Rows` makes it, read from the index's packed adjacency rows
-    (:meth:`graph.cache.index.Index.sign_rows`: one row per entity, not one per claim), so a
+    (:meth:`graph.cache.index.Index.adjacency_rows`: one row per entity, not one per claim), so a
     search never decodes a claim's context, certainty or citations; only the hops of complete
-    routes read them (through ``succ``).
+    routes read them (through ``succ``). A row also gives each neighbour's own width, so the
+    widths a search weighs its next step by are known from the rows it has read, not counted.
     With ``via_classes`` the rows are made from the full side (``full``), which adds the
     hierarchy links of each entity's record.
     """
@@ -325,33 +326,37 @@ class _SignRows(dict):
         self._widths: dict[str, int] = {}
 
     def width(self, node: str) -> int:
-        """The number of claims of a node on this side (an upper bound of its neighbours),
-        counted in the index without reading them; the row's width once it is read."""
+        """The number of neighbours of a node on this side, as :meth:`Rows.width` gives it:
+        known from a row that lists the node, else read from the index without reading its row."""
         row = dict.get(self, node)
         if row is not None:
             return len(row)
         found = self._widths.get(node)
         if found is None:
-            found = self._widths[node] = (len(self[node]) if self._full is not None
-                                          else self._index.count_claims_of(self._role, node))
+            if self._full is not None:
+                found = len(self[node])
+            else:
+                self.prefetch_widths((node,))
+                found = self._widths[node]
         return found
 
     def total_width(self, nodes: Iterable[str]) -> int:
-        """The sum of :meth:`width` over some nodes, the uncounted ones counted in one query
-        per :data:`_BATCH` of them."""
+        """The sum of :meth:`width` over some nodes (each counted as often as it comes), those
+        not known yet read in one query per :data:`_BATCH` of them."""
         nodes = list(nodes)
         self.prefetch_widths(nodes)
         width = self.width
         return sum(width(node) for node in nodes)
 
     def prefetch_widths(self, nodes: Iterable[str]) -> None:
-        """Count the claims of some nodes not counted or read yet, one query per :data:`_BATCH`."""
+        """Read the widths of some nodes neither read nor listed in a row read yet, one query per
+        :data:`_BATCH`."""
         if self._full is None:
             widths = self._widths
             unknown = list({n for n in nodes if n not in widths and not dict.__contains__(self, n)})
             for start in range(0, len(unknown), _BATCH):
                 chunk = unknown[start:start + _BATCH]
-                counted = dict(self._index.count_claims_of_many(self._role, chunk))
+                counted = dict(self._index.neighbour_counts(self._role, chunk))
                 widths.update((node, counted.get(node, 0)) for node in chunk)
 
     def prefetch(self, nodes: Iterable[str]) -> None:
@@ -361,19 +366,24 @@ class _SignRows(dict):
             return
         unread = list({node for node in nodes if not dict.__contains__(self, node)})
         for start in range(0, len(unread), _BATCH):
-            chunk = unread[start:start + _BATCH]
-            found = self._index.sign_rows(self._role, chunk)
-            for node in chunk:
-                self[node] = found.get(node) or {}
+            self._read(unread[start:start + _BATCH])
+
+    def _read(self, nodes: list[str]) -> None:
+        codes, widths = self._index.sign_codes().__getitem__, self._widths
+        for node in nodes:
+            self[node] = {}
+        for node, neighbours, signs, counts in self._index.adjacency_rows(self._role, nodes):
+            self[node] = dict(zip(neighbours, map(codes, signs)))
+            widths.update(zip(neighbours, counts))
 
     def __missing__(self, node: str) -> dict[str, Signs]:
         if self._full is not None:
             row = {other: tuple(sorted({d["sign"] for d in claims.values()}, key=SIGN_ORDER.__getitem__))
                    for other, claims in self._full[node].items()}
-        else:
-            row = self._index.sign_rows(self._role, [node]).get(node) or {}
-        self[node] = row
-        return row
+            self[node] = row
+            return row
+        self._read([node])
+        return dict.__getitem__(self, node)
 
 
 @dataclass(frozen=True)

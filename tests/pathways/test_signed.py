@@ -169,7 +169,9 @@ def test_the_sign_rows_read_from_the_index_are_those_made_from_the_networkx_view
     whole = adjacency(build_signed_graph(synthetic))
     lazy = adjacency(IndexedView(synthetic))
     nodes = synthetic.node_ids()
-    assert lazy.succ.total_width(nodes) == sum(len(list(synthetic.claim_edges(subject=n))) for n in nodes)
+    # widths read before any row, as the networkx view counts them (distinct neighbours)
+    assert lazy.succ.total_width(nodes) == whole.succ.total_width(nodes) < len(list(synthetic.claim_edges()))
+    assert lazy.pred.total_width(nodes) == whole.pred.total_width(nodes) and not lazy.succ and not lazy.pred
     for node in nodes:
         for mine, theirs in ((lazy.succ, whole.succ), (lazy.pred, whole.pred)):
             assert mine[node] == theirs[node], node
@@ -191,6 +193,30 @@ def test_each_packed_row_lists_every_neighbour_once_with_the_distinct_signs_of_i
         assert rows == {node: {o: tuple(sorted(signs, key=SIGN_ORDER.__getitem__)) for o, signs in found.items()}
                         for node, found in expected.items()}
         assert all(list(row) == sorted(row) for row in rows.values())  # neighbours in id order, as the index's
+
+
+def test_each_packed_row_gives_its_neighbours_own_widths(index):
+    from graph.pathways.signed import IndexedView
+
+    whole = adjacency(build_signed_graph(index))
+    nodes = index.node_ids()
+    for role, rows in (("subject", whole.succ), ("object", whole.pred)):
+        read = index.adjacency_rows(role, nodes)
+        assert {node for node, *_ in read} == {node for node in nodes if rows[node]}
+        for node, neighbours, signs, widths in read:
+            assert len(neighbours) == len(signs) == len(widths) == rows.width(node)
+            assert list(widths) == [rows.width(other) for other in neighbours], node
+    # a view that read one hub's row knows its neighbours' widths without another query
+    hub = max(nodes, key=whole.succ.width)
+    lazy = adjacency(IndexedView(index))
+    lazy.succ[hub]
+    queries = []
+    index._db.set_trace_callback(queries.append)
+    try:
+        assert [lazy.succ.width(other) for other in whole.succ[hub]] == [whole.succ.width(o) for o in whole.succ[hub]]
+    finally:
+        index._db.set_trace_callback(None)
+    assert queries == [] and len(lazy.succ) == 1
 
 
 def test_rows_read_in_batches_are_the_rows_read_one_by_one(synthetic):
