@@ -442,7 +442,7 @@ def _routes(adj: Adjacency, hops: _Hops, start: str, goal: str, wanted: frozense
     when the ball tells, else those with any claim out.
     """
     succ = adj.succ
-    width = succ.width
+    widths = succ.widths
     ball = _Ball(adj.pred, goal, allowed)
     distance, toward = ball.distance, ball.toward
     paths: list[tuple[str, ...]] = [(start,)]
@@ -478,7 +478,7 @@ def _routes(adj: Adjacency, hops: _Hops, start: str, goal: str, wanted: frozense
                     elif known:
                         if distance.get(node, left + 1) <= left:
                             extended.append((*nodes, node))
-                    elif width(node):
+                    elif widths[node]:
                         extended.append((*nodes, node))
         if complete:
             hops.prefetch(complete)

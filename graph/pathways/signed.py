@@ -275,15 +275,16 @@ class Rows(dict):
                  keep: Callable[[Mapping[str, Any]], bool] | None):
         super().__init__()
         self._edges, self._keep = edges, keep
+        #: ``widths[u]`` is :meth:`width` of ``u``, as a dict lookup for the search's inner loops
+        self.widths: dict[str, int] = _Widths(lambda node: len(edges[node]))
 
     def width(self, node: str) -> int:
         """The number of neighbours of a node, before the context filter (an upper bound)."""
-        return len(self._edges[node])
+        return self.widths[node]
 
     def total_width(self, nodes: Iterable[str]) -> int:
         """The sum of :meth:`width` over some nodes (each counted as often as it comes)."""
-        width = self.width
-        return sum(width(node) for node in nodes)
+        return sum(map(self.widths.__getitem__, nodes))
 
     def prefetch(self, nodes: Iterable[str]) -> None:
         """Nothing: the rows are made from the multigraph in memory when read."""
@@ -309,6 +310,18 @@ class Rows(dict):
 _BATCH = 500
 
 
+class _Widths(dict):
+    """Widths of nodes by id, each found by ``count`` the first time it is asked for."""
+
+    def __init__(self, count: Callable[[str], int]):
+        super().__init__()
+        self._count = count
+
+    def __missing__(self, node: str) -> int:
+        found = self[node] = self._count(node)
+        return found
+
+
 class _SignRows(dict):
     """One side of an :class:`IndexedView`'s unfiltered :class:`Adjacency`: ``rows[u]`` as
     :class:`Rows` makes it, read from the index's packed adjacency rows
@@ -323,37 +336,34 @@ class _SignRows(dict):
     def __init__(self, index, role: str, full: _Side | None):
         super().__init__()
         self._index, self._role, self._full = index, role, full
-        self._widths: dict[str, int] = {}
+        #: as :attr:`Rows.widths`: filled from the rows read, else read from the index
+        self.widths: dict[str, int] = _Widths(self._count)
+
+    def _count(self, node: str) -> int:
+        if self._full is not None:
+            return len(self[node])
+        self.prefetch_widths((node,))
+        return dict.__getitem__(self.widths, node)
 
     def width(self, node: str) -> int:
         """The number of neighbours of a node on this side, as :meth:`Rows.width` gives it:
-        known from a row that lists the node, else read from the index without reading its row."""
-        row = dict.get(self, node)
-        if row is not None:
-            return len(row)
-        found = self._widths.get(node)
-        if found is None:
-            if self._full is not None:
-                found = len(self[node])
-            else:
-                self.prefetch_widths((node,))
-                found = self._widths[node]
-        return found
+        known from a row that lists the node (or its own), else read from the index without
+        reading its row."""
+        return self.widths[node]
 
     def total_width(self, nodes: Iterable[str]) -> int:
         """The sum of :meth:`width` over some nodes (each counted as often as it comes), those
         not known yet read in one query per :data:`_BATCH` of them."""
         nodes = list(nodes)
         self.prefetch_widths(nodes)
-        width = self.width
-        return sum(width(node) for node in nodes)
+        return sum(map(self.widths.__getitem__, nodes))
 
     def prefetch_widths(self, nodes: Iterable[str]) -> None:
         """Read the widths of some nodes neither read nor listed in a row read yet, one query per
         :data:`_BATCH`."""
         if self._full is None:
-            widths = self._widths
-            unknown = list({n for n in nodes if n not in widths and not dict.__contains__(self, n)})
+            widths = self.widths
+            unknown = list({n for n in nodes if n not in widths})
             for start in range(0, len(unknown), _BATCH):
                 chunk = unknown[start:start + _BATCH]
                 counted = dict(self._index.neighbour_counts(self._role, chunk))
@@ -369,11 +379,12 @@ class _SignRows(dict):
             self._read(unread[start:start + _BATCH])
 
     def _read(self, nodes: list[str]) -> None:
-        codes, widths = self._index.sign_codes().__getitem__, self._widths
+        codes, widths = self._index.sign_codes().__getitem__, self.widths
         for node in nodes:
-            self[node] = {}
+            self[node], widths[node] = {}, 0
         for node, neighbours, signs, counts in self._index.adjacency_rows(self._role, nodes):
             self[node] = dict(zip(neighbours, map(codes, signs)))
+            widths[node] = len(signs)
             widths.update(zip(neighbours, counts))
 
     def __missing__(self, node: str) -> dict[str, Signs]:
