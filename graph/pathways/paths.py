@@ -325,6 +325,11 @@ class _Hops:
         if prefetch is not None:
             prefetch({pair for nodes in routes for pair in itertools.pairwise(nodes)})
 
+    def signs(self, subject: str, obj: str) -> list[int | str]:
+        """The distinct signs of the claims from subject to object that hold (as the adjacency
+        lists them: up, none, down, variable)."""
+        return [hop.sign for hop in self.between(subject, obj)]
+
     def hop(self, subject: str, obj: str, sign: int) -> Hop:
         return next(hop for hop in self.between(subject, obj) if hop.sign == sign)
 
@@ -406,11 +411,12 @@ class _Ball:
         self.depth = depth if layer else math.inf
 
 
-def _signed(succ: Rows, hops: _Hops, nodes: tuple[str, ...], wanted: frozenset[int]) -> Iterator[Route]:
+def _signed(signs: Callable[[str, str], Iterable[int | str]], hops: _Hops, nodes: tuple[str, ...],
+            wanted: frozenset[int]) -> Iterator[Route]:
     """The routes along a sequence of entities: one per choice of sign at each step (parallel
-    claims may disagree) whose product is wanted."""
+    claims may disagree; ``signs(u, v)`` lists those of a step) whose product is wanted."""
     steps = list(itertools.pairwise(nodes))
-    for signs in itertools.product(*(succ[u][v] for u, v in steps)):
+    for signs in itertools.product(*(signs(u, v) for u, v in steps)):
         if net_sign(signs) in wanted:
             route = Route(tuple(hops.hop(u, v, sign) for (u, v), sign in zip(steps, signs)))
             if not _overridden(route, hops):
@@ -481,9 +487,10 @@ def _routes(adj: Adjacency, hops: _Hops, start: str, goal: str, wanted: frozense
                     elif widths[node]:
                         extended.append((*nodes, node))
         if complete:
+            # the steps' claims in one read; their signs are the hops', so no entity's row is read
+            # for them (a route found through the ball's rows would read a hub's row for one step)
             hops.prefetch(complete)
-            succ.prefetch(node for nodes in complete for node in nodes[:-1])  # the steps' signs, in one read
-            found = [route for nodes in complete for route in _signed(succ, hops, nodes, wanted)]
+            found = [route for nodes in complete for route in _signed(hops.signs, hops, nodes, wanted)]
             if limit is not None and limit < len(found):
                 yield from heapq.nsmallest(limit, found, key=Route.rank_key)
                 return
@@ -645,7 +652,7 @@ def find_routes(graph, *, source: str | None = None, target: str | None = None, 
         for nodes in extended:
             ordered = nodes if forward else nodes[::-1]
             # a route must end in a claim: "estradiol is an estrogen" is no effect on estrogen
-            layer.extend(route for route in _signed(adj.succ, hops, ordered, wanted)
+            layer.extend(route for route in _signed(lambda u, v: adj.succ[u][v], hops, ordered, wanted)
                          if route.hops[-1].relation is None)
         if every:
             found.extend(layer)
