@@ -356,6 +356,17 @@ class Index:
         query = "SELECT EXISTS (SELECT 1 FROM entities WHERE id = ?1) OR EXISTS (SELECT 1 FROM degrees WHERE id = ?1)"
         return bool(self._db.execute(query, (node_id,)).fetchone()[0])
 
+    def ends(self, source: str, target: str) -> tuple[bool, bool, int, int]:
+        """Return what a path search asks first, in one query: whether each of two ids is a node
+        (as :meth:`has_node`), how many distinct entities the source's claims act on, and how
+        many act on the target (the lengths of their adjacency rows)."""
+        query = ("SELECT EXISTS (SELECT 1 FROM entities WHERE id = ?1) OR EXISTS (SELECT 1 FROM degrees WHERE id = ?1), "
+                 "EXISTS (SELECT 1 FROM entities WHERE id = ?2) OR EXISTS (SELECT 1 FROM degrees WHERE id = ?2), "
+                 "(SELECT length(signs) FROM adjacency WHERE id = ?1 AND role = 'subject'), "
+                 "(SELECT length(signs) FROM adjacency WHERE id = ?2 AND role = 'object')")
+        is_source, is_target, out, into = self._db.execute(query, (source, target)).fetchone()
+        return bool(is_source), bool(is_target), out or 0, into or 0
+
     def node_ids(self) -> list[str]:
         """Every entity id and every id a claim names as subject or object, sorted."""
         query = "SELECT id FROM entities UNION SELECT subject FROM claims UNION SELECT object FROM claims ORDER BY 1"

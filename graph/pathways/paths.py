@@ -550,6 +550,9 @@ def find_paths(graph, source: str, target: str, *, max_length: int = 5, sign: in
     >>> [r.nodes for r in islice(find_paths(g, "a", "c", sign="down"), 3)]
     []
     """
+    ends = getattr(graph, "prefetch_ends", None)  # an IndexedView reads both ends in one query
+    if ends is not None:
+        ends(source, target)
     _check_node(graph, source, "source entity")
     _check_node(graph, target, "target entity")
     wanted_sign = check_sign(sign)

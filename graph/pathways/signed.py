@@ -216,13 +216,30 @@ class IndexedView:
         self._succ = self.succ = _Side(index, "subject", via_classes)
         self._pred = self.pred = _Side(index, "object", via_classes)
         self.nodes = _Nodes(index)
-        self.__networkx_cache__: dict[str, Any] = {
-            _CACHE_KEY: Adjacency(_SignRows(index, "subject", self._succ if via_classes else None),
-                                  _SignRows(index, "object", self._pred if via_classes else None))}
+        self._known: dict[str, bool] = {}
+        self._rows = Adjacency(_SignRows(index, "subject", self._succ if via_classes else None),
+                               _SignRows(index, "object", self._pred if via_classes else None))
+        self.__networkx_cache__: dict[str, Any] = {_CACHE_KEY: self._rows}
 
     def __contains__(self, node: object) -> bool:
         # an entity, or an id some claim names (hierarchy links join entities only)
-        return isinstance(node, str) and self._index.has_node(node)
+        if not isinstance(node, str):
+            return False
+        found = self._known.get(node)
+        if found is None:
+            found = self._known[node] = self._index.has_node(node)
+        return found
+
+    def prefetch_ends(self, source: str, target: str) -> None:
+        """Read in one query what a search from ``source`` to ``target`` asks first: whether
+        both are nodes, and the widths it weighs the two ends by."""
+        if not (isinstance(source, str) and isinstance(target, str)):
+            return
+        is_source, is_target, out, into = self._index.ends(source, target)
+        self._known[source], self._known[target] = is_source, is_target
+        if not self._via_classes:  # else the rows add the hierarchy links, and so do the widths
+            self._rows.succ.widths.setdefault(source, out)
+            self._rows.pred.widths.setdefault(target, into)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._index.node_ids())
