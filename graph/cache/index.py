@@ -159,6 +159,12 @@ def _narrower(pairs) -> list[dict[str, str]]:
     return [{"relation": key, "entity": other} for key, other in sorted(set(pairs), key=lambda p: (p[1], p[0]))]
 
 
+#: the fields of the claims the signed view needs, picked out of each record by SQLite (so quotes
+#: and other evidence are never decoded); a WHERE and an ORDER BY follow
+_EDGE_QUERY = ("SELECT id, subject, object, sign, json_extract(data, '$.context'), json_extract(data, '$.certainty'), "
+               "json_extract(data, '$.citations') FROM claims ")
+
+
 @dataclass
 class Index:
     """Read-only access to a build's lookup index; ``root`` is the project it was built from
@@ -256,6 +262,17 @@ class Index:
         where = " OR ".join(["(subject = ? AND object = ?)"] * len(pairs))
         yield from self._edges(f"WHERE {where} ", [value for pair in pairs for value in pair])
 
+    def claim_edge_rows_between(self, pairs: list[tuple[str, str]]) -> list[tuple]:
+        """Return the claims of some (subject, object) pairs as :meth:`claim_edges_between` finds
+        them, undecoded: ``(claim, subject, object, sign, context, certainty, citations)``, the
+        context and citations as JSON text (None when the record has none), for a caller that
+        makes its own records of them in one step (keep the list to a few hundred pairs)."""
+        if not pairs:
+            return []
+        where = " OR ".join(["(subject = ? AND object = ?)"] * len(pairs))
+        return self._db.execute(_EDGE_QUERY + f"WHERE {where} ORDER BY id",
+                                [value for pair in pairs for value in pair]).fetchall()
+
     def claim_edges(self, *, subject: str | None = None, object: str | None = None) -> Iterator[dict[str, Any]]:
         """Yield every claim (or those of one subject or object) as the signed view needs it,
         sorted by id: ``claim``, ``subject``, ``object``, ``sign``, ``context``, ``certainty`` and
@@ -273,10 +290,8 @@ class Index:
         yield from self._edges(f"WHERE {' AND '.join(where)} " if where else "", values)
 
     def _edges(self, where: str, values: list[str]) -> Iterator[dict[str, Any]]:
-        query = ("SELECT id, subject, object, sign, json_extract(data, '$.context'), "
-                 "json_extract(data, '$.certainty'), json_extract(data, '$.citations') FROM claims "
-                 + where + "ORDER BY id")
-        for claim, subject, obj, sign, context, certainty, citations in self._db.execute(query, values):
+        for claim, subject, obj, sign, context, certainty, citations in self._db.execute(
+                _EDGE_QUERY + where + "ORDER BY id", values):
             yield {"claim": claim, "subject": subject, "object": obj, "sign": sign,
                    "context": json.loads(context) if context and context != "{}" else {},
                    "certainty": certainty,

@@ -282,9 +282,14 @@ def _support(edge: Mapping[str, Any]) -> tuple:
     return (edge.get("relation") is not None, -weight, -CERTAINTY_SCORE[edge["certainty"]], edge["claim"])
 
 
-def _make_hops(subject: str, obj: str, edges: Iterable[Mapping[str, Any]]) -> list[Hop]:
+def _make_hops(subject: str, obj: str, edges: list[Mapping[str, Any]]) -> list[Hop]:
     """Group parallel claims from subject to object by sign into hops (up, none, down, variable);
     a stated claim is the hop's claim before a hierarchy link making the same step."""
+    if len(edges) == 1:  # most steps: one claim (what the general case below makes of it)
+        edge = edges[0]
+        return [Hop(subject, obj, edge["sign"], (edge["claim"],),
+                    tuple(sorted({tuple(c) for c in edge.get("citations") or ()})),
+                    CERTAINTY_SCORE[edge["certainty"]], edge.get("relation"))]
     by_sign: dict[int | str, list[Mapping[str, Any]]] = {}
     for edge in edges:
         by_sign.setdefault(edge["sign"], []).append(edge)
