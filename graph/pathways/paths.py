@@ -467,19 +467,18 @@ def _routes(adj: Adjacency, hops: _Hops, start: str, goal: str, wanted: frozense
         extended: list[tuple[str, ...]] = []
         if ball.depth <= left:  # the next step reads the claims out of every route's end
             succ.prefetch(nodes[-1] for nodes in paths)
-        if not left:
-            complete = [(*nodes, goal) for nodes in paths if goal in succ[nodes[-1]]]
-        elif ball.depth > left:  # every useful next entity is in toward
-            for nodes in paths:
+        if ball.depth > left:  # every useful next entity is in toward (the goal too, once the
+            for nodes in paths:  # ball has read what acts on it: no row of the routes' ends is read)
                 for node in toward.get(nodes[-1], ()):
                     if node == goal:
                         complete.append((*nodes, node))
                     elif distance[node] <= left and node not in nodes:
                         extended.append((*nodes, node))
+        elif not left:
+            complete = [(*nodes, goal) for nodes in paths if goal in succ[nodes[-1]]]
         else:
             known = ball.depth == left  # an entity not in the ball is too far away
-            if not known:  # from an index, count the claims out of every next entity in batches
-                succ.prefetch_widths(node for nodes in paths for node in succ[nodes[-1]])
+            # (the widths of the next entities are known: a row gives its neighbours' own)
             for nodes in paths:
                 for node in succ[nodes[-1]]:
                     if node == goal:
