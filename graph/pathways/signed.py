@@ -150,7 +150,7 @@ def _edge_row(claim: str, sign, context: str | None, certainty: str | None, cita
     return {"sign": sign if isinstance(sign, str) else int(sign), "claim": claim,
             "context": json.loads(context) if context and context != "{}" else {},
             "certainty": certainty or "high",
-            "citations": tuple(sorted(map(_citation, json.loads(citations)))) if citations and citations != "[]" else (),
+            "citations": tuple(sorted(map(tuple, json.loads(citations)))) if citations else (),
             "relation": None}
 
 

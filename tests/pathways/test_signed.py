@@ -238,6 +238,21 @@ def test_rows_read_in_batches_are_the_rows_read_one_by_one(synthetic):
         assert view.claims_between(subject, obj) == lazy.claims_between(subject, obj) == expected
 
 
+def test_the_claims_a_search_reads_for_its_routes_steps_are_the_claim_records(index):
+    # read from the build's claim_edges table (columns, not each record's JSON): every claim of
+    # every (subject, object) pair, with its sign, context, certainty and citations
+    from graph.pathways.signed import IndexedView
+
+    whole = build_signed_graph(index)
+    pairs = sorted({(u, v) for u, v in whole.edges()})
+    view = IndexedView(index)
+    view.prefetch_between(pairs)
+    assert {pair: view.claims_between(*pair) for pair in pairs} == {(u, v): dict(whole.succ[u][v]) for u, v in pairs}
+    edges = [data for pair in pairs for data in view.claims_between(*pair).values()]
+    assert any(e["citations"] for e in edges) and any(e["context"] for e in edges)  # not only empty fields
+    assert all(isinstance(c, tuple) for e in edges for c in e["citations"])
+
+
 def test_membership_answered_from_the_index_keys_is_the_networkx_views(synthetic, index):
     from graph.pathways.signed import IndexedView
 
