@@ -276,17 +276,9 @@ class Index:
         for (data,) in self._db.execute(query, (among, among)):
             yield json.loads(data)
 
-    def claim_edges_between(self, pairs: list[tuple[str, str]]) -> Iterator[dict[str, Any]]:
-        """Yield the claims from each subject to its object of some (subject, object) pairs, as
-        :meth:`claim_edges` does, in one query (keep the list to a few hundred pairs)."""
-        if not pairs:
-            return
-        where = " OR ".join(["(subject = ? AND object = ?)"] * len(pairs))
-        yield from self._edges(f"WHERE {where} ", [value for pair in pairs for value in pair])
-
     def claim_edge_rows_between(self, pairs: list[tuple[str, str]]) -> list[tuple]:
-        """Return the claims of some (subject, object) pairs as :meth:`claim_edges_between` finds
-        them, undecoded, from the ``claim_edges`` table written at build: ``(claim, subject,
+        """Return the claims from each subject to its object of some (subject, object) pairs, by
+        claim id, undecoded, from the ``claim_edges`` table written at build: ``(claim, subject,
         object, sign, context, certainty, citations)``, the context as JSON text and the
         citations as a JSON list of ``[study, basis, relation]`` (None when there are none), for a
         caller that makes its own records of them in one step (keep the list to a few hundred pairs)."""
@@ -364,14 +356,6 @@ class Index:
         query = f"SELECT {column} FROM degrees WHERE id = ?"  # column from a fixed set
         found = self._db.execute(query, (entity_id,)).fetchone()
         return found[0] if found else 0
-
-    def count_claims_of_many(self, role: str, entity_ids: list[str]) -> list[tuple[str, int]]:
-        """Return ``(entity, claims)`` for those of some entities that are the ``role`` of any
-        claim (one query; keep the list to a few hundred ids)."""
-        column = {"subject": "subject", "object": "object"}[role]
-        marks = ",".join("?" * len(entity_ids))
-        query = f"SELECT id, {column} FROM degrees WHERE id IN ({marks}) AND {column} > 0"  # fixed column
-        return self._db.execute(query, entity_ids).fetchall()
 
     def claim(self, claim_id: str) -> dict[str, Any]:
         """Return a claim by id (``claim:`` prefix allowed)."""
