@@ -263,3 +263,22 @@ def test_membership_answered_from_the_index_keys_is_the_networkx_views(synthetic
             misses = [node + "x" for node in list(whole)[:50]] + [node.upper() for node in list(whole)[:50]]
             assert [node for node in misses if node in lazy] == [node for node in misses if node in whole]
             assert "" not in lazy and None not in lazy
+
+
+def test_a_search_from_the_index_reads_both_ends_in_one_query_and_refuses_an_unknown_one(synthetic):
+    from graph.errors import UnknownEntityError
+    from graph.pathways.paths import find_paths
+    from graph.pathways.signed import IndexedView
+
+    whole = build_signed_graph(synthetic)
+    hub = max(whole, key=whole.out_degree)
+    lonely = next(n for n in sorted(whole) if not whole.in_degree(n))
+    for source, target in ((hub, lonely), (lonely, hub), (hub, hub)):
+        assert synthetic.ends(source, target) == (True, True, len(whole.succ[source]), len(whole.pred[target]))
+    assert synthetic.ends("e1x", hub)[:2] == (False, True) and synthetic.ends(hub, "")[:2] == (True, False)
+    for source, target in (("e1x", hub), (hub, "E1")):
+        with pytest.raises(UnknownEntityError) as lazy_error:
+            list(find_paths(IndexedView(synthetic), source, target))
+        with pytest.raises(UnknownEntityError) as whole_error:
+            list(find_paths(whole, source, target))
+        assert str(lazy_error.value) == str(whole_error.value)
