@@ -416,12 +416,12 @@ class _Ball:
         self.depth = depth if layer else math.inf
 
 
-def _signed(signs: Callable[[str, str], Iterable[int | str]], hops: _Hops, nodes: tuple[str, ...],
+def _signed(signs_of: Callable[[str, str], Iterable[int | str]], hops: _Hops, nodes: tuple[str, ...],
             wanted: frozenset[int]) -> Iterator[Route]:
     """The routes along a sequence of entities: one per choice of sign at each step (parallel
-    claims may disagree; ``signs(u, v)`` lists those of a step) whose product is wanted."""
+    claims may disagree; ``signs_of(u, v)`` lists those of a step) whose product is wanted."""
     steps = list(itertools.pairwise(nodes))
-    for signs in itertools.product(*(signs(u, v) for u, v in steps)):
+    for signs in itertools.product(*(signs_of(u, v) for u, v in steps)):
         if net_sign(signs) in wanted:
             route = Route(tuple(hops.hop(u, v, sign) for (u, v), sign in zip(steps, signs)))
             if not _overridden(route, hops):
