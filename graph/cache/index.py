@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import sys
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,8 +34,6 @@ CREATE TABLE names (key TEXT NOT NULL, name TEXT NOT NULL, entity TEXT NOT NULL,
 CREATE TABLE claims (id TEXT PRIMARY KEY, subject TEXT NOT NULL, object TEXT NOT NULL,
                      sign INTEGER NOT NULL, data TEXT NOT NULL, exported TEXT NOT NULL);
 CREATE TABLE degrees (id TEXT PRIMARY KEY, subject INTEGER NOT NULL, object INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE adjacency (id TEXT NOT NULL, role TEXT NOT NULL, neighbours TEXT NOT NULL, signs TEXT NOT NULL,
-                        PRIMARY KEY (id, role)) WITHOUT ROWID;
 CREATE TABLE studies (id TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE documents (id TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -64,16 +64,45 @@ _SIGN_CODES = {chr(64 + mask): tuple(sign for sign in sorted(SIGN_ORDER, key=SIG
                                      if mask & _SIGN_BIT[sign]) for mask in range(1, 16)}
 
 
+#: one row per entity and direction for path searches (see :func:`_write_adjacency`)
+_ADJACENCY = """
+CREATE TABLE adjacency (id TEXT NOT NULL, role TEXT NOT NULL, neighbours TEXT NOT NULL, signs TEXT NOT NULL,
+                        widths BLOB NOT NULL, PRIMARY KEY (id, role)) WITHOUT ROWID;
+"""
+
+
+def _widths(values) -> bytes:
+    """Some counts as a packed array of unsigned 32-bit integers, little-endian (see :func:`_counts`)."""
+    found = array("I", values)
+    if sys.byteorder != "little":
+        found.byteswap()
+    return found.tobytes()
+
+
+def _counts(packed: bytes) -> array:
+    """The counts :func:`_widths` packed."""
+    found = array("I")
+    found.frombytes(packed)
+    if sys.byteorder != "little":
+        found.byteswap()
+    return found
+
+
 def _write_adjacency(connection: sqlite3.Connection) -> None:
     """Write one ``adjacency`` row per (entity, role): its neighbours on that side, sorted and
-    tab-joined (ids come from IRIs, which hold no whitespace), and one character per neighbour for
-    the distinct signs of the claims between them (see :data:`_SIGN_CODES`), so a search reads one
-    row per entity it reaches and decodes it with ``split`` and ``zip``. Read from the (subject,
-    object, sign) and (object, subject, sign) indexes."""
+    tab-joined (ids come from IRIs, which hold no whitespace), one character per neighbour for
+    the distinct signs of the claims between them (see :data:`_SIGN_CODES`), and each neighbour's
+    own number of neighbours on that side (:func:`_widths`), so a search reads one row per entity
+    it reaches, decodes it with ``split`` and ``zip``, and knows how far each next entity would
+    take it without counting. Read from the (subject, object, sign) and (object, subject, sign)
+    indexes."""
     from itertools import groupby
 
+    connection.executescript(_ADJACENCY)
     bit = _SIGN_BIT
     for role, other in (("subject", "object"), ("object", "subject")):
+        query = f"SELECT {role}, COUNT(DISTINCT {other}) FROM claims GROUP BY {role}"  # columns from a fixed set
+        width = dict(connection.execute(query)).get
         rows = connection.execute(
             f"SELECT {role}, {other}, sign FROM claims ORDER BY {role}, {other}")  # columns from a fixed set
         packed = []
@@ -85,11 +114,34 @@ def _write_adjacency(connection: sqlite3.Connection) -> None:
                     mask |= bit.get(sign, 0)  # a sign hkg does not know fails where a search reads it
                 neighbours.append(neighbour)
                 signs.append(chr(64 + mask))
-            packed.append((node, role, "\t".join(neighbours), "".join(signs)))
+            packed.append((node, role, "\t".join(neighbours), "".join(signs),
+                           _widths(width(neighbour, 0) for neighbour in neighbours)))
             if len(packed) >= 20_000:
-                connection.executemany("INSERT INTO adjacency VALUES (?, ?, ?, ?)", packed)
+                connection.executemany("INSERT INTO adjacency VALUES (?, ?, ?, ?, ?)", packed)
                 packed = []
-        connection.executemany("INSERT INTO adjacency VALUES (?, ?, ?, ?)", packed)
+        connection.executemany("INSERT INTO adjacency VALUES (?, ?, ?, ?, ?)", packed)
+
+
+#: each claim's fields a route's steps show, as plain columns keyed by (subject, object): a search
+#: reads the claims of its complete routes' steps without SQLite parsing each record's JSON (three
+#: times, once per field) or a lookup from the claims index into the table; citations as
+#: ``[study, basis, relation]`` triples, context as JSON (NULL for none)
+_CLAIM_EDGES = """
+CREATE TABLE claim_edges (subject TEXT NOT NULL, object TEXT NOT NULL, claim TEXT NOT NULL, sign NOT NULL,
+                          certainty TEXT, context TEXT, citations TEXT,
+                          PRIMARY KEY (subject, object, claim)) WITHOUT ROWID;
+INSERT INTO claim_edges SELECT subject, object, id, sign, json_extract(data, '$.certainty'),
+    NULLIF(json_extract(data, '$.context'), '{}'),
+    NULLIF((SELECT json_group_array(json_array(json_extract(value, '$.study'), json_extract(value, '$.basis'),
+                                               json_extract(value, '$.relation')))
+            FROM json_each(data, '$.citations')), '[]')
+  FROM claims ORDER BY subject, object, id;
+"""
+
+
+def _write_claim_edges(connection: sqlite3.Connection) -> None:
+    """Write the ``claim_edges`` table (:data:`_CLAIM_EDGES`) from the claims table."""
+    connection.executescript(_CLAIM_EDGES)
 
 
 def _local(node, namespace: str, converter) -> str:
@@ -129,6 +181,12 @@ def _hierarchy(pairs) -> dict[str, list[str]]:
 def _narrower(pairs) -> list[dict[str, str]]:
     """The entities that point at this one (its members, subclasses, products), sorted."""
     return [{"relation": key, "entity": other} for key, other in sorted(set(pairs), key=lambda p: (p[1], p[0]))]
+
+
+#: the fields of the claims the signed view needs, picked out of each record by SQLite (so quotes
+#: and other evidence are never decoded); a WHERE and an ORDER BY follow
+_EDGE_QUERY = ("SELECT id, subject, object, sign, json_extract(data, '$.context'), json_extract(data, '$.certainty'), "
+               "json_extract(data, '$.citations') FROM claims ")
 
 
 @dataclass
@@ -241,13 +299,18 @@ class Index:
         for (data,) in self._db.execute(query, (among, among)):
             yield json.loads(data)
 
-    def claim_edges_between(self, pairs: list[tuple[str, str]]) -> Iterator[dict[str, Any]]:
-        """Yield the claims from each subject to its object of some (subject, object) pairs, as
-        :meth:`claim_edges` does, in one query (keep the list to a few hundred pairs)."""
+    def claim_edge_rows_between(self, pairs: list[tuple[str, str]]) -> list[tuple]:
+        """Return the claims from each subject to its object of some (subject, object) pairs, by
+        claim id, undecoded, from the ``claim_edges`` table written at build: ``(claim, subject,
+        object, sign, context, certainty, citations)``, the context as JSON text and the
+        citations as a JSON list of ``[study, basis, relation]`` (None when there are none), for a
+        caller that makes its own records of them in one step (keep the list to a few hundred pairs)."""
         if not pairs:
-            return
+            return []
         where = " OR ".join(["(subject = ? AND object = ?)"] * len(pairs))
-        yield from self._edges(f"WHERE {where} ", [value for pair in pairs for value in pair])
+        query = ("SELECT claim, subject, object, sign, context, certainty, citations FROM claim_edges "
+                 f"WHERE {where} ORDER BY claim")
+        return self._db.execute(query, [value for pair in pairs for value in pair]).fetchall()
 
     def claim_edges(self, *, subject: str | None = None, object: str | None = None) -> Iterator[dict[str, Any]]:
         """Yield every claim (or those of one subject or object) as the signed view needs it,
@@ -266,10 +329,8 @@ class Index:
         yield from self._edges(f"WHERE {' AND '.join(where)} " if where else "", values)
 
     def _edges(self, where: str, values: list[str]) -> Iterator[dict[str, Any]]:
-        query = ("SELECT id, subject, object, sign, json_extract(data, '$.context'), "
-                 "json_extract(data, '$.certainty'), json_extract(data, '$.citations') FROM claims "
-                 + where + "ORDER BY id")
-        for claim, subject, obj, sign, context, certainty, citations in self._db.execute(query, values):
+        for claim, subject, obj, sign, context, certainty, citations in self._db.execute(
+                _EDGE_QUERY + where + "ORDER BY id", values):
             yield {"claim": claim, "subject": subject, "object": obj, "sign": sign,
                    "context": json.loads(context) if context and context != "{}" else {},
                    "certainty": certainty,
@@ -286,6 +347,31 @@ class Index:
         return {node: dict(zip(neighbours.split("\t"), map(codes, signs)))
                 for node, neighbours, signs in self._db.execute(query, [column, *entity_ids])}
 
+    def adjacency_rows(self, role: str, entity_ids: list[str]) -> list[tuple[str, list[str], str, array]]:
+        """Return ``(entity, neighbours, sign codes, widths)`` for those of some entities that are
+        the ``role`` ("subject" or "object") of any claim: the packed adjacency row written at
+        build, its neighbours in id order, one :data:`_SIGN_CODES` character each (decode with
+        :meth:`sign_codes`) and each neighbour's own number of neighbours on that side (keep the
+        list to a few hundred)."""
+        column = {"subject": "subject", "object": "object"}[role]
+        marks = ",".join("?" * len(entity_ids))
+        query = f"SELECT id, neighbours, signs, widths FROM adjacency WHERE role = ? AND id IN ({marks})"
+        return [(node, neighbours.split("\t"), signs, _counts(widths))
+                for node, neighbours, signs, widths in self._db.execute(query, [column, *entity_ids])]
+
+    @staticmethod
+    def sign_codes() -> dict[str, tuple]:
+        """Each character of an adjacency row's sign codes to its distinct signs, in SIGN_ORDER."""
+        return _SIGN_CODES
+
+    def neighbour_counts(self, role: str, entity_ids: list[str]) -> list[tuple[str, int]]:
+        """Return ``(entity, distinct neighbours)`` for those of some entities that are the ``role``
+        of any claim, read from the length of their adjacency rows (one query; a few hundred ids)."""
+        column = {"subject": "subject", "object": "object"}[role]
+        marks = ",".join("?" * len(entity_ids))
+        query = f"SELECT id, length(signs) FROM adjacency WHERE role = ? AND id IN ({marks})"
+        return self._db.execute(query, [column, *entity_ids]).fetchall()
+
     def count_claims_of(self, role: str, entity_id: str) -> int:
         """Return how many claims have an entity as their ``role`` ("subject" or "object"),
         counted at build (one row read, however many claims)."""
@@ -293,14 +379,6 @@ class Index:
         query = f"SELECT {column} FROM degrees WHERE id = ?"  # column from a fixed set
         found = self._db.execute(query, (entity_id,)).fetchone()
         return found[0] if found else 0
-
-    def count_claims_of_many(self, role: str, entity_ids: list[str]) -> list[tuple[str, int]]:
-        """Return ``(entity, claims)`` for those of some entities that are the ``role`` of any
-        claim (one query; keep the list to a few hundred ids)."""
-        column = {"subject": "subject", "object": "object"}[role]
-        marks = ",".join("?" * len(entity_ids))
-        query = f"SELECT id, {column} FROM degrees WHERE id IN ({marks}) AND {column} > 0"  # fixed column
-        return self._db.execute(query, entity_ids).fetchall()
 
     def claim(self, claim_id: str) -> dict[str, Any]:
         """Return a claim by id (``claim:`` prefix allowed)."""
@@ -319,11 +397,21 @@ class Index:
 
     def has_node(self, node_id: str) -> bool:
         """True when an id is an entity's or a claim's subject or object (:meth:`node_ids`
-        holds it), answered from the primary key and the subject and object indexes without
-        decoding a record."""
-        query = ("SELECT EXISTS (SELECT 1 FROM entities WHERE id = ?1) OR EXISTS (SELECT 1 FROM claims "
-                 "WHERE subject = ?1) OR EXISTS (SELECT 1 FROM claims WHERE object = ?1)")
+        holds it), answered from the entities' and the claim counts' primary keys (every id a
+        claim names has its counts) without decoding a record."""
+        query = "SELECT EXISTS (SELECT 1 FROM entities WHERE id = ?1) OR EXISTS (SELECT 1 FROM degrees WHERE id = ?1)"
         return bool(self._db.execute(query, (node_id,)).fetchone()[0])
+
+    def ends(self, source: str, target: str) -> tuple[bool, bool, int, int]:
+        """Return what a path search asks first, in one query: whether each of two ids is a node
+        (as :meth:`has_node`), how many distinct entities the source's claims act on, and how
+        many act on the target (the lengths of their adjacency rows)."""
+        query = ("SELECT EXISTS (SELECT 1 FROM entities WHERE id = ?1) OR EXISTS (SELECT 1 FROM degrees WHERE id = ?1), "
+                 "EXISTS (SELECT 1 FROM entities WHERE id = ?2) OR EXISTS (SELECT 1 FROM degrees WHERE id = ?2), "
+                 "(SELECT length(signs) FROM adjacency WHERE id = ?1 AND role = 'subject'), "
+                 "(SELECT length(signs) FROM adjacency WHERE id = ?2 AND role = 'object')")
+        is_source, is_target, out, into = self._db.execute(query, (source, target)).fetchone()
+        return bool(is_source), bool(is_target), out or 0, into or 0
 
     def node_ids(self) -> list[str]:
         """Every entity id and every id a claim names as subject or object, sorted."""
@@ -613,6 +701,7 @@ def write_index_from_ntriples(nt_path: Path, path: Path, meta: dict[str, Any] | 
         connection.executemany("INSERT INTO documents VALUES (?, ?)", [(d["id"], dump(d)) for d in documents])
         connection.executescript(_INDEXES + _DEGREES)
         _write_adjacency(connection)
+        _write_claim_edges(connection)
         connection.executemany("INSERT INTO meta VALUES (?, ?)",
                                sorted((k, json.dumps(v, sort_keys=True)) for k, v in
                                       {**(meta or {}), "index_format": INDEX_FORMAT}.items()))

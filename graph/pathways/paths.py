@@ -283,9 +283,14 @@ def _support(edge: Mapping[str, Any]) -> tuple:
     return (edge.get("relation") is not None, -weight, -CERTAINTY_SCORE[edge["certainty"]], edge["claim"])
 
 
-def _make_hops(subject: str, obj: str, edges: Iterable[Mapping[str, Any]]) -> list[Hop]:
+def _make_hops(subject: str, obj: str, edges: list[Mapping[str, Any]]) -> list[Hop]:
     """Group parallel claims from subject to object by sign into hops (up, none, down, variable);
     a stated claim is the hop's claim before a hierarchy link making the same step."""
+    if len(edges) == 1:  # most steps: one claim (what the general case below makes of it)
+        edge = edges[0]
+        return [Hop(subject, obj, edge["sign"], (edge["claim"],),
+                    tuple(sorted({tuple(c) for c in edge.get("citations") or ()})),
+                    CERTAINTY_SCORE[edge["certainty"]], edge.get("relation"))]
     by_sign: dict[int | str, list[Mapping[str, Any]]] = {}
     for edge in edges:
         by_sign.setdefault(edge["sign"], []).append(edge)
@@ -325,6 +330,11 @@ class _Hops:
         prefetch = getattr(self.graph, "prefetch_between", None)
         if prefetch is not None:
             prefetch({pair for nodes in routes for pair in itertools.pairwise(nodes)})
+
+    def signs(self, subject: str, obj: str) -> list[int | str]:
+        """The distinct signs of the claims from subject to object that hold (as the adjacency
+        lists them: up, none, down, variable)."""
+        return [hop.sign for hop in self.between(subject, obj)]
 
     def hop(self, subject: str, obj: str, sign: int) -> Hop:
         return next(hop for hop in self.between(subject, obj) if hop.sign == sign)
@@ -407,11 +417,12 @@ class _Ball:
         self.depth = depth if layer else math.inf
 
 
-def _signed(succ: Rows, hops: _Hops, nodes: tuple[str, ...], wanted: frozenset[int]) -> Iterator[Route]:
+def _signed(signs_of: Callable[[str, str], Iterable[int | str]], hops: _Hops, nodes: tuple[str, ...],
+            wanted: frozenset[int]) -> Iterator[Route]:
     """The routes along a sequence of entities: one per choice of sign at each step (parallel
-    claims may disagree) whose product is wanted."""
+    claims may disagree; ``signs_of(u, v)`` lists those of a step) whose product is wanted."""
     steps = list(itertools.pairwise(nodes))
-    for signs in itertools.product(*(succ[u][v] for u, v in steps)):
+    for signs in itertools.product(*(signs_of(u, v) for u, v in steps)):
         if net_sign(signs) in wanted:
             route = Route(tuple(hops.hop(u, v, sign) for (u, v), sign in zip(steps, signs)))
             if not _overridden(route, hops):
@@ -443,7 +454,7 @@ def _routes(adj: Adjacency, hops: _Hops, start: str, goal: str, wanted: frozense
     when the ball tells, else those with any claim out.
     """
     succ = adj.succ
-    width = succ.width
+    widths = succ.widths
     ball = _Ball(adj.pred, goal, allowed)
     distance, toward = ball.distance, ball.toward
     paths: list[tuple[str, ...]] = [(start,)]
@@ -457,19 +468,18 @@ def _routes(adj: Adjacency, hops: _Hops, start: str, goal: str, wanted: frozense
         extended: list[tuple[str, ...]] = []
         if ball.depth <= left:  # the next step reads the claims out of every route's end
             succ.prefetch(nodes[-1] for nodes in paths)
-        if not left:
-            complete = [(*nodes, goal) for nodes in paths if goal in succ[nodes[-1]]]
-        elif ball.depth > left:  # every useful next entity is in toward
-            for nodes in paths:
+        if ball.depth > left:  # every useful next entity is in toward (the goal too, once the
+            for nodes in paths:  # ball has read what acts on it: no row of the routes' ends is read)
                 for node in toward.get(nodes[-1], ()):
                     if node == goal:
                         complete.append((*nodes, node))
                     elif distance[node] <= left and node not in nodes:
                         extended.append((*nodes, node))
+        elif not left:
+            complete = [(*nodes, goal) for nodes in paths if goal in succ[nodes[-1]]]
         else:
             known = ball.depth == left  # an entity not in the ball is too far away
-            if not known:  # from an index, count the claims out of every next entity in batches
-                succ.prefetch_widths(node for nodes in paths for node in succ[nodes[-1]])
+            # (the widths of the next entities are known: a row gives its neighbours' own)
             for nodes in paths:
                 for node in succ[nodes[-1]]:
                     if node == goal:
@@ -479,12 +489,13 @@ def _routes(adj: Adjacency, hops: _Hops, start: str, goal: str, wanted: frozense
                     elif known:
                         if distance.get(node, left + 1) <= left:
                             extended.append((*nodes, node))
-                    elif width(node):
+                    elif widths[node]:
                         extended.append((*nodes, node))
         if complete:
+            # the steps' claims in one read; their signs are the hops', so no entity's row is read
+            # for them (a route found through the ball's rows would read a hub's row for one step)
             hops.prefetch(complete)
-            succ.prefetch(node for nodes in complete for node in nodes[:-1])  # the steps' signs, in one read
-            found = [route for nodes in complete for route in _signed(succ, hops, nodes, wanted)]
+            found = [route for nodes in complete for route in _signed(hops.signs, hops, nodes, wanted)]
             if limit is not None and limit < len(found):
                 yield from heapq.nsmallest(limit, found, key=Route.rank_key)
                 return
@@ -544,6 +555,9 @@ def find_paths(graph, source: str, target: str, *, max_length: int = 5, sign: in
     >>> [r.nodes for r in islice(find_paths(g, "a", "c", sign="down"), 3)]
     []
     """
+    ends = getattr(graph, "prefetch_ends", None)  # an IndexedView reads both ends in one query
+    if ends is not None:
+        ends(source, target)
     _check_node(graph, source, "source entity")
     _check_node(graph, target, "target entity")
     wanted_sign = check_sign(sign)
@@ -646,7 +660,7 @@ def find_routes(graph, *, source: str | None = None, target: str | None = None, 
         for nodes in extended:
             ordered = nodes if forward else nodes[::-1]
             # a route must end in a claim: "estradiol is an estrogen" is no effect on estrogen
-            layer.extend(route for route in _signed(adj.succ, hops, ordered, wanted)
+            layer.extend(route for route in _signed(lambda u, v: adj.succ[u][v], hops, ordered, wanted)
                          if route.hops[-1].relation is None)
         if every:
             found.extend(layer)

@@ -22,6 +22,7 @@ entities: walking networkx's edge views claim by claim costs more than the searc
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -140,6 +141,19 @@ def _edge_data(claim: Mapping[str, Any]) -> dict[str, Any]:
             "relation": claim.get("relation")}
 
 
+def _edge_row(claim: str, sign, context: str | None, certainty: str | None, citations: str | None) -> dict[str, Any]:
+    """:func:`_edge_data` of a claim read undecoded from the index
+    (:meth:`graph.cache.index.Index.claim_edge_rows_between`), made in one step: the complete
+    routes of a search read a few hundred claims."""
+    if isinstance(sign, bool) or sign not in SIGNS or (certainty or "high") not in CERTAINTY_SCORE:
+        return _edge_data({"claim": claim, "sign": sign, "certainty": certainty})  # raises
+    return {"sign": sign if isinstance(sign, str) else int(sign), "claim": claim,
+            "context": json.loads(context) if context and context != "{}" else {},
+            "certainty": certainty or "high",
+            "citations": tuple(sorted(map(tuple, json.loads(citations)))) if citations else (),
+            "relation": None}
+
+
 def _citation(link) -> tuple[str, str, str]:
     """A study link as ``(study, basis, relation)``; a bare study id is a curator's support."""
     if isinstance(link, str):
@@ -216,13 +230,30 @@ class IndexedView:
         self._succ = self.succ = _Side(index, "subject", via_classes)
         self._pred = self.pred = _Side(index, "object", via_classes)
         self.nodes = _Nodes(index)
-        self.__networkx_cache__: dict[str, Any] = {
-            _CACHE_KEY: Adjacency(_SignRows(index, "subject", self._succ if via_classes else None),
-                                  _SignRows(index, "object", self._pred if via_classes else None))}
+        self._known: dict[str, bool] = {}
+        self._rows = Adjacency(_SignRows(index, "subject", self._succ if via_classes else None),
+                               _SignRows(index, "object", self._pred if via_classes else None))
+        self.__networkx_cache__: dict[str, Any] = {_CACHE_KEY: self._rows}
 
     def __contains__(self, node: object) -> bool:
         # an entity, or an id some claim names (hierarchy links join entities only)
-        return isinstance(node, str) and self._index.has_node(node)
+        if not isinstance(node, str):
+            return False
+        found = self._known.get(node)
+        if found is None:
+            found = self._known[node] = self._index.has_node(node)
+        return found
+
+    def prefetch_ends(self, source: str, target: str) -> None:
+        """Read in one query what a search from ``source`` to ``target`` asks first: whether
+        both are nodes, and the widths it weighs the two ends by."""
+        if not (isinstance(source, str) and isinstance(target, str)):
+            return
+        is_source, is_target, out, into = self._index.ends(source, target)
+        self._known[source], self._known[target] = is_source, is_target
+        if not self._via_classes:  # else the rows add the hierarchy links, and so do the widths
+            self._rows.succ.widths.setdefault(source, out)
+            self._rows.pred.widths.setdefault(target, into)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._index.node_ids())
@@ -249,8 +280,8 @@ class IndexedView:
         for start in range(0, len(unread), _BATCH):
             chunk = unread[start:start + _BATCH]
             found: dict[tuple[str, str], dict[str, dict[str, Any]]] = {pair: {} for pair in chunk}
-            for claim in self._index.claim_edges_between(chunk):
-                found[claim["subject"], claim["object"]][claim["claim"]] = _edge_data(claim)
+            for claim, subject, obj, sign, context, certainty, citations in self._index.claim_edge_rows_between(chunk):
+                found[subject, obj][claim] = _edge_row(claim, sign, context, certainty, citations)
             self._between.update(found)
 
     def edges(self, data: str) -> Iterator[tuple[str, str, Any]]:
@@ -275,15 +306,16 @@ class Rows(dict):
                  keep: Callable[[Mapping[str, Any]], bool] | None):
         super().__init__()
         self._edges, self._keep = edges, keep
+        #: ``widths[u]`` is :meth:`width` of ``u``, as a dict lookup for the search's inner loops
+        self.widths: dict[str, int] = _Widths(lambda node: len(edges[node]))
 
     def width(self, node: str) -> int:
         """The number of neighbours of a node, before the context filter (an upper bound)."""
-        return len(self._edges[node])
+        return self.widths[node]
 
     def total_width(self, nodes: Iterable[str]) -> int:
         """The sum of :meth:`width` over some nodes (each counted as often as it comes)."""
-        width = self.width
-        return sum(width(node) for node in nodes)
+        return sum(map(self.widths.__getitem__, nodes))
 
     def prefetch(self, nodes: Iterable[str]) -> None:
         """Nothing: the rows are made from the multigraph in memory when read."""
@@ -309,12 +341,25 @@ class Rows(dict):
 _BATCH = 500
 
 
+class _Widths(dict):
+    """Widths of nodes by id, each found by ``count`` the first time it is asked for."""
+
+    def __init__(self, count: Callable[[str], int]):
+        super().__init__()
+        self._count = count
+
+    def __missing__(self, node: str) -> int:
+        found = self[node] = self._count(node)
+        return found
+
+
 class _SignRows(dict):
     """One side of an :class:`IndexedView`'s unfiltered :class:`Adjacency`: ``rows[u]`` as
     :class:`Rows` makes it, read from the index's packed adjacency rows
-    (:meth:`graph.cache.index.Index.sign_rows`: one row per entity, not one per claim), so a
+    (:meth:`graph.cache.index.Index.adjacency_rows`: one row per entity, not one per claim), so a
     search never decodes a claim's context, certainty or citations; only the hops of complete
-    routes read them (through ``succ``).
+    routes read them (through ``succ``). A row also gives each neighbour's own width, so the
+    widths a search weighs its next step by are known from the rows it has read, not counted.
     With ``via_classes`` the rows are made from the full side (``full``), which adds the
     hierarchy links of each entity's record.
     """
@@ -322,36 +367,37 @@ class _SignRows(dict):
     def __init__(self, index, role: str, full: _Side | None):
         super().__init__()
         self._index, self._role, self._full = index, role, full
-        self._widths: dict[str, int] = {}
+        #: as :attr:`Rows.widths`: filled from the rows read, else read from the index
+        self.widths: dict[str, int] = _Widths(self._count)
+
+    def _count(self, node: str) -> int:
+        if self._full is not None:
+            return len(self[node])
+        self.prefetch_widths((node,))
+        return dict.__getitem__(self.widths, node)
 
     def width(self, node: str) -> int:
-        """The number of claims of a node on this side (an upper bound of its neighbours),
-        counted in the index without reading them; the row's width once it is read."""
-        row = dict.get(self, node)
-        if row is not None:
-            return len(row)
-        found = self._widths.get(node)
-        if found is None:
-            found = self._widths[node] = (len(self[node]) if self._full is not None
-                                          else self._index.count_claims_of(self._role, node))
-        return found
+        """The number of neighbours of a node on this side, as :meth:`Rows.width` gives it:
+        known from a row that lists the node (or its own), else read from the index without
+        reading its row."""
+        return self.widths[node]
 
     def total_width(self, nodes: Iterable[str]) -> int:
-        """The sum of :meth:`width` over some nodes, the uncounted ones counted in one query
-        per :data:`_BATCH` of them."""
+        """The sum of :meth:`width` over some nodes (each counted as often as it comes), those
+        not known yet read in one query per :data:`_BATCH` of them."""
         nodes = list(nodes)
         self.prefetch_widths(nodes)
-        width = self.width
-        return sum(width(node) for node in nodes)
+        return sum(map(self.widths.__getitem__, nodes))
 
     def prefetch_widths(self, nodes: Iterable[str]) -> None:
-        """Count the claims of some nodes not counted or read yet, one query per :data:`_BATCH`."""
+        """Read the widths of some nodes neither read nor listed in a row read yet, one query per
+        :data:`_BATCH`."""
         if self._full is None:
-            widths = self._widths
-            unknown = list({n for n in nodes if n not in widths and not dict.__contains__(self, n)})
+            widths = self.widths
+            unknown = list({n for n in nodes if n not in widths})
             for start in range(0, len(unknown), _BATCH):
                 chunk = unknown[start:start + _BATCH]
-                counted = dict(self._index.count_claims_of_many(self._role, chunk))
+                counted = dict(self._index.neighbour_counts(self._role, chunk))
                 widths.update((node, counted.get(node, 0)) for node in chunk)
 
     def prefetch(self, nodes: Iterable[str]) -> None:
@@ -361,19 +407,25 @@ class _SignRows(dict):
             return
         unread = list({node for node in nodes if not dict.__contains__(self, node)})
         for start in range(0, len(unread), _BATCH):
-            chunk = unread[start:start + _BATCH]
-            found = self._index.sign_rows(self._role, chunk)
-            for node in chunk:
-                self[node] = found.get(node) or {}
+            self._read(unread[start:start + _BATCH])
+
+    def _read(self, nodes: list[str]) -> None:
+        codes, widths = self._index.sign_codes().__getitem__, self.widths
+        for node in nodes:
+            self[node], widths[node] = {}, 0
+        for node, neighbours, signs, counts in self._index.adjacency_rows(self._role, nodes):
+            self[node] = dict(zip(neighbours, map(codes, signs)))
+            widths[node] = len(signs)
+            widths.update(zip(neighbours, counts))
 
     def __missing__(self, node: str) -> dict[str, Signs]:
         if self._full is not None:
             row = {other: tuple(sorted({d["sign"] for d in claims.values()}, key=SIGN_ORDER.__getitem__))
                    for other, claims in self._full[node].items()}
-        else:
-            row = self._index.sign_rows(self._role, [node]).get(node) or {}
-        self[node] = row
-        return row
+            self[node] = row
+            return row
+        self._read([node])
+        return dict.__getitem__(self, node)
 
 
 @dataclass(frozen=True)

@@ -169,7 +169,9 @@ def test_the_sign_rows_read_from_the_index_are_those_made_from_the_networkx_view
     whole = adjacency(build_signed_graph(synthetic))
     lazy = adjacency(IndexedView(synthetic))
     nodes = synthetic.node_ids()
-    assert lazy.succ.total_width(nodes) == sum(len(list(synthetic.claim_edges(subject=n))) for n in nodes)
+    # widths read before any row, as the networkx view counts them (distinct neighbours)
+    assert lazy.succ.total_width(nodes) == whole.succ.total_width(nodes) < len(list(synthetic.claim_edges()))
+    assert lazy.pred.total_width(nodes) == whole.pred.total_width(nodes) and not lazy.succ and not lazy.pred
     for node in nodes:
         for mine, theirs in ((lazy.succ, whole.succ), (lazy.pred, whole.pred)):
             assert mine[node] == theirs[node], node
@@ -193,6 +195,30 @@ def test_each_packed_row_lists_every_neighbour_once_with_the_distinct_signs_of_i
         assert all(list(row) == sorted(row) for row in rows.values())  # neighbours in id order, as the index's
 
 
+def test_each_packed_row_gives_its_neighbours_own_widths(index):
+    from graph.pathways.signed import IndexedView
+
+    whole = adjacency(build_signed_graph(index))
+    nodes = index.node_ids()
+    for role, rows in (("subject", whole.succ), ("object", whole.pred)):
+        read = index.adjacency_rows(role, nodes)
+        assert {node for node, *_ in read} == {node for node in nodes if rows[node]}
+        for node, neighbours, signs, widths in read:
+            assert len(neighbours) == len(signs) == len(widths) == rows.width(node)
+            assert list(widths) == [rows.width(other) for other in neighbours], node
+    # a view that read one hub's row knows its neighbours' widths without another query
+    hub = max(nodes, key=whole.succ.width)
+    lazy = adjacency(IndexedView(index))
+    lazy.succ[hub]
+    queries = []
+    index._db.set_trace_callback(queries.append)
+    try:
+        assert [lazy.succ.width(other) for other in whole.succ[hub]] == [whole.succ.width(o) for o in whole.succ[hub]]
+    finally:
+        index._db.set_trace_callback(None)
+    assert queries == [] and len(lazy.succ) == 1
+
+
 def test_rows_read_in_batches_are_the_rows_read_one_by_one(synthetic):
     from graph.pathways.signed import IndexedView
 
@@ -212,6 +238,21 @@ def test_rows_read_in_batches_are_the_rows_read_one_by_one(synthetic):
         assert view.claims_between(subject, obj) == lazy.claims_between(subject, obj) == expected
 
 
+def test_the_claims_a_search_reads_for_its_routes_steps_are_the_claim_records(index):
+    # read from the build's claim_edges table (columns, not each record's JSON): every claim of
+    # every (subject, object) pair, with its sign, context, certainty and citations
+    from graph.pathways.signed import IndexedView
+
+    whole = build_signed_graph(index)
+    pairs = sorted({(u, v) for u, v in whole.edges()})
+    view = IndexedView(index)
+    view.prefetch_between(pairs)
+    assert {pair: view.claims_between(*pair) for pair in pairs} == {(u, v): dict(whole.succ[u][v]) for u, v in pairs}
+    edges = [data for pair in pairs for data in view.claims_between(*pair).values()]
+    assert any(e["citations"] for e in edges) and any(e["context"] for e in edges)  # not only empty fields
+    assert all(isinstance(c, tuple) for e in edges for c in e["citations"])
+
+
 def test_membership_answered_from_the_index_keys_is_the_networkx_views(synthetic, index):
     from graph.pathways.signed import IndexedView
 
@@ -222,3 +263,22 @@ def test_membership_answered_from_the_index_keys_is_the_networkx_views(synthetic
             misses = [node + "x" for node in list(whole)[:50]] + [node.upper() for node in list(whole)[:50]]
             assert [node for node in misses if node in lazy] == [node for node in misses if node in whole]
             assert "" not in lazy and None not in lazy
+
+
+def test_a_search_from_the_index_reads_both_ends_in_one_query_and_refuses_an_unknown_one(synthetic):
+    from graph.errors import UnknownEntityError
+    from graph.pathways.paths import find_paths
+    from graph.pathways.signed import IndexedView
+
+    whole = build_signed_graph(synthetic)
+    hub = max(whole, key=whole.out_degree)
+    lonely = next(n for n in sorted(whole) if not whole.in_degree(n))
+    for source, target in ((hub, lonely), (lonely, hub), (hub, hub)):
+        assert synthetic.ends(source, target) == (True, True, len(whole.succ[source]), len(whole.pred[target]))
+    assert synthetic.ends("e1x", hub)[:2] == (False, True) and synthetic.ends(hub, "")[:2] == (True, False)
+    for source, target in (("e1x", hub), (hub, "E1")):
+        with pytest.raises(UnknownEntityError) as lazy_error:
+            list(find_paths(IndexedView(synthetic), source, target))
+        with pytest.raises(UnknownEntityError) as whole_error:
+            list(find_paths(whole, source, target))
+        assert str(lazy_error.value) == str(whole_error.value)
