@@ -25,7 +25,7 @@ from graph.model.vocab import HIERARCHY, SIGN_ORDER
 __all__ = ["INDEX_FORMAT", "Index", "write_index_from_ntriples"]
 
 #: the shape of the records in the index; a build made with another is refused (rebuild it)
-INDEX_FORMAT = 6
+INDEX_FORMAT = 7
 
 _SCHEMA = """
 CREATE TABLE entities (id TEXT PRIMARY KEY, label TEXT NOT NULL, category TEXT, data TEXT NOT NULL,
