@@ -57,7 +57,7 @@ def _pairs(check, blanks: set[str]) -> set:
 def _violations(graph, tmp_path: Path) -> tuple[set, set]:
     """What pyshacl finds on ``graph`` and what check_ntriples finds on its sorted N-Triples."""
     nt = tmp_path / "graph.nt"
-    nt.write_bytes(sorted_ntriples(graph))  # sorted, like the streamed build's
+    nt.write_bytes(sorted_ntriples(graph))  # sorted, like a build's graph.nt
     blanks = {str(t) for triple in graph for t in triple if isinstance(t, BNode)}
     return _pairs(lambda: pyshacl_validate(graph), blanks), _pairs(lambda: check_ntriples(nt), blanks)
 
