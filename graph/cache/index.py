@@ -336,17 +336,6 @@ class Index:
                    "certainty": certainty,
                    "citations": json.loads(citations) if citations and citations != "[]" else ()}
 
-    def sign_rows(self, role: str, entity_ids: list[str]) -> dict[str, dict[str, tuple]]:
-        """Return, for those of some entities that are the ``role`` ("subject" or "object") of any
-        claim, ``{other entity: distinct signs, in SIGN_ORDER}``: the packed adjacency row written at
-        build, one row read per entity however many claims it has (keep the list to a few hundred)."""
-        column = {"subject": "subject", "object": "object"}[role]
-        marks = ",".join("?" * len(entity_ids))
-        query = f"SELECT id, neighbours, signs FROM adjacency WHERE role = ? AND id IN ({marks})"
-        codes = _SIGN_CODES.__getitem__
-        return {node: dict(zip(neighbours.split("\t"), map(codes, signs)))
-                for node, neighbours, signs in self._db.execute(query, [column, *entity_ids])}
-
     def adjacency_rows(self, role: str, entity_ids: list[str]) -> list[tuple[str, list[str], str, array]]:
         """Return ``(entity, neighbours, sign codes, widths)`` for those of some entities that are
         the ``role`` ("subject" or "object") of any claim: the packed adjacency row written at

@@ -189,7 +189,9 @@ def test_each_packed_row_lists_every_neighbour_once_with_the_distinct_signs_of_i
         expected: dict[str, dict[str, set]] = {}
         for claim in index.claim_edges():
             expected.setdefault(claim[role], {}).setdefault(claim[other], set()).add(claim["sign"])
-        rows = index.sign_rows(role, nodes)
+        codes = index.sign_codes()
+        rows = {node: dict(zip(neighbours, map(codes.__getitem__, signs)))
+                for node, neighbours, signs, _widths in index.adjacency_rows(role, nodes)}
         assert rows == {node: {o: tuple(sorted(signs, key=SIGN_ORDER.__getitem__)) for o, signs in found.items()}
                         for node, found in expected.items()}
         assert all(list(row) == sorted(row) for row in rows.values())  # neighbours in id order, as the index's
