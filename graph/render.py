@@ -204,7 +204,6 @@ def render_evidence(record: dict[str, Any], fmt: str) -> str:
         return to_json(record)
     context = ", ".join(f"{k}: {v}" for k, v in sorted((record.get("context") or {}).items()))
     rows = [
-        ["claim", record["claim"]],
         ["statement", f"{record['subject_label']} → {record['object_label']} ({sign_text(record['sign'])})"],
         ["quote", shown_quote(record)],
         ["document", record.get("document")],
@@ -229,4 +228,4 @@ def render_evidence(record: dict[str, Any], fmt: str) -> str:
                              "gives the quote verbatim"])
     elif display_text(record.get("quote")) != record.get("quote"):
         rows.append(["note", "quote shown with the publisher's ∞ as a colon; --format json gives it verbatim"])
-    return to_fields(f"claim {record['claim']}", rows[1:])
+    return to_fields(f"claim {record['claim']}", rows)

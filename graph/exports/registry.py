@@ -128,7 +128,7 @@ def write_exports(nt_path: Path, index, directory: Path, names: Iterable[str], s
 
     :raises UnknownFormatError: listing the known formats.
     """
-    formats = {get_format(name).name: get_format(name) for name in names}
+    formats = {fmt.name: fmt for fmt in map(get_format, names)}
     directory = Path(directory)
     written = []
     for fmt in formats.values():

@@ -77,6 +77,7 @@ def test_failed_build_leaves_previous_cache_and_exports_whole(mini_project):
         build(project)
     assert exports_of(mini_project) == before
     assert project.current_build() == first.build_dir
+    assert not list((project.cache / "builds").glob(".tmp-*"))
     assert project.index().entity("tnf-alpha")["label"] == "TNF-α"
     assert not list((project.cache / "builds").glob(".tmp-*"))
 

@@ -14,7 +14,7 @@ from rdflib.compare import isomorphic
 from graph.project import Project
 from graph.pipeline.build import build
 from graph.pipeline.bulk import sort_unique, write_graph_nt
-from graph.errors import LoadError, ShapeError
+from graph.errors import ShapeError
 from graph.exports.registry import export_formats
 from graph.rdf.triples import build_graph, sorted_ntriples
 from graph.sources.load import load_records
@@ -86,17 +86,6 @@ def test_a_graph_too_large_to_draw_gets_every_export_and_a_page_of_its_hubs(buil
     assert result.exit_code == 0 and "most connected" not in result.output
     whole = (project / "exports" / "graph.html").read_bytes()
     assert whole == (built_mini / "exports" / "graph.html").read_bytes()
-
-
-def test_a_build_fails_whole_on_bad_data(mini_project):
-    project = Project(mini_project)
-    first = build(project)
-    claims = mini_project / "data/claims.yaml"
-    claims.write_text(claims.read_text().replace("subject: tnf-alpha", "subject: nobody"))
-    with pytest.raises(LoadError):
-        build(project)
-    assert project.current_build() == first.build_dir
-    assert not list((project.cache / "builds").glob(".tmp-*"))
 
 
 def test_a_build_checks_the_shapes(mini_project, monkeypatch):
