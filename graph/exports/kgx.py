@@ -35,6 +35,7 @@ from __future__ import annotations
 import functools
 import io
 import json
+import re
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -363,7 +364,7 @@ class JsonlWriter:
 
 def read_jsonl(data: bytes) -> list[dict[str, Any]]:
     """Read KGX JSON Lines back into records."""
-    return [json.loads(line) for line in data.decode("utf-8").splitlines() if line.strip()]
+    return [json.loads(line) for line in data.decode("utf-8").split("\n") if line.strip()]  # not at U+2028
 
 
 # --- GraphML (Cytoscape, Gephi) and Cytoscape.js ------------------------------------------
@@ -440,7 +441,7 @@ class GraphmlWriter:
     def _element(self, tag: str, attributes: dict[str, str], data: Mapping[str, Any]) -> None:
         keys = self._keys
         self._out.write("\n    " + _start(tag, attributes) + "".join(
-            f'\n      <data key="{keys[tag, name]}">{escape(str(value))}</data>' for name, value in data.items())
+            f'\n      <data key="{keys[tag, name]}">{_xml_text(str(value))}</data>' for name, value in data.items())
             + f"\n    </{tag}>")
 
     def node(self, record: Mapping[str, Any]) -> None:
@@ -457,7 +458,20 @@ class GraphmlWriter:
 def _start(tag: str, attributes: Mapping[str, str]) -> str:
     """An XML start tag, its attribute values escaped and quoted (the standard library's
     ``quoteattr``, as its ``XMLGenerator`` writes them)."""
-    return f"<{tag}" + "".join(f" {name}={quoteattr(value)}" for name, value in attributes.items()) + ">"
+    return f"<{tag}" + "".join(f" {name}={quoteattr(_XML_ILLEGAL.sub(_REPLACED, value))}"
+                               for name, value in attributes.items()) + ">"
+
+
+#: characters XML 1.0 cannot hold at all, not even as a reference (C0 controls but tab, newline
+#: and carriage return; surrogates; U+FFFE and U+FFFF): GraphML shows each as U+FFFD, the other
+#: formats keep them
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_REPLACED = "\ufffd"
+
+
+def _xml_text(text: str) -> str:
+    """Text as an XML element holds it: markup escaped, characters XML cannot hold replaced."""
+    return escape(_XML_ILLEGAL.sub(_REPLACED, text))
 
 
 def read_graphml(data: bytes) -> GraphTables:

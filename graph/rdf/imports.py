@@ -117,7 +117,7 @@ def _parse_problem(label: str, text: str, rdf_format: str, error: Exception) -> 
         reason = re.search(r"Bad syntax \((.*?)\) at", message)
         return Problem(label, error.lines + 1, f"does not parse as Turtle: {reason.group(1) if reason else message.splitlines()[0]}")
     if rdf_format == "nt":
-        for number, line in enumerate(text.splitlines(), start=1):
+        for number, line in enumerate(text.split("\n"), start=1):  # N-Triples lines end at "\n" only
             if line.strip() and not line.lstrip().startswith("#"):
                 try:
                     Graph().parse(data=line + "\n", format="nt")

@@ -426,7 +426,9 @@ def ntriple(triple) -> str:
 def sorted_ntriples(graph: Graph) -> bytes:
     """Return ``graph`` as N-Triples, one line per triple, sorted and without duplicates: the form
     of every build's ``graph.nt`` (what the SHACL checker and the index writer read)."""
-    lines = sorted(set(graph.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines()))
+    # lines end at "\n" only: str.splitlines would also cut at a vertical tab, form feed or
+    # U+2028 left raw inside a literal, which N-Triples allows
+    lines = sorted(set(graph.serialize(format="nt", encoding="utf-8").decode("utf-8").split("\n")))
     return ("\n".join(line for line in lines if line.strip()) + "\n").encode("utf-8")
 
 

@@ -187,3 +187,45 @@ def test_export_command_rejects_an_unknown_format_with_the_known_ones(built_mini
 def test_export_before_any_build_is_one_clear_error(mini_project, tmp_path):
     result = CliRunner().invoke(cli, ["--project", str(mini_project), "export", "--format", "ttl", "-o", str(tmp_path)])
     assert result.exit_code == 1 and result.output.startswith("error: no build found")
+
+
+ODD_IMPORT = r'''@prefix biolink: <https://w3id.org/biolink/vocab/> .
+@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix hkg: <https://w3id.org/hormone-kg/vocab/> .
+@prefix entity: <https://w3id.org/hormone-kg/entity/> .
+@prefix ex: <https://example.org/x/> .
+ex:odd biolink:category biolink:Drug ; rdfs:label "<b>odd</b> & \"q\" ]]> a|b\tc" ; skos:altLabel "x\u000By", "p\u2028q" .
+ex:odd-claim a biolink:Association ; rdf:subject ex:odd ; rdf:predicate biolink:affects ; rdf:object entity:insulin ;
+  hkg:sign -1 ; biolink:supporting_text "</data><data key=\"d0\">pwn</data> | \"quoted\"" .
+'''
+
+
+def test_text_with_markup_and_odd_line_breaks_survives_every_export(built_mini, tmp_path):
+    """A vertical tab or U+2028 inside a literal (N-Triples allows both raw) neither cuts a line of the
+    graph nor of the JSON Lines; GraphML, which cannot hold a vertical tab at all, shows U+FFFD for
+    it and stays well-formed XML, markup in the text escaped."""
+    import io
+    import shutil
+
+    import networkx as nx
+
+    from graph.pipeline.build import build
+    from graph.project import Project
+
+    project = tmp_path / "mini"
+    shutil.copytree(built_mini / "data", project / "data")
+    (project / "data" / "imports").mkdir()
+    (project / "data" / "imports" / "odd.ttl").write_text(ODD_IMPORT, encoding="utf-8")
+    build(Project(project))
+    nodes = {n["iri"]: n for n in get_format("kgx-jsonl").read(exported(project, "kgx-jsonl")).nodes}
+    odd = nodes["https://example.org/x/odd"]
+    assert odd["name"] == '<b>odd</b> & "q" ]]> a|b\tc' and odd["synonym"] == ["p\u2028q", "x\u000by"]
+    read = nx.read_graphml(io.BytesIO(exported(project, "graphml")[f"{EXPORT_STEM}.graphml"]), force_multigraph=True)
+    node = next(d for _n, d in read.nodes(data=True) if d.get("iri") == "https://example.org/x/odd")
+    assert node["name"] == odd["name"] and node["synonym"] == "p\u2028q|x\ufffdy"
+    (edge,) = [d for _u, _v, key, d in read.edges(keys=True, data=True) if key.endswith("odd-claim")]
+    assert edge["supporting_text"] == '</data><data key="d0">pwn</data> | "quoted"'
+    graph = Graph().parse(project / ".hkg" / "current" / "graph.nt", format="nt")
+    assert isomorphic(get_format("json-ld").read(exported(project, "json-ld")), graph)
