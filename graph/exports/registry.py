@@ -30,7 +30,7 @@ from graph.model.vocab import prefixes
 from graph.project import EXPORT_STEM
 
 __all__ = ["ExportFormat", "distributions", "export_build", "export_formats", "format_names", "get_format",
-           "register_format", "write_exports"]
+           "register_format", "write_exports", "write_rdf_exports", "write_table_exports"]
 
 
 @dataclass(frozen=True)
@@ -128,26 +128,43 @@ def write_exports(nt_path: Path, index, directory: Path, names: Iterable[str], s
 
     :raises UnknownFormatError: listing the known formats.
     """
-    formats = {fmt.name: fmt for fmt in map(get_format, names)}
-    directory = Path(directory)
+    names = list(names)
+    return sorted(write_rdf_exports(nt_path, directory, names, stem) + write_table_exports(index, directory, names, stem))
+
+
+def write_rdf_exports(nt_path: Path, directory: Path, names: Iterable[str], stem: str = EXPORT_STEM) -> list[Path]:
+    """Write those of the formats ``names`` that are RDF, from the sorted N-Triples alone (a
+    build writes them in a child process, beside the index); return the files.
+
+    :raises UnknownFormatError: listing the known formats.
+    """
     written = []
-    for fmt in formats.values():
-        if fmt.oxigraph:
-            target = directory / fmt.filenames(stem)[0]
-            _write_rdf(fmt, Path(nt_path), target)
-            written.append(target)
-    tables = [fmt for fmt in formats.values() if fmt.writer]
+    for fmt in {fmt.name: fmt for fmt in map(get_format, names) if fmt.oxigraph}.values():
+        target = Path(directory) / fmt.filenames(stem)[0]
+        _write_rdf(fmt, Path(nt_path), target)
+        written.append(target)
+    return written
+
+
+def write_table_exports(index, directory: Path, names: Iterable[str], stem: str = EXPORT_STEM) -> list[Path]:
+    """Write those of the formats ``names`` that are tables, from the index in one pass; return the
+    files (each renamed into place only when all are written).
+
+    :raises UnknownFormatError: listing the known formats.
+    """
+    tables = list({fmt.name: fmt for fmt in map(get_format, names) if fmt.writer}.values())
+    written = []
     if tables:
-        with ExitStack() as stack:  # every file renamed into place only when all are written
+        with ExitStack() as stack:
             writers = []
             for fmt in tables:
-                targets = [directory / filename for filename in fmt.filenames(stem)]
+                targets = [Path(directory) / filename for filename in fmt.filenames(stem)]
                 streams = [stack.enter_context(open(stack.enter_context(atomic_path(target)), "w",
                                                     encoding="utf-8", newline="\n")) for target in targets]
                 writers.append(fmt.writer(*streams))
                 written.extend(targets)
             write_tables(index_tables(index), writers)
-    return sorted(written)
+    return written
 
 
 def export_build(project, name: str, directory: str | Path) -> list[Path]:

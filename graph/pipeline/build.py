@@ -26,9 +26,9 @@ from graph.cache.index import Index, write_index_from_ntriples
 from graph.errors import CacheError, LoadError, Problem
 from graph.exports.explorer import write_html
 from graph.exports import registry
+from graph.pipeline.beside import checks_and_rdf_exports
 from graph.pipeline.bulk import write_graph_nt
 from graph.project import EXPORTED_FORMATS, Project
-from graph.rdf.checks import check_ntriples
 
 __all__ = ["BuildResult", "DRAW_LIMIT_CLAIMS", "HUB_ENTITIES", "REQUIRED_DATA", "build", "build_lock",
            "check_inputs"]
@@ -277,14 +277,14 @@ def _build(project: Project, *, write_exports: bool, whole_html: bool, allow_emp
         del kb  # the records are in the file now; free them before the store loads
         gc.collect()
         meta = {"digest": digest, **counts, "triples": triples}
-        with loading_store(staging):  # in a child process, beside the checks, the index and the exports
-            check_ntriples(nt)  # the SHACL shapes: a violation aborts the build
+        staged = _stage_exports(project) if write_exports else None
+        # three processes: the store loader and (checks, RDF exports) in children, the index here
+        with loading_store(staging), checks_and_rdf_exports(nt, staged, EXPORTED_FORMATS):
             write_index_from_ntriples(nt, staging / "index.sqlite", meta)
-            if write_exports:  # every export written, from this build, before anything is published
-                staged = _stage_exports(project)
+            if staged is not None:  # every export written, from this build, before anything is published
                 index = Index(staging / "index.sqlite", root=project.root)  # as project.index() opens it
                 try:
-                    registry.write_exports(nt, index, staged, EXPORTED_FORMATS)
+                    registry.write_table_exports(index, staged, EXPORTED_FORMATS)
                     drawn = None if whole_html or index.claim_count() <= DRAW_LIMIT_CLAIMS else HUB_ENTITIES
                     write_html(index, staged / "graph.html", hubs=drawn)
                 finally:

@@ -10,9 +10,7 @@ memory instead, for a long-running server (``hkg serve --in-memory``).
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -21,6 +19,7 @@ from pathlib import Path
 import psutil
 import pyoxigraph as ox
 
+from graph.children import beside
 from graph.errors import CacheError, QueryError, QueryRefusedError
 from graph.sparql.results import QueryResult
 from graph.sparql.syntax import QUERY_FORMS, UPDATE_KEYWORDS, query_form, uses_service
@@ -85,27 +84,11 @@ def loading_store(build_dir: Path) -> Iterator[None]:
     """Load the store of ``build_dir`` in a child process while the body of the ``with`` runs.
 
     Oxigraph's bulk loader holds the GIL, so a thread would not overlap with the build's other
-    stages (shape checks, the index) that read ``graph.nt`` at the same time; a process does.
-    The child is a fresh interpreter (``python -m graph.sparql.store``), not a fork of the build's
-    memory nor a re-import of the caller's script. If the body fails, the child is stopped; if
-    the load fails, :class:`CacheError` says why in one line.
+    stages that read ``graph.nt`` at the same time; a child process does (:func:`graph.children.beside`).
+    If the body fails, the child is stopped; if the load fails, :class:`CacheError` says why in one line.
     """
-    package_root = str(Path(__file__).resolve().parents[2])
-    path = os.pathsep.join(filter(None, (package_root, os.environ.get("PYTHONPATH"))))
-    child = subprocess.Popen([sys.executable, "-m", "graph.sparql.store", str(build_dir)],
-                             env={**os.environ, "PYTHONPATH": path},
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
+    with beside("graph.sparql.store", str(build_dir), failure=f"cannot load the SPARQL store in {build_dir}"):
         yield
-    except BaseException:
-        child.kill()
-        child.wait()
-        raise
-    _, err = child.communicate()
-    if child.returncode:
-        lines = err.decode("utf-8", "replace").strip().splitlines()
-        raise CacheError(f"cannot load the SPARQL store in {build_dir}: "
-                         f"{lines[-1] if lines else f'the loader exited with code {child.returncode}'}")
 
 
 def open_store(build_dir: Path, *, in_memory: bool = False) -> ox.Store:
