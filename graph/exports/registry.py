@@ -102,15 +102,57 @@ def get_format(name: str) -> ExportFormat:
         raise UnknownFormatError(name, _REGISTRY) from None
 
 
-def _write_rdf(fmt: ExportFormat, nt_path: Path, target: Path) -> None:
-    with atomic_path(target) as temp:
-        if fmt.oxigraph == "N_TRIPLES":  # graph.nt is the export: sorted, without duplicates
-            shutil.copyfile(nt_path, temp)
-            return
-        import pyoxigraph as ox
+#: triples handed to the serializers at a time, and batches queued ahead of the slowest one
+_BATCH, _AHEAD = 20_000, 4
+_END = None
 
-        ox.serialize(ox.parse(path=str(nt_path), format=ox.RdfFormat.N_TRIPLES), output=str(temp),
-                     format=getattr(ox.RdfFormat, fmt.oxigraph), prefixes=dict(sorted(prefixes().items())))
+
+def _serialize_together(nt_path: Path, outputs: list[tuple[str, Path]]) -> None:
+    """Write ``nt_path`` in each of some Oxigraph formats (``(RdfFormat name, file)``), parsing it
+    once: parsing is most of a serializer's time, so each serializer runs in a thread fed the
+    same batches of parsed triples through a short queue (memory stays bounded)."""
+    import itertools
+    import queue
+    import threading
+
+    import pyoxigraph as ox
+
+    feeds = [queue.Queue(maxsize=_AHEAD) for _ in outputs]
+    failures: list[BaseException] = []
+
+    def serialize(name: str, target: Path, feed: queue.Queue) -> None:
+        ended = False
+
+        def fed():
+            nonlocal ended
+            while (batch := feed.get()) is not _END:
+                yield from batch
+            ended = True
+
+        try:
+            ox.serialize(fed(), output=str(target), format=getattr(ox.RdfFormat, name),
+                         prefixes=dict(sorted(prefixes().items())))
+        except BaseException as error:  # noqa: BLE001 - re-raised by the caller
+            failures.append(error)
+            while not ended and feed.get() is not _END:  # drain: a dead reader never blocks the parser
+                pass
+
+    threads = [threading.Thread(target=serialize, args=(name, target, feed), daemon=True)
+               for (name, target), feed in zip(outputs, feeds)]
+    for thread in threads:
+        thread.start()
+    try:
+        triples = ox.parse(path=str(nt_path), format=ox.RdfFormat.N_TRIPLES)
+        while batch := list(itertools.islice(triples, _BATCH)):
+            for feed in feeds:
+                feed.put(batch)
+    finally:
+        for feed in feeds:
+            feed.put(_END)
+        for thread in threads:
+            thread.join()
+    if failures:
+        raise failures[0]
 
 
 def distributions(names: Iterable[str]) -> tuple[tuple[str, str, str], ...]:
@@ -138,12 +180,19 @@ def write_rdf_exports(nt_path: Path, directory: Path, names: Iterable[str], stem
 
     :raises UnknownFormatError: listing the known formats.
     """
-    written = []
-    for fmt in {fmt.name: fmt for fmt in map(get_format, names) if fmt.oxigraph}.values():
-        target = Path(directory) / fmt.filenames(stem)[0]
-        _write_rdf(fmt, Path(nt_path), target)
-        written.append(target)
-    return written
+    formats = {fmt.name: fmt for fmt in map(get_format, names) if fmt.oxigraph}.values()
+    targets = [Path(directory) / fmt.filenames(stem)[0] for fmt in formats]
+    with ExitStack() as stack:  # every file renamed into place only when all are written
+        temps = [stack.enter_context(atomic_path(target)) for target in targets]
+        serialized = []
+        for fmt, temp in zip(formats, temps):
+            if fmt.oxigraph == "N_TRIPLES":  # graph.nt is the export: sorted, without duplicates
+                shutil.copyfile(nt_path, temp)
+            else:
+                serialized.append((fmt.oxigraph, temp))
+        if serialized:
+            _serialize_together(Path(nt_path), serialized)
+    return targets
 
 
 def write_table_exports(index, directory: Path, names: Iterable[str], stem: str = EXPORT_STEM) -> list[Path]:

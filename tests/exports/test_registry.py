@@ -229,3 +229,33 @@ def test_text_with_markup_and_odd_line_breaks_survives_every_export(built_mini, 
     assert edge["supporting_text"] == '</data><data key="d0">pwn</data> | "quoted"'
     graph = Graph().parse(project / ".hkg" / "current" / "graph.nt", format="nt")
     assert isomorphic(get_format("json-ld").read(exported(project, "json-ld")), graph)
+
+
+def test_the_rdf_formats_parsed_once_are_those_parsed_each_alone(built_mini, tmp_path):
+    """Turtle and JSON-LD are fed the same parsed triples (one parse for both): each file is what
+    Oxigraph writes from its own parse."""
+    import pyoxigraph as ox
+
+    from graph.exports.registry import write_rdf_exports
+    from graph.model.vocab import prefixes
+
+    nt = built_mini / ".hkg" / "current" / "graph.nt"
+    written = write_rdf_exports(nt, tmp_path, ["turtle", "json-ld"])
+    for path, name in zip(written, ["TURTLE", "JSON_LD"]):
+        alone = ox.serialize(ox.parse(path=str(nt), format=ox.RdfFormat.N_TRIPLES),
+                             format=getattr(ox.RdfFormat, name), prefixes=dict(sorted(prefixes().items())))
+        assert path.read_bytes() == alone
+
+
+def test_a_failing_rdf_writer_or_input_fails_the_export_and_leaves_no_file(tmp_path):
+    from graph.exports import registry
+
+    nt = tmp_path / "graph.nt"
+    nt.write_text("".join(f'<http://e/{i}> <http://e/p> "{i}" .\n' for i in range(50_000)) + "<http://e/a> no\n")
+    out = tmp_path / "out"
+    with pytest.raises(SyntaxError):
+        registry.write_rdf_exports(nt, out, ["turtle", "json-ld"])
+    assert not list(out.iterdir())
+    nt.write_text('<http://e/a> <http://e/p> "x" .\n' * 3)
+    with pytest.raises(AttributeError):  # a serializer that dies does not leave the parser waiting
+        registry._serialize_together(nt, [("TURTLE", out / "a.ttl"), ("NO_SUCH_FORMAT", out / "b")])
