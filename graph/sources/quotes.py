@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Any
 
 __all__ = ["table_columns", "table_quote"]
 
@@ -42,7 +41,7 @@ def _tables(root: str, source: str, sha256: str):
     return document.clean_text, tuple(starts), document.tables
 
 
-def table_columns(index, claim: dict[str, Any]) -> list[str] | None:
+def table_columns(index, claim: dict[str, object]) -> list[str] | None:
     """Return the column headers of the table cells a claim's quote spans, or None.
 
     None when the quote is not from a table, or the document cannot be checked to be the one
