@@ -432,23 +432,28 @@ class Index:
 
 # --- writing the index: from a build's sorted N-Triples ------------------------------------
 
-def _py(term):
-    """A pyoxigraph term as rdflib's ``toPython`` would give it (None stays None)."""
-    if term is None:
-        return None
-    import pyoxigraph as ox
+def _python_values(ox):
+    """Return ``py(term)``: a pyoxigraph term as rdflib's ``toPython`` would give it (None stays
+    None). Made once per index written: it is called for most of the graph's literals, so it
+    imports nothing and tests types by identity (pyoxigraph's classes have no subclasses)."""
+    literal = ox.Literal
+    integer = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+    boolean = ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean")
 
-    if isinstance(term, ox.Literal):
-        datatype = term.datatype.value
-        if datatype == "http://www.w3.org/2001/XMLSchema#integer":
+    def py(term):
+        if type(term) is not literal:
+            return None if term is None else term.value
+        datatype = term.datatype
+        if datatype == integer:
             try:
                 return int(term.value)
             except ValueError:
                 return term.value
-        if datatype == "http://www.w3.org/2001/XMLSchema#boolean":
+        if datatype == boolean:
             return term.value in ("true", "1")
         return term.value
-    return term.value
+
+    return py
 
 
 def write_index_from_ntriples(nt_path: Path, path: Path, meta: dict[str, Any] | None = None,
@@ -462,6 +467,9 @@ def write_index_from_ntriples(nt_path: Path, path: Path, meta: dict[str, Any] | 
     curated data they come from.
     """
     import functools
+    import marshal
+    from itertools import count, groupby
+    from operator import itemgetter
     from types import SimpleNamespace
 
     import pyoxigraph as ox
@@ -474,7 +482,9 @@ def write_index_from_ntriples(nt_path: Path, path: Path, meta: dict[str, Any] | 
     ent = lambda iri: _local(iri, str(ENTITY), conv)  # noqa: E731
     study_id = lambda iri: _local(iri, str(STUDY), conv)  # noqa: E731
     doc_local = lambda iri: _local(iri, str(DOC), conv)  # noqa: E731
-    dump = lambda record: json.dumps(record, ensure_ascii=False, sort_keys=True, default=str)  # noqa: E731
+    # one encoder for every record (json.dumps with options makes a new one per call)
+    dump = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str).encode
+    py = _python_values(ox)
     T = {name: str(term) for name, term in dict(
         type=RDF.type, category=BIOLINK.category, label=RDFS.label, source=HKG.definitionSource, xref=SKOS.exactMatch, inverse=HKG.inverseOf, association=BIOLINK.Association,
         r_subject=RDF.subject, r_object=RDF.object, derived=PROV.wasDerivedFrom, quoted=PROV.wasQuotedFrom,
@@ -491,6 +501,9 @@ def write_index_from_ntriples(nt_path: Path, path: Path, meta: dict[str, Any] | 
     broader = {str(BIOLINK[slot]): key for key, slot in HIERARCHY.items()}
     narrower: dict[str, list[tuple[str, str]]] = {}
     plain = {kind: [(s.name, s.iri, s.many, s.default) for s in slots(kind)] for kind in (Claim, Context, Entity, Study)}
+    #: the predicates some record reads: a quarter of a build's triples have others (mentions,
+    #: identifiers, the claims' direct edges), and their objects are never made into Python terms
+    wanted = {*T.values(), *broader, *(iri for fields in plain.values() for _, iri, _, _ in fields)}
 
     claims_namespace, documents_namespace, affects = str(CLAIM), str(DOC), str(BIOLINK.affects)
 
@@ -503,42 +516,48 @@ def write_index_from_ntriples(nt_path: Path, path: Path, meta: dict[str, Any] | 
             if many:
                 values[name] = sorted(t.value for t in terms)
             else:
-                value = _py(terms[0]) if terms else None
+                value = py(terms[0]) if terms else None
                 values[name] = default if value is None or value == "" else value
         return values
-    aux_keys = (T["part"], T["quoted"], T["value"], T["start"], T["end"], T["title"], T["label"], T["xref"])
+    NONE = (None,)  # the values of a predicate a node lacks: its first is None
+    aux_keys = {T[key] for key in ("part", "quoted", "value", "start", "end", "title", "label", "xref")}
 
     def first(found: dict, key: str):
-        values = found.get(T[key])
-        return values[0] if values else None
+        return found.get(T[key], NONE)[0]
 
     connection = sqlite3.connect(path)
     try:
         connection.executescript(_WRITING + _SCHEMA)
+        # what a record needs from other nodes, kept until the end of the pass; the values SQLite
+        # only hands back (an excerpt's quote, start and end; xrefs; a claim's record and study
+        # links) are marshalled Python values, read back as they were made without JSON
         connection.executescript(
-            "CREATE TEMP TABLE aux (iri TEXT PRIMARY KEY, part TEXT, quoted TEXT, value TEXT, start TEXT,"
-            " end_ TEXT, title TEXT, label TEXT, xrefs TEXT);"
-            "CREATE TEMP TABLE raw_claims (iri TEXT, evidence TEXT, data TEXT, exported TEXT);"
-            "CREATE TEMP TABLE links (iri TEXT PRIMARY KEY, data TEXT);")
-        entities, studies, documents, aux, raw = [], [], [], [], []
+            "CREATE TEMP TABLE aux (iri TEXT PRIMARY KEY, part TEXT, quoted TEXT, excerpt BLOB, title TEXT,"
+            " label TEXT, xrefs BLOB);"
+            "CREATE TEMP TABLE raw_claims (n INTEGER PRIMARY KEY, evidence TEXT, record BLOB, exported TEXT);"
+            "CREATE TEMP TABLE links (iri TEXT PRIMARY KEY, link BLOB);"
+            "CREATE TEMP TABLE cites (claim INTEGER, iri TEXT);")
+        entities, studies, documents, aux, raw, links, cites = [], [], [], [], [], [], []
+        pending = ((aux, "INSERT OR IGNORE INTO aux VALUES (?, ?, ?, ?, ?, ?, ?)"),
+                   (raw, "INSERT INTO raw_claims VALUES (?, ?, ?, ?)"),
+                   (links, "INSERT OR IGNORE INTO links VALUES (?, ?)"),
+                   (cites, "INSERT INTO cites VALUES (?, ?)"))
 
         def flush(force: bool = False) -> None:
-            if aux and (force or len(aux) >= batch):
-                connection.executemany("INSERT OR IGNORE INTO aux VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", aux)
-                aux.clear()
-            if raw and (force or len(raw) >= batch):
-                connection.executemany("INSERT INTO raw_claims VALUES (?, ?, ?, ?)", raw)
-                raw.clear()
+            for rows, statement in pending:
+                if rows and (force or len(rows) >= batch):
+                    connection.executemany(statement, rows)
+                    rows.clear()
 
         def group(node: str, found: dict) -> None:
             types = {t.value for t in found.get(T["type"], ())}
-            if any(key in found for key in aux_keys):
+            if not aux_keys.isdisjoint(found):
                 part, quoted = first(found, "part"), first(found, "quoted")
+                excerpt = (py(first(found, "value")), py(first(found, "start")), py(first(found, "end")))
                 aux.append((node, part.value if part is not None else None,
-                            quoted.value if quoted is not None else None,
-                            *(json.dumps(_py(first(found, key))) for key in ("value", "start", "end")),
-                            _py(first(found, "title")), _py(first(found, "label")),
-                            json.dumps([x.value for x in found.get(T["xref"], ())])))
+                            quoted.value if quoted is not None else None, marshal.dumps(excerpt),
+                            py(first(found, "title")), py(first(found, "label")),
+                            marshal.dumps([x.value for x in found.get(T["xref"], ())])))
             if T["category"] in found:
                 entities.append((node, found))
                 for predicate, key in broader.items():
@@ -546,24 +565,24 @@ def write_index_from_ntriples(nt_path: Path, path: Path, meta: dict[str, Any] | 
                         narrower.setdefault(other.value, []).append((key, ent(node)))
             if T["influence"] in types:
                 influencer = first(found, "influencer")
-                connection.execute("INSERT OR IGNORE INTO links VALUES (?, ?)", (node, json.dumps({
+                links.append((node, marshal.dumps({
                     "study": study_id(influencer.value) if influencer is not None else None,
-                    "basis": _py(first(found, "basis")), "relation": _py(first(found, "relation")),
-                    "rationale": _py(first(found, "comment"))})))
+                    "basis": py(first(found, "basis")), "relation": py(first(found, "relation")),
+                    "rationale": py(first(found, "comment"))})))
             if T["association"] in types and T["r_subject"] in found and T["r_object"] in found:
-                evidence, original, sign = first(found, "derived"), first(found, "original"), _py(first(found, "sign"))
+                evidence, original, sign = first(found, "derived"), first(found, "original"), py(first(found, "sign"))
                 relation = first(found, "r_predicate") or first(found, "b_predicate")
                 record = {
-                    "claim": _local(node, str(CLAIM), conv),
+                    "claim": _local(node, claims_namespace, conv),
                     "subject": ent(first(found, "r_subject").value),
                     "object": ent(first(found, "r_object").value),
                     "predicate": _local(original.value, "\0", conv) if original is not None else None,
                     "sign": _sign(sign),
-                    "direction": _py(first(found, "direction")),
-                    "quote": _py(first(found, "text")),
+                    "direction": py(first(found, "direction")),
+                    "quote": py(first(found, "text")),
                     "context": {key: str(value) for key, value in read_plain(found, Context).items() if value},
                     **read_plain(found, Claim),
-                    "citations": sorted(s.value for s in found.get(T["influenced"], ())),  # IRIs, read below
+                    "citations": [],  # the study links, from the cites table at the end
                 }
                 # what only the exports read (graph/exports/kgx.py), beside the record: only what
                 # is not the usual (kgx.py reads the usual when a key is absent), so a claim of this
@@ -574,32 +593,41 @@ def write_index_from_ntriples(nt_path: Path, path: Path, meta: dict[str, Any] | 
                 predicate = relation.value if relation is not None else None
                 if predicate != affects:
                     exported["predicate"] = predicate
-                texts = sorted(_py(q) for q in found.get(T["text"], ()))
+                texts = sorted(py(q) for q in found.get(T["text"], ()))
                 if texts != [record["quote"]]:
                     exported["supporting_text"] = texts
-                for key, values in (("publications", sorted(s.value for s in found.get(T["publications"], ()))),
-                                    ("anatomical_context", sorted(ent(t.value) for t in found.get(T["anatomical"], ())))):
-                    if values:
-                        exported[key] = values
-                raw.append((node, evidence.value if evidence is not None else None, json.dumps(record),
-                            json.dumps(exported)))
+                if T["publications"] in found:
+                    exported["publications"] = sorted(s.value for s in found[T["publications"]])
+                if T["anatomical"] in found:
+                    exported["anatomical_context"] = sorted(ent(t.value) for t in found[T["anatomical"]])
+                n = next(numbers)
+                raw.append((n, evidence.value if evidence is not None else None, marshal.dumps(record),
+                            json.dumps(exported) if exported else "{}"))
+                if T["influenced"] in found:
+                    cites.extend((n, iri) for iri in sorted(s.value for s in found[T["influenced"]]))
             if T["article"] in types:
                 studies.append((node, found))
             if T["document"] in types:
-                documents.append({"id": doc_local(node), "source": _py(first(found, "dsource")),
-                                  "sha256": _py(first(found, "sha"))})
+                documents.append({"id": doc_local(node), "source": py(first(found, "dsource")),
+                                  "sha256": py(first(found, "sha"))})
             flush()
 
-        current, found = None, {}
-        for triple in ox.parse(path=str(nt_path), format=ox.RdfFormat.N_TRIPLES):
+        numbers = count(1)  # each claim's row in raw_claims, by which its cites find it
+        current, found, named = None, {}, ox.NamedNode
+        # lenient: graph.nt is this build's own sorted output, and the store loads it with every
+        # check on (a bad IRI fails the build there), so the parser skips validating IRIs again
+        for triple in ox.parse(path=str(nt_path), format=ox.RdfFormat.N_TRIPLES, lenient=True):
             subject = triple.subject
-            if not isinstance(subject, ox.NamedNode):
+            if type(subject) is not named:
                 continue
-            if subject.value != current:
+            node = subject.value
+            if node != current:
                 if current is not None:
                     group(current, found)
-                current, found = subject.value, {}
-            found.setdefault(triple.predicate.value, []).append(triple.object)
+                current, found = node, {}
+            predicate = triple.predicate.value
+            if predicate in wanted:
+                found.setdefault(predicate, []).append(triple.object)
         if current is not None:
             group(current, found)
         flush(force=True)
@@ -607,7 +635,7 @@ def write_index_from_ntriples(nt_path: Path, path: Path, meta: dict[str, Any] | 
         def aux_row(iri: str | None):
             if iri is None:
                 return None
-            return connection.execute("SELECT part, quoted, value, start, end_, title, label, xrefs FROM aux "
+            return connection.execute("SELECT part, quoted, excerpt, title, label, xrefs FROM aux "
                                       "WHERE iri = ?", (iri,)).fetchone()
 
         names, rows = set(), []
@@ -622,7 +650,7 @@ def write_index_from_ntriples(nt_path: Path, path: Path, meta: dict[str, Any] | 
                 "definition_source": None if src is None else {
                     "document": doc_local(source[0]) if source and source[0] is not None else None,
                     "section": doc_local(src.value).split("/section/", 1)[-1],
-                    "section_title": source[5] if source else None,
+                    "section_title": source[3] if source else None,
                 },
                 "xrefs": sorted(_local(x.value, "\0", conv) for x in found.get(T["xref"], ())),
                 "inverse_of": ent(inverse.value) if inverse is not None else None,
@@ -637,22 +665,29 @@ def write_index_from_ntriples(nt_path: Path, path: Path, meta: dict[str, Any] | 
         entities.clear()
         del names, rows
 
+        # each claim's study links, read in one query beside the claims: cites rows went in by
+        # claim and, within a claim, by link IRI (the order _links keeps for equal keys)
+        cited = groupby(connection.execute("SELECT k.claim, l.link FROM cites k JOIN links l ON l.iri = k.iri "
+                                           "ORDER BY k.rowid"), key=itemgetter(0))
+        next_cited = next(cited, None)
         rows = []
-        for evidence, data, exported, part, quoted, value, start, end, title in connection.execute(
-                "SELECT c.evidence, c.data, c.exported, e.part, e.quoted, e.value, e.start, e.end_, s.title "
-                "FROM raw_claims c LEFT JOIN aux e ON e.iri = c.evidence LEFT JOIN aux s ON s.iri = e.part"):
-            record = json.loads(data)
-            if record["citations"]:
-                record["citations"] = _links(json.loads(row[0]) for iri in record["citations"] for row in
-                                             connection.execute("SELECT data FROM links WHERE iri = ?", (iri,)))
-            if not record["quote"] and evidence is not None and value is not None:
-                record["quote"] = json.loads(value)
+        for n, evidence, data, exported, part, quoted, excerpt, title in connection.execute(
+                "SELECT c.n, c.evidence, c.record, c.exported, e.part, e.quoted, e.excerpt, s.title "
+                "FROM raw_claims c LEFT JOIN aux e ON e.iri = c.evidence LEFT JOIN aux s ON s.iri = e.part "
+                "ORDER BY c.n"):
+            record = marshal.loads(data)
+            if next_cited is not None and next_cited[0] == n:
+                record["citations"] = _links(marshal.loads(link) for _, link in next_cited[1])
+                next_cited = next(cited, None)
+            value, start, end = marshal.loads(excerpt) if excerpt is not None else (None, None, None)
+            if not record["quote"] and evidence is not None and excerpt is not None:
+                record["quote"] = value
             record.update({
                 "document": doc_local(quoted) if quoted is not None else None,
                 "section": doc_local(part).split("/section/", 1)[-1] if part is not None else None,
                 "section_title": title if part is not None else None,
-                "start": json.loads(start) if start is not None else None,
-                "end": json.loads(end) if end is not None else None,
+                "start": start,
+                "end": end,
             })
             if quoted is not None and quoted != documents_namespace + record["document"]:
                 exported = json.dumps({**json.loads(exported), "document": quoted})
@@ -669,21 +704,21 @@ def write_index_from_ntriples(nt_path: Path, path: Path, meta: dict[str, Any] | 
             design_row = aux_row(design.value) if design is not None else None
             record = {
                 "id": study_id(node),
-                "title": _py(first(found, "title")),
+                "title": py(first(found, "title")),
                 "authors": sorted(a.value for a in found.get(T["creator"], ())),
-                "et_al": bool(_py(first(found, "et_al"))),
+                "et_al": bool(py(first(found, "et_al"))),
                 "year": int(date.value) if date is not None else None,
-                "journal": journal_row[5] if journal_row else None,
-                "volume": _py(first(found, "volume")),
-                "issue": _py(first(found, "issue")),
-                "pages": _py(first(found, "pages")),
+                "journal": journal_row[3] if journal_row else None,
+                "volume": py(first(found, "volume")),
+                "issue": py(first(found, "issue")),
+                "pages": py(first(found, "pages")),
                 "design": design.value.rsplit("/", 1)[-1] if design is not None else None,
-                "design_label": design_row[6] if design_row else None,
-                "design_xrefs": sorted(_local(x, "\0", conv) for x in json.loads(design_row[7])) if design_row else [],
-                "citation": _py(first(found, "citation")),
+                "design_label": design_row[4] if design_row else None,
+                "design_xrefs": sorted(_local(x, "\0", conv) for x in marshal.loads(design_row[5])) if design_row else [],
+                "citation": py(first(found, "citation")),
                 **read_plain(found, Study),
-                "doi": _py(first(found, "doi")),
-                "pmid": _py(first(found, "pmid")),
+                "doi": py(first(found, "doi")),
+                "pmid": py(first(found, "pmid")),
             }
             rows.append((record["id"], dump(record)))
         connection.executemany("INSERT INTO studies VALUES (?, ?)", rows)
@@ -694,7 +729,7 @@ def write_index_from_ntriples(nt_path: Path, path: Path, meta: dict[str, Any] | 
         connection.executemany("INSERT INTO meta VALUES (?, ?)",
                                sorted((k, json.dumps(v, sort_keys=True)) for k, v in
                                       {**(meta or {}), "index_format": INDEX_FORMAT}.items()))
-        connection.executescript("DROP TABLE aux; DROP TABLE raw_claims; DROP TABLE links;")
+        connection.executescript("DROP TABLE aux; DROP TABLE raw_claims; DROP TABLE links; DROP TABLE cites;")
         connection.commit()
     finally:
         connection.close()

@@ -53,3 +53,38 @@ def test_hkg_html_hubs_draws_the_most_connected_part_and_says_so(built_mini, tmp
     assert data["hubs"] == 3 and data["entities"] == len(most) and data["total_entities"] == 8
     refused = CliRunner().invoke(cli, ["--project", str(built_mini), "html", "--hubs", "3", "--focus", "insulin"])
     assert refused.exit_code == 2 and "--hubs draws the most connected part" in refused.output
+
+
+def test_a_claim_gets_its_study_links_and_excerpt_from_their_own_nodes(tmp_path):
+    """The writer joins a claim to its link and evidence nodes after the pass: links that tie on
+    relation, basis and study keep the order of their IRIs, a link with no node is left out, and
+    a claim without a supporting text takes its excerpt's."""
+    from graph.cache.index import write_index_from_ntriples
+    from graph.model.vocab import BIOLINK, CLAIM, DCTERMS, DOC, ENTITY, HKG, PROV, RDF, RDFS, STUDY
+
+    claim, evidence, section = f"{CLAIM}c", f"{CLAIM}c/evidence", f"{DOC}d/section/s"
+    integer = '^^<http://www.w3.org/2001/XMLSchema#integer>'
+    triples = [(claim, RDF.type, f"<{BIOLINK.Association}>"), (claim, RDF.subject, f"<{ENTITY}a>"),
+               (claim, RDF.object, f"<{ENTITY}b>"), (claim, PROV.wasDerivedFrom, f"<{evidence}>"),
+               (evidence, PROV.value, '"from the excerpt"'), (evidence, PROV.wasQuotedFrom, f"<{DOC}d>"),
+               (evidence, DCTERMS.isPartOf, f"<{section}>"), (evidence, HKG.start, f'"3"{integer}'),
+               (evidence, HKG.end, f'"9"{integer}'), (section, DCTERMS.title, '"Title"')]
+    for name, study, basis, rationale in (("i1", "s1", "document", "second"), ("i2", "s1", "document", "first"),
+                                          ("i0", "s0", "curator", "third")):
+        link = f"{claim}/{name}"
+        triples += [(link, RDF.type, f"<{PROV.Influence}>"), (link, PROV.influencer, f"<{STUDY}{study}>"),
+                    (link, HKG.basis, f'"{basis}"'), (link, HKG.relation, '"supports"'),
+                    (link, RDFS.comment, f'"{rationale}"')]
+    triples += [(claim, PROV.qualifiedInfluence, f"<{claim}/{name}>") for name in ("i0", "i1", "i2", "missing")]
+    lines = sorted(f"<{s}> <{p}> {o} .\n" for s, p, o in triples)
+    (tmp_path / "graph.nt").write_text("".join(lines), encoding="utf-8")
+    write_index_from_ntriples(tmp_path / "graph.nt", tmp_path / "index.sqlite")
+    index = Index(tmp_path / "index.sqlite")
+    try:
+        record = index.claim("c")
+    finally:
+        index.close()
+    assert [(link["study"], link["basis"], link["rationale"]) for link in record["citations"]] == [
+        ("s1", "document", "second"), ("s1", "document", "first"), ("s0", "curator", "third")]
+    assert (record["quote"], record["document"], record["section"], record["section_title"], record["start"],
+            record["end"]) == ("from the excerpt", "d", "s", "Title", 3, 9)
