@@ -333,7 +333,7 @@ def _quote(text: str) -> str:
 
 
 def _tsv_row(record, columns) -> str:
-    return "\t".join([_cell(record.get(column)) for column in columns]) + "\n"
+    return "\t".join([_cell(record[column]) if column in record else "" for column in columns]) + "\n"
 
 
 class TsvWriter:
