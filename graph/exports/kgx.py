@@ -40,7 +40,7 @@ from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TextIO
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import quoteattr
 
 from graph.model.prefixes import converter
 from graph.model.records import Claim, Context, Entity, slots
@@ -74,6 +74,9 @@ __all__ = [
 _NODE_SLOTS = tuple(s for s in slots(Entity) if s.kgx)
 _CLAIM_SLOTS = tuple(s for s in slots(Claim) if s.kgx)
 _CONTEXT_SLOTS = tuple(s for s in slots(Context) if s.kgx)
+#: (column, field) of the claim's and its context's: the slots read once, not per claim
+_CLAIM_FIELDS = tuple((s.kgx, s.name) for s in _CLAIM_SLOTS)
+_CONTEXT_FIELDS = tuple((s.kgx, s.name) for s in _CONTEXT_SLOTS)
 _NODE_HEAD = ("id", "category", "name", "description", "synonym", "xref", "iri", "has_attribute_type")
 _EDGE_HEAD = ("id", "subject", "predicate", "object", "category", "original_predicate",
               "object_direction_qualifier", "object_aspect_qualifier", "anatomical_context_qualifier",
@@ -90,6 +93,12 @@ LIST_FIELDS = frozenset({"category", "xref", "anatomical_context_qualifier", "su
 #: the information resource every edge of this graph comes from
 KNOWLEDGE_SOURCE = "infores:hormone-kg"
 _INT_FIELDS = frozenset({"sign"})
+#: the edge fields that are Biolink qualifiers: those used choose the association class
+_QUALIFIERS = tuple(c for c in EDGE_COLUMNS if c.endswith("_qualifier"))
+#: the values of a field that is left out of a record
+_ABSENT = (None, [], "")
+#: IRIs every edge may name, as text once (``str`` of an rdflib term is a call per use)
+_AFFECTS, _RELATED_TO, _DOC, _STUDY = str(BIOLINK.affects), str(BIOLINK.related_to), str(DOC), str(STUDY)
 
 
 @dataclass(frozen=True)
@@ -114,6 +123,11 @@ def curie(node) -> str:
         if text.startswith(namespace) and len(text) > len(namespace):
             return f"{prefix}:{text[len(namespace):]}"
     return converter().compress(text) or text
+
+
+#: :func:`curie` of the IRIs many claims share (predicates, documents, studies), each compacted
+#: once; bounded, and a claim's own IRI never goes through it
+_shared_curie = functools.lru_cache(maxsize=1 << 14)(curie)
 
 
 @functools.cache
@@ -152,13 +166,21 @@ def association_class(subject_categories, object_categories, qualifiers=()) -> s
     >>> association_class(["biolink:PhysiologicalProcess"], ["biolink:Protein"])
     'biolink:Association'
     """
+    return _association_class(tuple(subject_categories), tuple(object_categories), frozenset(qualifiers))
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _association_class(subject_categories: tuple[str, ...], object_categories: tuple[str, ...],
+                       qualifiers: frozenset[str]) -> str:
+    """:func:`association_class`, once per combination: every claim asks, and a graph has few
+    (categories of its ends × qualifiers used)."""
 
     def under(categories):
         return {a for c in categories for a in biolink_ancestors(c.split(":", 1)[-1])}
 
     subjects, objects = under(subject_categories), under(object_categories)
     for name, subject, obj in ASSOCIATION_CLASSES:
-        if subject in subjects and obj in objects and set(qualifiers) <= biolink_slots(name):
+        if subject in subjects and obj in objects and qualifiers <= biolink_slots(name):
             return f"biolink:{name}"
     return "biolink:Association"
 
@@ -196,46 +218,53 @@ def _publications(record: Mapping[str, Any], exported: Mapping[str, Any],
     """A claim's ``publications`` (the source document its quote comes from, then every study the
     document cites for it, as a DOI or PMID CURIE when the reference gives one, else its study
     CURIE) and ``has_evidence`` (the ECO terms of those studies' designs)."""
-    document = exported.get("document") or (str(DOC) + record["document"] if record.get("document") else None)
-    found = [curie(document)] if document else []
+    document = exported.get("document") or (_DOC + record["document"] if record.get("document") else None)
+    found = [_shared_curie(document)] if document else []
+    cited = exported.get("publications")
+    if not cited:  # most claims
+        return found, []
     evidence = set()
-    for iri in exported.get("publications", ()):
-        study = studies.get(iri.removeprefix(str(STUDY)), {})
+    for iri in cited:
+        study = studies.get(iri.removeprefix(_STUDY), {})
         found.append(f"doi:{study['doi']}" if study.get("doi") else
-                     f"PMID:{study['pmid']}" if study.get("pmid") else curie(iri))
+                     f"PMID:{study['pmid']}" if study.get("pmid") else _shared_curie(iri))
         evidence.update(x for x in study.get("design_xrefs", ()) if x.startswith("ECO:"))
     return found, sorted(evidence)
 
 
 def _present(record: dict[str, Any], columns) -> dict[str, Any]:
     """The fields that hold a value, in column order."""
-    return {column: record[column] for column in columns if record.get(column) not in (None, [], "")}
+    return {column: value for column in columns if (value := record.get(column)) not in _ABSENT}
 
 
 def _edge(record: Mapping[str, Any], exported: Mapping[str, Any], ids: Mapping[str, str],
-          categories: Mapping[str, list[str]], studies) -> dict[str, Any]:
+          categories: Mapping[str, tuple[str, ...]], studies) -> dict[str, Any]:
     publications, evidence = _publications(record, exported, studies)
-    context = record["context"]
+    subject, obj = record["subject"], record["object"]
     edge = {
         "id": curie(exported["iri"]) if "iri" in exported else f"claim:{record['claim']}",
-        "subject": ids.get(record["subject"]) or _entity_curie(record["subject"]),
-        "predicate": curie(exported.get("predicate", str(BIOLINK.affects)) or str(BIOLINK.related_to)),
-        "object": ids.get(record["object"]) or _entity_curie(record["object"]),
+        "subject": ids.get(subject) or _entity_curie(subject),
+        "predicate": _shared_curie(exported.get("predicate", _AFFECTS) or _RELATED_TO),
+        "object": ids.get(obj) or _entity_curie(obj),
         "category": None,  # set below, from the qualifiers used
         "original_predicate": record["predicate"],
         "object_direction_qualifier": record["direction"],
-        "anatomical_context_qualifier": sorted(ids.get(t) or _entity_curie(t)
-                                               for t in exported.get("anatomical_context", ())),
+        "anatomical_context_qualifier": sorted([ids.get(t) or _entity_curie(t) for t in exported["anatomical_context"]])
+                                        if "anatomical_context" in exported else None,
         "primary_knowledge_source": KNOWLEDGE_SOURCE,
         "supporting_text": exported.get("supporting_text", [record["quote"]]),
         "publications": publications,
         "has_evidence": evidence,
         "sign": record["sign"],
-        **{s.kgx: record[s.name] for s in _CLAIM_SLOTS},
-        **{s.kgx: context.get(s.name) for s in _CONTEXT_SLOTS},
     }
-    edge["category"] = [association_class(categories.get(record["subject"], ()), categories.get(record["object"], ()),
-                                          [k for k, v in edge.items() if k.endswith("_qualifier") and v])]
+    for column, name in _CLAIM_FIELDS:
+        edge[column] = record[name]
+    context = record["context"]
+    if context:  # most claims have none: its columns are left out all the same
+        for column, name in _CONTEXT_FIELDS:
+            edge[column] = context.get(name)
+    edge["category"] = [_association_class(categories.get(subject, ()), categories.get(obj, ()),
+                                           frozenset([q for q in _QUALIFIERS if edge.get(q)]))]
     return _present(edge, EDGE_COLUMNS)
 
 
@@ -247,13 +276,13 @@ class IndexTables:
     nodes: tuple[dict[str, Any], ...]
     _index: Any
     _ids: Mapping[str, str]
-    _categories: Mapping[str, list[str]]
+    _categories: Mapping[str, tuple[str, ...]]
 
     def edges(self) -> Iterator[dict[str, Any]]:
         """Yield the edge records, one claim at a time."""
-        studies = self._index.studies()
+        studies, ids, categories = self._index.studies(), self._ids, self._categories
         for record, exported in self._index.exported_claims():
-            yield _edge(record, exported, self._ids, self._categories, studies)
+            yield _edge(record, exported, ids, categories, studies)
 
 
 def index_tables(index) -> IndexTables:
@@ -265,8 +294,9 @@ def index_tables(index) -> IndexTables:
 
     nodes, categories = [], {}
     for record, exported in index.exported_entities():
-        categories[record["id"]] = sorted(curie(c) for c in exported["categories"])
-        nodes.append((record["id"], _node(record, categories[record["id"]])))
+        category = sorted(curie(c) for c in exported["categories"])
+        categories[record["id"]] = tuple(category)  # hashable: the key of _association_class
+        nodes.append((record["id"], _node(record, category)))
     shared = {i for i, n in Counter(node["id"] for _, node in nodes).items() if n > 1}
     for _, node in nodes:
         if node["id"] in shared:
@@ -287,15 +317,23 @@ def _cell(value) -> str:
     """
     if value is None:
         return ""
-    items = [" ".join(str(item).split()) for item in (value if isinstance(value, list) else [value])]
-    text = "|".join(items)
-    if any("|" in item or '"' in item for item in items):
-        return '"' + text.replace('"', '""') + '"'
-    return text
+    if isinstance(value, list):
+        if len(value) != 1:
+            items = [" ".join(str(item).split()) for item in value]
+            text = "|".join(items)
+            # an item holds a "|" when the text has more of them than the joins put there
+            return _quote(text) if '"' in text or text.count("|") >= len(items) > 0 else text
+        value = value[0]  # a list of one (most lists) is its item: no list made
+    text = " ".join(str(value).split())
+    return _quote(text) if "|" in text or '"' in text else text
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
 
 
 def _tsv_row(record, columns) -> str:
-    return "\t".join(_cell(record.get(column)) for column in columns) + "\n"
+    return "\t".join([_cell(record[column]) if column in record else "" for column in columns]) + "\n"
 
 
 class TsvWriter:
@@ -342,8 +380,12 @@ def read_tsv(data: bytes) -> list[dict[str, Any]]:
     return records
 
 
+#: ``json.dumps(value, ensure_ascii=False, sort_keys=True)``, the encoder made once, not per record
+_to_json = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+
+
 def _json_line(record) -> str:
-    return json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n"
+    return _to_json(record) + "\n"
 
 
 class JsonlWriter:
@@ -388,10 +430,18 @@ def _display_edge(edge: dict[str, Any]) -> dict[str, Any]:
     return {"interaction": _INTERACTIONS.get(edge.get("sign", 0), "no change")}
 
 
-def _flat(record: dict[str, Any], leave_out=()) -> dict[str, Any]:
-    # graph tools want a number: a variable claim has no sign, and says so in "interaction"
-    return {k: (_GRAPHML_JOIN.get(k, "|").join(v) if isinstance(v, list) else v)
-            for k, v in record.items() if k not in leave_out and not (k == "sign" and v == VARIABLE)}
+def _flat(record: Mapping[str, Any], leave_out: tuple[str, ...], display: dict[str, Any]) -> dict[str, Any]:
+    """The ``display`` fields, then the record's but ``leave_out``, lists joined: copied whole
+    and fixed up, not rebuilt field by field."""
+    flat = {**display, **record}
+    for k in leave_out:
+        flat.pop(k, None)
+    if flat.get("sign") == VARIABLE:  # graph tools want a number: "interaction" says it varies
+        del flat["sign"]
+    for k, v in record.items():  # the record's lists (a display value stays as it is)
+        if isinstance(v, list) and k in flat:
+            flat[k] = _GRAPHML_JOIN.get(k, "|").join(v)
+    return flat
 
 
 def _unflat(attributes: dict[str, Any]) -> dict[str, Any]:
@@ -426,7 +476,7 @@ class GraphmlWriter:
 
     def __init__(self, out: TextIO):
         self._out = out
-        self._keys = {key: f"d{i}" for i, key in enumerate(_GRAPHML_KEYS)}
+        self._keys = _GRAPHML_IDS
         out.write("<?xml version='1.0' encoding='utf-8'?>\n" + _start("graphml", {
             "xmlns": "http://graphml.graphdrawing.org/xmlns",
             "xmlns:xsi": "http://www.w3.org/2001/XMLSchema-instance",
@@ -439,27 +489,64 @@ class GraphmlWriter:
         out.write("\n  " + _start("graph", {"edgedefault": "directed"}))
 
     def _element(self, tag: str, attributes: dict[str, str], data: Mapping[str, Any]) -> None:
-        keys = self._keys
-        self._out.write("\n    " + _start(tag, attributes) + "".join(
-            f'\n      <data key="{keys[tag, name]}">{_xml_text(str(value))}</data>' for name, value in data.items())
-            + f"\n    </{tag}>")
+        # every value escaped in one call, not one call each: joined by NUL, which escaping keeps
+        values = _escape("\0".join(map(str, data.values()))).split("\0")
+        if len(values) != len(data):  # a value holds a NUL itself (shown as U+FFFD below)
+            values = [_escape(str(value)) for value in data.values()]
+        text = "\n    " + _open(tag, attributes) + _data_template(tag, tuple(data)) % tuple(values)
+        self._out.write(_XML_ILLEGAL.sub(_REPLACED, text))  # once per element: see _start
 
     def node(self, record: Mapping[str, Any]) -> None:
-        self._element("node", {"id": record["id"]}, {**_display_node(record), **_flat(record, ("id",))})
+        self._element("node", {"id": record["id"]}, _flat(record, ("id",), _display_node(record)))
 
     def edge(self, record: Mapping[str, Any]) -> None:
         self._element("edge", {"source": record["subject"], "target": record["object"], "id": record["id"]},
-                      {**_display_edge(record), **_flat(record, ("id", "subject", "object"))})
+                      _flat(record, ("id", "subject", "object"), _display_edge(record)))
 
     def close(self) -> None:
         self._out.write("\n  </graph>\n</graphml>\n")
 
 
+#: the GraphML key id of each attribute
+_GRAPHML_IDS = {key: f"d{i}" for i, key in enumerate(_GRAPHML_KEYS)}
+
+
+@functools.lru_cache(maxsize=1 << 10)
+def _data_template(tag: str, names: tuple[str, ...]) -> str:
+    """The ``<data>`` elements and end tag of a node or edge with these attributes, a ``%s`` for
+    each value: made once for each set of fields a record holds (a graph has few)."""
+    return "".join(f'\n      <data key="{_GRAPHML_IDS[tag, name]}">%s</data>' for name in names) + f"\n    </{tag}>"
+
+
 def _start(tag: str, attributes: Mapping[str, str]) -> str:
     """An XML start tag, its attribute values escaped and quoted (the standard library's
-    ``quoteattr``, as its ``XMLGenerator`` writes them)."""
-    return f"<{tag}" + "".join(f" {name}={quoteattr(_XML_ILLEGAL.sub(_REPLACED, value))}"
-                               for name, value in attributes.items()) + ">"
+    ``quoteattr``, as its ``XMLGenerator`` writes them), characters XML cannot hold replaced.
+
+    Replaced in the whole tag at once: the markup and the escapes never hold such a character
+    and escaping never makes one, so this equals replacing them in each value first (the same
+    holds for a whole element, which :class:`GraphmlWriter` replaces in once).
+    """
+    return _XML_ILLEGAL.sub(_REPLACED, _open(tag, attributes))
+
+
+def _open(tag: str, attributes: Mapping[str, str]) -> str:
+    """:func:`_start` without the replacing."""
+    return f"<{tag}" + "".join([f" {name}={_quoted(value)}" for name, value in attributes.items()]) + ">"
+
+
+#: the characters ``quoteattr`` escapes or chooses its quotes by
+_ATTRIBUTE_SPECIAL = re.compile('[&<>"\n\r\t]')
+
+
+def _quoted(value: str) -> str:
+    """``quoteattr(value)``; a value without a character it changes is only put in double quotes
+    (most ids), without its calls."""
+    return quoteattr(value) if _ATTRIBUTE_SPECIAL.search(value) else f'"{value}"'
+
+
+def _escape(text: str) -> str:
+    """``xml.sax.saxutils.escape(text)``, without its entities argument: ``&`` first."""
+    return text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
 
 
 #: characters XML 1.0 cannot hold at all, not even as a reference (C0 controls but tab, newline
@@ -469,9 +556,6 @@ _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]
 _REPLACED = "\ufffd"
 
 
-def _xml_text(text: str) -> str:
-    """Text as an XML element holds it: markup escaped, characters XML cannot hold replaced."""
-    return escape(_XML_ILLEGAL.sub(_REPLACED, text))
 
 
 def read_graphml(data: bytes) -> GraphTables:
@@ -504,8 +588,8 @@ class CytoscapeWriter:
         if section != self._section:  # the first edge closes the nodes
             self._out.write('\n  ],\n  "edges": [')
             self._section, self._empty = section, True
-        self._out.write(("\n   " if self._empty else ",\n   ")
-                        + json.dumps({"data": data}, ensure_ascii=False, sort_keys=True))
+        # the one key "data": its value's JSON put in the braces, no dict made around it
+        self._out.write(('\n   {"data": ' if self._empty else ',\n   {"data": ') + _to_json(data) + "}")
         self._empty = False
 
     def node(self, record: Mapping[str, Any]) -> None:
@@ -513,9 +597,10 @@ class CytoscapeWriter:
                                 "name": record.get("name") or record["id"]})
 
     def edge(self, record: Mapping[str, Any]) -> None:
-        self._element("edges", {**{k: v for k, v in record.items() if k not in ("subject", "object")},
-                                **_display_edge(record), "source": record["subject"],
-                                "target": record["object"], "key": record["id"]})
+        data = dict(record)  # the record's fields, subject and object under Cytoscape's names
+        data["source"], data["target"] = data.pop("subject"), data.pop("object")
+        data.update(_display_edge(record), key=record["id"])
+        self._element("edges", data)
 
     def close(self) -> None:
         if self._section == "nodes":  # no edge was written
