@@ -11,6 +11,7 @@ the store, the SHACL check, the index and every export read that file (graph/pip
 from __future__ import annotations
 
 import heapq
+import mmap
 import os
 import shutil
 import subprocess
@@ -82,6 +83,50 @@ def _lines(triples: Iterable[tuple]) -> Iterator[str]:
         yield ntriple(triple) + "\n"
 
 
+def _bisect_lines(data, key: bytes) -> int:
+    """Offset of the first line of ``data`` (sorted lines, each ending in ``\\n``) that is not
+    less than ``key`` (a line without its ``\\n``), in byte order as ``sort`` in the C locale."""
+    lo, hi = 0, len(data)  # line starts: the lines before lo are less than key, those from hi are not
+    while lo < hi:
+        mid = (lo + hi) // 2
+        start = max(lo, data.rfind(b"\n", lo, mid) + 1)  # the line holding mid lies in [lo, hi)
+        end = data.find(b"\n", start, hi)
+        if data[start:end] < key:
+            lo = end + 1
+        else:
+            hi = start
+    return lo
+
+
+def _insert_lines(body: Path, lines: Iterable[bytes], target: Path) -> int:
+    """Write ``body`` (sorted, duplicate-free lines) with ``lines`` merged in, to ``target``, as
+    ``sort -m -u`` would; return how many lines were added.
+
+    The few lines of the dataset description are placed by bisection over the mapped file and
+    the body is copied around them: no pass that reads and compares every line of the body.
+    """
+    keys = sorted({line.rstrip(b"\n") for line in lines})
+    added = 0
+    with body.open("rb") as source, target.open("wb") as out:
+        size = os.fstat(source.fileno()).st_size
+        data = mmap.mmap(source.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        try:
+            view, done = memoryview(data), 0
+            for key in keys:
+                at = _bisect_lines(data, key)
+                if data[at:at + len(key) + 1] == key + b"\n":
+                    continue  # the body has this line already
+                out.write(view[done:at])
+                out.write(key + b"\n")
+                done, added = at, added + 1
+            out.write(view[done:])
+            view.release()
+        finally:
+            if size:
+                data.close()
+    return added
+
+
 def _count_lines(path: Path) -> int:
     with path.open("rb") as handle:
         return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 24), b""))
@@ -123,16 +168,15 @@ def write_graph_nt(kb, target: Path, workdir: Path | None = None, imports: Path 
     :raises ShapeError: an import fails the SHACL shapes.
     """
     from graph.rdf.imports import prepare_imports
-    from graph.rdf.triples import describe_dataset, iter_triples, sorted_ntriples
+    from graph.rdf.triples import describe_dataset, iter_ntriples, iter_triples, sorted_ntriples
 
     target = Path(target)
     with tempfile.TemporaryDirectory(prefix="hkg-sort-", dir=workdir or target.parent) as temp:
         temp = Path(temp)
         raw, body = temp / "raw.nt", temp / "body.nt"
         with raw.open("w", encoding="utf-8", buffering=1 << 20) as handle:
-            write = handle.write
-            for line in _lines(iter_triples(kb)):
-                write(line)
+            for text in iter_ntriples(iter_triples(kb)):
+                handle.write(text)
         sort_unique(raw, body, temp)
         raw.unlink()
         imported = ()
@@ -142,8 +186,7 @@ def write_graph_nt(kb, target: Path, workdir: Path | None = None, imports: Path 
                 (temp / "imports.nt").write_bytes(sorted_ntriples(added))
                 sort_unique(body, temp / "merged.nt", temp, merge=temp / "imports.nt")
                 os.replace(temp / "merged.nt", body)
-        dataset = temp / "dataset.nt"
-        description = describe_dataset(kb, _count_lines(body), imported, distributions)
-        dataset.write_text("".join(sorted(set(_lines(description)))), encoding="utf-8")
-        sort_unique(body, target, temp, merge=dataset)
-    return _count_lines(target)
+        triples = _count_lines(body)
+        description = describe_dataset(kb, triples, imported, distributions)
+        triples += _insert_lines(body, (line.encode("utf-8") for line in _lines(description)), target)
+    return triples

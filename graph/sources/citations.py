@@ -53,6 +53,9 @@ def _numbers(text: str) -> list[int]:
     >>> _numbers("1, 3-5"), _numbers("2–2"), _numbers("1-99")
     ([1, 3, 4, 5], [2], [])
     """
+    parts = text.split(",")
+    if all(part.strip().isdecimal() for part in parts):  # the usual "3" or "1, 4": no range
+        return [int(part) for part in parts]
     found: list[int] = []
     for part in re.split(r"\s*,\s*", text.strip()):
         bounds = [int(b) for b in re.split(r"\s*[-–]\s*", part) if b]
@@ -83,8 +86,10 @@ def _author_year(references: Iterable[Reference]) -> tuple[re.Pattern | None, di
     if not named:
         return None, named
     names = "|".join(sorted({re.escape(name) for name, _ in named}, key=len, reverse=True))
+    # the look-ahead on first letters (same matches) lets the engine skip most positions
+    firsts = "".join(sorted({re.escape(name[0]) for name, _ in named}))
     pattern = re.compile(
-        rf"(?<![\w-])(?P<name>{names})(?![\w-])(?:[ \t]+et[ \t]+al\.?|[ \t]+(?:and|&)[ \t]+"
+        rf"(?=[{firsts}])(?<![\w-])(?P<name>{names})(?![\w-])(?:[ \t]+et[ \t]+al\.?|[ \t]+(?:and|&)[ \t]+"
         rf"(?:colleagues|[A-Z][\w'’-]+))?[ \t,]*\(?[ \t]*(?P<year>\d{{4}})[a-z]?(?!\d)\)?")
     return pattern, named
 
@@ -111,25 +116,32 @@ def find_citations(document: Document) -> tuple[Citation, ...]:
     >>> [(c.reference, c.text, c.style) for c in find_citations(doc)]
     [(2, '[2]', 'numbered'), (2, 'Kapoor et al. (2006)', 'author-year')]
     """
+    found = [Citation(*c) for c in _citations(document)]
+    return tuple(sorted(found, key=lambda c: (c.start, c.reference)))
+
+
+def _citations(document: Document):
+    """The fields of each :class:`Citation` of :func:`find_citations`, style by style: plain
+    tuples, so :func:`citations_by_paragraph` makes no record of the (many) it only counts."""
     if not document.references:
-        return ()
+        return
     numbered = _by_number(document.references)
     pattern, named = _author_year(document.references)
     text = document.clean_text
-    found: list[Citation] = []
     for lo, hi in _body_spans(document):
         body = text[lo:hi]
         for match in _BRACKETS.finditer(body):
-            refs = [numbered[n] for n in _numbers(match.group(1)) if n in numbered]
-            found.extend(Citation(r, lo + match.start(), lo + match.end(), match.group(), "numbered") for r in refs)
-        for match in _SUPERSCRIPTS.finditer(body):
-            refs = [numbered[n] for n in _numbers(match.group(2).translate(_TO_DIGITS)) if n in numbered]
-            found.extend(Citation(r, lo + match.start(2), lo + match.end(), match.group(2), "superscript")
-                         for r in refs)
+            for n in _numbers(match.group(1)):
+                if n in numbered:
+                    yield numbered[n], lo + match.start(), lo + match.end(), match.group(), "numbered"
+        # the superscript pattern is tried at every position: skip it where no such digit stands
+        for match in _SUPERSCRIPTS.finditer(body) if any(d in body for d in _SUPERSCRIPT_DIGITS) else ():
+            for n in _numbers(match.group(2).translate(_TO_DIGITS)):
+                if n in numbered:
+                    yield numbered[n], lo + match.start(2), lo + match.end(), match.group(2), "superscript"
         for match in pattern.finditer(body) if pattern is not None else ():
             for index in named.get((match.group("name"), int(match.group("year"))), ()):
-                found.append(Citation(index, lo + match.start(), lo + match.end(), match.group(), "author-year"))
-    return tuple(sorted(found, key=lambda c: (c.start, c.reference)))
+                yield index, lo + match.start(), lo + match.end(), match.group(), "author-year"
 
 
 def citations_by_paragraph(document: Document) -> dict[int, frozenset[int]]:
@@ -138,10 +150,11 @@ def citations_by_paragraph(document: Document) -> dict[int, frozenset[int]]:
     A paragraph is a line of the clean text (a table row is its own paragraph). Empty for a
     document without in-text citations.
     """
-    found = {}
-    for citation in find_citations(document):
-        found.setdefault(document.line_start(citation.start), set()).add(citation.reference)
-    return {start: frozenset(refs) for start, refs in found.items()}
+    text, found = document.clean_text, {}
+    for reference, start, *_ in _citations(document):
+        # where the line holding ``start`` begins: Document.line_start, without the bisection
+        found.setdefault(text.rfind("\n", 0, max(start, 0)) + 1, set()).add(reference)
+    return {start: frozenset(found[start]) for start in sorted(found)}  # in text order, as before
 
 
 def cited_in(document: Document, paragraphs: dict[int, frozenset[int]], start: int, end: int) -> set[int]:

@@ -164,6 +164,9 @@ def _fast_entries(text: str, first_line: int, label: str) -> list[Entry] | None:
         return None
     if None in _LOADER.yaml_implicit_resolvers or _LOADER.yaml_path_resolvers:
         return None  # resolvers added at run time: leave everything to PyYAML
+    # values repeat (a document, a sign, a certainty, a study): each distinct one is read once
+    # per chunk (the values are immutable scalars; _Unsupported is raised again, not cached)
+    scalar = functools.lru_cache(maxsize=None)(_scalar)
     entries: list[Entry] = []
     data: dict = {}
     key_lines: dict[str, int] = {}
@@ -202,7 +205,7 @@ def _fast_entries(text: str, first_line: int, label: str) -> list[Entry] | None:
                     raise _Unsupported
                 if not raw:
                     item = None
-                    block[1].append(_scalar(rest))
+                    block[1].append(scalar(rest))
                     continue
                 if not value:  # "- key:" opening a deeper block: not in the subset
                     raise _Unsupported
@@ -210,7 +213,7 @@ def _fast_entries(text: str, first_line: int, label: str) -> list[Entry] | None:
                 block[1].append(item[0])
                 mapping = item[0]
                 key = _plain_key(raw)
-                mapping[key] = _scalar(value)
+                mapping[key] = scalar(value)
                 if value[0] not in "\"'":
                     wrapped = [mapping, key, indent + 2, value]
                 continue
@@ -219,7 +222,7 @@ def _fast_entries(text: str, first_line: int, label: str) -> list[Entry] | None:
                 key = _plain_key(raw)
                 if key in mapping:
                     raise _Unsupported  # a repeated key: PyYAML decides
-                mapping[key] = _scalar(value)
+                mapping[key] = scalar(value)
                 if value[0] not in "\"'":
                     wrapped = [mapping, key, indent, value]
                 continue
@@ -239,7 +242,7 @@ def _fast_entries(text: str, first_line: int, label: str) -> list[Entry] | None:
                 mapping[key] = None
                 block = [key, None, 0]
             else:
-                mapping[key] = _scalar(value)
+                mapping[key] = scalar(value)
                 if value[0] not in "\"'":
                     wrapped = [mapping, key, indent, value]
     except _Unsupported:

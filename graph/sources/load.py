@@ -309,6 +309,7 @@ def _load_studies(data: Path, documents, designs, problems: list) -> dict[str, S
 
 #: a claim's plain fields (model/records.py): read from the YAML key of their name
 _CLAIM_SLOTS = slots(Claim)
+_CLAIM_DEFAULTS = tuple((s.name, s.default) for s in _CLAIM_SLOTS)
 _CLAIM_ORDER = ("id", "subject", "object", "sign", "aspect", "direct", "document", "quote", "certainty", "hedge",
                 "context", *CITATION_RELATIONS, "knowledge_level", "agent_type", "autoregulation")
 #: a claim's keys in canonical order (``make lint-data``); a plain field not placed above comes last
@@ -393,7 +394,12 @@ def _document_links(claim_id: str, links: tuple[StudyLink, ...], cited: set[int]
     if not ok:
         return None
     added = tuple(StudyLink(study, "document") for study in sorted(found - linked))
-    return tuple(sorted(links + added, key=lambda l: (l.relation != "supports", l.basis, l.study)))
+    return tuple(sorted(links + added, key=_link_order))
+
+
+def _link_order(link: StudyLink) -> tuple:
+    """A claim's study links in order: supporting first, then by basis and study."""
+    return link.relation != "supports", link.basis, link.study
 
 
 def _check_claim(entry: Entry, documents, entities, studies, mine: list, pending: dict, seen: dict,
@@ -458,8 +464,8 @@ def _check_claim(entry: Entry, documents, entities, studies, mine: list, pending
         context = Context(**{k: v.strip() for k, v in context.items()}) if context else _NO_CONTEXT
         # the values shared are checked text (or None), contexts and tuples: no 1 / True mix-up
         share = shared.setdefault
-        plain = tuple(share(v, v) if isinstance(v, str) else v
-                      for v in (d.get(s.name, s.default) for s in _CLAIM_SLOTS))
+        plain = tuple([share(v, v) if isinstance(v, str) else v
+                       for v in [d.get(name, default) for name, default in _CLAIM_DEFAULTS]])
         fields = (entities[d["subject"]].id if entities else d["subject"],
                   entities[d["object"]].id if entities else d["object"],
                   sign, bool(d.get("direct", False)), share(context, context), share(cited, cited), plain)
@@ -514,10 +520,13 @@ def _load_claims(data: Path, documents, entities, studies, problems: list,
                 continue
             subject, obj, sign, direct, context, cited, plain = fields
             if study_records is not None and (paragraphs or any(link.basis == "document" for link in cited)):
-                cited = _document_links(claim_id, cited, cited_in(document, paragraphs, *span),
-                                        by_reference, document, line, mine)
-                if cited is None:
-                    continue
+                refs = cited_in(document, paragraphs, *span)
+                if refs or any(link.basis == "document" for link in cited):
+                    cited = _document_links(claim_id, cited, refs, by_reference, document, line, mine)
+                    if cited is None:
+                        continue
+                elif len(cited) > 1:  # nothing to check or add: only _document_links' order
+                    cited = tuple(sorted(cited, key=_link_order))
             section = locator.section_at(span[0])
             folded = " ".join(quote.split())
             claims[claim_id] = Claim(

@@ -40,6 +40,16 @@ _LONG_RUNS = re.compile(r"\s{2,}")
 _END = re.compile(r"(?![\w]|-\w)")
 
 
+def _fold_runs(text: str) -> str:
+    """``_RUNS.sub(" ", text)``: each run of whitespace as one space, made by split and join
+    (many times faster; ``\\s`` and ``str.split`` know the same whitespace)."""
+    words = text.split()
+    if not words:
+        return " " if text else ""
+    folded = " ".join(words)
+    return (" " if text[0].isspace() else "") + folded + (" " if text[-1].isspace() else "")
+
+
 class QuoteFinder:
     """Find quotes in a document exactly as :meth:`Document.find_quote` does, many at once.
 
@@ -53,7 +63,7 @@ class QuoteFinder:
 
     def __init__(self, document: Document):
         text = document.clean_text
-        self.folded = _RUNS.sub(" ", text)
+        self.folded = _fold_runs(text)
         # a one-character run keeps the offsets that follow it: only longer runs shift them
         self.folded_starts: list[int] = []  # folded position of each long run's space
         self.run_starts: list[int] = []
@@ -99,8 +109,9 @@ class QuoteFinder:
             if counts[anchor] > ANCHOR_LIMIT:
                 plans.append(None)
                 continue
-            j = parts.index(anchor, 1)
-            plans.append((anchor, len(" ".join(parts[:j])) + 1))  # anchor, its offset in needle
+            # the anchor's offset in the needle: its first whole-word place after the first word
+            # (parts.index(anchor, 1); the needle's words are split by single spaces)
+            plans.append((anchor, needle.find(f" {anchor} ") + 1))
         anchors = {plan[0] for plan in plans if plan}
         where: dict[str, list[int]] = {}
         for i in compress(count(), map(anchors.__contains__, words)):  # the scan runs in C

@@ -3,6 +3,7 @@ the same code at every size."""
 
 from __future__ import annotations
 
+import random
 import shutil
 import sqlite3
 from pathlib import Path
@@ -13,7 +14,7 @@ from rdflib.compare import isomorphic
 
 from graph.project import Project
 from graph.pipeline.build import build
-from graph.pipeline.bulk import sort_unique, write_graph_nt
+from graph.pipeline.bulk import _insert_lines, sort_unique, write_graph_nt
 from graph.errors import ShapeError
 from graph.exports.registry import export_formats
 from graph.rdf.triples import build_graph, sorted_ntriples
@@ -47,6 +48,21 @@ def test_python_sort_fallback_matches(tmp_path, monkeypatch):
     monkeypatch.setattr("shutil.which", lambda _name: None)
     sort_unique(tmp_path / "in", tmp_path / "out", tmp_path)
     assert (tmp_path / "out").read_text(encoding="utf-8") == "".join(sorted(set(lines)))
+
+
+def test_lines_inserted_by_bisection_are_those_sort_merges(tmp_path):
+    """_insert_lines (the dataset description placed into the sorted body) gives what ``sort -m -u``
+    gives: byte order of the lines without their newline (a tab sorts after the end of a line),
+    a line the body holds already kept once."""
+    rng = random.Random(20)
+    pool = sorted({"".join(rng.choice("ab\t c") for _ in range(rng.randint(1, 4))).encode() for _ in range(80)})
+    body = sorted(rng.sample(pool, 40))
+    for added in ([], pool[:1], pool[-1:], rng.sample(pool, 15), pool):
+        (tmp_path / "body").write_bytes(b"".join(line + b"\n" for line in body))
+        count = _insert_lines(tmp_path / "body", [line + b"\n" for line in added], tmp_path / "out")
+        expected = sorted(set(body) | set(added))
+        assert (tmp_path / "out").read_bytes() == b"".join(line + b"\n" for line in expected)
+        assert count == len(expected) - len(body)
 
 
 def test_a_build_is_reproducible_in_another_project(built_mini, tmp_path):

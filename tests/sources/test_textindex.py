@@ -9,7 +9,8 @@ import pytest
 
 from graph.sources.extract import extract_document, find_mentions
 from graph.sources.load import load_records
-from graph.sources.textindex import MentionFinder, QuoteFinder, SectionLocator, _case_key, find_mentions_fast
+from graph.sources.textindex import (_RUNS, MentionFinder, QuoteFinder, SectionLocator, _case_key, _fold_runs,
+                                     find_mentions_fast)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -105,3 +106,12 @@ def test_case_key_is_one_representative_per_ignorecase_class():
     for _ in range(5000):
         text = "".join(rng.choice(pool) for _ in range(rng.randrange(0, 12)))
         assert key(text) == reference(text), text
+
+
+def test_whitespace_runs_fold_as_the_regex_folds_them():
+    """_fold_runs (split and join) is ``_RUNS.sub(" ", text)``, odd whitespace and edges included."""
+    rng = random.Random(7)
+    alphabet = [" ", "\t", "\n", "\x0b", "\x0c", "\r", "\x1c", "\x85", "\xa0", "\u2028", "\u3000", "\u200b", "a", "β"]
+    for _ in range(5000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 8)))
+        assert _fold_runs(text) == _RUNS.sub(" ", text), repr(text)
