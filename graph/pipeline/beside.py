@@ -36,7 +36,7 @@ def checks_and_rdf_exports(nt: Path, directory: Path | None, names: Iterable[str
     with beside("graph.pipeline.beside", *args, failure="the build's shape checks or RDF exports failed") as child:
         try:
             yield
-        except BaseException as error:
+        except Exception as error:  # an interrupt stops the child at once, without waiting for a verdict
             _raise_violations(child.stdout.readline())  # blocks until the checks are done
             raise error
         _raise_violations(child.stdout.readline())

@@ -62,3 +62,10 @@ def test_a_failed_export_is_one_line(conforming, tmp_path):
     with pytest.raises(CacheError, match=r"^the build's shape checks or RDF exports failed: \w+Error: [^\n]*$"):
         with checks_and_rdf_exports(conforming, tmp_path / "a-file", ["turtle"]):
             pass
+
+
+def test_an_interrupt_stops_the_child_without_asking_its_verdict(violating):
+    # were the verdict asked, the shape error would replace the interrupt (after the checks ran)
+    with pytest.raises(KeyboardInterrupt):
+        with checks_and_rdf_exports(violating, None, []):
+            raise KeyboardInterrupt
