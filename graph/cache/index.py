@@ -18,8 +18,6 @@ from typing import Any
 
 from graph.errors import CacheError, UnknownEntityError
 from graph.model.names import RANK_XREF, fold, match_name, name_keys, nearest, similar
-from graph.model.prefixes import converter
-from graph.model.records import Claim, Context, Entity, Study, slots
 from graph.model.vocab import HIERARCHY, SIGN_ORDER
 
 __all__ = ["INDEX_FORMAT", "Index", "write_index_from_ntriples"]
@@ -480,6 +478,8 @@ def write_index_from_ntriples(nt_path: Path, path: Path, meta: dict[str, Any] | 
 
     import pyoxigraph as ox
 
+    from graph.model.prefixes import converter  # the writer's alone: reading needs neither (start-up)
+    from graph.model.records import Claim, Context, Entity, Study, slots
     from graph.model.vocab import (BIBO, BIOLINK, CLAIM, DCTERMS, DOC, ENTITY, HIERARCHY, HKG, PROV, RDF, RDFS,
                         SKOS, STUDY)
 

@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING, Any
 
 from graph.errors import HkgError, UnknownEntityError
 from graph.model.names import nearest
-from graph.model.records import CONTEXT_KEYS
 from graph.model.vocab import CERTAINTY_SCORE, SIGN_ORDER, SIGNS, VARIABLE, net_sign
 from graph.pathways.signed import adjacency
 
@@ -248,6 +247,8 @@ def holds_in(graph, context: Iterable[str] | None) -> Callable[[Mapping[str, Any
     values = [str(v).strip() for v in context or () if str(v).strip()]
     if not values:
         return None
+    from graph.model.records import CONTEXT_KEYS  # here: the schema costs a plain `hkg paths` ~15 ms of start-up
+
     known = _context_keys(graph)
     every_key = set(CONTEXT_KEYS) | {k for ks in known.values() for k in ks}
     wanted: dict[str, set[str]] = {}
