@@ -23,7 +23,7 @@ from graph.model.vocab import HIERARCHY, SIGN_ORDER
 __all__ = ["INDEX_FORMAT", "Index", "write_index_from_ntriples"]
 
 #: the shape of the records in the index; a build made with another is refused (rebuild it)
-INDEX_FORMAT = 7
+INDEX_FORMAT = 8
 
 _SCHEMA = """
 CREATE TABLE entities (id TEXT PRIMARY KEY, label TEXT NOT NULL, category TEXT, data TEXT NOT NULL,
@@ -209,8 +209,20 @@ class Index:
                              "run `hkg build` again")
 
     def close(self) -> None:
-        """Close the database."""
+        """Close the database (and the adjacency file, if it was mapped)."""
         self._db.close()
+        mapped = self.__dict__.pop("_adjacency", None)
+        if mapped is not None:
+            mapped.close()
+
+    def adjacency(self):
+        """The build's adjacency file, memory-mapped (:mod:`graph.cache.adjacency`; None when
+        there is none), for the compiled route search."""
+        if "_adjacency" not in self.__dict__:
+            from graph.cache.adjacency import adjacency_path, open_adjacency
+
+            self._adjacency = open_adjacency(adjacency_path(self.path))
+        return self._adjacency
 
     # --- entities -----------------------------------------------------------------------
 
@@ -478,6 +490,7 @@ def write_index_from_ntriples(nt_path: Path, path: Path, meta: dict[str, Any] | 
 
     import pyoxigraph as ox
 
+    from graph.cache.adjacency import adjacency_path, write_adjacency
     from graph.model.prefixes import converter  # the writer's alone: reading needs neither (start-up)
     from graph.model.records import Claim, Context, Entity, Study, slots
     from graph.model.vocab import (BIBO, BIOLINK, CLAIM, DCTERMS, DOC, ENTITY, HIERARCHY, HKG, PROV, RDF, RDFS,
@@ -731,6 +744,7 @@ def write_index_from_ntriples(nt_path: Path, path: Path, meta: dict[str, Any] | 
         connection.executemany("INSERT INTO documents VALUES (?, ?)", [(d["id"], dump(d)) for d in documents])
         connection.executescript(_INDEXES + _DEGREES)
         _write_adjacency(connection)
+        write_adjacency(connection, adjacency_path(path))  # the compiled route search's, from those rows
         _write_claim_edges(connection)
         connection.executemany("INSERT INTO meta VALUES (?, ?)",
                                sorted((k, json.dumps(v, sort_keys=True)) for k, v in

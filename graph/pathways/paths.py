@@ -31,7 +31,10 @@ from graph.model.names import nearest
 from graph.model.vocab import CERTAINTY_SCORE, SIGN_ORDER, SIGNS, VARIABLE, net_sign
 from graph.pathways.signed import adjacency
 
+from graph.pathways.numbered import MAX_PARTIAL_ROUTES
+
 if TYPE_CHECKING:  # graph.pathways.signed imports networkx, which answering needs only once a graph is built
+    from graph.pathways.numbered import Numbered
     from graph.pathways.signed import Adjacency, Rows
 
 __all__ = [
@@ -493,19 +496,54 @@ def _routes(adj: Adjacency, hops: _Hops, start: str, goal: str, wanted: frozense
                     elif widths[node]:
                         extended.append((*nodes, node))
         if complete:
-            # the steps' claims in one read; their signs are the hops', so no entity's row is read
-            # for them (a route found through the ball's rows would read a hub's row for one step)
-            hops.prefetch(complete)
-            found = [route for nodes in complete for route in _signed(hops.signs, hops, nodes, wanted)]
-            if limit is not None and limit < len(found):
-                yield from heapq.nsmallest(limit, found, key=Route.rank_key)
-                return
-            yield from sorted(found, key=Route.rank_key)
+            ranked = _ranked(complete, hops, wanted, limit)
+            yield from ranked
             if limit is not None:
-                limit -= len(found)
+                limit -= len(ranked)
+        if len(extended) > MAX_PARTIAL_ROUTES:
+            raise _too_many()
         paths = extended
         if not paths or limit == 0:
             return
+
+
+def _ranked(complete: list[tuple[str, ...]], hops: _Hops, wanted: frozenset[int],
+            limit: int | None) -> list[Route]:
+    """The routes along some entity sequences of one length, ranked, the best ``limit``."""
+    # the steps' claims in one read; their signs are the hops', so no entity's row is read
+    # for them (a route found through the ball's rows would read a hub's row for one step)
+    hops.prefetch(complete)
+    found = [route for nodes in complete for route in _signed(hops.signs, hops, nodes, wanted)]
+    if limit is not None and limit < len(found):
+        return heapq.nsmallest(limit, found, key=Route.rank_key)
+    return sorted(found, key=Route.rank_key)
+
+
+def _too_many() -> HkgError:
+    return HkgError(f"more than {MAX_PARTIAL_ROUTES:,} partial routes of one length: "
+                    "lower --max-length or add --context")
+
+
+def _numbered_routes(numbered: Numbered, hops: _Hops, start: str, goal: str, wanted: frozenset[int],
+                     max_length: int, limit: int | None) -> Iterator[Route]:
+    """:func:`_routes` without ``allowed``, run by the compiled search (the same entity
+    sequences, per length, ranked here the same way)."""
+    first = 1
+    while True:
+        found = numbered.routes(start, goal, first, max_length, limit)
+        if found is None:
+            raise _too_many()
+        by_length, resume = found
+        for complete in by_length:
+            ranked = _ranked(complete, hops, wanted, limit)
+            yield from ranked
+            if limit is not None:
+                limit -= len(ranked)
+                if limit == 0:
+                    return
+        if not resume:
+            return
+        first = resume
 
 
 def find_paths(graph, source: str, target: str, *, max_length: int = 5, sign: int | str | None = None,
@@ -568,11 +606,16 @@ def find_paths(graph, source: str, target: str, *, max_length: int = 5, sign: in
     wanted = frozenset(SIGNS if wanted_sign is None else (wanted_sign,))
 
 
+    numbered = getattr(graph, "numbered", None)  # an IndexedView's compiled search, if any
+
     def generate() -> Iterator[Route]:
         if limit == 0:
             return
-        yield from _routes(adjacency(graph, test), _Hops(graph, test), source, target, wanted,
-                           max_length, limit=limit)
+        if numbered is not None and test is None:
+            yield from _numbered_routes(numbered, _Hops(graph, None), source, target, wanted, max_length, limit)
+        else:
+            yield from _routes(adjacency(graph, test), _Hops(graph, test), source, target, wanted,
+                               max_length, limit=limit)
 
     return generate()
 

@@ -225,7 +225,12 @@ class IndexedView:
     """
 
     def __init__(self, index, *, via_classes: bool = False):
+        from graph.pathways.numbered import numbered
+
         self._index, self._via_classes = index, via_classes
+        #: the compiled search over the build's adjacency file, when there is one (claims only:
+        #: a hierarchy step is read from the entities' records)
+        self.numbered = None if via_classes else numbered(index)
         self._between: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
         self._succ = self.succ = _Side(index, "subject", via_classes)
         self._pred = self.pred = _Side(index, "object", via_classes)
@@ -241,14 +246,14 @@ class IndexedView:
             return False
         found = self._known.get(node)
         if found is None:
-            found = self._known[node] = self._index.has_node(node)
+            found = self._known[node] = node in self.numbered if self.numbered else self._index.has_node(node)
         return found
 
     def prefetch_ends(self, source: str, target: str) -> None:
         """Read in one query what a search from ``source`` to ``target`` asks first: whether
         both are nodes, and the widths it weighs the two ends by."""
-        if not (isinstance(source, str) and isinstance(target, str)):
-            return
+        if self.numbered or not (isinstance(source, str) and isinstance(target, str)):
+            return  # the compiled search needs no widths, and the file answers which are nodes
         is_source, is_target, out, into = self._index.ends(source, target)
         self._known[source], self._known[target] = is_source, is_target
         if not self._via_classes:  # else the rows add the hierarchy links, and so do the widths

@@ -1,0 +1,488 @@
+/* The route search of graph.pathways.paths, compiled, over the compact adjacency file of a build.
+ *
+ * graph.cache.adjacency writes the file; graph.pathways.paths._routes is the same search in
+ * Python (and the reference: tests/pathways/test_search.py checks that both find the same node
+ * sequences). Entities are numbered in the order of their ids (UTF-8 bytes), so a number is found
+ * by binary search and every row lists its neighbours in number order.
+ *
+ * Layout, little-endian, every array of uint32 four-byte aligned:
+ *   "HKGADJ1\n"   magic
+ *   uint64 n      entities
+ *   uint64 e      distinct (subject, object) pairs of the claims
+ *   uint64 b      bytes of ids
+ *   uint32 id_offsets[n + 1], succ_offsets[n + 1], succ[e], pred_offsets[n + 1], pred[e]
+ *   char   ids[b] the ids, UTF-8, each entity's id at ids[id_offsets[i] : id_offsets[i + 1]]
+ *
+ * The file is a build's own output, written atomically, but nothing read from it is trusted: an
+ * offset or a number out of range stops the search with ValueError instead of reading out of
+ * bounds.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+#define MAGIC "HKGADJ1\n"
+#define HEADER 32
+#define EMPTY UINT32_MAX
+#define FAR INT32_MAX
+
+typedef struct {
+    Py_buffer view;
+    uint32_t n, e;
+    const uint32_t *id_offsets, *succ_offsets, *succ, *pred_offsets, *pred;
+    const char *ids;
+    uint64_t id_bytes;
+    int corrupt;
+} Adjacency;
+
+static int adjacency_open(PyObject *source, Adjacency *a) {
+    uint64_t n, e, b;
+    if (PyObject_GetBuffer(source, &a->view, PyBUF_SIMPLE) < 0)
+        return -1;
+    const char *p = a->view.buf;
+    uint64_t length = (uint64_t)a->view.len;
+    a->corrupt = 0;
+    if (length < HEADER || memcmp(p, MAGIC, 8) != 0 || ((uintptr_t)p & 3) != 0)
+        goto bad;
+    memcpy(&n, p + 8, 8);
+    memcpy(&e, p + 16, 8);
+    memcpy(&b, p + 24, 8);
+    if (n >= UINT32_MAX || e >= UINT32_MAX || b > length)
+        goto bad;
+    if (HEADER + 4 * (3 * (n + 1) + 2 * e) + b != length)
+        goto bad;
+    a->n = (uint32_t)n;
+    a->e = (uint32_t)e;
+    a->id_bytes = b;
+    a->id_offsets = (const uint32_t *)(p + HEADER);
+    a->succ_offsets = a->id_offsets + (n + 1);
+    a->succ = a->succ_offsets + (n + 1);
+    a->pred_offsets = a->succ + e;
+    a->pred = a->pred_offsets + (n + 1);
+    a->ids = (const char *)(a->pred + e);
+    return 0;
+bad:
+    PyBuffer_Release(&a->view);
+    PyErr_SetString(PyExc_ValueError, "not an hkg adjacency file (or a damaged one): run `hkg build` again");
+    return -1;
+}
+
+/* The neighbours of v on one side: row[0 .. *count), or NULL (and corrupt set) if out of range. */
+static const uint32_t *row(Adjacency *a, const uint32_t *offsets, const uint32_t *targets, uint32_t v,
+                           uint32_t *count) {
+    uint32_t lo = offsets[v], hi = offsets[v + 1];
+    if (lo > hi || hi > a->e) {
+        a->corrupt = 1;
+        *count = 0;
+        return NULL;
+    }
+    *count = hi - lo;
+    return targets + lo;
+}
+
+/* The number of neighbours of v on one side (0 for a damaged row: reading it sets corrupt). */
+static uint32_t width(const Adjacency *a, const uint32_t *offsets, uint32_t v) {
+    uint32_t lo = offsets[v], hi = offsets[v + 1];
+    return lo <= hi && hi <= a->e ? hi - lo : 0;
+}
+
+/* --- growable arrays and an open-addressing map of uint32 to int32 ------------------------- */
+
+typedef struct { uint32_t *items; size_t size, capacity; } Vec;
+
+static int vec_push(Vec *v, uint32_t item) {
+    if (v->size == v->capacity) {
+        size_t capacity = v->capacity ? 2 * v->capacity : 64;
+        uint32_t *items = PyMem_Realloc(v->items, capacity * sizeof(uint32_t));
+        if (items == NULL)
+            return -1;
+        v->items = items;
+        v->capacity = capacity;
+    }
+    v->items[v->size++] = item;
+    return 0;
+}
+
+typedef struct { uint32_t *keys; int32_t *values; size_t size, capacity; } Map;
+
+static size_t map_slot(const Map *m, uint32_t key) {
+    size_t mask = m->capacity - 1, i = (key * 2654435761u) & mask;
+    while (m->keys[i] != EMPTY && m->keys[i] != key)
+        i = (i + 1) & mask;
+    return i;
+}
+
+static int map_init(Map *m, size_t capacity) {
+    m->capacity = capacity;
+    m->size = 0;
+    m->keys = PyMem_Malloc(capacity * sizeof(uint32_t));
+    m->values = PyMem_Malloc(capacity * sizeof(int32_t));
+    if (m->keys == NULL || m->values == NULL)
+        return -1;
+    memset(m->keys, 0xff, capacity * sizeof(uint32_t));
+    return 0;
+}
+
+static int32_t map_get(const Map *m, uint32_t key, int32_t missing) {
+    size_t i = map_slot(m, key);
+    return m->keys[i] == EMPTY ? missing : m->values[i];
+}
+
+static int map_put(Map *m, uint32_t key, int32_t value) {
+    if (2 * (m->size + 1) > m->capacity) {
+        Map bigger;
+        if (map_init(&bigger, 2 * m->capacity) < 0) {
+            PyMem_Free(bigger.keys);
+            PyMem_Free(bigger.values);
+            return -1;
+        }
+        for (size_t i = 0; i < m->capacity; i++)
+            if (m->keys[i] != EMPTY) {
+                size_t j = map_slot(&bigger, m->keys[i]);
+                bigger.keys[j] = m->keys[i];
+                bigger.values[j] = m->values[i];
+                bigger.size++;
+            }
+        PyMem_Free(m->keys);
+        PyMem_Free(m->values);
+        *m = bigger;
+    }
+    size_t i = map_slot(m, key);
+    if (m->keys[i] == EMPTY) {
+        m->keys[i] = key;
+        m->size++;
+    }
+    m->values[i] = value;
+    return 0;
+}
+
+/* --- the search ---------------------------------------------------------------------------- */
+
+/* The ball: entities that reach the goal within `depth` steps (graph.pathways.paths._Ball).
+ * `toward` maps an entity to the head of its list of successors in the ball, kept in the
+ * `toward_node` / `toward_next` arena (-1 ends a list). */
+typedef struct {
+    Map distance, toward;
+    Vec frontier, toward_node, toward_next;
+    int32_t depth;
+    uint64_t cost;
+} Ball;
+
+static uint64_t pred_total(const Adjacency *a, const Vec *nodes) {
+    uint64_t total = 0;
+    for (size_t i = 0; i < nodes->size; i++)
+        total += width(a, a->pred_offsets, nodes->items[i]);
+    return total;
+}
+
+static int ball_grow(Adjacency *a, Ball *ball) {
+    int32_t depth = ball->depth + 1;
+    Vec layer = {0};
+    for (size_t i = 0; i < ball->frontier.size; i++) {
+        uint32_t node = ball->frontier.items[i], count;
+        const uint32_t *before = row(a, a->pred_offsets, a->pred, node, &count);
+        for (uint32_t j = 0; j < count; j++) {
+            uint32_t v = before[j];
+            if (v >= a->n) {
+                a->corrupt = 1;
+                break;
+            }
+            int32_t head = map_get(&ball->toward, v, -1);
+            if (map_put(&ball->toward, v, (int32_t)ball->toward_node.size) < 0 ||
+                vec_push(&ball->toward_node, node) < 0 || vec_push(&ball->toward_next, (uint32_t)head) < 0 ||
+                ball->toward_node.size >= FAR)
+                goto fail;
+            if (map_get(&ball->distance, v, -1) < 0) {
+                if (map_put(&ball->distance, v, depth) < 0 || vec_push(&layer, v) < 0)
+                    goto fail;
+            }
+        }
+    }
+    PyMem_Free(ball->frontier.items);
+    ball->frontier = layer;
+    ball->cost = pred_total(a, &layer);
+    ball->depth = layer.size ? depth : FAR;
+    return 0;
+fail:
+    PyMem_Free(layer.items);
+    return -1;
+}
+
+static int has_edge(Adjacency *a, uint32_t from, uint32_t to) {
+    uint32_t count;
+    const uint32_t *next = row(a, a->succ_offsets, a->succ, from, &count);
+    size_t lo = 0, hi = count;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (next[mid] < to)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < count && next[lo] == to;
+}
+
+static int on_path(const uint32_t *path, int length, uint32_t node) {
+    for (int i = 0; i < length; i++)
+        if (path[i] == node)
+            return 1;
+    return 0;
+}
+
+static int emit(PyObject *out, const uint32_t *path, int length, uint32_t last) {
+    PyObject *route = PyTuple_New(length + 1);
+    if (route == NULL)
+        return -1;
+    for (int i = 0; i <= length; i++) {
+        PyObject *number = PyLong_FromUnsignedLong(i < length ? path[i] : last);
+        if (number == NULL) {
+            Py_DECREF(route);
+            return -1;
+        }
+        PyTuple_SET_ITEM(route, i, number);
+    }
+    int failed = PyList_Append(out, route);
+    Py_DECREF(route);
+    return failed;
+}
+
+/* Extend a partial route by `node` into the next layer (stride = its length + 1). */
+static int extend(Vec *next, const uint32_t *path, int length, uint32_t node) {
+    for (int i = 0; i < length; i++)
+        if (vec_push(next, path[i]) < 0)
+            return -1;
+    return vec_push(next, node);
+}
+
+PyDoc_STRVAR(routes_doc,
+"routes(adjacency, start, goal, min_length, max_length, stop_after, max_partial)\n--\n\n"
+"The simple routes from start to goal (entity numbers; start == goal: the loops through it), as\n"
+"tuples of numbers, shortest first, of min_length to max_length steps; the search stops after a\n"
+"length at which stop_after routes or more have been found (-1: never). Returns (routes, resume):\n"
+"resume is the next length to ask for when it stopped early, else 0; None when more than\n"
+"max_partial partial routes would be held at one length.");
+
+static PyObject *routes(PyObject *module, PyObject *args) {
+    PyObject *source, *out = NULL, *result = NULL;
+    unsigned int start, goal;
+    int min_length, max_length;
+    Py_ssize_t stop_after, max_partial;
+    Adjacency a;
+    if (!PyArg_ParseTuple(args, "OIIiinn:routes", &source, &start, &goal, &min_length, &max_length,
+                          &stop_after, &max_partial))
+        return NULL;
+    if (adjacency_open(source, &a) < 0)
+        return NULL;
+    Ball ball = {0};
+    Vec paths = {0}, next = {0};
+    int resume = 0, too_many = 0;
+    Py_ssize_t found = 0;
+    if (start >= a.n || goal >= a.n || max_length < 1) {
+        PyErr_SetString(PyExc_ValueError, "no such entity number, or max_length < 1");
+        goto done;
+    }
+    out = PyList_New(0);
+    if (out == NULL || map_init(&ball.distance, 64) < 0 || map_init(&ball.toward, 64) < 0 ||
+        map_put(&ball.distance, goal, 0) < 0 || vec_push(&ball.frontier, goal) < 0 || vec_push(&paths, start) < 0)
+        goto nomemory;
+    ball.cost = width(&a, a.pred_offsets, goal);
+    for (int depth = 1; depth <= max_length; depth++) {
+        int32_t left = max_length - depth;
+        int length = depth;  /* nodes in each partial route */
+        size_t count = paths.size / length;
+        if (ball.depth <= left) {
+            uint64_t ahead = 0;
+            for (size_t i = 0; i < count; i++)
+                ahead += width(&a, a.succ_offsets, paths.items[i * length + length - 1]);
+            while (ball.depth <= left && ball.cost <= ahead)
+                if (ball_grow(&a, &ball) < 0)
+                    goto nomemory;
+        }
+        int keep = depth >= min_length;
+        next.size = 0;
+        for (size_t i = 0; i < count && !a.corrupt; i++) {
+            const uint32_t *path = paths.items + i * length;
+            uint32_t end = path[length - 1];
+            if (ball.depth > left) {  /* every useful next entity is in toward */
+                for (int32_t k = map_get(&ball.toward, end, -1); k >= 0; k = (int32_t)ball.toward_next.items[k]) {
+                    uint32_t node = ball.toward_node.items[k];
+                    if (node == goal) {
+                        if (keep && emit(out, path, length, node) < 0)
+                            goto error;
+                        found += keep;
+                    } else if (map_get(&ball.distance, node, FAR) <= left && !on_path(path, length, node)) {
+                        if (extend(&next, path, length, node) < 0)
+                            goto nomemory;
+                    }
+                }
+            } else if (left == 0) {
+                if (has_edge(&a, end, goal)) {
+                    if (keep && emit(out, path, length, goal) < 0)
+                        goto error;
+                    found += keep;
+                }
+            } else {
+                int known = ball.depth == left;  /* an entity not in the ball is too far away */
+                uint32_t width_end;
+                const uint32_t *after = row(&a, a.succ_offsets, a.succ, end, &width_end);
+                for (uint32_t j = 0; j < width_end; j++) {
+                    uint32_t node = after[j];
+                    if (node >= a.n) {
+                        a.corrupt = 1;
+                        break;
+                    }
+                    if (node == goal) {
+                        if (keep && emit(out, path, length, node) < 0)
+                            goto error;
+                        found += keep;
+                    } else if (on_path(path, length, node)) {
+                        continue;
+                    } else if (known ? map_get(&ball.distance, node, FAR) <= left
+                                     : width(&a, a.succ_offsets, node) > 0) {
+                        if (extend(&next, path, length, node) < 0)
+                            goto nomemory;
+                    }
+                }
+            }
+            if (next.size / (length + 1) > (size_t)max_partial) {
+                too_many = 1;
+                break;
+            }
+        }
+        if (a.corrupt || too_many)
+            break;
+        Vec swap = paths;
+        paths = next;
+        next = swap;
+        if (paths.size == 0)
+            break;
+        if (keep && stop_after >= 0 && found >= stop_after && depth < max_length) {
+            resume = depth + 1;
+            break;
+        }
+    }
+    if (a.corrupt) {
+        PyErr_SetString(PyExc_ValueError, "a damaged hkg adjacency file: run `hkg build` again");
+        goto error;
+    }
+    if (too_many) {
+        Py_INCREF(Py_None);
+        result = Py_None;
+    } else {
+        result = Py_BuildValue("(Oi)", out, resume);
+    }
+    goto done;
+nomemory:
+    PyErr_NoMemory();
+error:
+    result = NULL;
+done:
+    Py_XDECREF(out);
+    PyMem_Free(paths.items);
+    PyMem_Free(next.items);
+    PyMem_Free(ball.frontier.items);
+    PyMem_Free(ball.toward_node.items);
+    PyMem_Free(ball.toward_next.items);
+    PyMem_Free(ball.distance.keys);
+    PyMem_Free(ball.distance.values);
+    PyMem_Free(ball.toward.keys);
+    PyMem_Free(ball.toward.values);
+    PyBuffer_Release(&a.view);
+    return result;
+}
+
+PyDoc_STRVAR(number_doc,
+"number(adjacency, id)\n--\n\nThe number of the entity with this id, or -1 if there is none.");
+
+static PyObject *number(PyObject *module, PyObject *args) {
+    PyObject *source;
+    const char *key;
+    Py_ssize_t key_length;
+    Adjacency a;
+    if (!PyArg_ParseTuple(args, "Os#:number", &source, &key, &key_length))
+        return NULL;
+    if (adjacency_open(source, &a) < 0)
+        return NULL;
+    long found = -1;
+    size_t lo = 0, hi = a.n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        uint32_t from = a.id_offsets[mid], to = a.id_offsets[mid + 1];
+        if (from > to || to > a.id_bytes) {
+            a.corrupt = 1;
+            break;
+        }
+        size_t length = to - from, shorter = length < (size_t)key_length ? length : (size_t)key_length;
+        int order = memcmp(a.ids + from, key, shorter);
+        if (order == 0)
+            order = length < (size_t)key_length ? -1 : length > (size_t)key_length;
+        if (order == 0) {
+            found = (long)mid;
+            break;
+        }
+        if (order < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    PyBuffer_Release(&a.view);
+    if (a.corrupt) {
+        PyErr_SetString(PyExc_ValueError, "a damaged hkg adjacency file: run `hkg build` again");
+        return NULL;
+    }
+    return PyLong_FromLong(found);
+}
+
+PyDoc_STRVAR(ids_doc, "ids(adjacency, numbers)\n--\n\nThe ids of some entity numbers, as a list.");
+
+static PyObject *ids(PyObject *module, PyObject *args) {
+    PyObject *source, *numbers;
+    Adjacency a;
+    if (!PyArg_ParseTuple(args, "OO:ids", &source, &numbers))
+        return NULL;
+    PyObject *sequence = PySequence_Fast(numbers, "numbers must be a sequence");
+    if (sequence == NULL)
+        return NULL;
+    if (adjacency_open(source, &a) < 0) {
+        Py_DECREF(sequence);
+        return NULL;
+    }
+    Py_ssize_t count = PySequence_Fast_GET_SIZE(sequence);
+    PyObject *out = PyList_New(count);
+    for (Py_ssize_t i = 0; out != NULL && i < count; i++) {
+        unsigned long v = PyLong_AsUnsignedLong(PySequence_Fast_GET_ITEM(sequence, i));
+        PyObject *id = NULL;
+        if (PyErr_Occurred()) {
+            ;
+        } else if (v >= a.n || a.id_offsets[v] > a.id_offsets[v + 1] || a.id_offsets[v + 1] > a.id_bytes) {
+            PyErr_SetString(PyExc_ValueError, "no such entity number in the hkg adjacency file");
+        } else {
+            id = PyUnicode_DecodeUTF8(a.ids + a.id_offsets[v], a.id_offsets[v + 1] - a.id_offsets[v], "strict");
+        }
+        if (id == NULL) {
+            Py_CLEAR(out);
+            break;
+        }
+        PyList_SET_ITEM(out, i, id);
+    }
+    PyBuffer_Release(&a.view);
+    Py_DECREF(sequence);
+    return out;
+}
+
+static PyMethodDef methods[] = {
+    {"routes", routes, METH_VARARGS, routes_doc},
+    {"number", number, METH_VARARGS, number_doc},
+    {"ids", ids, METH_VARARGS, ids_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "graph.pathways._search",
+    "The route search of graph.pathways.paths, compiled, over a build's adjacency file.", -1, methods,
+};
+
+PyMODINIT_FUNC PyInit__search(void) {
+    return PyModule_Create(&module);
+}

@@ -1,0 +1,58 @@
+"""The compiled route search over a build's adjacency file, with entity ids in and out.
+
+:func:`graph.pathways.paths.find_paths` asks it for the entity sequences of the routes of an
+:class:`graph.pathways.signed.IndexedView` (no context filter, no hierarchy steps) when hkg was
+installed with a C compiler; otherwise, or for any other view, the same search runs in Python
+(``graph.pathways.paths._routes``) and finds the same sequences, more slowly.
+"""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+try:
+    from graph.pathways import _search
+except ImportError:  # installed without a C compiler: the Python search answers alone
+    _search = None
+
+__all__ = ["MAX_PARTIAL_ROUTES", "Numbered", "numbered"]
+
+#: the most partial routes either search holds at one length (a question beyond it is refused)
+MAX_PARTIAL_ROUTES = 2_000_000
+
+
+class Numbered:
+    """A build's entities by number and the compiled search over them (one mapped file)."""
+
+    def __init__(self, mapped):
+        self._mapped = mapped
+
+    def __contains__(self, node: object) -> bool:
+        return isinstance(node, str) and _search.number(self._mapped, node) >= 0
+
+    def routes(self, start: str, goal: str, first: int, max_length: int,
+             limit: int | None) -> tuple[list[list[tuple[str, ...]]], int] | None:
+        """The entity sequences of the routes from ``start`` to ``goal`` of ``first`` to
+        ``max_length`` steps, one list per length that has any, shortest first; the search
+        stops after a length at which ``limit`` sequences or more are found. Returns (the
+        lists, the next length to ask for if it stopped early, else 0), or None when more than
+        :data:`MAX_PARTIAL_ROUTES` partial routes would be held at one length."""
+        mapped = self._mapped
+        found = _search.routes(mapped, _search.number(mapped, start), _search.number(mapped, goal),
+                               first, max_length, -1 if limit is None else limit, MAX_PARTIAL_ROUTES)
+        if found is None:
+            return None
+        sequences, resume = found
+        numbers = sorted({number for sequence in sequences for number in sequence})
+        name = dict(zip(numbers, _search.ids(mapped, numbers))).__getitem__
+        return [[tuple(map(name, sequence)) for sequence in group]
+                for _length, group in groupby(sequences, len)], resume
+
+
+def numbered(index) -> Numbered | None:
+    """The compiled search over an index's adjacency file (None without the compiled module or
+    the file)."""
+    if _search is None:
+        return None
+    mapped = index.adjacency()
+    return Numbered(mapped) if mapped is not None else None

@@ -1,0 +1,202 @@
+"""The compiled route search and the adjacency file it reads agree with the search in Python.
+
+``graph/pathways/_search.c`` is the search of :func:`graph.pathways.paths._routes` over a build's
+adjacency file (:mod:`graph.cache.adjacency`). On random graphs with hubs at either end it must
+find exactly the entity sequences the Python search finds, length by length; a question answered
+from a build must be the same whichever search runs; and a damaged file must stop the search
+with an error, never read out of bounds.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import struct
+from array import array
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from graph.cache.adjacency import MAGIC, write_adjacency
+from graph.cache.index import _write_adjacency
+from graph.errors import HkgError
+from graph.pathways import numbered as numbered_module
+from graph.pathways.numbered import _search
+from graph.pathways.paths import SIGNS, _Hops, _routes, find_paths
+from graph.pathways.signed import IndexedView, adjacency, build_signed_graph, make_signed_graph
+
+NODES = "abcdefgh"
+HUBS = "xy"
+ENDPOINT = st.sampled_from(list(HUBS) * 4 + list(NODES))  # hubs collect most claims
+CLAIMS = st.lists(st.tuples(ENDPOINT, ENDPOINT, st.sampled_from([1, -1, 0, "variable"])), min_size=1, max_size=60)
+
+
+def test_the_compiled_search_is_built_by_the_install():
+    # `make install` compiles it where a C compiler is (as on every machine the README sets up);
+    # without one hkg still installs and the Python search answers alone
+    assert _search is not None
+
+
+def _adjacency_file(claims, tmp_path, isolated=("lonely",)):
+    """The adjacency file of some (subject, object, sign) claims, written as a build writes it."""
+    connection = sqlite3.connect(":memory:")
+    connection.executescript("CREATE TABLE entities (id TEXT PRIMARY KEY);"
+                             "CREATE TABLE claims (id TEXT PRIMARY KEY, subject TEXT, object TEXT, sign);")
+    connection.executemany("INSERT INTO entities VALUES (?)", [(n,) for n in isolated])
+    connection.executemany("INSERT INTO claims VALUES (?, ?, ?, ?)",
+                           [(f"c{i}", u, v, s) for i, (u, v, s) in enumerate(claims)])
+    _write_adjacency(connection)
+    path = tmp_path / "index.adjacency"
+    write_adjacency(connection, path)
+    return path.read_bytes()
+
+
+def _python_sequences(graph, start, goal, max_length):
+    """The entity sequences of the Python search's routes, by length (every sign wanted)."""
+    found: dict[int, set] = {}
+    for route in _routes(adjacency(graph), _Hops(graph, None), start, goal, frozenset(SIGNS), max_length):
+        found.setdefault(route.length, set()).add(route.nodes)
+    return found
+
+
+def _compiled_sequences(data, start, goal, max_length, first=1, stop_after=-1):
+    number = {node: _search.number(data, node) for node in NODES + HUBS}
+    sequences, resume = _search.routes(data, number[start], number[goal], first, max_length, stop_after, 10**6)
+    found: dict[int, set] = {}
+    for sequence in sequences:
+        found.setdefault(len(sequence) - 1, set()).add(tuple(_search.ids(data, sequence)))
+    lengths = [len(s) for s in sequences]
+    assert lengths == sorted(lengths)  # shortest first
+    return found, resume
+
+
+@settings(max_examples=200, deadline=None)
+@given(CLAIMS, st.sampled_from(list(HUBS) + list(NODES[:4])), st.sampled_from(list(HUBS) + list(NODES[:4])),
+       st.integers(1, 6))
+def test_the_compiled_search_finds_the_sequences_the_python_search_finds(tmp_path_factory, claims, start, goal,
+                                                                       max_length):
+    graph = make_signed_graph([{"claim": f"c{i}", "subject": u, "object": v, "sign": s}
+                               for i, (u, v, s) in enumerate(claims)], [{"id": n} for n in NODES + HUBS])
+    data = _adjacency_file(claims, tmp_path_factory.mktemp("adjacency"), isolated=NODES + HUBS)
+    expected = _python_sequences(graph, start, goal, max_length)
+    found, resume = _compiled_sequences(data, start, goal, max_length)
+    assert found == expected and resume == 0
+    # asked from a length on, and told to stop once enough are found: the same routes, in parts
+    if expected:
+        shortest = min(expected)
+        part, resume = _compiled_sequences(data, start, goal, max_length, first=shortest, stop_after=1)
+        assert part == {shortest: expected[shortest]}
+        assert resume == (shortest + 1 if shortest < max_length and resume else 0)
+        rest, _ = _compiled_sequences(data, start, goal, max_length, first=shortest + 1)
+        assert rest == {n: s for n, s in expected.items() if n > shortest}
+
+
+def test_the_adjacency_file_numbers_every_node_in_id_order_and_lists_its_neighbours(tmp_path):
+    claims = [("b", "a", 1), ("b", "a", -1), ("a", "ç", 0), ("ç", "b", 1), ("a", "a", 1)]
+    data = _adjacency_file(claims, tmp_path)
+    n, e, size = struct.unpack_from("<QQQ", data, 8)
+    assert data[:8] == MAGIC and (n, e) == (4, 4)  # "lonely" has no claim but is a node; pairs are distinct
+    numbers = array("I", data[32:32 + 4 * (3 * (n + 1) + 2 * e)])
+    assert data[-size:].decode() == "ablonelyç"  # by UTF-8 bytes, as SQLite orders text: ç after l
+    assert _search.ids(data, range(n)) == ["a", "b", "lonely", "ç"]
+    assert [_search.number(data, node) for node in ("a", "b", "lonely", "ç", "c", "", "lonelyx")] == [0, 1, 2, 3, -1, -1, -1]
+    succ_offsets = numbers[n + 1:2 * (n + 1)]
+    succ = numbers[2 * (n + 1):2 * (n + 1) + e]
+    assert list(succ_offsets) == [0, 2, 3, 3, 4]
+    assert list(succ) == [0, 3, 0, 1]  # a → a, ç; b → a; lonely → none; ç → b: each row in number order
+
+
+@pytest.mark.parametrize("damage", ["magic", "truncated", "offset", "neighbour"])
+def test_a_damaged_adjacency_file_stops_the_search_with_an_error(tmp_path, damage):
+    data = bytearray(_adjacency_file([("a", "b", 1), ("b", "c", 1), ("c", "a", -1)], tmp_path))
+    n, e, _size = struct.unpack_from("<QQQ", data, 8)
+    succ_offsets = 32 + 4 * (n + 1)
+    pred_offsets = succ_offsets + 4 * (n + 1 + e)
+    if damage == "magic":
+        data[0:1] = b"X"
+    elif damage == "truncated":
+        del data[-3:]
+    elif damage == "offset":  # every row ends far past the rows, on both sides
+        for start in (succ_offsets, pred_offsets):
+            struct.pack_into(f"<{n}I", data, start + 4, *[10**6] * n)
+    else:  # every neighbour is numbered past the nodes
+        for start in (succ_offsets, pred_offsets):
+            struct.pack_into(f"<{e}I", data, start + 4 * (n + 1), *[10**6] * e)
+    with pytest.raises(ValueError, match="adjacency file"):
+        _search.routes(bytes(data), 0, 2, 1, 4, -1, 1000)
+
+
+# --- a build's questions ------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory):
+    """A built synthetic project (benchmarks/synth.py, 1,000 claims, hubs and parallel claims)."""
+    from benchmarks.synth import write_project
+    from graph.pipeline.build import build
+    from graph.project import Project
+
+    project = tmp_path_factory.mktemp("synthetic") / "claims-1000"
+    write_project(project, 1000)
+    build(Project(project))
+    return Project(project).index()
+
+
+def _python_view(index):
+    view = IndexedView(index)
+    view.numbered = None  # as a question with a context filter reads the index
+    return view
+
+
+def test_a_question_from_a_build_gets_the_same_routes_from_either_search(synthetic):
+    whole = build_signed_graph(synthetic)
+    hubs = sorted(whole, key=lambda n: -whole.degree(n))[:4]
+    nodes = sorted(whole)[::7]
+    answered = 0
+    for source in hubs + nodes[:12]:
+        for target in hubs + nodes[-12:]:
+            for options in ({"max_length": 4, "limit": 50}, {"max_length": 5, "limit": 3, "sign": "down"},
+                            {"max_length": 3}):
+                view = IndexedView(synthetic)
+                assert view.numbered is not None
+                compiled = list(find_paths(view, source, target, **options))
+                assert compiled == list(find_paths(_python_view(synthetic), source, target, **options))
+                answered += bool(compiled)
+    assert answered > 50
+
+
+def test_the_compiled_search_reads_only_the_claims_of_its_routes_steps(synthetic):
+    whole = build_signed_graph(synthetic)
+    source, target = next((a, b) for a in sorted(whole) for b in sorted(whole)[::-1]
+                          if a != b and len(list(find_paths(whole, a, b, max_length=3))) > 1)
+    view = IndexedView(synthetic)
+    queries = []
+    synthetic._db.set_trace_callback(queries.append)
+    try:
+        routes = list(find_paths(view, source, target, max_length=3))
+    finally:
+        synthetic._db.set_trace_callback(None)
+    assert routes == list(find_paths(whole, source, target, max_length=3))
+    assert len(queries) == 1 and "claim_edges" in queries[0]  # no row, no width, no membership query
+    assert not adjacency(view).succ and not adjacency(view).pred
+
+
+def test_without_the_compiled_module_the_python_search_answers(synthetic, monkeypatch):
+    whole = build_signed_graph(synthetic)
+    hub = max(whole, key=whole.degree)
+    expected = [list(find_paths(IndexedView(synthetic), hub, node, max_length=4)) for node in sorted(whole)[:40]]
+    monkeypatch.setattr(numbered_module, "_search", None)
+    view = IndexedView(synthetic)
+    assert view.numbered is None
+    assert [list(find_paths(view, hub, node, max_length=4)) for node in sorted(whole)[:40]] == expected
+    assert any(expected)
+
+
+def test_too_many_partial_routes_is_refused_by_either_search(synthetic, monkeypatch):
+    whole = build_signed_graph(synthetic)
+    hub = max(whole, key=whole.out_degree)
+    target = max(whole, key=whole.in_degree)
+    monkeypatch.setattr(numbered_module, "MAX_PARTIAL_ROUTES", 5)
+    monkeypatch.setattr("graph.pathways.paths.MAX_PARTIAL_ROUTES", 5)
+    for view in (IndexedView(synthetic), _python_view(synthetic), whole):
+        with pytest.raises(HkgError, match="more than 5 partial routes"):
+            list(find_paths(view, hub, target, max_length=5))
