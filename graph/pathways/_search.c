@@ -176,7 +176,13 @@ static uint64_t pred_total(const Adjacency *a, const Vec *nodes) {
     return total;
 }
 
-static int ball_grow(Adjacency *a, Ball *ball) {
+/* Ctrl-C (or a handler's exception) interrupts a long search: checked every 2^16 steps. */
+static int interrupted(uint64_t *ticks) {
+    return (++*ticks & 0xffff) == 0 && PyErr_CheckSignals() < 0;
+}
+
+/* Grow the ball one step back; -1 with an exception set on failure. */
+static int ball_grow(Adjacency *a, Ball *ball, uint64_t *ticks) {
     int32_t depth = ball->depth + 1;
     Vec layer = {0};
     for (size_t i = 0; i < ball->frontier.size; i++) {
@@ -184,6 +190,10 @@ static int ball_grow(Adjacency *a, Ball *ball) {
         const uint32_t *before = row(a, a->pred_offsets, a->pred, node, &count);
         for (uint32_t j = 0; j < count; j++) {
             uint32_t v = before[j];
+            if (interrupted(ticks)) {
+                PyMem_Free(layer.items);
+                return -1;
+            }
             if (v >= a->n) {
                 a->corrupt = 1;
                 break;
@@ -206,6 +216,7 @@ static int ball_grow(Adjacency *a, Ball *ball) {
     return 0;
 fail:
     PyMem_Free(layer.items);
+    PyErr_NoMemory();
     return -1;
 }
 
@@ -278,6 +289,7 @@ static PyObject *routes(PyObject *module, PyObject *args) {
     Vec paths = {0}, next = {0};
     int resume = 0, too_many = 0;
     Py_ssize_t found = 0;
+    uint64_t ticks = 0;
     if (start >= a.n || goal >= a.n || max_length < 1) {
         PyErr_SetString(PyExc_ValueError, "no such entity number, or max_length < 1");
         goto done;
@@ -296,8 +308,8 @@ static PyObject *routes(PyObject *module, PyObject *args) {
             for (size_t i = 0; i < count; i++)
                 ahead += width(&a, a.succ_offsets, paths.items[i * length + length - 1]);
             while (ball.depth <= left && ball.cost <= ahead)
-                if (ball_grow(&a, &ball) < 0)
-                    goto nomemory;
+                if (ball_grow(&a, &ball, &ticks) < 0)
+                    goto error;
         }
         int keep = depth >= min_length;
         next.size = 0;
@@ -307,6 +319,8 @@ static PyObject *routes(PyObject *module, PyObject *args) {
             if (ball.depth > left) {  /* every useful next entity is in toward */
                 for (int32_t k = map_get(&ball.toward, end, -1); k >= 0; k = (int32_t)ball.toward_next.items[k]) {
                     uint32_t node = ball.toward_node.items[k];
+                    if (interrupted(&ticks))
+                        goto error;
                     if (node == goal) {
                         if (keep && emit(out, path, length, node) < 0)
                             goto error;
@@ -328,6 +342,8 @@ static PyObject *routes(PyObject *module, PyObject *args) {
                 const uint32_t *after = row(&a, a.succ_offsets, a.succ, end, &width_end);
                 for (uint32_t j = 0; j < width_end; j++) {
                     uint32_t node = after[j];
+                    if (interrupted(&ticks))
+                        goto error;
                     if (node >= a.n) {
                         a.corrupt = 1;
                         break;

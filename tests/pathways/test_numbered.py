@@ -200,3 +200,25 @@ def test_too_many_partial_routes_is_refused_by_either_search(synthetic, monkeypa
     for view in (IndexedView(synthetic), _python_view(synthetic), whole):
         with pytest.raises(HkgError, match="more than 5 partial routes"):
             list(find_paths(view, hub, target, max_length=5))
+
+
+def test_a_signal_interrupts_a_long_compiled_search(tmp_path):
+    import signal
+
+    nodes = [f"n{i:02d}" for i in range(40)]  # every entity acts on every other: routes explode
+    data = _adjacency_file([(u, v, 1) for u in nodes for v in nodes if u != v], tmp_path, isolated=())
+
+    class Interrupted(Exception):
+        pass
+
+    def interrupt(_signum, _frame):
+        raise Interrupted
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, 0.1)
+    try:
+        with pytest.raises(Interrupted):  # not None: stopped long before 20 million partial routes
+            _search.routes(data, 0, 1, 1, 8, -1, 20_000_000)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
