@@ -57,3 +57,17 @@ def real_project(tmp_path_factory) -> Path:
     shutil.copytree(ROOT / "data", target / "data")
     build(Project(target))
     return target
+
+
+@pytest.fixture(scope="session")
+def synthetic(tmp_path_factory):
+    """The index of a built synthetic project (benchmarks/synth.py, 1,000 claims, hubs and
+    parallel claims), built once for the session (read-only use)."""
+    from benchmarks.synth import write_project
+    from graph.pipeline.build import build
+    from graph.project import Project
+
+    project = tmp_path_factory.mktemp("synthetic") / "claims-1000"
+    write_project(project, 1000)
+    build(Project(project))
+    return Project(project).index()

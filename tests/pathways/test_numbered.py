@@ -128,19 +128,6 @@ def test_a_damaged_adjacency_file_stops_the_search_with_an_error(tmp_path, damag
 
 # --- a build's questions ------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def synthetic(tmp_path_factory):
-    """A built synthetic project (benchmarks/synth.py, 1,000 claims, hubs and parallel claims)."""
-    from benchmarks.synth import write_project
-    from graph.pipeline.build import build
-    from graph.project import Project
-
-    project = tmp_path_factory.mktemp("synthetic") / "claims-1000"
-    write_project(project, 1000)
-    build(Project(project))
-    return Project(project).index()
-
-
 def _python_view(index):
     view = IndexedView(index)
     view.numbered = None  # as a question with a context filter reads the index
@@ -203,6 +190,7 @@ def test_too_many_partial_routes_is_refused_by_either_search(synthetic, monkeypa
 
 
 def test_a_signal_interrupts_a_long_compiled_search(tmp_path):
+    import gc
     import signal
 
     nodes = [f"n{i:02d}" for i in range(40)]  # every entity acts on every other: routes explode
@@ -215,6 +203,7 @@ def test_a_signal_interrupts_a_long_compiled_search(tmp_path):
         raise Interrupted
 
     previous = signal.signal(signal.SIGALRM, interrupt)
+    gc.disable()  # else the handler may run in a gc callback (hypothesis installs one) and be lost
     signal.setitimer(signal.ITIMER_REAL, 0.1)
     try:
         with pytest.raises(Interrupted):  # not None: stopped long before 20 million partial routes
@@ -222,3 +211,4 @@ def test_a_signal_interrupts_a_long_compiled_search(tmp_path):
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        gc.enable()

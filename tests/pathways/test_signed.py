@@ -100,19 +100,6 @@ def test_adjacency_is_kept_until_the_graph_changes():
 
 # --- the view read from the index as a search goes ----------------------------------------------
 
-@pytest.fixture(scope="module")
-def synthetic(tmp_path_factory):
-    """A built synthetic project (benchmarks/synth.py, 1,000 claims, hubs and parallel claims)."""
-    from benchmarks.synth import write_project
-    from graph.project import Project
-    from graph.pipeline.build import build
-
-    project = tmp_path_factory.mktemp("synthetic") / "claims-1000"
-    write_project(project, 1000)
-    build(Project(project))
-    return Project(project).index()
-
-
 @pytest.fixture(params=["real", "synthetic"])
 def index(request, real_project, synthetic):
     from graph.project import Project
