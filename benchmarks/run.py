@@ -17,8 +17,9 @@ For each size the runner writes a synthetic project (:mod:`benchmarks.synth`), b
   ``all_simple_paths(cutoff=4)`` plus the sign product of every path, ranked, top 50. Each call
   of either gets :data:`PAIR_TIMEOUT` seconds; a baseline that runs out counts as that bound
   (so its ratio is a lower bound), ours must answer every pair within it. Each pair is also
-  searched as ``hkg paths`` does it, on a new :class:`graph.pathways.signed.IndexedView` that reads the
-  index only where the search goes (no networkx view made first), and must find the same routes;
+  searched as ``hkg paths`` does it, on a new :class:`graph.pathways.signed.IndexedView` (the
+  compiled search over the build's mapped adjacency file, then one index query for the claims of
+  the routes' steps; no networkx view made first), and must find the same routes;
 - **sparql**: three queries (label lookup through synonyms, a two-step property path, an
   aggregate with ORDER BY) on the build's pyoxigraph store, on disk (as ``hkg sparql`` and
   ``hkg serve`` read it) and loaded into memory (as ``hkg serve --in-memory`` holds it), against
