@@ -1,7 +1,7 @@
 /* The route search of graph.pathways.paths, compiled, over the compact adjacency file of a build.
  *
  * graph.cache.adjacency writes the file; graph.pathways.paths._routes is the same search in
- * Python (and the reference: tests/pathways/test_search.py checks that both find the same node
+ * Python (and the reference: tests/pathways/test_numbered.py checks that both find the same node
  * sequences). Entities are numbered in the order of their ids (UTF-8 bytes), so a number is found
  * by binary search and every row lists its neighbours in number order.
  *
@@ -81,10 +81,14 @@ static const uint32_t *row(Adjacency *a, const uint32_t *offsets, const uint32_t
     return targets + lo;
 }
 
-/* The number of neighbours of v on one side (0 for a damaged row: reading it sets corrupt). */
-static uint32_t width(const Adjacency *a, const uint32_t *offsets, uint32_t v) {
+/* The number of neighbours of v on one side (0, and corrupt set, for a damaged row). */
+static uint32_t width(Adjacency *a, const uint32_t *offsets, uint32_t v) {
     uint32_t lo = offsets[v], hi = offsets[v + 1];
-    return lo <= hi && hi <= a->e ? hi - lo : 0;
+    if (lo > hi || hi > a->e) {
+        a->corrupt = 1;
+        return 0;
+    }
+    return hi - lo;
 }
 
 /* --- growable arrays and an open-addressing map of uint32 to int32 ------------------------- */
@@ -169,7 +173,7 @@ typedef struct {
     uint64_t cost;
 } Ball;
 
-static uint64_t pred_total(const Adjacency *a, const Vec *nodes) {
+static uint64_t pred_total(Adjacency *a, const Vec *nodes) {
     uint64_t total = 0;
     for (size_t i = 0; i < nodes->size; i++)
         total += width(a, a->pred_offsets, nodes->items[i]);
@@ -258,8 +262,17 @@ static int emit(PyObject *out, const uint32_t *path, int length, uint32_t last) 
     return failed;
 }
 
-/* Extend a partial route by `node` into the next layer (stride = its length + 1). */
-static int extend(Vec *next, const uint32_t *path, int length, uint32_t node) {
+/* Extend a partial route by `node` into the next layer (stride = its length + 1), unless the
+ * layer holds `most` routes already: then it is dropped and *capped set (the search stops after
+ * this length, whose complete routes are still collected). -1 when memory runs out. */
+static int extend(Vec *next, const uint32_t *path, int length, uint32_t node, size_t most, int *capped) {
+    if (*capped)
+        return 0;
+    if (next->size / (size_t)(length + 1) >= most) {
+        *capped = 1;
+        next->size = 0;
+        return 0;
+    }
     for (int i = 0; i < length; i++)
         if (vec_push(next, path[i]) < 0)
             return -1;
@@ -267,33 +280,34 @@ static int extend(Vec *next, const uint32_t *path, int length, uint32_t node) {
 }
 
 PyDoc_STRVAR(routes_doc,
-"routes(adjacency, start, goal, min_length, max_length, stop_after, max_partial)\n--\n\n"
-"The simple routes from start to goal (entity numbers; start == goal: the loops through it), as\n"
-"tuples of numbers, shortest first, of min_length to max_length steps; the search stops after a\n"
-"length at which stop_after routes or more have been found (-1: never). Returns (routes, resume):\n"
-"resume is the next length to ask for when it stopped early, else 0; None when more than\n"
-"max_partial partial routes would be held at one length.");
+"routes(adjacency, start, goal, first, max_length, max_partial)\n--\n\n"
+"The simple routes from start to goal (entity numbers; start == goal: the loops through it) of\n"
+"the shortest length from first to max_length steps that has any, as tuples of numbers. Returns\n"
+"(routes, following): following is the next length to ask for, 0 when no longer route can exist,\n"
+"-1 when it would hold more than max_partial partial routes. None when max_partial is passed\n"
+"before any route is found.");
 
 static PyObject *routes(PyObject *module, PyObject *args) {
     PyObject *source, *out = NULL, *result = NULL;
-    unsigned int start, goal;
-    int min_length, max_length;
-    Py_ssize_t stop_after, max_partial;
+    Py_ssize_t start_arg, goal_arg, max_partial;
+    int first, max_length;
     Adjacency a;
-    if (!PyArg_ParseTuple(args, "OIIiinn:routes", &source, &start, &goal, &min_length, &max_length,
-                          &stop_after, &max_partial))
+    if (!PyArg_ParseTuple(args, "Onniin:routes", &source, &start_arg, &goal_arg, &first, &max_length, &max_partial))
         return NULL;
     if (adjacency_open(source, &a) < 0)
         return NULL;
     Ball ball = {0};
     Vec paths = {0}, next = {0};
-    int resume = 0, too_many = 0;
+    int following = 0, capped = 0;
     Py_ssize_t found = 0;
     uint64_t ticks = 0;
-    if (start >= a.n || goal >= a.n || max_length < 1) {
-        PyErr_SetString(PyExc_ValueError, "no such entity number, or max_length < 1");
+    if (start_arg < 0 || goal_arg < 0 || (uint64_t)start_arg >= a.n || (uint64_t)goal_arg >= a.n ||
+        max_length < 1 || max_partial < 1) {
+        PyErr_SetString(PyExc_ValueError, "no such entity number, or max_length or max_partial < 1");
         goto done;
     }
+    uint32_t start = (uint32_t)start_arg, goal = (uint32_t)goal_arg;
+    size_t most = (size_t)max_partial;
     out = PyList_New(0);
     if (out == NULL || map_init(&ball.distance, 64) < 0 || map_init(&ball.toward, 64) < 0 ||
         map_put(&ball.distance, goal, 0) < 0 || vec_push(&ball.frontier, goal) < 0 || vec_push(&paths, start) < 0)
@@ -311,7 +325,7 @@ static PyObject *routes(PyObject *module, PyObject *args) {
                 if (ball_grow(&a, &ball, &ticks) < 0)
                     goto error;
         }
-        int keep = depth >= min_length;
+        int keep = depth >= first;
         next.size = 0;
         for (size_t i = 0; i < count && !a.corrupt; i++) {
             const uint32_t *path = paths.items + i * length;
@@ -326,11 +340,13 @@ static PyObject *routes(PyObject *module, PyObject *args) {
                             goto error;
                         found += keep;
                     } else if (map_get(&ball.distance, node, FAR) <= left && !on_path(path, length, node)) {
-                        if (extend(&next, path, length, node) < 0)
+                        if (extend(&next, path, length, node, most, &capped) < 0)
                             goto nomemory;
                     }
                 }
             } else if (left == 0) {
+                if (interrupted(&ticks))
+                    goto error;
                 if (has_edge(&a, end, goal)) {
                     if (keep && emit(out, path, length, goal) < 0)
                         goto error;
@@ -356,37 +372,33 @@ static PyObject *routes(PyObject *module, PyObject *args) {
                         continue;
                     } else if (known ? map_get(&ball.distance, node, FAR) <= left
                                      : width(&a, a.succ_offsets, node) > 0) {
-                        if (extend(&next, path, length, node) < 0)
+                        if (extend(&next, path, length, node, most, &capped) < 0)
                             goto nomemory;
                     }
                 }
             }
-            if (next.size / (length + 1) > (size_t)max_partial) {
-                too_many = 1;
-                break;
-            }
         }
-        if (a.corrupt || too_many)
+        if (a.corrupt)
             break;
         Vec swap = paths;
         paths = next;
         next = swap;
-        if (paths.size == 0)
-            break;
-        if (keep && stop_after >= 0 && found >= stop_after && depth < max_length) {
-            resume = depth + 1;
+        if (found > 0) {  /* the routes of this length: the caller asks again for longer ones */
+            following = capped ? -1 : (paths.size && depth < max_length ? depth + 1 : 0);
             break;
         }
+        if (capped || paths.size == 0)
+            break;
     }
     if (a.corrupt) {
         PyErr_SetString(PyExc_ValueError, "a damaged hkg adjacency file: run `hkg build` again");
         goto error;
     }
-    if (too_many) {
+    if (capped && found == 0) {
         Py_INCREF(Py_None);
         result = Py_None;
     } else {
-        result = Py_BuildValue("(Oi)", out, resume);
+        result = Py_BuildValue("(Oi)", out, following);
     }
     goto done;
 nomemory:

@@ -8,7 +8,7 @@ installed with a C compiler; otherwise, or for any other view, the same search r
 
 from __future__ import annotations
 
-from itertools import groupby
+import sys
 
 try:
     from graph.pathways import _search
@@ -30,29 +30,31 @@ class Numbered:
     def __contains__(self, node: object) -> bool:
         return isinstance(node, str) and _search.number(self._mapped, node) >= 0
 
-    def routes(self, start: str, goal: str, first: int, max_length: int,
-             limit: int | None) -> tuple[list[list[tuple[str, ...]]], int] | None:
-        """The entity sequences of the routes from ``start`` to ``goal`` of ``first`` to
-        ``max_length`` steps, one list per length that has any, shortest first; the search
-        stops after a length at which ``limit`` sequences or more are found. Returns (the
-        lists, the next length to ask for if it stopped early, else 0), or None when more than
-        :data:`MAX_PARTIAL_ROUTES` partial routes would be held at one length."""
+    def routes(self, start: str, goal: str, first: int,
+               max_length: int) -> tuple[list[tuple[str, ...]], int] | None:
+        """The entity sequences of the routes from ``start`` to ``goal`` (both nodes) of the
+        shortest length from ``first`` to ``max_length`` that has any, and the next length to
+        ask for (0: no longer route exists; -1: more than :data:`MAX_PARTIAL_ROUTES` partial
+        routes would be held at it). None when that many are passed before any route is found.
+
+        One length per call keeps a question lazy (the caller stops when its limit is met);
+        each call walks the shorter lengths again, which costs little beside the routes' claims.
+        """
         mapped = self._mapped
         found = _search.routes(mapped, _search.number(mapped, start), _search.number(mapped, goal),
-                               first, max_length, -1 if limit is None else limit, MAX_PARTIAL_ROUTES)
+                               first, max_length, MAX_PARTIAL_ROUTES)
         if found is None:
             return None
-        sequences, resume = found
+        sequences, following = found
         numbers = sorted({number for sequence in sequences for number in sequence})
         name = dict(zip(numbers, _search.ids(mapped, numbers))).__getitem__
-        return [[tuple(map(name, sequence)) for sequence in group]
-                for _length, group in groupby(sequences, len)], resume
+        return [tuple(map(name, sequence)) for sequence in sequences], following
 
 
 def numbered(index) -> Numbered | None:
     """The compiled search over an index's adjacency file (None without the compiled module or
     the file)."""
-    if _search is None:
+    if _search is None or sys.byteorder != "little":  # the file is little-endian; the C reads it as is
         return None
     mapped = index.adjacency()
     return Numbered(mapped) if mapped is not None else None

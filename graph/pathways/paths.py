@@ -500,10 +500,12 @@ def _routes(adj: Adjacency, hops: _Hops, start: str, goal: str, wanted: frozense
             yield from ranked
             if limit is not None:
                 limit -= len(ranked)
+        if limit == 0:
+            return
         if len(extended) > MAX_PARTIAL_ROUTES:
             raise _too_many()
         paths = extended
-        if not paths or limit == 0:
+        if not paths:
             return
 
 
@@ -526,24 +528,26 @@ def _too_many() -> HkgError:
 
 def _numbered_routes(numbered: Numbered, hops: _Hops, start: str, goal: str, wanted: frozenset[int],
                      max_length: int, limit: int | None) -> Iterator[Route]:
-    """:func:`_routes` without ``allowed``, run by the compiled search (the same entity
-    sequences, per length, ranked here the same way)."""
+    """:func:`_routes` without ``allowed``, run by the compiled search: the same entity
+    sequences, asked for one length at a time and ranked here the same way."""
     first = 1
     while True:
-        found = numbered.routes(start, goal, first, max_length, limit)
+        found = numbered.routes(start, goal, first, max_length)
         if found is None:
             raise _too_many()
-        by_length, resume = found
-        for complete in by_length:
+        complete, following = found
+        if complete:
             ranked = _ranked(complete, hops, wanted, limit)
             yield from ranked
             if limit is not None:
                 limit -= len(ranked)
                 if limit == 0:
                     return
-        if not resume:
+        if following < 0:
+            raise _too_many()
+        if not following:
             return
-        first = resume
+        first = following
 
 
 def find_paths(graph, source: str, target: str, *, max_length: int = 5, sign: int | str | None = None,

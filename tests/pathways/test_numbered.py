@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlite3
 import struct
 from array import array
+from itertools import islice
 
 import pytest
 from hypothesis import given, settings
@@ -22,7 +23,7 @@ from graph.cache.index import _write_adjacency
 from graph.errors import HkgError
 from graph.pathways import numbered as numbered_module
 from graph.pathways.numbered import _search
-from graph.pathways.paths import SIGNS, _Hops, _routes, find_paths
+from graph.pathways.paths import SIGNS, _Hops, _numbered_routes, _routes, find_paths
 from graph.pathways.signed import IndexedView, adjacency, build_signed_graph, make_signed_graph
 
 NODES = "abcdefgh"
@@ -59,15 +60,24 @@ def _python_sequences(graph, start, goal, max_length):
     return found
 
 
-def _compiled_sequences(data, start, goal, max_length, first=1, stop_after=-1):
+def _compiled_sequences(data, start, goal, max_length, first=1, max_partial=10**6):
+    """The compiled search's sequences, by length, asked for one length after another as
+    :func:`graph.pathways.paths._numbered_routes` asks; and the last ``following``."""
     number = {node: _search.number(data, node) for node in NODES + HUBS}
-    sequences, resume = _search.routes(data, number[start], number[goal], first, max_length, stop_after, 10**6)
     found: dict[int, set] = {}
-    for sequence in sequences:
-        found.setdefault(len(sequence) - 1, set()).add(tuple(_search.ids(data, sequence)))
-    lengths = [len(s) for s in sequences]
-    assert lengths == sorted(lengths)  # shortest first
-    return found, resume
+    while True:
+        answer = _search.routes(data, number[start], number[goal], first, max_length, max_partial)
+        if answer is None:
+            return found, None
+        sequences, following = answer
+        lengths = {len(sequence) - 1 for sequence in sequences}
+        assert len(lengths) <= 1 and all(first <= n <= max_length for n in lengths)  # one length per call
+        assert (following == 0) if not sequences else following in (0, -1, *(n + 1 for n in lengths))
+        for sequence in sequences:
+            found.setdefault(len(sequence) - 1, set()).add(tuple(_search.ids(data, sequence)))
+        if following <= 0:
+            return found, following
+        first = following
 
 
 @settings(max_examples=200, deadline=None)
@@ -79,16 +89,55 @@ def test_the_compiled_search_finds_the_sequences_the_python_search_finds(tmp_pat
                                for i, (u, v, s) in enumerate(claims)], [{"id": n} for n in NODES + HUBS])
     data = _adjacency_file(claims, tmp_path_factory.mktemp("adjacency"), isolated=NODES + HUBS)
     expected = _python_sequences(graph, start, goal, max_length)
-    found, resume = _compiled_sequences(data, start, goal, max_length)
-    assert found == expected and resume == 0
-    # asked from a length on, and told to stop once enough are found: the same routes, in parts
-    if expected:
+    found, following = _compiled_sequences(data, start, goal, max_length)
+    assert found == expected and following == 0
+    if expected:  # asked from a longer length on: the longer routes only
         shortest = min(expected)
-        part, resume = _compiled_sequences(data, start, goal, max_length, first=shortest, stop_after=1)
-        assert part == {shortest: expected[shortest]}
-        assert resume == (shortest + 1 if shortest < max_length and resume else 0)
         rest, _ = _compiled_sequences(data, start, goal, max_length, first=shortest + 1)
-        assert rest == {n: s for n, s in expected.items() if n > shortest}
+        assert rest == {n: found for n, found in expected.items() if n > shortest}
+
+
+def _questions(claims, tmp_path):
+    """The networkx view of some claims, and a Numbered over their adjacency file."""
+    graph = make_signed_graph([{"claim": f"c{i}", "subject": u, "object": v, "sign": s}
+                               for i, (u, v, s) in enumerate(claims)])
+    return graph, numbered_module.Numbered(_adjacency_file(claims, tmp_path, isolated=()))
+
+
+def test_the_compiled_search_stops_where_the_limit_of_routes_is_met(tmp_path, monkeypatch):
+    # a → b by two claims of opposite signs: one sequence, two routes; a limit of 2 is met at
+    # length 1, so neither search looks at the longer lengths (where the partial routes exceed
+    # the cap of 1 here): the compiled search, counting sequences, used to go on and refuse
+    claims = [("a", "b", 1), ("a", "b", -1), ("a", "c", 1), ("c", "d", 1), ("c", "e", 1), ("d", "b", 1), ("e", "b", 1)]
+    graph, compiled = _questions(claims, tmp_path)
+    monkeypatch.setattr(numbered_module, "MAX_PARTIAL_ROUTES", 1)
+    monkeypatch.setattr("graph.pathways.paths.MAX_PARTIAL_ROUTES", 1)
+    wanted = frozenset(SIGNS)
+    python = list(_routes(adjacency(graph), _Hops(graph, None), "a", "b", wanted, 3, limit=2))
+    assert [(r.nodes, r.sign) for r in python] == [(("a", "b"), 1), (("a", "b"), -1)]
+    assert list(_numbered_routes(compiled, _Hops(graph, None), "a", "b", wanted, 3, 2)) == python
+    with pytest.raises(HkgError):  # a third route is past the cap, in both
+        list(_routes(adjacency(graph), _Hops(graph, None), "a", "b", wanted, 3, limit=3))
+    with pytest.raises(HkgError):
+        list(_numbered_routes(compiled, _Hops(graph, None), "a", "b", wanted, 3, 3))
+
+
+def test_the_compiled_search_is_lazy_without_a_limit(tmp_path):
+    # every entity acts on every other: a caller that takes the first routes of a question with
+    # no limit must not wait for every route of every length
+    nodes = [f"n{i:02d}" for i in range(22)]
+    graph, compiled = _questions([(u, v, 1) for u in nodes for v in nodes if u != v], tmp_path)
+    asked = []
+    routes = compiled.routes
+
+    def counted(start, goal, first, max_length):
+        asked.append(first)
+        return routes(start, goal, first, max_length)
+
+    compiled.routes = counted
+    first = list(islice(_numbered_routes(compiled, _Hops(graph, None), "n00", "n01", frozenset(SIGNS), 5, None), 12))
+    assert first == list(islice(_routes(adjacency(graph), _Hops(graph, None), "n00", "n01", frozenset(SIGNS), 5), 12))
+    assert asked == [1, 2]  # the direct claim, then the 20 routes of 2 steps: enough
 
 
 def test_the_adjacency_file_numbers_every_node_in_id_order_and_lists_its_neighbours(tmp_path):
@@ -106,7 +155,7 @@ def test_the_adjacency_file_numbers_every_node_in_id_order_and_lists_its_neighbo
     assert list(succ) == [0, 3, 0, 1]  # a → a, ç; b → a; lonely → none; ç → b: each row in number order
 
 
-@pytest.mark.parametrize("damage", ["magic", "truncated", "offset", "neighbour"])
+@pytest.mark.parametrize("damage", ["magic", "truncated", "offset", "neighbour", "width"])
 def test_a_damaged_adjacency_file_stops_the_search_with_an_error(tmp_path, damage):
     data = bytearray(_adjacency_file([("a", "b", 1), ("b", "c", 1), ("c", "a", -1)], tmp_path))
     n, e, _size = struct.unpack_from("<QQQ", data, 8)
@@ -119,11 +168,17 @@ def test_a_damaged_adjacency_file_stops_the_search_with_an_error(tmp_path, damag
     elif damage == "offset":  # every row ends far past the rows, on both sides
         for start in (succ_offsets, pred_offsets):
             struct.pack_into(f"<{n}I", data, start + 4, *[10**6] * n)
-    else:  # every neighbour is numbered past the nodes
+    elif damage == "neighbour":  # every neighbour is numbered past the nodes
         for start in (succ_offsets, pred_offsets):
             struct.pack_into(f"<{e}I", data, start + 4 * (n + 1), *[10**6] * e)
+    else:  # a's row ends before it starts: read only for its width
+        struct.pack_into("<II", data, succ_offsets, 2, 1)
     with pytest.raises(ValueError, match="adjacency file"):
-        _search.routes(bytes(data), 0, 2, 1, 4, -1, 1000)
+        _search.routes(bytes(data), 0, 2, 1, 4, 1000)
+    if damage in ("magic", "truncated"):
+        for call in (lambda: _search.number(bytes(data), "a"), lambda: _search.ids(bytes(data), [0])):
+            with pytest.raises(ValueError, match="adjacency file"):
+                call()
 
 
 # --- a build's questions ------------------------------------------------------------------------
@@ -207,7 +262,7 @@ def test_a_signal_interrupts_a_long_compiled_search(tmp_path):
     signal.setitimer(signal.ITIMER_REAL, 0.1)
     try:
         with pytest.raises(Interrupted):  # not None: stopped long before 20 million partial routes
-            _search.routes(data, 0, 1, 1, 8, -1, 20_000_000)
+            _search.routes(data, 0, 1, 8, 8, 20_000_000)  # the routes of 8 steps: the walk to them explodes
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
