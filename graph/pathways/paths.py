@@ -29,9 +29,8 @@ from typing import TYPE_CHECKING, Any
 from graph.errors import HkgError, UnknownEntityError
 from graph.model.names import nearest
 from graph.model.vocab import CERTAINTY_SCORE, SIGN_ORDER, SIGNS, VARIABLE, net_sign
-from graph.pathways.signed import adjacency
-
 from graph.pathways.numbered import MAX_PARTIAL_ROUTES
+from graph.pathways.signed import adjacency
 
 if TYPE_CHECKING:  # graph.pathways.signed imports networkx, which answering needs only once a graph is built
     from graph.pathways.numbered import Numbered
@@ -608,8 +607,6 @@ def find_paths(graph, source: str, target: str, *, max_length: int = 5, sign: in
     limit = _check_count(limit, "limit", 0)
     test = holds_in(graph, context)
     wanted = frozenset(SIGNS if wanted_sign is None else (wanted_sign,))
-
-
     numbered = getattr(graph, "numbered", None)  # an IndexedView's compiled search, if any
 
     def generate() -> Iterator[Route]:
