@@ -159,3 +159,19 @@ def test_the_index_holds_what_the_data_says(data, tmp_path):
     assert all(degrees.get(e, 0) == sum(c.subject == e for c in kb.claims) + sum(c.object == e for c in kb.claims)
                for e in entities)
     index.close()
+
+
+def test_a_range_is_copied_in_bounded_chunks(tmp_path):
+    # the body around the dataset description is copied by reads of at most `chunk` bytes, never
+    # through the mapping (at 10⁶ claims that held the whole 5 GB body resident)
+    from graph.pipeline.bulk import _copy_range
+
+    body = tmp_path / "body"
+    body.write_bytes(bytes(range(256)) * 5)
+    for start, end in ((0, 0), (0, 1280), (3, 700), (1279, 1280)):
+        out = tmp_path / "out"
+        with body.open("rb") as source, out.open("wb") as target:
+            _copy_range(source, target, start, end, chunk=7)
+        assert out.read_bytes() == body.read_bytes()[start:end]
+    with body.open("rb") as source, (tmp_path / "out").open("wb") as target, pytest.raises(OSError, match="ended"):
+        _copy_range(source, target, 1000, 2000)
