@@ -90,14 +90,16 @@ def _deadline(seconds: float):
 
 
 def _timed(function, timeout: float) -> tuple[float, bool]:
-    """Return (seconds, finished) of a call cut at ``timeout``."""
-    start = time.perf_counter()
+    """Return (seconds, finished) of a call cut at ``timeout`` (setting the alarm, ~13 µs, is
+    not timed: it is a tenth of a search from the index)."""
     try:
         with _deadline(timeout):
+            start = time.perf_counter()
             function()
+            seconds = time.perf_counter() - start
     except _Timeout:
         return timeout, False
-    return time.perf_counter() - start, True
+    return seconds, True
 
 
 def _timed_best(function, timeout: float, runs: int = REPEATS, within: float = REPEAT_WITHIN):
