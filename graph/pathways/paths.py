@@ -494,11 +494,8 @@ def _routes(adj: Adjacency, hops: _Hops, start: str, goal: str, wanted: frozense
                             extended.append((*nodes, node))
                     elif widths[node]:
                         extended.append((*nodes, node))
-        if complete:
-            ranked = _ranked(complete, hops, wanted, limit)
-            yield from ranked
-            if limit is not None:
-                limit -= len(ranked)
+        ranked, limit = _ranked(complete, hops, wanted, limit)
+        yield from ranked
         if limit == 0:
             return
         if len(extended) > MAX_PARTIAL_ROUTES:
@@ -509,15 +506,18 @@ def _routes(adj: Adjacency, hops: _Hops, start: str, goal: str, wanted: frozense
 
 
 def _ranked(complete: list[tuple[str, ...]], hops: _Hops, wanted: frozenset[int],
-            limit: int | None) -> list[Route]:
-    """The routes along some entity sequences of one length, ranked, the best ``limit``."""
+            limit: int | None) -> tuple[list[Route], int | None]:
+    """The routes along some entity sequences of one length, ranked, the best ``limit``; and
+    how many routes the limit leaves for longer lengths (None: no limit)."""
+    if not complete:
+        return [], limit
     # the steps' claims in one read; their signs are the hops', so no entity's row is read
     # for them (a route found through the ball's rows would read a hub's row for one step)
     hops.prefetch(complete)
     found = [route for nodes in complete for route in _signed(hops.signs, hops, nodes, wanted)]
     if limit is not None and limit < len(found):
-        return heapq.nsmallest(limit, found, key=Route.rank_key)
-    return sorted(found, key=Route.rank_key)
+        return heapq.nsmallest(limit, found, key=Route.rank_key), 0
+    return sorted(found, key=Route.rank_key), None if limit is None else limit - len(found)
 
 
 def _too_many() -> HkgError:
@@ -535,13 +535,10 @@ def _numbered_routes(numbered: Numbered, hops: _Hops, start: str, goal: str, wan
         if found is None:
             raise _too_many()
         complete, following = found
-        if complete:
-            ranked = _ranked(complete, hops, wanted, limit)
-            yield from ranked
-            if limit is not None:
-                limit -= len(ranked)
-                if limit == 0:
-                    return
+        ranked, limit = _ranked(complete, hops, wanted, limit)
+        yield from ranked
+        if limit == 0:
+            return
         if following < 0:
             raise _too_many()
         if not following:
