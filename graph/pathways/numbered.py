@@ -9,6 +9,10 @@ installed with a C compiler; otherwise, or for any other view, the same search r
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from graph.errors import CacheError
 
 try:
     from graph.pathways import _search
@@ -21,6 +25,16 @@ __all__ = ["MAX_PARTIAL_ROUTES", "Numbered", "numbered"]
 MAX_PARTIAL_ROUTES = 2_000_000
 
 
+@contextmanager
+def _damage_as_cache_error() -> Iterator[None]:
+    """A damaged adjacency file (the compiled module's ValueError) is a cache problem, said in
+    one line, not an internal error."""
+    try:
+        yield
+    except ValueError as error:
+        raise CacheError(str(error)) from None
+
+
 class Numbered:
     """A build's entities by number and the compiled search over them (one mapped file)."""
 
@@ -28,7 +42,10 @@ class Numbered:
         self._mapped = mapped
 
     def __contains__(self, node: object) -> bool:
-        return isinstance(node, str) and _search.number(self._mapped, node) >= 0
+        if not isinstance(node, str):
+            return False
+        with _damage_as_cache_error():
+            return _search.number(self._mapped, node) >= 0
 
     def routes(self, start: str, goal: str, first: int,
                max_length: int) -> tuple[list[tuple[str, ...]], int] | None:
@@ -41,13 +58,14 @@ class Numbered:
         each call walks the shorter lengths again, which costs little beside the routes' claims.
         """
         mapped = self._mapped
-        found = _search.routes(mapped, _search.number(mapped, start), _search.number(mapped, goal),
-                               first, max_length, MAX_PARTIAL_ROUTES)
-        if found is None:
-            return None
-        sequences, following = found
-        numbers = sorted({number for sequence in sequences for number in sequence})
-        name = dict(zip(numbers, _search.ids(mapped, numbers))).__getitem__
+        with _damage_as_cache_error():
+            found = _search.routes(mapped, _search.number(mapped, start), _search.number(mapped, goal),
+                                   first, max_length, MAX_PARTIAL_ROUTES)
+            if found is None:
+                return None
+            sequences, following = found
+            numbers = sorted({number for sequence in sequences for number in sequence})
+            name = dict(zip(numbers, _search.ids(mapped, numbers))).__getitem__
         return [tuple(map(name, sequence)) for sequence in sequences], following
 
 

@@ -267,3 +267,16 @@ def test_a_signal_interrupts_a_long_compiled_search(tmp_path):
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
         gc.enable()
+
+
+def test_a_damaged_adjacency_file_is_a_cache_error_for_a_question(tmp_path):
+    from graph.errors import CacheError
+
+    data = bytearray(_adjacency_file([("a", "b", 1), ("b", "c", 1)], tmp_path))
+    struct.pack_into("<I", data, 32 + 4 * 5 + 4, 10**6)  # a's row ends far past the rows
+    with pytest.raises(CacheError, match="run `hkg build` again"):
+        numbered_module.Numbered(bytes(data)).routes("a", "c", 1, 3)
+    del data[-3:]  # truncated: even membership cannot be read
+    with pytest.raises(CacheError, match="run `hkg build` again"):
+        "a" in numbered_module.Numbered(bytes(data))
+
