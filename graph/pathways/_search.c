@@ -161,6 +161,31 @@ static int map_put(Map *m, uint32_t key, int32_t value) {
     return 0;
 }
 
+/* The number of the entity whose id is key (binary search over the ids in byte order), or -1;
+ * -1 with corrupt set for a damaged offset. */
+static long find_number(Adjacency *a, const char *key, size_t key_length) {
+    size_t lo = 0, hi = a->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        uint32_t from = a->id_offsets[mid], to = a->id_offsets[mid + 1];
+        if (from > to || to > a->id_bytes) {
+            a->corrupt = 1;
+            return -1;
+        }
+        size_t length = to - from, shorter = length < key_length ? length : key_length;
+        int order = memcmp(a->ids + from, key, shorter);
+        if (order == 0)
+            order = length < key_length ? -1 : length > key_length;
+        if (order == 0)
+            return (long)mid;
+        if (order < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
 /* --- the search ---------------------------------------------------------------------------- */
 
 /* The ball: entities that reach the goal within `depth` steps (graph.pathways.paths._Ball).
@@ -245,17 +270,54 @@ static int on_path(const uint32_t *path, int length, uint32_t node) {
     return 0;
 }
 
-static int emit(PyObject *out, const uint32_t *path, int length, uint32_t last) {
+/* The id of entity v as a str, or NULL with ValueError for a damaged offset. */
+static PyObject *id_of(Adjacency *a, uint32_t v) {
+    if (v >= a->n || a->id_offsets[v] > a->id_offsets[v + 1] || a->id_offsets[v + 1] > a->id_bytes) {
+        PyErr_SetString(PyExc_ValueError, "a damaged hkg adjacency file: run `hkg build` again");
+        return NULL;
+    }
+    return PyUnicode_DecodeUTF8(a->ids + a->id_offsets[v], a->id_offsets[v + 1] - a->id_offsets[v], "strict");
+}
+
+/* The ids of the entities routes name, each decoded once per call: `at` maps a number to its
+ * place in `decoded` (a list). */
+typedef struct { Map at; PyObject *decoded; } Names;
+
+/* A new reference to the id of entity v, or NULL with an exception set. */
+static PyObject *name_of(Adjacency *a, Names *names, uint32_t v) {
+    int32_t i = map_get(&names->at, v, -1);
+    if (i >= 0) {
+        PyObject *id = PyList_GET_ITEM(names->decoded, i);
+        Py_INCREF(id);
+        return id;
+    }
+    PyObject *id = id_of(a, v);
+    if (id == NULL)
+        return NULL;
+    if (map_put(&names->at, v, (int32_t)PyList_GET_SIZE(names->decoded)) < 0) {
+        Py_DECREF(id);
+        PyErr_NoMemory();
+        return NULL;
+    }
+    if (PyList_Append(names->decoded, id) < 0) {
+        Py_DECREF(id);
+        return NULL;
+    }
+    return id;
+}
+
+/* Append the route path[0 .. length) + last to out, as a tuple of ids. */
+static int emit(PyObject *out, Adjacency *a, Names *names, const uint32_t *path, int length, uint32_t last) {
     PyObject *route = PyTuple_New(length + 1);
     if (route == NULL)
         return -1;
     for (int i = 0; i <= length; i++) {
-        PyObject *number = PyLong_FromUnsignedLong(i < length ? path[i] : last);
-        if (number == NULL) {
+        PyObject *id = name_of(a, names, i < length ? path[i] : last);
+        if (id == NULL) {
             Py_DECREF(route);
             return -1;
         }
-        PyTuple_SET_ITEM(route, i, number);
+        PyTuple_SET_ITEM(route, i, id);
     }
     int failed = PyList_Append(out, route);
     Py_DECREF(route);
@@ -281,35 +343,49 @@ static int extend(Vec *next, const uint32_t *path, int length, uint32_t node, si
 
 PyDoc_STRVAR(routes_doc,
 "routes(adjacency, start, goal, first, max_length, max_partial)\n--\n\n"
-"The simple routes from start to goal (entity numbers; start == goal: the loops through it) of\n"
-"the shortest length from first to max_length steps that has any, as tuples of numbers. Returns\n"
+"The simple routes from start to goal (entity ids; start == goal: the loops through it) of the\n"
+"shortest length from first to max_length steps that has any, as tuples of ids. Returns\n"
 "(routes, following): following is the next length to ask for, 0 when no longer route can exist,\n"
 "-1 when it would hold more than max_partial partial routes. None when max_partial is passed\n"
-"before any route is found.");
+"before any route is found. KeyError when start or goal is no entity of the file.");
 
 static PyObject *routes(PyObject *module, PyObject *args) {
     PyObject *source, *out = NULL, *result = NULL;
-    Py_ssize_t start_arg, goal_arg, max_partial;
+    const char *start_id, *goal_id;
+    Py_ssize_t start_length, goal_length, max_partial;
     int first, max_length;
     Adjacency a;
-    if (!PyArg_ParseTuple(args, "Onniin:routes", &source, &start_arg, &goal_arg, &first, &max_length, &max_partial))
+    if (!PyArg_ParseTuple(args, "Os#s#iin:routes", &source, &start_id, &start_length, &goal_id, &goal_length,
+                          &first, &max_length, &max_partial))
         return NULL;
     if (adjacency_open(source, &a) < 0)
         return NULL;
     Ball ball = {0};
     Vec paths = {0}, next = {0};
+    Names names = {{0}, NULL};
     int following = 0, capped = 0;
     Py_ssize_t found = 0;
     uint64_t ticks = 0;
-    if (start_arg < 0 || goal_arg < 0 || (uint64_t)start_arg >= a.n || (uint64_t)goal_arg >= a.n ||
-        max_length < 1 || max_partial < 1) {
-        PyErr_SetString(PyExc_ValueError, "no such entity number, or max_length or max_partial < 1");
+    long start_number = find_number(&a, start_id, (size_t)start_length);
+    long goal_number = a.corrupt ? -1 : find_number(&a, goal_id, (size_t)goal_length);
+    if (a.corrupt) {
+        PyErr_SetString(PyExc_ValueError, "a damaged hkg adjacency file: run `hkg build` again");
         goto done;
     }
-    uint32_t start = (uint32_t)start_arg, goal = (uint32_t)goal_arg;
+    if (start_number < 0 || goal_number < 0) {
+        PyErr_SetObject(PyExc_KeyError, PyTuple_GET_ITEM(args, start_number < 0 ? 1 : 2));
+        goto done;
+    }
+    if (max_length < 1 || max_partial < 1) {
+        PyErr_SetString(PyExc_ValueError, "max_length and max_partial must be at least 1");
+        goto done;
+    }
+    uint32_t start = (uint32_t)start_number, goal = (uint32_t)goal_number;
     size_t most = (size_t)max_partial;
     out = PyList_New(0);
-    if (out == NULL || map_init(&ball.distance, 64) < 0 || map_init(&ball.toward, 64) < 0 ||
+    names.decoded = PyList_New(0);
+    if (out == NULL || names.decoded == NULL || map_init(&names.at, 64) < 0 ||
+        map_init(&ball.distance, 64) < 0 || map_init(&ball.toward, 64) < 0 ||
         map_put(&ball.distance, goal, 0) < 0 || vec_push(&ball.frontier, goal) < 0 || vec_push(&paths, start) < 0)
         goto nomemory;
     ball.cost = width(&a, a.pred_offsets, goal);
@@ -336,7 +412,7 @@ static PyObject *routes(PyObject *module, PyObject *args) {
                     if (interrupted(&ticks))
                         goto error;
                     if (node == goal) {
-                        if (keep && emit(out, path, length, node) < 0)
+                        if (keep && emit(out, &a, &names, path, length, node) < 0)
                             goto error;
                         found += keep;
                     } else if (map_get(&ball.distance, node, FAR) <= left && !on_path(path, length, node)) {
@@ -348,7 +424,7 @@ static PyObject *routes(PyObject *module, PyObject *args) {
                 if (interrupted(&ticks))
                     goto error;
                 if (has_edge(&a, end, goal)) {
-                    if (keep && emit(out, path, length, goal) < 0)
+                    if (keep && emit(out, &a, &names, path, length, goal) < 0)
                         goto error;
                     found += keep;
                 }
@@ -365,7 +441,7 @@ static PyObject *routes(PyObject *module, PyObject *args) {
                         break;
                     }
                     if (node == goal) {
-                        if (keep && emit(out, path, length, node) < 0)
+                        if (keep && emit(out, &a, &names, path, length, node) < 0)
                             goto error;
                         found += keep;
                     } else if (on_path(path, length, node)) {
@@ -407,6 +483,9 @@ error:
     result = NULL;
 done:
     Py_XDECREF(out);
+    Py_XDECREF(names.decoded);
+    PyMem_Free(names.at.keys);
+    PyMem_Free(names.at.values);
     PyMem_Free(paths.items);
     PyMem_Free(next.items);
     PyMem_Free(ball.frontier.items);
@@ -432,28 +511,7 @@ static PyObject *number(PyObject *module, PyObject *args) {
         return NULL;
     if (adjacency_open(source, &a) < 0)
         return NULL;
-    long found = -1;
-    size_t lo = 0, hi = a.n;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        uint32_t from = a.id_offsets[mid], to = a.id_offsets[mid + 1];
-        if (from > to || to > a.id_bytes) {
-            a.corrupt = 1;
-            break;
-        }
-        size_t length = to - from, shorter = length < (size_t)key_length ? length : (size_t)key_length;
-        int order = memcmp(a.ids + from, key, shorter);
-        if (order == 0)
-            order = length < (size_t)key_length ? -1 : length > (size_t)key_length;
-        if (order == 0) {
-            found = (long)mid;
-            break;
-        }
-        if (order < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    long found = find_number(&a, key, (size_t)key_length);
     PyBuffer_Release(&a.view);
     if (a.corrupt) {
         PyErr_SetString(PyExc_ValueError, "a damaged hkg adjacency file: run `hkg build` again");
@@ -462,47 +520,9 @@ static PyObject *number(PyObject *module, PyObject *args) {
     return PyLong_FromLong(found);
 }
 
-PyDoc_STRVAR(ids_doc, "ids(adjacency, numbers)\n--\n\nThe ids of some entity numbers, as a list.");
-
-static PyObject *ids(PyObject *module, PyObject *args) {
-    PyObject *source, *numbers;
-    Adjacency a;
-    if (!PyArg_ParseTuple(args, "OO:ids", &source, &numbers))
-        return NULL;
-    PyObject *sequence = PySequence_Fast(numbers, "numbers must be a sequence");
-    if (sequence == NULL)
-        return NULL;
-    if (adjacency_open(source, &a) < 0) {
-        Py_DECREF(sequence);
-        return NULL;
-    }
-    Py_ssize_t count = PySequence_Fast_GET_SIZE(sequence);
-    PyObject *out = PyList_New(count);
-    for (Py_ssize_t i = 0; out != NULL && i < count; i++) {
-        unsigned long v = PyLong_AsUnsignedLong(PySequence_Fast_GET_ITEM(sequence, i));
-        PyObject *id = NULL;
-        if (PyErr_Occurred()) {
-            ;
-        } else if (v >= a.n || a.id_offsets[v] > a.id_offsets[v + 1] || a.id_offsets[v + 1] > a.id_bytes) {
-            PyErr_SetString(PyExc_ValueError, "no such entity number in the hkg adjacency file");
-        } else {
-            id = PyUnicode_DecodeUTF8(a.ids + a.id_offsets[v], a.id_offsets[v + 1] - a.id_offsets[v], "strict");
-        }
-        if (id == NULL) {
-            Py_CLEAR(out);
-            break;
-        }
-        PyList_SET_ITEM(out, i, id);
-    }
-    PyBuffer_Release(&a.view);
-    Py_DECREF(sequence);
-    return out;
-}
-
 static PyMethodDef methods[] = {
     {"routes", routes, METH_VARARGS, routes_doc},
     {"number", number, METH_VARARGS, number_doc},
-    {"ids", ids, METH_VARARGS, ids_doc},
     {NULL, NULL, 0, NULL},
 };
 

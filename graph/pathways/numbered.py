@@ -9,8 +9,6 @@ installed with a C compiler; otherwise, or for any other view, the same search r
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from graph.errors import CacheError
 
@@ -25,14 +23,10 @@ __all__ = ["MAX_PARTIAL_ROUTES", "Numbered", "numbered"]
 MAX_PARTIAL_ROUTES = 2_000_000
 
 
-@contextmanager
-def _damage_as_cache_error() -> Iterator[None]:
+def _damaged(error: ValueError) -> CacheError:
     """A damaged adjacency file (the compiled module's ValueError) is a cache problem, said in
     one line, not an internal error."""
-    try:
-        yield
-    except ValueError as error:
-        raise CacheError(str(error)) from None
+    return CacheError(str(error))
 
 
 class Numbered:
@@ -44,8 +38,10 @@ class Numbered:
     def __contains__(self, node: object) -> bool:
         if not isinstance(node, str):
             return False
-        with _damage_as_cache_error():
+        try:
             return _search.number(self._mapped, node) >= 0
+        except ValueError as error:
+            raise _damaged(error) from None
 
     def routes(self, start: str, goal: str, first: int,
                max_length: int) -> tuple[list[tuple[str, ...]], int] | None:
@@ -57,16 +53,10 @@ class Numbered:
         One length per call keeps a question lazy (the caller stops when its limit is met);
         each call walks the shorter lengths again, which costs little beside the routes' claims.
         """
-        mapped = self._mapped
-        with _damage_as_cache_error():
-            found = _search.routes(mapped, _search.number(mapped, start), _search.number(mapped, goal),
-                                   first, max_length, MAX_PARTIAL_ROUTES)
-            if found is None:
-                return None
-            sequences, following = found
-            numbers = sorted({number for sequence in sequences for number in sequence})
-            name = dict(zip(numbers, _search.ids(mapped, numbers))).__getitem__
-        return [tuple(map(name, sequence)) for sequence in sequences], following
+        try:
+            return _search.routes(self._mapped, start, goal, first, max_length, MAX_PARTIAL_ROUTES)
+        except ValueError as error:
+            raise _damaged(error) from None
 
 
 def numbered(index) -> Numbered | None:

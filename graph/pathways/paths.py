@@ -334,14 +334,6 @@ class _Hops:
         if prefetch is not None:
             prefetch({pair for nodes in routes for pair in itertools.pairwise(nodes)})
 
-    def signs(self, subject: str, obj: str) -> list[int | str]:
-        """The distinct signs of the claims from subject to object that hold (as the adjacency
-        lists them: up, none, down, variable)."""
-        return [hop.sign for hop in self.between(subject, obj)]
-
-    def hop(self, subject: str, obj: str, sign: int) -> Hop:
-        return next(hop for hop in self.between(subject, obj) if hop.sign == sign)
-
     def out(self, node: str) -> list[Hop]:
         return [hop for obj in sorted(self.graph.succ[node]) for hop in self.between(node, obj)]
 
@@ -420,14 +412,12 @@ class _Ball:
         self.depth = depth if layer else math.inf
 
 
-def _signed(signs_of: Callable[[str, str], Iterable[int | str]], hops: _Hops, nodes: tuple[str, ...],
-            wanted: frozenset[int]) -> Iterator[Route]:
-    """The routes along a sequence of entities: one per choice of sign at each step (parallel
-    claims may disagree; ``signs_of(u, v)`` lists those of a step) whose product is wanted."""
-    steps = list(itertools.pairwise(nodes))
-    for signs in itertools.product(*(signs_of(u, v) for u, v in steps)):
-        if net_sign(signs) in wanted:
-            route = Route(tuple(hops.hop(u, v, sign) for (u, v), sign in zip(steps, signs)))
+def _signed(hops: _Hops, nodes: tuple[str, ...], wanted: frozenset[int]) -> Iterator[Route]:
+    """The routes along a sequence of entities: one per choice of hop at each step (parallel
+    claims may disagree: a step has a hop per sign) whose net sign is wanted."""
+    for chosen in itertools.product(*(hops.between(u, v) for u, v in itertools.pairwise(nodes))):
+        if net_sign(hop.sign for hop in chosen) in wanted:
+            route = Route(chosen)
             if not _overridden(route, hops):
                 yield route
 
@@ -514,10 +504,12 @@ def _ranked(complete: list[tuple[str, ...]], hops: _Hops, wanted: frozenset[int]
     # the steps' claims in one read; their signs are the hops', so no entity's row is read
     # for them (a route found through the ball's rows would read a hub's row for one step)
     hops.prefetch(complete)
-    found = [route for nodes in complete for route in _signed(hops.signs, hops, nodes, wanted)]
+    found = [route for nodes in complete for route in _signed(hops, nodes, wanted)]
     if limit is not None and limit < len(found):
         return heapq.nsmallest(limit, found, key=Route.rank_key), 0
-    return sorted(found, key=Route.rank_key), None if limit is None else limit - len(found)
+    if len(found) > 1:  # (most questions between two ordinary entities find one route)
+        found.sort(key=Route.rank_key)
+    return found, None if limit is None else limit - len(found)
 
 
 def _too_many() -> HkgError:
@@ -702,7 +694,7 @@ def find_routes(graph, *, source: str | None = None, target: str | None = None, 
         for nodes in extended:
             ordered = nodes if forward else nodes[::-1]
             # a route must end in a claim: "estradiol is an estrogen" is no effect on estrogen
-            layer.extend(route for route in _signed(lambda u, v: adj.succ[u][v], hops, ordered, wanted)
+            layer.extend(route for route in _signed(hops, ordered, wanted)
                          if route.hops[-1].relation is None)
         if every:
             found.extend(layer)

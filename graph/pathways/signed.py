@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from graph.model.vocab import CERTAINTY_SCORE, HIERARCHY, SIGN_ORDER, SIGNS
+from graph.pathways.numbered import numbered
 
 __all__ = ["EDGE_KEYS", "HIERARCHY_PREFIX", "Adjacency", "IndexedView", "Rows", "adjacency",
            "build_signed_graph", "hierarchy_claims", "make_signed_graph"]
@@ -225,8 +226,6 @@ class IndexedView:
     """
 
     def __init__(self, index, *, via_classes: bool = False):
-        from graph.pathways.numbered import numbered
-
         self._index, self._via_classes = index, via_classes
         #: the compiled search over the build's adjacency file, when there is one (claims only:
         #: a hierarchy step is read from the entities' records)

@@ -63,10 +63,9 @@ def _python_sequences(graph, start, goal, max_length):
 def _compiled_sequences(data, start, goal, max_length, first=1, max_partial=10**6):
     """The compiled search's sequences, by length, asked for one length after another as
     :func:`graph.pathways.paths._numbered_routes` asks; and the last ``following``."""
-    number = {node: _search.number(data, node) for node in NODES + HUBS}
     found: dict[int, set] = {}
     while True:
-        answer = _search.routes(data, number[start], number[goal], first, max_length, max_partial)
+        answer = _search.routes(data, start, goal, first, max_length, max_partial)
         if answer is None:
             return found, None
         sequences, following = answer
@@ -74,7 +73,7 @@ def _compiled_sequences(data, start, goal, max_length, first=1, max_partial=10**
         assert len(lengths) <= 1 and all(first <= n <= max_length for n in lengths)  # one length per call
         assert (following == 0) if not sequences else following in (0, -1, *(n + 1 for n in lengths))
         for sequence in sequences:
-            found.setdefault(len(sequence) - 1, set()).add(tuple(_search.ids(data, sequence)))
+            found.setdefault(len(sequence) - 1, set()).add(sequence)
         if following <= 0:
             return found, following
         first = following
@@ -147,15 +146,17 @@ def test_the_adjacency_file_numbers_every_node_in_id_order_and_lists_its_neighbo
     assert data[:8] == MAGIC and (n, e) == (4, 4)  # "lonely" has no claim but is a node; pairs are distinct
     numbers = array("I", data[32:32 + 4 * (3 * (n + 1) + 2 * e)])
     assert data[-size:].decode() == "ablonelyç"  # by UTF-8 bytes, as SQLite orders text: ç after l
-    assert _search.ids(data, range(n)) == ["a", "b", "lonely", "ç"]
     assert [_search.number(data, node) for node in ("a", "b", "lonely", "ç", "c", "", "lonelyx")] == [0, 1, 2, 3, -1, -1, -1]
+    assert _search.routes(data, "ç", "a", 1, 4, 100) == ([("ç", "b", "a")], 0)  # ids in and out
+    with pytest.raises(KeyError, match="lonelyx"):
+        _search.routes(data, "a", "lonelyx", 1, 4, 100)
     succ_offsets = numbers[n + 1:2 * (n + 1)]
     succ = numbers[2 * (n + 1):2 * (n + 1) + e]
     assert list(succ_offsets) == [0, 2, 3, 3, 4]
     assert list(succ) == [0, 3, 0, 1]  # a → a, ç; b → a; lonely → none; ç → b: each row in number order
 
 
-@pytest.mark.parametrize("damage", ["magic", "truncated", "offset", "neighbour", "width"])
+@pytest.mark.parametrize("damage", ["magic", "truncated", "id", "offset", "neighbour", "width"])
 def test_a_damaged_adjacency_file_stops_the_search_with_an_error(tmp_path, damage):
     data = bytearray(_adjacency_file([("a", "b", 1), ("b", "c", 1), ("c", "a", -1)], tmp_path))
     n, e, _size = struct.unpack_from("<QQQ", data, 8)
@@ -165,6 +166,8 @@ def test_a_damaged_adjacency_file_stops_the_search_with_an_error(tmp_path, damag
         data[0:1] = b"X"
     elif damage == "truncated":
         del data[-3:]
+    elif damage == "id":  # every id ends far past the ids
+        struct.pack_into(f"<{n}I", data, 32 + 4, *[10**6] * n)
     elif damage == "offset":  # every row ends far past the rows, on both sides
         for start in (succ_offsets, pred_offsets):
             struct.pack_into(f"<{n}I", data, start + 4, *[10**6] * n)
@@ -174,11 +177,10 @@ def test_a_damaged_adjacency_file_stops_the_search_with_an_error(tmp_path, damag
     else:  # a's row ends before it starts: read only for its width
         struct.pack_into("<II", data, succ_offsets, 2, 1)
     with pytest.raises(ValueError, match="adjacency file"):
-        _search.routes(bytes(data), 0, 2, 1, 4, 1000)
-    if damage in ("magic", "truncated"):
-        for call in (lambda: _search.number(bytes(data), "a"), lambda: _search.ids(bytes(data), [0])):
-            with pytest.raises(ValueError, match="adjacency file"):
-                call()
+        _search.routes(bytes(data), "a", "c", 1, 4, 1000)
+    if damage in ("magic", "truncated", "id"):
+        with pytest.raises(ValueError, match="adjacency file"):
+            _search.number(bytes(data), "a")
 
 
 # --- a build's questions ------------------------------------------------------------------------
@@ -262,7 +264,7 @@ def test_a_signal_interrupts_a_long_compiled_search(tmp_path):
     signal.setitimer(signal.ITIMER_REAL, 0.1)
     try:
         with pytest.raises(Interrupted):  # not None: stopped long before 20 million partial routes
-            _search.routes(data, 0, 1, 8, 8, 20_000_000)  # the routes of 8 steps: the walk to them explodes
+            _search.routes(data, "n00", "n01", 8, 8, 20_000_000)  # the routes of 8 steps: the walk to them explodes
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
