@@ -531,6 +531,15 @@ static struct PyModuleDef module = {
     "The route search of graph.pathways.paths, compiled, over a build's adjacency file.", -1, methods,
 };
 
+/* What graph.pathways.numbered expects of this module: a build of an older source (a checkout
+ * updated without reinstalling) is then not used, rather than called the wrong way. */
+#define API 2
+
 PyMODINIT_FUNC PyInit__search(void) {
-    return PyModule_Create(&module);
+    PyObject *m = PyModule_Create(&module);
+    if (m != NULL && PyModule_AddIntConstant(m, "API", API) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
 }

@@ -12,10 +12,15 @@ import sys
 
 from graph.errors import CacheError
 
+#: the interface of the compiled module this code calls (``API`` in _search.c)
+_API = 2
+
 try:
     from graph.pathways import _search
 except ImportError:  # installed without a C compiler: the Python search answers alone
     _search = None
+if _search is not None and getattr(_search, "API", None) != _API:  # built from older source:
+    _search = None  # reinstall (pip install -e .) to use it
 
 __all__ = ["MAX_PARTIAL_ROUTES", "Numbered", "numbered"]
 

@@ -33,7 +33,8 @@ CLAIMS = st.lists(st.tuples(ENDPOINT, ENDPOINT, st.sampled_from([1, -1, 0, "vari
 
 
 def test_the_compiled_search_is_built_by_the_install():
-    # `make install` compiles it where a C compiler is (as on every machine the README sets up);
+    # `make install` compiles it where a C compiler is (as on every machine the README sets up),
+    # from this source (a build of older source has another API and is not used);
     # without one hkg still installs and the Python search answers alone
     assert _search is not None
 
