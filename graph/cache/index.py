@@ -189,6 +189,11 @@ _decode = json.JSONDecoder().raw_decode
 #: and other evidence are never decoded); a WHERE and an ORDER BY follow
 _EDGE_QUERY = ("SELECT id, subject, object, sign, json_extract(data, '$.context'), json_extract(data, '$.certainty'), "
                "json_extract(data, '$.citations') FROM claims ")
+#: the claims from one subject to one object, undecoded (:meth:`Index.claim_edge_rows_between`)
+_EDGES_BETWEEN = ("SELECT claim, subject, object, sign, context, certainty, citations FROM claim_edges "
+                  "WHERE subject = ? AND object = ?")
+#: the most SELECTs joined by UNION ALL in one statement (SQLite allows 500)
+_UNION_MOST = 250
 
 
 @dataclass
@@ -320,12 +325,12 @@ class Index:
         claim id, undecoded, from the ``claim_edges`` table written at build: ``(claim, subject,
         object, sign, context, certainty, citations)``, the context as JSON text and the
         citations as a JSON list of ``[study, basis, relation]`` (None when there are none), for a
-        caller that makes its own records of them in one step (keep the list to a few hundred pairs)."""
-        if not pairs:
-            return []
-        where = " OR ".join(["(subject = ? AND object = ?)"] * len(pairs))
-        query = f"SELECT claim, subject, object, sign, context, certainty, citations FROM claim_edges WHERE {where}"
-        rows = self._db.execute(query, [value for pair in pairs for value in pair]).fetchall()
+        caller that makes its own records of them in one step."""
+        pairs, rows = list(dict.fromkeys(pairs)), []  # each pair once
+        for start in range(0, len(pairs), _UNION_MOST):  # one primary-key seek per pair (an OR of the
+            chunk = pairs[start:start + _UNION_MOST]  # pairs costs SQLite a set of keys and a second seek)
+            rows += self._db.execute(" UNION ALL ".join([_EDGES_BETWEEN] * len(chunk)),
+                                     [value for pair in chunk for value in pair]).fetchall()
         rows.sort()  # by claim id (unique): cheaper here than SQLite's temporary B-tree for the ORDER BY
         return rows
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from graph.model.vocab import CERTAINTY_SCORE, HIERARCHY, SIGN_ORDER, SIGNS
@@ -142,6 +143,10 @@ def _edge_data(claim: Mapping[str, Any]) -> dict[str, Any]:
             "relation": claim.get("relation")}
 
 
+#: json.loads without its per-call checks (a route's step claims are decoded in the hundreds)
+_decode = json.JSONDecoder().decode
+
+
 def _edge_row(claim: str, sign, context: str | None, certainty: str | None, citations: str | None) -> dict[str, Any]:
     """:func:`_edge_data` of a claim read undecoded from the index
     (:meth:`graph.cache.index.Index.claim_edge_rows_between`), made in one step: the complete
@@ -149,9 +154,9 @@ def _edge_row(claim: str, sign, context: str | None, certainty: str | None, cita
     if isinstance(sign, bool) or sign not in SIGNS or (certainty or "high") not in CERTAINTY_SCORE:
         return _edge_data({"claim": claim, "sign": sign, "certainty": certainty})  # raises
     return {"sign": sign if isinstance(sign, str) else int(sign), "claim": claim,
-            "context": json.loads(context) if context and context != "{}" else {},
+            "context": _decode(context) if context and context != "{}" else {},
             "certainty": certainty or "high",
-            "citations": tuple(sorted(map(tuple, json.loads(citations)))) if citations else (),
+            "citations": tuple(sorted(map(tuple, _decode(citations)))) if citations else (),
             "relation": None}
 
 
@@ -235,9 +240,14 @@ class IndexedView:
         self._pred = self.pred = _Side(index, "object", via_classes)
         self.nodes = _Nodes(index)
         self._known: dict[str, bool] = {}
-        self._rows = Adjacency(_SignRows(index, "subject", self._succ if via_classes else None),
-                               _SignRows(index, "object", self._pred if via_classes else None))
-        self.__networkx_cache__: dict[str, Any] = {_CACHE_KEY: self._rows}
+
+    @cached_property
+    def __networkx_cache__(self) -> dict[str, Any]:
+        """Where :func:`adjacency` finds the view's unfiltered adjacency (its rows read from the
+        index), made on first use: a question the compiled search answers never reads it."""
+        via_classes = self._via_classes
+        return {_CACHE_KEY: Adjacency(_SignRows(self._index, "subject", self._succ if via_classes else None),
+                                      _SignRows(self._index, "object", self._pred if via_classes else None))}
 
     def __contains__(self, node: object) -> bool:
         # an entity, or an id some claim names (hierarchy links join entities only)
@@ -256,8 +266,9 @@ class IndexedView:
         is_source, is_target, out, into = self._index.ends(source, target)
         self._known[source], self._known[target] = is_source, is_target
         if not self._via_classes:  # else the rows add the hierarchy links, and so do the widths
-            self._rows.succ.widths.setdefault(source, out)
-            self._rows.pred.widths.setdefault(target, into)
+            rows = self.__networkx_cache__[_CACHE_KEY]
+            rows.succ.widths.setdefault(source, out)
+            rows.pred.widths.setdefault(target, into)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._index.node_ids())

@@ -88,3 +88,16 @@ def test_a_claim_gets_its_study_links_and_excerpt_from_their_own_nodes(tmp_path)
         ("s1", "document", "second"), ("s1", "document", "first"), ("s0", "curator", "third")]
     assert (record["quote"], record["document"], record["section"], record["section_title"], record["start"],
             record["end"]) == ("from the excerpt", "d", "s", "Title", 3, 9)
+
+
+def test_the_claims_between_many_pairs_are_every_claim_of_each_pair_once_by_id(synthetic):
+    edges = list(synthetic.claim_edges())
+    pairs = sorted({(e["subject"], e["object"]) for e in edges})[:600]  # more than one statement's worth
+    asked = pairs + pairs[:5] + [("no-such-entity", pairs[0][1])]  # repeated and unknown pairs too
+    rows = synthetic.claim_edge_rows_between(asked)
+    wanted = sorted(e["claim"] for e in edges if (e["subject"], e["object"]) in set(pairs))
+    assert [row[0] for row in rows] == wanted
+    by_claim = {e["claim"]: e for e in edges}
+    assert all((row[1], row[2], row[3]) == (by_claim[row[0]]["subject"], by_claim[row[0]]["object"],
+                                            by_claim[row[0]]["sign"]) for row in rows)
+    assert synthetic.claim_edge_rows_between([]) == []
