@@ -186,6 +186,20 @@ static long find_number(Adjacency *a, const char *key, size_t key_length) {
     return -1;
 }
 
+/* The number of the entity whose id is the str `id`, -1 if none (a str UTF-8 cannot encode,
+ * such as a lone surrogate, is no id of the file), -2 with an exception set. */
+static long find_id(Adjacency *a, PyObject *id) {
+    Py_ssize_t length;
+    const char *key = PyUnicode_AsUTF8AndSize(id, &length);
+    if (key == NULL) {
+        if (!PyErr_ExceptionMatches(PyExc_UnicodeEncodeError))
+            return -2;
+        PyErr_Clear();
+        return -1;
+    }
+    return find_number(a, key, (size_t)length);
+}
+
 /* --- the search ---------------------------------------------------------------------------- */
 
 /* The ball: entities that reach the goal within `depth` steps (graph.pathways.paths._Ball).
@@ -276,7 +290,12 @@ static PyObject *id_of(Adjacency *a, uint32_t v) {
         PyErr_SetString(PyExc_ValueError, "a damaged hkg adjacency file: run `hkg build` again");
         return NULL;
     }
-    return PyUnicode_DecodeUTF8(a->ids + a->id_offsets[v], a->id_offsets[v + 1] - a->id_offsets[v], "strict");
+    PyObject *id = PyUnicode_DecodeUTF8(a->ids + a->id_offsets[v], a->id_offsets[v + 1] - a->id_offsets[v], "strict");
+    if (id == NULL && PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
+        PyErr_Clear();
+        PyErr_SetString(PyExc_ValueError, "a damaged hkg adjacency file: run `hkg build` again");
+    }
+    return id;
 }
 
 /* The ids of the entities routes name, each decoded once per call: `at` maps a number to its
@@ -350,12 +369,11 @@ PyDoc_STRVAR(routes_doc,
 "before any route is found. KeyError when start or goal is no entity of the file.");
 
 static PyObject *routes(PyObject *module, PyObject *args) {
-    PyObject *source, *out = NULL, *result = NULL;
-    const char *start_id, *goal_id;
-    Py_ssize_t start_length, goal_length, max_partial;
+    PyObject *source, *start_id, *goal_id, *out = NULL, *result = NULL;
+    Py_ssize_t max_partial;
     int first, max_length;
     Adjacency a;
-    if (!PyArg_ParseTuple(args, "Os#s#iin:routes", &source, &start_id, &start_length, &goal_id, &goal_length,
+    if (!PyArg_ParseTuple(args, "OUUiin:routes", &source, &start_id, &goal_id,
                           &first, &max_length, &max_partial))
         return NULL;
     if (adjacency_open(source, &a) < 0)
@@ -366,14 +384,16 @@ static PyObject *routes(PyObject *module, PyObject *args) {
     int following = 0, capped = 0;
     Py_ssize_t found = 0;
     uint64_t ticks = 0;
-    long start_number = find_number(&a, start_id, (size_t)start_length);
-    long goal_number = a.corrupt ? -1 : find_number(&a, goal_id, (size_t)goal_length);
+    long start_number = find_id(&a, start_id);
+    long goal_number = start_number < -1 || a.corrupt ? -1 : find_id(&a, goal_id);
+    if (start_number < -1 || goal_number < -1)
+        goto done;
     if (a.corrupt) {
         PyErr_SetString(PyExc_ValueError, "a damaged hkg adjacency file: run `hkg build` again");
         goto done;
     }
     if (start_number < 0 || goal_number < 0) {
-        PyErr_SetObject(PyExc_KeyError, PyTuple_GET_ITEM(args, start_number < 0 ? 1 : 2));
+        PyErr_SetObject(PyExc_KeyError, start_number < 0 ? start_id : goal_id);
         goto done;
     }
     if (max_length < 1 || max_partial < 1) {
@@ -503,16 +523,16 @@ PyDoc_STRVAR(number_doc,
 "number(adjacency, id)\n--\n\nThe number of the entity with this id, or -1 if there is none.");
 
 static PyObject *number(PyObject *module, PyObject *args) {
-    PyObject *source;
-    const char *key;
-    Py_ssize_t key_length;
+    PyObject *source, *key;
     Adjacency a;
-    if (!PyArg_ParseTuple(args, "Os#:number", &source, &key, &key_length))
+    if (!PyArg_ParseTuple(args, "OU:number", &source, &key))
         return NULL;
     if (adjacency_open(source, &a) < 0)
         return NULL;
-    long found = find_number(&a, key, (size_t)key_length);
+    long found = find_id(&a, key);
     PyBuffer_Release(&a.view);
+    if (found < -1)
+        return NULL;
     if (a.corrupt) {
         PyErr_SetString(PyExc_ValueError, "a damaged hkg adjacency file: run `hkg build` again");
         return NULL;

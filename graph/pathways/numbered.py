@@ -26,6 +26,8 @@ __all__ = ["MAX_PARTIAL_ROUTES", "Numbered", "numbered"]
 
 #: the most partial routes either search holds at one length (a question beyond it is refused)
 MAX_PARTIAL_ROUTES = 2_000_000
+#: the longest route the compiled search is asked for (its C int; any longer is the same question)
+_LONGEST = 2**31 - 1
 
 
 def _damaged(error: ValueError) -> CacheError:
@@ -58,6 +60,7 @@ class Numbered:
         One length per call keeps a question lazy (the caller stops when its limit is met);
         each call walks the shorter lengths again, which costs little beside the routes' claims.
         """
+        max_length = min(max_length, _LONGEST)  # no simple route is longer than the entities
         try:
             return _search.routes(self._mapped, start, goal, first, max_length, MAX_PARTIAL_ROUTES)
         except ValueError as error:

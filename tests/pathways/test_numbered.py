@@ -283,3 +283,25 @@ def test_a_damaged_adjacency_file_is_a_cache_error_for_a_question(tmp_path):
     with pytest.raises(CacheError, match="run `hkg build` again"):
         "a" in numbered_module.Numbered(bytes(data))
 
+
+
+def test_ids_utf8_cannot_hold_are_no_entity_and_bad_id_bytes_are_damage(tmp_path):
+    data = bytearray(_adjacency_file([("a", "b", 1), ("b", "c", 1), ("c", "a", -1)], tmp_path))
+    assert _search.number(bytes(data), "\udcff") == -1  # a lone surrogate (an undecodable argv byte)
+    assert "\udcff" not in numbered_module.Numbered(bytes(data))
+    with pytest.raises(KeyError):
+        _search.routes(bytes(data), "a", "\udcff", 1, 4, 1000)
+    with pytest.raises(TypeError):
+        _search.routes(bytes(data), b"a", "c", 1, 4, 1000)
+    n, e, size = struct.unpack_from("<QQQ", data, 8)
+    data[len(data) - size + 1] = 0xFF  # b's id is no UTF-8: found when a route names it
+    with pytest.raises(ValueError, match="damaged hkg adjacency file"):
+        _search.routes(bytes(data), "a", "a", 1, 4, 1000)
+
+
+def test_a_route_longer_than_a_c_int_is_asked_for_as_the_longest(synthetic):
+    whole = build_signed_graph(synthetic)
+    source = max(whole, key=whole.out_degree)
+    target = next(iter(whole.succ[next(iter(whole.succ[source]))]))  # two steps away (or one)
+    compiled = [r.nodes for r in find_paths(IndexedView(synthetic), source, target, max_length=2**40, limit=1)]
+    assert compiled and compiled == [r.nodes for r in find_paths(whole, source, target, max_length=2**40, limit=1)]
