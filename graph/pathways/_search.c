@@ -68,6 +68,11 @@ bad:
     return -1;
 }
 
+/* Set the ValueError every damage found while reading the file raises. */
+static void damaged(void) {
+    PyErr_SetString(PyExc_ValueError, "a damaged hkg adjacency file: run `hkg build` again");
+}
+
 /* The neighbours of v on one side: row[0 .. *count), or NULL (and corrupt set) if out of range. */
 static const uint32_t *row(Adjacency *a, const uint32_t *offsets, const uint32_t *targets, uint32_t v,
                            uint32_t *count) {
@@ -287,13 +292,13 @@ static int on_path(const uint32_t *path, int length, uint32_t node) {
 /* The id of entity v as a str, or NULL with ValueError for a damaged offset. */
 static PyObject *id_of(Adjacency *a, uint32_t v) {
     if (v >= a->n || a->id_offsets[v] > a->id_offsets[v + 1] || a->id_offsets[v + 1] > a->id_bytes) {
-        PyErr_SetString(PyExc_ValueError, "a damaged hkg adjacency file: run `hkg build` again");
+        damaged();
         return NULL;
     }
     PyObject *id = PyUnicode_DecodeUTF8(a->ids + a->id_offsets[v], a->id_offsets[v + 1] - a->id_offsets[v], "strict");
     if (id == NULL && PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
         PyErr_Clear();
-        PyErr_SetString(PyExc_ValueError, "a damaged hkg adjacency file: run `hkg build` again");
+        damaged();
     }
     return id;
 }
@@ -389,7 +394,7 @@ static PyObject *routes(PyObject *module, PyObject *args) {
     if (start_number < -1 || goal_number < -1)
         goto done;
     if (a.corrupt) {
-        PyErr_SetString(PyExc_ValueError, "a damaged hkg adjacency file: run `hkg build` again");
+        damaged();
         goto done;
     }
     if (start_number < 0 || goal_number < 0) {
@@ -487,7 +492,7 @@ static PyObject *routes(PyObject *module, PyObject *args) {
             break;
     }
     if (a.corrupt) {
-        PyErr_SetString(PyExc_ValueError, "a damaged hkg adjacency file: run `hkg build` again");
+        damaged();
         goto error;
     }
     if (capped && found == 0) {
@@ -534,7 +539,7 @@ static PyObject *number(PyObject *module, PyObject *args) {
     if (found < -1)
         return NULL;
     if (a.corrupt) {
-        PyErr_SetString(PyExc_ValueError, "a damaged hkg adjacency file: run `hkg build` again");
+        damaged();
         return NULL;
     }
     return PyLong_FromLong(found);
