@@ -1,4 +1,4 @@
-"""Part of a job run in a fresh interpreter beside the rest: how a build uses its second core.
+"""Part of a job run in another process beside the rest: how a build uses its second core.
 
 The build's heavy stages hold the GIL (Oxigraph's bulk loader and parser, the Python passes over
 ``graph.nt``), so threads would take turns; a child process runs at the same time. The child is
@@ -7,6 +7,10 @@ hold threads, open databases or a large heap) nor a re-import of the caller's sc
 reports a failure as one line on stderr (its module's ``_main`` catches everything), which
 :func:`beside` raises as :class:`~graph.errors.CacheError`; if the caller fails first, the
 child is stopped.
+
+:func:`forked` is the one exception: a part of a job that reads what this process has loaded
+already (a build's documents and entities, which a fresh interpreter would read again) runs in
+a fork, before the process holds threads or open databases.
 """
 
 from __future__ import annotations
@@ -14,13 +18,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from graph.errors import CacheError
 
-__all__ = ["beside", "last_line"]
+__all__ = ["beside", "fork_available", "forked", "last_line"]
 
 
 def last_line(stderr: bytes, returncode: int) -> str:
@@ -49,3 +53,67 @@ def beside(module: str, *args: str, failure: str) -> Iterator[subprocess.Popen]:
     _, err = child.communicate()
     if child.returncode:
         raise CacheError(f"{failure}: {last_line(err, child.returncode)}")
+
+
+def fork_available() -> bool:
+    """Whether this platform can fork the running process (not on Windows)."""
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _send_result(connection, function, argument) -> None:
+    try:
+        outcome = (True, function(argument))
+    except BaseException as error:  # sent back to be raised there, never printed here
+        outcome = (False, error)
+    try:
+        connection.send(outcome)
+    except Exception as error:  # the value or the error does not pickle: say so in one line
+        connection.send((False, RuntimeError(f"{type(error).__name__}: {error}")))
+    connection.close()
+
+
+@contextmanager
+def forked(function: Callable, arguments: Iterable) -> Iterator[Callable[[], list]]:
+    """Run ``function(argument)`` for each argument, each in a fork of this process, while the
+    body of the ``with`` runs; yield ``results()``, which waits for their return values (in the
+    order of ``arguments``) and raises the first error one of them raised.
+
+    Only the return values cross back (pickled): keep them small. If the body fails, or the
+    ``with`` ends before ``results()``, the children are killed.
+
+    :raises CacheError: a child died without answering (killed, out of memory).
+    """
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    children = []
+    try:
+        for argument in arguments:
+            receive, send = context.Pipe(duplex=False)
+            child = context.Process(target=_send_result, args=(send, function, argument), daemon=True)
+            child.start()
+            send.close()
+            children.append((child, receive))
+
+        def results() -> list:
+            values = []
+            for child, receive in children:
+                try:
+                    ok, value = receive.recv()
+                except EOFError:
+                    child.join()
+                    raise CacheError(f"a worker process died (exit code {child.exitcode})") from None
+                if not ok:
+                    raise value
+                values.append(value)
+            return values
+
+        yield results
+    finally:
+        for child, receive in children:
+            if child.is_alive():
+                child.kill()
+            child.join()
+            receive.close()

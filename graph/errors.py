@@ -25,6 +25,7 @@ __all__ = [
     "ShapeError",
     "UnknownEntityError",
     "UnknownFormatError",
+    "UnreadableFileError",
 ]
 
 
@@ -59,8 +60,16 @@ class LoadError(HkgError):
         self.problems = tuple(sorted(set(problems)))
         super().__init__(str(self))
 
+    def __reduce__(self):  # pickled (from a worker process) as its problems, not its text
+        return type(self), (self.problems,)
+
     def __str__(self) -> str:
         return "\n".join(str(p) for p in self.problems)
+
+
+class UnreadableFileError(LoadError):
+    """A whole data file could not be read (not UTF-8, malformed YAML, not a list): its problem is
+    reported alone, since what else was found in the file would follow from it."""
 
 
 class ShapeError(HkgError):

@@ -27,7 +27,7 @@ from graph.errors import CacheError, LoadError, Problem
 from graph.exports.explorer import write_html
 from graph.exports import registry
 from graph.pipeline.beside import checks_and_rdf_exports
-from graph.pipeline.bulk import write_graph_nt
+from graph.pipeline.bulk import write_data_nt
 from graph.project import EXPORTED_FORMATS, Project
 
 __all__ = ["BuildResult", "DRAW_LIMIT_CLAIMS", "HUB_ENTITIES", "REQUIRED_DATA", "build", "build_lock",
@@ -187,8 +187,8 @@ def check_inputs(project: Project, *, allow_empty: bool = False) -> list[str]:
     return files
 
 
-def _check_not_empty(kb, allow_empty: bool) -> None:
-    if not allow_empty and not kb.claims:
+def _check_not_empty(claims: int, allow_empty: bool) -> None:
+    if not allow_empty and not claims:
         raise LoadError([Problem("data/claims.yaml", 0, "no claims: the build would publish an empty graph "
                                  "(`hkg build --allow-empty` if that is meant)")])
 
@@ -252,19 +252,16 @@ def build(project: Project, *, write_exports: bool = True, whole_html: bool = Fa
 def _build(project: Project, *, write_exports: bool, whole_html: bool, allow_empty: bool) -> BuildResult:
     """What :func:`build` does, under its lock (see there).
 
-    The records are freed once they are written out as N-Triples, before the store loader and the
-    index run beside each other (at 10⁶ claims the records take ~1.6 GiB, the loader ~1 GiB).
+    The records and their N-Triples are made by :func:`write_data_nt`: claims.yaml is read by
+    one process per core, each writing the triples of its own claims, so no process holds every
+    claim. What is left of the records (documents, entities, studies) is freed before the store
+    loader and the index run beside each other.
     """
     import gc
 
-    from graph.sources.load import load_records
     from graph.sparql.store import loading_store
 
     data_files = check_inputs(project, allow_empty=allow_empty)
-    kb = load_records(project.data)
-    _check_not_empty(kb, allow_empty)
-    counts = {"entities": len(kb.entities), "claims": len(kb.claims), "studies": len(kb.studies),
-              "documents": [d.id for d in kb.documents]}
     digest = _digest(project.data)
     builds = project.cache / "builds"
     builds.mkdir(parents=True, exist_ok=True)
@@ -272,8 +269,11 @@ def _build(project: Project, *, write_exports: bool, whole_html: bool, allow_emp
     staged, drawn = None, None
     try:
         nt = staging / "graph.nt"
-        triples = write_graph_nt(kb, nt, staging, imports=project.data / "imports",  # imports checked here
-                                 distributions=registry.distributions(EXPORTED_FORMATS))
+        kb, claims, triples = write_data_nt(project.data, nt, staging, imports=project.data / "imports",
+                                            distributions=registry.distributions(EXPORTED_FORMATS))
+        _check_not_empty(claims, allow_empty)
+        counts = {"entities": len(kb.entities), "claims": claims, "studies": len(kb.studies),
+                  "documents": [d.id for d in kb.documents]}
         del kb  # the records are in the file now; free them before the store loads
         gc.collect()
         meta = {"digest": digest, **counts, "triples": triples}

@@ -16,11 +16,12 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 
-__all__ = ["sort_unique", "write_graph_nt"]
+__all__ = ["claim_parts", "sort_unique", "write_data_nt", "write_graph_nt"]
 
 #: lines sorted in memory per run by the Python fallback of :func:`sort_unique`
 RUN_LINES = 1_000_000
@@ -28,16 +29,17 @@ RUN_LINES = 1_000_000
 SORT_BUFFER = "512M"
 
 
-def _python_sort_unique(source: Path, target: Path, workdir: Path) -> None:
+def _python_sort_unique(sources: list[Path], target: Path, workdir: Path) -> None:
     runs = []
-    with source.open("rb") as handle:
-        while True:
-            lines = [line for _, line in zip(range(RUN_LINES), handle)]
-            if not lines:
-                break
-            run = workdir / f"run-{len(runs)}"
-            run.write_bytes(b"".join(sorted(set(lines))))
-            runs.append(run)
+    for source in sources:
+        with source.open("rb") as handle:
+            while True:
+                lines = [line for _, line in zip(range(RUN_LINES), handle)]
+                if not lines:
+                    break
+                run = workdir / f"run-{len(runs)}"
+                run.write_bytes(b"".join(sorted(set(lines))))
+                runs.append(run)
     handles = [run.open("rb") for run in runs]
     try:
         with target.open("wb") as out:
@@ -53,27 +55,29 @@ def _python_sort_unique(source: Path, target: Path, workdir: Path) -> None:
             run.unlink()
 
 
-def sort_unique(source: Path, target: Path, workdir: Path, *, merge: Path | None = None) -> None:
-    """Sort the lines of ``source`` by their bytes, drop duplicates, write ``target``.
+def sort_unique(source: Path | Sequence[Path], target: Path, workdir: Path, *, merge: Path | None = None) -> None:
+    """Sort the lines of ``source`` (a file, or several taken together) by their bytes, drop
+    duplicates, write ``target``.
 
     Byte order of UTF-8 is code-point order, so this is Python's ``sorted(set(lines))``. With
-    ``merge``, ``source`` and ``merge`` are already sorted and are merged.
+    ``merge``, ``source`` (one file) and ``merge`` are already sorted and are merged.
     """
+    sources = [Path(source)] if isinstance(source, (str, os.PathLike)) else [Path(s) for s in source]
     sort = shutil.which("sort")
     if sort:
         args = [sort, "-u", "-S", SORT_BUFFER, "-T", str(workdir), "-o", str(target)]
-        args += ["-m", str(source), str(merge)] if merge is not None else ["--parallel=2", str(source)]
+        args += ["-m", str(sources[0]), str(merge)] if merge is not None else ["--parallel=2", *map(str, sources)]
         subprocess.run(args, check=True, env={**os.environ, "LC_ALL": "C"})
         return
     if merge is not None:
-        with source.open("rb") as a, merge.open("rb") as b, target.open("wb") as out:
+        with sources[0].open("rb") as a, merge.open("rb") as b, target.open("wb") as out:
             last = None
             for line in heapq.merge(a, b):
                 if line != last:
                     out.write(line)
                     last = line
         return
-    _python_sort_unique(source, target, workdir)
+    _python_sort_unique(sources, target, workdir)
 
 
 def _lines(triples: Iterable[tuple]) -> Iterator[str]:
@@ -179,26 +183,113 @@ def write_graph_nt(kb, target: Path, workdir: Path | None = None, imports: Path 
     :raises LoadError: an import does not parse or its names clash.
     :raises ShapeError: an import fails the SHACL shapes.
     """
-    from graph.rdf.imports import prepare_imports
-    from graph.rdf.triples import describe_dataset, iter_ntriples, iter_triples, sorted_ntriples
+    from graph.rdf.triples import iter_triples
 
-    target = Path(target)
-    with tempfile.TemporaryDirectory(prefix="hkg-sort-", dir=workdir or target.parent) as temp:
-        temp = Path(temp)
-        raw, body = temp / "raw.nt", temp / "body.nt"
-        with raw.open("w", encoding="utf-8", buffering=1 << 20) as handle:
-            for text in iter_ntriples(iter_triples(kb)):
+    with _sorting(target, workdir) as temp:
+        _write_lines(temp / "raw.nt", iter_triples(kb))
+        return _finish([temp / "raw.nt"], target, temp, kb, len(kb.claims), imports, distributions)
+
+
+#: a claims.yaml this large is read by several processes at once (a smaller one in this process:
+#: a fork and each part's quote index cost more than a part of it saves)
+PART_BYTES = 4 * 1024 * 1024
+
+
+def claim_parts(claims_file: Path) -> int:
+    """How many processes read ``claims_file`` (:func:`write_data_nt`): one per core, at most one
+    per :data:`PART_BYTES` of it, one where this platform cannot fork."""
+    from graph.children import fork_available
+
+    try:
+        size = claims_file.stat().st_size
+    except OSError:
+        return 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(cores, size // PART_BYTES)) if fork_available() else 1
+
+
+def write_data_nt(data: Path, target: Path, workdir: Path | None = None, imports: Path | None = None,
+                  distributions=(), parts: int | None = None):
+    """Load ``data/`` and write its graph as :func:`write_graph_nt` writes that of
+    :func:`~graph.sources.load.load_records`, the same bytes, in ``parts`` processes.
+
+    The claims are checked by :func:`~graph.sources.load.stream_records` in ``parts`` processes
+    (default :func:`claim_parts`), each writing the N-Triples of its own claims as it makes them:
+    no process holds every claim, and both cores work on the largest stage. Returns the records
+    without their claims, the number of claims, and the number of triples.
+
+    :raises LoadError: the data has problems, or an import does not parse (nothing is written).
+    :raises ShapeError: an import fails the SHACL shapes.
+    """
+    from graph.rdf.triples import iter_triples
+    from graph.sources.load import stream_records
+
+    data = Path(data)
+    parts = claim_parts(data / "claims.yaml") if parts is None else parts
+    with _sorting(target, workdir) as temp:
+        claim_files = [temp / f"claims-{k}.nt" for k in range(parts)]
+        kb, claims = stream_records(data, lambda k: _claim_writer(claim_files[k]), parts)
+        _write_lines(temp / "records.nt", iter_triples(kb))
+        triples = _finish([temp / "records.nt", *claim_files], target, temp, kb, claims, imports, distributions)
+    return kb, claims, triples
+
+
+@contextmanager
+def _sorting(target: Path, workdir: Path | None) -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="hkg-sort-", dir=workdir or Path(target).parent) as temp:
+        yield Path(temp)
+
+
+def _write_lines(path: Path, triples: Iterable[tuple]) -> None:
+    from graph.rdf.triples import iter_ntriples
+
+    with path.open("w", encoding="utf-8", buffering=1 << 20) as handle:
+        for text in iter_ntriples(triples):
+            handle.write(text)
+
+
+#: claims written out together by :func:`_claim_writer`
+CLAIM_BATCH = 4096
+
+
+@contextmanager
+def _claim_writer(path: Path) -> Iterator[Callable]:
+    """Yield ``add(claim)``, which writes the N-Triples of the claims it is given to ``path``."""
+    from graph.rdf.triples import iter_claim_triples, iter_ntriples
+
+    batch: list = []
+    with path.open("w", encoding="utf-8", buffering=1 << 20) as handle:
+        def write() -> None:
+            for text in iter_ntriples(iter_claim_triples(batch)):
                 handle.write(text)
-        sort_unique(raw, body, temp)
-        raw.unlink()
-        imported = ()
-        if imports is not None:
-            added, imported = prepare_imports(imports, _context(body))
-            if imported:
-                (temp / "imports.nt").write_bytes(sorted_ntriples(added))
-                sort_unique(body, temp / "merged.nt", temp, merge=temp / "imports.nt")
-                os.replace(temp / "merged.nt", body)
-        triples = _count_lines(body)
-        description = describe_dataset(kb, triples, imported, distributions)
-        triples += _insert_lines(body, (line.encode("utf-8") for line in _lines(description)), target)
-    return triples
+            batch.clear()
+
+        def add(claim) -> None:
+            batch.append(claim)
+            if len(batch) >= CLAIM_BATCH:
+                write()
+
+        yield add
+        write()
+
+
+def _finish(raw: list[Path], target: Path, temp: Path, kb, claims: int, imports: Path | None, distributions) -> int:
+    """Sort ``raw`` (unsorted N-Triples) into the body, merge in the imports and the dataset
+    description, write ``target``; return its triples."""
+    from graph.rdf.imports import prepare_imports
+    from graph.rdf.triples import describe_dataset, sorted_ntriples
+
+    body = temp / "body.nt"
+    sort_unique(raw, body, temp)
+    for path in raw:
+        path.unlink()
+    imported = ()
+    if imports is not None:
+        added, imported = prepare_imports(imports, _context(body))
+        if imported:
+            (temp / "imports.nt").write_bytes(sorted_ntriples(added))
+            sort_unique(body, temp / "merged.nt", temp, merge=temp / "imports.nt")
+            os.replace(temp / "merged.nt", body)
+    triples = _count_lines(body)
+    description = describe_dataset(kb, triples, imported, distributions, claims=claims)
+    return triples + _insert_lines(body, (line.encode("utf-8") for line in _lines(description)), target)

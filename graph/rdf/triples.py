@@ -26,6 +26,7 @@ __all__ = [
     "DATASET",
     "build_graph",
     "describe_dataset",
+    "iter_claim_triples",
     "iter_triples",
     "name_keys",
     "iter_ntriples",
@@ -319,8 +320,13 @@ def iter_triples(kb: KnowledgeBase):
         yield from _entity_triples(entity, expand)
     for study in kb.studies:
         yield from _study_triples(study)
+    yield from iter_claim_triples(kb.claims)
+
+
+def iter_claim_triples(claims):
+    """Yield the triples of claims, as :func:`iter_triples` does for those of a knowledge base."""
     terms = _ClaimTerms()
-    for claim in kb.claims:
+    for claim in claims:
         yield from _claim_triples(claim, terms)
 
 
@@ -343,11 +349,12 @@ def _licence() -> str | None:
     return f"https://spdx.org/licenses/{spdx}" if spdx and " " not in spdx.strip() else None
 
 
-def describe_dataset(kb: KnowledgeBase, triples: int, imported=(), distributions=()):
+def describe_dataset(kb: KnowledgeBase, triples: int, imported=(), distributions=(), claims: int | None = None):
     """Yield the VoID / DCAT description of the dataset; ``triples`` counts every other triple,
     ``imported`` (:class:`graph.rdf.imports.ImportedFile`) are the imports merged,
     ``distributions`` the files a build publishes (file name, media type, description:
-    :func:`graph.exports.registry.distributions`).
+    :func:`graph.exports.registry.distributions`), ``claims`` the claims of ``kb`` when it does not
+    hold them (:func:`graph.sources.load.stream_records`).
 
     ``void:triples`` counts the whole graph, this description included. The description says
     which vocabularies the graph uses, which identifier sources it links to (a ``void:Linkset``
@@ -376,7 +383,8 @@ def describe_dataset(kb: KnowledgeBase, triples: int, imported=(), distributions
         add((node, _p(DCTERMS.modified), kb.release.modified, str(XSD.date)))
     entities = len(kb.entities) + sum(len(f.entities) for f in imported)
     add((node, _p(VOID.entities), str(entities), _INT))
-    add((node, _p(HKG.claims), str(len(kb.claims) + sum(len(f.claims) for f in imported)), _INT))
+    claims = len(kb.claims) if claims is None else claims
+    add((node, _p(HKG.claims), str(claims + sum(len(f.claims) for f in imported)), _INT))
     add((node, _p(HKG.studies), str(len(kb.studies)), _INT))
     licence = _licence()
     if licence:

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from graph.errors import LoadError, Problem
+from graph.errors import LoadError, Problem, UnreadableFileError
 
 __all__ = ["Entry", "MAX_SOURCE_BYTES", "iter_yaml_entries", "read_document", "read_yaml_entries", "read_yaml_mapping"]
 
@@ -47,14 +47,14 @@ def _compose(path: Path, label: str):
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
-        raise LoadError([Problem(label, 0, f"not UTF-8 (byte {error.start})")]) from None
+        raise UnreadableFileError([Problem(label, 0, f"not UTF-8 (byte {error.start})")]) from None
     try:
         return yaml.compose(text, Loader=_LOADER)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark else 0
         reason = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise LoadError([Problem(label, line, f"malformed YAML: {reason}")]) from None
+        raise UnreadableFileError([Problem(label, line, f"malformed YAML: {reason}")]) from None
 
 
 def _tag_problem(error: yaml.YAMLError, label: str, offset: int = 0) -> Problem:
@@ -75,11 +75,14 @@ def _construct(node, label: str = "") -> Any:
         loader.dispose()
 
 
-def _entries(root, label: str, problems: list, skip: int = 0, offset: int = 0):
-    """Yield an Entry for each mapping item of a composed list (from item ``skip`` on)."""
+def _entries(root, label: str, problems: list, skip: int = 0, offset: int = 0, keep=None):
+    """Yield an Entry for each mapping item of a composed list (from item ``skip`` on; only the
+    items whose index ``keep`` accepts, when given)."""
     loader = _LOADER("")
     try:
-        for item in root.value[skip:]:
+        for index, item in enumerate(root.value[skip:], skip):
+            if keep is not None and not keep(index):
+                continue
             line = item.start_mark.line + 1 + offset
             if not isinstance(item, yaml.MappingNode):
                 problems.append(Problem(label, line, "expected a mapping (key: value) for this entry"))
@@ -297,7 +300,8 @@ def _chunks(path: Path, size: int):
         yield line, chunk
 
 
-def iter_yaml_entries(path: Path, label: str | None = None, chunk: int = CHUNK_ENTRIES):
+def iter_yaml_entries(path: Path, label: str | None = None, chunk: int | None = None,
+                      part: tuple[int, int] = (0, 1)):
     """Yield the entries of a YAML list file one by one, composing ``chunk`` entries at a time.
 
     The same entries, lines and errors as :func:`read_yaml_entries`, in memory that does not
@@ -307,15 +311,23 @@ def iter_yaml_entries(path: Path, label: str | None = None, chunk: int = CHUNK_E
     not a list, malformed YAML ...) is composed whole, exactly as before. Chunks written in the
     plain subset of YAML the curated files use are read without PyYAML (see
     :func:`_fast_entries`), to the same entries.
+
+    ``part=(k, n)`` yields only part ``k`` of ``n``: the entries of every ``n``-th chunk from the
+    ``k``-th (entry ``i`` is in part ``i // chunk % n``), so ``n`` processes can read one file
+    together, each parsing only its own chunks, with the lines and problems of those entries.
+    A file that must be composed whole is composed by each part, which keeps its own entries.
     """
     label = label or str(path)
     if not path.exists():
         return
+    chunk = chunk or CHUNK_ENTRIES
+    k, n = part
     problems: list[Problem] = []
-    done = 0
-    for piece in _chunks(path, chunk):
+    for number, piece in enumerate(_chunks(path, chunk)):
         root = None
         if piece is not None:
+            if number % n != k:
+                continue  # another part's chunk
             first_line, data = piece
             try:
                 text = data.decode("utf-8")
@@ -323,7 +335,6 @@ def iter_yaml_entries(path: Path, label: str | None = None, chunk: int = CHUNK_E
                 text = piece = None
             fast = _fast_entries(text, first_line, label) if text is not None else None
             if fast is not None:
-                done += len(fast)
                 yield from fast
                 continue
             try:
@@ -338,15 +349,16 @@ def iter_yaml_entries(path: Path, label: str | None = None, chunk: int = CHUNK_E
             if whole is None:
                 break
             if not isinstance(whole, yaml.SequenceNode):
-                raise LoadError([Problem(label, whole.start_mark.line + 1, "expected a list of entries")])
-            for entry in _entries(whole, label, problems, skip=done):
+                raise UnreadableFileError([Problem(label, whole.start_mark.line + 1, "expected a list of entries")])
+            # every chunk before this one held ``chunk`` entries
+            keep = None if n == 1 else (lambda index: index // chunk % n == k)
+            for entry in _entries(whole, label, problems, skip=number * chunk, keep=keep):
                 if entry is not None:
                     yield entry
             break
         if root is None:
             continue
         for entry in _entries(root, label, problems, offset=first_line - 1):
-            done += 1
             if entry is not None:
                 yield entry
     if problems:

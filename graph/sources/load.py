@@ -10,12 +10,14 @@ from __future__ import annotations
 import functools
 import gc
 import re
-from contextlib import contextmanager
-from dataclasses import replace
+from collections.abc import Callable
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from graph.errors import LoadError, Problem
+from graph.children import forked
+from graph.errors import LoadError, Problem, UnreadableFileError
 from graph.model.names import fold, nearest
 from graph.model.prefixes import converter
 from graph.model.records import (CONTEXT_KEYS, Claim, Context, Design, Entity, Evidence, KnowledgeBase, Release,
@@ -26,7 +28,7 @@ from graph.sources.extract import Document, DocumentFormat, extract_document
 from graph.sources.files import Entry, iter_yaml_entries, read_document, read_yaml_entries, read_yaml_mapping
 from graph.sources.textindex import MentionFinder, QuoteFinder, SectionLocator
 
-__all__ = ["CLAIM_KEYS", "DESIGN_KEYS", "ENTITY_KEYS", "LINK_KEYS", "STUDY_KEYS", "load_records"]
+__all__ = ["CLAIM_KEYS", "DESIGN_KEYS", "ENTITY_KEYS", "LINK_KEYS", "STUDY_KEYS", "load_records", "stream_records"]
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _CURIE = re.compile(r"^[A-Za-z][A-Za-z0-9_.]*:\S+$")
@@ -478,26 +480,43 @@ def _check_claim(entry: Entry, documents, entities, studies, mine: list, pending
 _NO_CONTEXT = Context()
 
 
-def _load_claims(data: Path, documents, entities, studies, problems: list,
-                 study_records: dict[str, Study] | None = None) -> dict[str, Claim]:
-    """Load claims; ``entities`` / ``studies`` are None when their file could not be read,
-    in which case references to them are not checked (one error, not a cascade).
-    ``study_records`` map the declared studies to their references, for the document's own
-    citations (None when studies.yaml could not be read: document links are then not checked)."""
+@dataclass(frozen=True)
+class _ClaimsPart:
+    """What reading one part of claims.yaml gave (:func:`_claims_part`)."""
+
+    problems: tuple[Problem, ...]
+    #: each claim id of the part, with its entry's line and its id's line (for duplicates across parts)
+    ids: dict[str, tuple[int, int]]
+    claims: int
+
+
+def _claims_part(data: Path, documents, entities, studies, study_records, part: tuple[int, int],
+                 each: Callable[[Claim], None]) -> _ClaimsPart:
+    """Check the claims of ``part`` (k, n) of claims.yaml (:func:`~graph.sources.files.iter_yaml_entries`)
+    and hand each good one to ``each``.
+
+    ``entities`` / ``studies`` are None when their file could not be read, in which case
+    references to them are not checked (one error, not a cascade). ``study_records`` map the
+    declared studies to their references, for the document's own citations (None when
+    studies.yaml could not be read: document links are then not checked).
+
+    :raises LoadError: the file is unreadable (its problems alone: the others would be a cascade).
+    """
     seen: dict[str, int] = {}
+    ids: dict[str, tuple[int, int]] = {}
     allowed = {s.name: biolink_enum(s.choices) if isinstance(s.choices, str) else s.choices
                for s in _CLAIM_SLOTS if s.choices}
-    claims: dict[str, Claim] = {}
-    # problems of this file are kept aside: if the file turns out unreadable half-way, only
-    # its reading error is reported (as when the whole file was read before any check)
+    made = 0
     mine: list[Problem] = []
     pending: dict[str, list[tuple]] = {}
     shared: dict = {}
     label = "data/claims.yaml"
-    for entry in iter_yaml_entries(data / "claims.yaml", label):
-        # a LoadError raised half-way (unreadable file) propagates: the caller reports it
-        # alone and ``mine`` is dropped
+    for entry in iter_yaml_entries(data / "claims.yaml", label, part=part):
         _check_claim(entry, documents, entities, studies, mine, pending, seen, allowed, shared)
+        if part[1] > 1:  # an id first checked here: the other parts may hold it too
+            claim_id = entry.data.get("id")
+            if isinstance(claim_id, str) and seen.get(claim_id) == entry.line:
+                ids[claim_id] = (entry.line, entry.line_of("id"))
     del seen  # a million ids and lines: not needed any more
     if study_records is not None and studies is not None and set(study_records) != {k for k in studies if k}:
         study_records = None  # a study that matched no reference is reported already: no cascade
@@ -529,7 +548,8 @@ def _load_claims(data: Path, documents, entities, studies, problems: list,
                     cited = tuple(sorted(cited, key=_link_order))
             section = locator.section_at(span[0])
             folded = " ".join(quote.split())
-            claims[claim_id] = Claim(
+            made += 1
+            each(Claim(
                 id=claim_id,
                 subject=subject,
                 object=obj,
@@ -540,10 +560,58 @@ def _load_claims(data: Path, documents, entities, studies, problems: list,
                 context=context,
                 citations=cited,
                 **{s.name: value for s, value in zip(_CLAIM_SLOTS, plain)},
-            )
+            ))
         items.clear()  # what is located is no longer needed
-    problems.extend(mine)
+    return _ClaimsPart(tuple(mine), ids, made)
+
+
+def _load_claims(data: Path, documents, entities, studies, problems: list,
+                 study_records: dict[str, Study] | None = None) -> dict[str, Claim]:
+    """Load every claim (one part, in this process); see :func:`_claims_part`."""
+    claims: dict[str, Claim] = {}
+    part = _claims_part(data, documents, entities, studies, study_records, (0, 1),
+                        lambda claim: claims.__setitem__(claim.id, claim))
+    problems.extend(part.problems)
     return claims
+
+
+def _claims_in_parts(data: Path, documents, entities, studies, problems: list, study_records,
+                     sink: Callable[[int], AbstractContextManager[Callable[[Claim], None]]], parts: int) -> int:
+    """Check claims.yaml in ``parts`` processes at once (this one and forks of it), each handing
+    its claims to ``sink(k)``; return how many claims were made.
+
+    The problems are those one process finds: a claim id in two parts is reported as
+    :func:`_check_id` reports a duplicate in one, and when the file cannot be read whole only
+    that is reported (:class:`UnreadableFileError`), else what made an entry unreadable.
+
+    :raises LoadError: the file, or an entry of it, is unreadable.
+    """
+    def run(k: int) -> _ClaimsPart | LoadError:
+        try:
+            with sink(k) as each:
+                return _claims_part(data, documents, entities, studies, study_records, (k, parts), each)
+        except LoadError as error:  # given back: another part may have met a graver one
+            return error
+
+    with forked(run, range(1, parts)) as others:
+        results = [run(0), *others()]
+    for kind in (UnreadableFileError, LoadError):
+        failed = [result for result in results if isinstance(result, kind)]
+        if failed:
+            raise kind(problem for error in failed for problem in error.problems)
+    firsts: dict[str, tuple[int, int]] = {}  # each id's earliest entry in any part
+    for result in results:
+        problems.extend(result.problems)
+        for claim_id, where in result.ids.items():
+            other = firsts.setdefault(claim_id, where)
+            if other is not where:
+                earlier, later = sorted((other, where))
+                firsts[claim_id] = earlier
+                problems.append(Problem("data/claims.yaml", later[1],
+                                        f"duplicate id {claim_id!r} (first at line {earlier[0]})"))
+    return sum(result.claims for result in results)
+
+
 
 
 def _find_mentions(documents: dict[str, Document], entities: dict[str, Entity]) -> tuple:
@@ -578,10 +646,28 @@ def load_records(data: Path | str) -> KnowledgeBase:
     :raises LoadError: listing every problem found, each as ``file:line: message``.
     """
     with _collector_paused():
-        return _load_records(Path(data))
+        return _load_records(Path(data))[0]
 
 
-def _load_records(data: Path) -> KnowledgeBase:
+def stream_records(data: Path | str, sink: Callable[[int], AbstractContextManager[Callable[[Claim], None]]],
+                   parts: int = 1) -> tuple[KnowledgeBase, int]:
+    """Load and validate ``data/`` as :func:`load_records` does, handing each claim to a sink
+    instead of keeping it: claims.yaml is read in ``parts`` processes at once (this one and
+    forks of it, :func:`~graph.children.forked`), and part ``k`` gives its claims to the
+    callable that ``sink(k)`` yields. What a build does: a million claims are never held in one
+    process, and both cores read them.
+
+    Returns the records without claims, and the number of claims. A sink sees claims that a
+    later problem may still void (the same claim id in another part): a caller keeps what its
+    sinks made only when this returns.
+
+    :raises LoadError: listing every problem found (the same problems as :func:`load_records`).
+    """
+    with _collector_paused():
+        return _load_records(Path(data), sink, parts)
+
+
+def _load_records(data: Path, sink=None, parts: int = 1) -> tuple[KnowledgeBase, int]:
     problems: list[Problem] = []
 
     def attempt(step, *args):
@@ -596,8 +682,14 @@ def _load_records(data: Path) -> KnowledgeBase:
     designs = attempt(_load_designs, data, problems)
     loaded_studies = attempt(_load_studies, data, documents, designs, problems)
     studies, declared_studies = loaded_studies if loaded_studies else ({}, None)
-    claims = attempt(_load_claims, data, documents, entities, declared_studies, problems,
-                     studies if loaded_studies else None) or {}
+    study_records = studies if loaded_studies else None
+    if sink is None:
+        claims = attempt(_load_claims, data, documents, entities, declared_studies, problems, study_records) or {}
+        count = len(claims)
+    else:
+        claims = {}
+        count = attempt(_claims_in_parts, data, documents, entities, declared_studies, problems, study_records,
+                        sink, parts) or 0
     release = attempt(_load_release, data, problems)
     if problems:
         raise LoadError(problems)
@@ -611,4 +703,4 @@ def _load_records(data: Path) -> KnowledgeBase:
         designs=tuple(designs[k] for k in sorted(designs)),
         mentions=mentions,
         release=release,
-    )
+    ), count

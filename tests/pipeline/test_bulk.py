@@ -107,15 +107,15 @@ def test_a_graph_too_large_to_draw_gets_every_export_and_a_page_of_its_hubs(buil
 def test_a_build_checks_the_shapes(mini_project, monkeypatch):
     from graph.rdf import triples as rdf
 
-    original = rdf.iter_triples
+    original = rdf.iter_claim_triples
 
-    def broken(kb):
-        for s, p, o, kind in original(kb):
+    def broken(claims):
+        for s, p, o, kind in original(claims):
             if p.endswith("vocab/sign"):
                 o = "5"
             yield s, p, o, kind
 
-    monkeypatch.setattr(rdf, "iter_triples", broken)
+    monkeypatch.setattr(rdf, "iter_claim_triples", broken)
     with pytest.raises(ShapeError, match="sign is one of"):
         build(Project(mini_project))
     assert not list((Project(mini_project).cache / "builds").glob(".tmp-*"))

@@ -1,0 +1,155 @@
+"""A build reads claims.yaml in several processes at once: the same graph, the same problems."""
+
+from __future__ import annotations
+
+import os
+import random
+from contextlib import nullcontext
+from pathlib import Path
+
+import pytest
+
+import graph.sources.files
+from graph.children import forked
+from graph.errors import CacheError, LoadError, Problem, UnreadableFileError
+from graph.pipeline.bulk import write_data_nt, write_graph_nt
+from graph.sources.files import iter_yaml_entries
+from graph.sources.load import load_records, stream_records
+
+from editing import replace
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _read(path: Path, part=(0, 1)):
+    """(entries as (line, data, key lines), the LoadError raised or None): what one part reads."""
+    entries, error = [], None
+    try:
+        for entry in iter_yaml_entries(path, "list.yaml", part=part):
+            entries.append((entry.line, repr(entry.data), entry.key_lines))
+    except LoadError as raised:
+        error = raised
+    return entries, error
+
+
+def test_the_parts_of_a_list_are_its_entries_each_read_once(tmp_path, monkeypatch):
+    """Every entry is in exactly one part, with its lines; a file PyYAML must compose whole (an
+    alias to an earlier entry, a document marker, an item that is not a mapping, a byte that is
+    not UTF-8) gives the parts together the problems one reader gives: the file's own when a
+    part could not read it whole (as :func:`graph.sources.load.stream_records` reports them),
+    else every part's."""
+    rng = random.Random(5)
+    pieces = [b"- id: a\n  k: 1\n", b"- id: b\n  n:\n    x: y\n", b"- id: c\n  l:\n  - p\n  - q\n",
+              b"# note\n", b"- &anchor\n  id: d\n", b"- *anchor\n", b"- just text\n", b"---\n",
+              b"- id: \xff\n", b"- id: 'quoted'\n", b"- id: e\n  k: [1, 2]\n"]
+    weights = [20, 10, 10, 3, 1, 1, 1, 1, 1, 5, 3]
+    path = tmp_path / "list.yaml"
+    for _ in range(150):
+        path.write_bytes(b"".join(rng.choices(pieces, weights, k=rng.randrange(1, 25))))
+        for size in (1, 2, 5):
+            monkeypatch.setattr(graph.sources.files, "CHUNK_ENTRIES", size)
+            whole, error = _read(path)
+            whole_problems = error.problems if error else ()
+            for n in (2, 3):
+                parts = [_read(path, (k, n)) for k in range(n)]
+                unreadable = {p for _, error in parts if isinstance(error, UnreadableFileError) for p in error.problems}
+                found = unreadable or {p for _, error in parts if error for p in error.problems}
+                assert found == set(whole_problems), path.read_bytes()
+                if not found:
+                    entries = sorted(e for part, _ in parts for e in part)
+                    assert entries == sorted(whole), path.read_bytes()  # an alias has its anchor's line
+
+
+def _more_claims(project: Path, copies: int) -> None:
+    """Repeat the claims of a project under new ids, so that claims.yaml holds many chunks."""
+    claims = project / "data" / "claims.yaml"
+    text = claims.read_text(encoding="utf-8")
+    claims.write_text(text + "".join(text.replace("- id: ", f"- id: copy{n}-") for n in range(copies)),
+                      encoding="utf-8")
+
+
+@pytest.mark.parametrize("parts", [2, 3])
+def test_a_graph_written_in_parts_is_the_graph_of_one_process(mini_project, tmp_path, monkeypatch, parts):
+    _more_claims(mini_project, 6)
+    monkeypatch.setattr(graph.sources.files, "CHUNK_ENTRIES", 4)
+    data = mini_project / "data"
+    expected = write_graph_nt(load_records(data), tmp_path / "one.nt")
+    kb, claims, triples = write_data_nt(data, tmp_path / "parts.nt", parts=parts)
+    assert (claims, triples) == (42, expected)
+    assert kb.claims == () and len(kb.entities) == 8
+    assert (tmp_path / "parts.nt").read_bytes() == (tmp_path / "one.nt").read_bytes()
+
+
+def test_the_curated_data_in_parts(tmp_path, monkeypatch):
+    monkeypatch.setattr(graph.sources.files, "CHUNK_ENTRIES", 7)
+    expected = write_graph_nt(load_records(ROOT / "data"), tmp_path / "one.nt")
+    _, _, triples = write_data_nt(ROOT / "data", tmp_path / "parts.nt", parts=2)
+    assert triples == expected
+    assert (tmp_path / "parts.nt").read_bytes() == (tmp_path / "one.nt").read_bytes()
+
+
+def _problems(load) -> tuple[Problem, ...]:
+    with pytest.raises(LoadError) as caught:
+        load()
+    return caught.value.problems
+
+
+def test_problems_found_in_parts_are_those_of_one_process(mini_project, monkeypatch):
+    """Bad claims in every part, and one id in two parts: the same problems, lines and all."""
+    _more_claims(mini_project, 3)
+    monkeypatch.setattr(graph.sources.files, "CHUNK_ENTRIES", 2)
+    claims = mini_project / "data" / "claims.yaml"
+    replace(claims, "- id: copy0-insulin-increases-visceral-fat", "- id: testosterone-decreases-visceral-fat")
+    replace(claims, "- id: copy2-", "- id: copy1-")  # duplicates within and across parts
+    text = claims.read_text(encoding="utf-8")
+    claims.write_text(text.replace("sign: 1", "sign: 2", 2).replace("subject: tnf-alpha", "subject: tnf-alfa"),
+                      encoding="utf-8")
+    data = mini_project / "data"
+    one = _problems(lambda: load_records(data))
+    assert any("duplicate id 'testosterone-decreases-visceral-fat'" in p.message for p in one)
+    assert any("sign 2" in p.message for p in one) and any("tnf-alfa" in p.message for p in one)
+    for parts in (2, 3):
+        assert _problems(lambda: stream_records(data, lambda k: nullcontext(lambda claim: None), parts)) == one
+
+
+def test_an_unreadable_claims_file_read_in_parts_is_one_problem(mini_project, monkeypatch):
+    _more_claims(mini_project, 3)
+    monkeypatch.setattr(graph.sources.files, "CHUNK_ENTRIES", 2)
+    claims = mini_project / "data" / "claims.yaml"
+    raw = claims.read_bytes()
+    last = raw.rindex(b"- id: ")
+    claims.write_bytes(raw[:last] + b"- id: \xff\n" + raw[last:])  # in the last chunk
+    data = mini_project / "data"
+    one = _problems(lambda: load_records(data))
+    assert [p.message for p in one] == ["not UTF-8 (byte %d)" % (last + len(b"- id: "))]
+    assert _problems(lambda: stream_records(data, lambda k: nullcontext(lambda claim: None), 2)) == one
+
+
+def test_a_worker_gives_back_its_value_or_its_error():
+    def work(n):
+        if n == 2:
+            raise LoadError([Problem("data/claims.yaml", 7, "bad")])
+        return n * 10
+
+    with forked(work, [1, 3]) as results:
+        assert results() == [10, 30]
+    with forked(work, [1, 2]) as results, pytest.raises(LoadError) as caught:
+        results()
+    assert caught.value.problems == (Problem("data/claims.yaml", 7, "bad"),)
+
+
+def test_a_worker_that_dies_is_one_line_and_a_failing_caller_stops_its_workers(tmp_path):
+    with forked(lambda n: os._exit(3), [0]) as results, pytest.raises(CacheError, match="exit code 3"):
+        results()
+    marker = tmp_path / "late"
+
+    def slow(n):
+        import time
+
+        time.sleep(5)
+        marker.write_text("still ran")
+
+    with pytest.raises(RuntimeError, match="caller"):
+        with forked(slow, [0]):
+            raise RuntimeError("caller failed")
+    assert not marker.exists()
