@@ -81,20 +81,30 @@ def _check_id(entry: Entry, seen: dict[str, int], problems: list) -> str | None:
 
 # --- documents ----------------------------------------------------------------------------
 
-def _load_documents(data: Path, problems: list) -> dict[str, Document]:
-    fmt_data = read_yaml_mapping(data / "format.yaml", "data/format.yaml")
-    fmt = DocumentFormat.from_mapping(fmt_data)
+def _load_documents(data: Path, problems: list, parts: int = 1) -> dict[str, Document]:
+    """Read and extract every source document; in ``parts`` processes when there are several."""
+    fmt = DocumentFormat.from_mapping(read_yaml_mapping(data / "format.yaml", "data/format.yaml"))
+    paths = sorted((data / "sources").glob("*.txt"))
+
+    def extract(some: list[Path]) -> list[Document | LoadError]:
+        read = []
+        for path in some:
+            label = f"data/sources/{path.name}"
+            try:
+                read.append(extract_document(path.stem, read_document(path, label), fmt, label))
+            except LoadError as error:
+                read.append(error)
+        return read
+
+    parts = max(1, min(parts, len(paths)))
+    with forked(extract, [paths[k::parts] for k in range(1, parts)]) as others:
+        read = [extract(paths[::parts]), *others()]
     documents = {}
-    for path in sorted((data / "sources").glob("*.txt")):
-        label = f"data/sources/{path.name}"
-        try:
-            text = read_document(path, label)
-        except LoadError as error:
-            problems.extend(error.problems)
-            continue
-        document = extract_document(path.stem, text, fmt, label)
+    for n in range(len(paths)):  # in the order of their files, as one process reads them
+        document = read[n % parts][n // parts]
         problems.extend(document.problems)
-        documents[path.stem] = document
+        if not isinstance(document, LoadError):
+            documents[document.id] = document
     if not documents and not problems:
         problems.append(Problem("data/sources", 0, "no source documents (*.txt)"))
     return documents
@@ -576,9 +586,13 @@ def _load_claims(data: Path, documents, entities, studies, problems: list,
 
 
 def _claims_in_parts(data: Path, documents, entities, studies, problems: list, study_records,
-                     sink: Callable[[int], AbstractContextManager[Callable[[Claim], None]]], parts: int) -> int:
-    """Check claims.yaml in ``parts`` processes at once (this one and forks of it), each handing
-    its claims to ``sink(k)``; return how many claims were made.
+                     sink: Callable[[int], AbstractContextManager[Callable[[Claim], None]]], parts: int,
+                     meanwhile: Callable[[], Any]) -> tuple[int, Any]:
+    """Check claims.yaml in ``parts`` processes at once, each handing its claims to ``sink(k)``;
+    return how many claims were made, and what ``meanwhile()`` returned.
+
+    With one part, this process reads it and ``meanwhile`` is not called (None). With more, each
+    part is read in a fork while this process calls ``meanwhile``.
 
     The problems are those one process finds: a claim id in two parts is reported as
     :func:`_check_id` reports a duplicate in one, and when the file cannot be read whole only
@@ -593,8 +607,12 @@ def _claims_in_parts(data: Path, documents, entities, studies, problems: list, s
         except LoadError as error:  # given back: another part may have met a graver one
             return error
 
-    with forked(run, range(1, parts)) as others:
-        results = [run(0), *others()]
+    if parts == 1:
+        results, done_meanwhile = [run(0)], None
+    else:
+        with forked(run, range(parts)) as all_parts:
+            done_meanwhile = meanwhile()
+            results = all_parts()
     for kind in (UnreadableFileError, LoadError):
         failed = [result for result in results if isinstance(result, kind)]
         if failed:
@@ -609,9 +627,7 @@ def _claims_in_parts(data: Path, documents, entities, studies, problems: list, s
                 firsts[claim_id] = earlier
                 problems.append(Problem("data/claims.yaml", later[1],
                                         f"duplicate id {claim_id!r} (first at line {earlier[0]})"))
-    return sum(result.claims for result in results)
-
-
+    return sum(part.claims for part in results), done_meanwhile
 
 
 def _find_mentions(documents: dict[str, Document], entities: dict[str, Entity]) -> tuple:
@@ -677,23 +693,28 @@ def _load_records(data: Path, sink=None, parts: int = 1) -> tuple[KnowledgeBase,
             problems.extend(error.problems)
             return None
 
-    documents = attempt(_load_documents, data, problems) or {}
+    documents = attempt(_load_documents, data, problems, parts) or {}
     entities = attempt(_load_entities, data, documents, problems)
     designs = attempt(_load_designs, data, problems)
     loaded_studies = attempt(_load_studies, data, documents, designs, problems)
     studies, declared_studies = loaded_studies if loaded_studies else ({}, None)
     study_records = studies if loaded_studies else None
+    mentions = None
     if sink is None:
         claims = attempt(_load_claims, data, documents, entities, declared_studies, problems, study_records) or {}
         count = len(claims)
     else:
         claims = {}
-        count = attempt(_claims_in_parts, data, documents, entities, declared_studies, problems, study_records,
-                        sink, parts) or 0
+        # the mentions are found here while the parts are read in forks (both only count when
+        # nothing is wrong, which is known only after both)
+        count, mentions = attempt(_claims_in_parts, data, documents, entities, declared_studies, problems,
+                                  study_records, sink, parts,
+                                  lambda: _find_mentions(documents, entities or {})) or (0, None)
     release = attempt(_load_release, data, problems)
     if problems:
         raise LoadError(problems)
-    mentions = _find_mentions(documents, entities)
+    if mentions is None:
+        mentions = _find_mentions(documents, entities)
     entities = entities or {}
     return KnowledgeBase(
         documents=tuple(documents[k] for k in sorted(documents)),

@@ -71,6 +71,9 @@ def _more_claims(project: Path, copies: int) -> None:
 @pytest.mark.parametrize("parts", [2, 3])
 def test_a_graph_written_in_parts_is_the_graph_of_one_process(mini_project, tmp_path, monkeypatch, parts):
     _more_claims(mini_project, 6)
+    sources = mini_project / "data" / "sources"
+    for name in ("another", "third"):  # documents are read in parts too
+        (sources / f"{name}.txt").write_text((sources / "mini.txt").read_text(encoding="utf-8"), encoding="utf-8")
     monkeypatch.setattr(graph.sources.files, "CHUNK_ENTRIES", 4)
     data = mini_project / "data"
     expected = write_graph_nt(load_records(data), tmp_path / "one.nt")
@@ -104,9 +107,11 @@ def test_problems_found_in_parts_are_those_of_one_process(mini_project, monkeypa
     text = claims.read_text(encoding="utf-8")
     claims.write_text(text.replace("sign: 1", "sign: 2", 2).replace("subject: tnf-alpha", "subject: tnf-alfa"),
                       encoding="utf-8")
+    (mini_project / "data" / "sources" / "zz-empty.txt").write_text("\n")  # a document read by another part
     data = mini_project / "data"
     one = _problems(lambda: load_records(data))
     assert any("duplicate id 'testosterone-decreases-visceral-fat'" in p.message for p in one)
+    assert any(p.file == "data/sources/zz-empty.txt" for p in one)
     assert any("sign 2" in p.message for p in one) and any("tnf-alfa" in p.message for p in one)
     for parts in (2, 3):
         assert _problems(lambda: stream_records(data, lambda k: nullcontext(lambda claim: None), parts)) == one
