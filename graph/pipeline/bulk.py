@@ -279,7 +279,7 @@ def _finish(raw: list[Path], target: Path, temp: Path, kb, claims: int, imports:
     from graph.rdf.imports import prepare_imports
     from graph.rdf.triples import describe_dataset, sorted_ntriples
 
-    body = temp / "body.nt"
+    body, target = temp / "body.nt", Path(target)
     sort_unique(raw, body, temp)
     for path in raw:
         path.unlink()
