@@ -142,7 +142,9 @@ def _serialize_together(nt_path: Path, outputs: list[tuple[str, Path]]) -> None:
     for thread in threads:
         thread.start()
     try:
-        triples = ox.parse(path=str(nt_path), format=ox.RdfFormat.N_TRIPLES)
+        # lenient (a third of the parse): the file is a build's own sorted output, which the
+        # store loads with every check on (a bad IRI fails the build there)
+        triples = ox.parse(path=str(nt_path), format=ox.RdfFormat.N_TRIPLES, lenient=True)
         while batch := list(itertools.islice(triples, _BATCH)):
             for feed in feeds:
                 feed.put(batch)
