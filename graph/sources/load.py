@@ -668,10 +668,11 @@ def load_records(data: Path | str) -> KnowledgeBase:
 def stream_records(data: Path | str, sink: Callable[[int], AbstractContextManager[Callable[[Claim], None]]],
                    parts: int = 1) -> tuple[KnowledgeBase, int]:
     """Load and validate ``data/`` as :func:`load_records` does, handing each claim to a sink
-    instead of keeping it: claims.yaml is read in ``parts`` processes at once (this one and
-    forks of it, :func:`~graph.children.forked`), and part ``k`` gives its claims to the
-    callable that ``sink(k)`` yields. What a build does: a million claims are never held in one
-    process, and both cores read them.
+    instead of keeping it. With ``parts`` > 1 the source documents are extracted in that many
+    processes, and claims.yaml is read in that many forks (:func:`~graph.children.forked`)
+    while this process finds the mentions; part ``k`` gives its claims to the callable that
+    ``sink(k)`` yields. What a build does: a million claims are never held in one process, and
+    every core reads them.
 
     Returns the records without claims, and the number of claims. A sink sees claims that a
     later problem may still void (the same claim id in another part): a caller keeps what its
