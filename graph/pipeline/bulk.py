@@ -241,11 +241,15 @@ def _sorting(target: Path, workdir: Path | None) -> Iterator[Path]:
 
 
 def _write_lines(path: Path, triples: Iterable[tuple]) -> None:
+    with path.open("w", encoding="utf-8", buffering=1 << 20) as handle:
+        _write_to(handle, triples)
+
+
+def _write_to(handle, triples: Iterable[tuple]) -> None:
     from graph.rdf.triples import iter_ntriples
 
-    with path.open("w", encoding="utf-8", buffering=1 << 20) as handle:
-        for text in iter_ntriples(triples):
-            handle.write(text)
+    for text in iter_ntriples(triples):
+        handle.write(text)
 
 
 #: claims written out together by :func:`_claim_writer`
@@ -255,13 +259,12 @@ CLAIM_BATCH = 4096
 @contextmanager
 def _claim_writer(path: Path) -> Iterator[Callable]:
     """Yield ``add(claim)``, which writes the N-Triples of the claims it is given to ``path``."""
-    from graph.rdf.triples import iter_claim_triples, iter_ntriples
+    from graph.rdf.triples import iter_claim_triples
 
     batch: list = []
     with path.open("w", encoding="utf-8", buffering=1 << 20) as handle:
         def write() -> None:
-            for text in iter_ntriples(iter_claim_triples(batch)):
-                handle.write(text)
+            _write_to(handle, iter_claim_triples(batch))
             batch.clear()
 
         def add(claim) -> None:

@@ -11,7 +11,7 @@ import functools
 import gc
 import re
 from collections.abc import Callable
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -575,16 +575,6 @@ def _claims_part(data: Path, documents, entities, studies, study_records, part: 
     return _ClaimsPart(tuple(mine), ids, made)
 
 
-def _load_claims(data: Path, documents, entities, studies, problems: list,
-                 study_records: dict[str, Study] | None = None) -> dict[str, Claim]:
-    """Load every claim (one part, in this process); see :func:`_claims_part`."""
-    claims: dict[str, Claim] = {}
-    part = _claims_part(data, documents, entities, studies, study_records, (0, 1),
-                        lambda claim: claims.__setitem__(claim.id, claim))
-    problems.extend(part.problems)
-    return claims
-
-
 def _claims_in_parts(data: Path, documents, entities, studies, problems: list, study_records,
                      sink: Callable[[int], AbstractContextManager[Callable[[Claim], None]]], parts: int,
                      meanwhile: Callable[[], Any]) -> tuple[int, Any]:
@@ -661,8 +651,14 @@ def load_records(data: Path | str) -> KnowledgeBase:
 
     :raises LoadError: listing every problem found, each as ``file:line: message``.
     """
+    claims: dict[str, Claim] = {}
+
+    def keep(claim: Claim) -> None:
+        claims[claim.id] = claim
+
     with _collector_paused():
-        return _load_records(Path(data))[0]
+        kb, _ = _load_records(Path(data), lambda k: nullcontext(keep), 1)
+    return replace(kb, claims=tuple(claims[k] for k in sorted(claims)))
 
 
 def stream_records(data: Path | str, sink: Callable[[int], AbstractContextManager[Callable[[Claim], None]]],
@@ -684,7 +680,7 @@ def stream_records(data: Path | str, sink: Callable[[int], AbstractContextManage
         return _load_records(Path(data), sink, parts)
 
 
-def _load_records(data: Path, sink=None, parts: int = 1) -> tuple[KnowledgeBase, int]:
+def _load_records(data: Path, sink, parts: int) -> tuple[KnowledgeBase, int]:
     problems: list[Problem] = []
 
     def attempt(step, *args):
@@ -700,17 +696,11 @@ def _load_records(data: Path, sink=None, parts: int = 1) -> tuple[KnowledgeBase,
     loaded_studies = attempt(_load_studies, data, documents, designs, problems)
     studies, declared_studies = loaded_studies if loaded_studies else ({}, None)
     study_records = studies if loaded_studies else None
-    mentions = None
-    if sink is None:
-        claims = attempt(_load_claims, data, documents, entities, declared_studies, problems, study_records) or {}
-        count = len(claims)
-    else:
-        claims = {}
-        # the mentions are found here while the parts are read in forks (both only count when
-        # nothing is wrong, which is known only after both)
-        count, mentions = attempt(_claims_in_parts, data, documents, entities, declared_studies, problems,
-                                  study_records, sink, parts,
-                                  lambda: _find_mentions(documents, entities or {})) or (0, None)
+    # with parts, the mentions are found here while the parts are read in forks (both only
+    # count when nothing is wrong, which is known only after both)
+    count, mentions = attempt(_claims_in_parts, data, documents, entities, declared_studies, problems,
+                              study_records, sink, parts,
+                              lambda: _find_mentions(documents, entities or {})) or (0, None)
     release = attempt(_load_release, data, problems)
     if problems:
         raise LoadError(problems)
@@ -720,7 +710,7 @@ def _load_records(data: Path, sink=None, parts: int = 1) -> tuple[KnowledgeBase,
     return KnowledgeBase(
         documents=tuple(documents[k] for k in sorted(documents)),
         entities=tuple(entities[k] for k in sorted(entities)),
-        claims=tuple(claims[k] for k in sorted(claims)),
+        claims=(),
         studies=tuple(studies[k] for k in sorted(studies)),
         designs=tuple(designs[k] for k in sorted(designs)),
         mentions=mentions,
