@@ -62,7 +62,24 @@ def fork_available() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def _send_result(connection, function, argument) -> None:
+#: prctl's option that makes the kernel signal a process when its parent dies (linux/prctl.h)
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with(parent: int) -> None:
+    """Have the kernel kill this fork when ``parent`` dies (Linux): a build killed with SIGKILL
+    must not leave workers running on, writing into its staging folder and holding its lock."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before that took effect
+        os._exit(1)
+
+
+def _send_result(connection, parent: int, function, argument) -> None:
+    _die_with(parent)
     try:
         outcome = (True, function(argument))
     except BaseException as error:  # sent back to be raised there, never printed here
@@ -92,7 +109,7 @@ def forked(function: Callable, arguments: Iterable) -> Iterator[Callable[[], lis
     try:
         for argument in arguments:
             receive, send = context.Pipe(duplex=False)
-            child = context.Process(target=_send_result, args=(send, function, argument), daemon=True)
+            child = context.Process(target=_send_result, args=(send, os.getpid(), function, argument), daemon=True)
             child.start()
             send.close()
             children.append((child, receive))

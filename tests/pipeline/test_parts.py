@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import os
 import random
+import subprocess
+import sys
+import time
 from contextlib import nullcontext
 from pathlib import Path
 
+import psutil
 import pytest
 
 import graph.sources.files
@@ -158,3 +162,19 @@ def test_a_worker_that_dies_is_one_line_and_a_failing_caller_stops_its_workers(t
         with forked(slow, [0]):
             raise RuntimeError("caller failed")
     assert not marker.exists()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the kernel's parent-death signal is Linux's")
+def test_workers_of_a_killed_process_die_with_it(tmp_path):
+    """A build killed with SIGKILL leaves no worker writing on and holding its build lock."""
+    code = ("import os, sys, time\nfrom graph.children import forked\n"
+            "def work(n):\n    print(os.getpid(), flush=True)\n    time.sleep(30)\n"
+            "with forked(work, [0, 1]) as results:\n    results()\n")
+    parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, cwd=ROOT, text=True)
+    workers = [int(parent.stdout.readline()) for _ in range(2)]
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 5
+    while any(psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE for pid in workers):
+        assert time.monotonic() < deadline, "a worker outlived the process that forked it"
+        time.sleep(0.05)
