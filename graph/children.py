@@ -79,15 +79,29 @@ def _die_with(parent: int) -> None:
 
 
 def _send_result(connection, parent: int, function, argument) -> None:
+    import pickle
+    import signal
+
+    # Ctrl-C reaches the whole process group: it is the parent's to handle (it kills its workers),
+    # never a worker's traceback; the parent blocked it around the fork, so none came before this
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     _die_with(parent)
     try:
-        outcome = (True, function(argument))
+        ok, value = True, function(argument)
     except BaseException as error:  # sent back to be raised there, never printed here
-        outcome = (False, error)
+        ok, value = False, error
     try:
-        connection.send(outcome)
-    except Exception as error:  # the value or the error does not pickle: say so in one line
-        connection.send((False, RuntimeError(f"{type(error).__name__}: {error}")))
+        message = pickle.dumps((ok, value))
+        if not ok:
+            pickle.loads(message)  # an error that pickles but cannot be made again there
+    except Exception as error:  # noqa: BLE001 - said in one line instead
+        what = f"{type(value).__name__}: {value}" if not ok else f"its result does not pickle: {error}"
+        message = pickle.dumps((False, RuntimeError(f"a worker process failed: {what}")))
+    try:
+        connection.send_bytes(message)
+    except BaseException:  # noqa: BLE001 - the parent has gone: nobody to tell
+        os._exit(1)
     connection.close()
 
 
@@ -97,12 +111,15 @@ def forked(function: Callable, arguments: Iterable) -> Iterator[Callable[[], lis
     body of the ``with`` runs; yield ``results()``, which waits for their return values (in the
     order of ``arguments``) and raises the first error one of them raised.
 
-    Only the return values cross back (pickled): keep them small. If the body fails, or the
-    ``with`` ends before ``results()``, the children are killed.
+    Only the return values cross back (pickled): keep them small; an error that cannot cross
+    back comes as a RuntimeError naming it. If the body fails, or the ``with`` ends before
+    ``results()``, the children are killed. The children ignore Ctrl-C: it is this process's.
 
     :raises CacheError: a child died without answering (killed, out of memory).
     """
     import multiprocessing
+    import pickle
+    import signal
 
     context = multiprocessing.get_context("fork")
     children = []
@@ -110,7 +127,12 @@ def forked(function: Callable, arguments: Iterable) -> Iterator[Callable[[], lis
         for argument in arguments:
             receive, send = context.Pipe(duplex=False)
             child = context.Process(target=_send_result, args=(send, os.getpid(), function, argument), daemon=True)
-            child.start()
+            # SIGINT blocked across the fork: the child unblocks it once it ignores it (see _send_result)
+            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+            try:
+                child.start()
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
             send.close()
             children.append((child, receive))
 
@@ -118,7 +140,7 @@ def forked(function: Callable, arguments: Iterable) -> Iterator[Callable[[], lis
             values = []
             for child, receive in children:
                 try:
-                    ok, value = receive.recv()
+                    ok, value = pickle.loads(receive.recv_bytes())
                 except EOFError:
                     child.join()
                     raise CacheError(f"a worker process died (exit code {child.exitcode})") from None

@@ -25,7 +25,6 @@ __all__ = [
     "ShapeError",
     "UnknownEntityError",
     "UnknownFormatError",
-    "UnreadableFileError",
 ]
 
 
@@ -65,11 +64,6 @@ class LoadError(HkgError):
 
     def __str__(self) -> str:
         return "\n".join(str(p) for p in self.problems)
-
-
-class UnreadableFileError(LoadError):
-    """A whole data file could not be read (not UTF-8, malformed YAML, not a list): its problem is
-    reported alone, since what else was found in the file would follow from it."""
 
 
 class ShapeError(HkgError):

@@ -14,9 +14,9 @@ from typing import Any
 
 import yaml
 
-from graph.errors import LoadError, Problem, UnreadableFileError
+from graph.errors import LoadError, Problem
 
-__all__ = ["Entry", "MAX_SOURCE_BYTES", "iter_yaml_entries", "read_document", "read_yaml_entries", "read_yaml_mapping"]
+__all__ = ["Entry", "MAX_SOURCE_BYTES", "NotSplittable", "iter_yaml_entries", "read_document", "read_yaml_entries", "read_yaml_mapping"]
 
 #: a source document larger than this is refused (a text page is tens of kilobytes)
 MAX_SOURCE_BYTES = 10 * 1024 * 1024
@@ -47,14 +47,14 @@ def _compose(path: Path, label: str):
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
-        raise UnreadableFileError([Problem(label, 0, f"not UTF-8 (byte {error.start})")]) from None
+        raise LoadError([Problem(label, 0, f"not UTF-8 (byte {error.start})")]) from None
     try:
         return yaml.compose(text, Loader=_LOADER)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark else 0
         reason = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise UnreadableFileError([Problem(label, line, f"malformed YAML: {reason}")]) from None
+        raise LoadError([Problem(label, line, f"malformed YAML: {reason}")]) from None
 
 
 def _tag_problem(error: yaml.YAMLError, label: str, offset: int = 0) -> Problem:
@@ -75,14 +75,11 @@ def _construct(node, label: str = "") -> Any:
         loader.dispose()
 
 
-def _entries(root, label: str, problems: list, skip: int = 0, offset: int = 0, keep=None):
-    """Yield an Entry for each mapping item of a composed list (from item ``skip`` on; only the
-    items whose index ``keep`` accepts, when given)."""
+def _entries(root, label: str, problems: list, skip: int = 0, offset: int = 0):
+    """Yield an Entry for each mapping item of a composed list (from item ``skip`` on)."""
     loader = _LOADER("")
     try:
-        for index, item in enumerate(root.value[skip:], skip):
-            if keep is not None and not keep(index):
-                continue
+        for item in root.value[skip:]:
             line = item.start_mark.line + 1 + offset
             if not isinstance(item, yaml.MappingNode):
                 problems.append(Problem(label, line, "expected a mapping (key: value) for this entry"))
@@ -257,6 +254,11 @@ def _fast_entries(text: str, first_line: int, label: str) -> list[Entry] | None:
 CHUNK_ENTRIES = 2000
 
 
+class NotSplittable(Exception):
+    """A part of a list file (:func:`iter_yaml_entries` with ``part``) met a chunk it cannot read
+    alone: the file is to be read in one part, which composes it whole where it must."""
+
+
 #: the first line of an entry: ``-`` then a space or the end of the line
 _ENTRY_START = re.compile(rb"^-(?:[ \n\r]|\Z)", re.MULTILINE)
 #: a line that neither starts an entry, nor is indented, a comment or blank
@@ -313,9 +315,11 @@ def iter_yaml_entries(path: Path, label: str | None = None, chunk: int | None = 
     :func:`_fast_entries`), to the same entries.
 
     ``part=(k, n)`` yields only part ``k`` of ``n``: the entries of every ``n``-th chunk from the
-    ``k``-th (entry ``i`` is in part ``i // chunk % n``), so ``n`` processes can read one file
-    together, each parsing only its own chunks, with the lines and problems of those entries.
-    A file that must be composed whole is composed by each part, which keeps its own entries.
+    ``k``-th, so ``n`` processes can read one file together, each parsing only its own chunks,
+    with the lines and problems of those entries. A part that meets a chunk it cannot read alone
+    raises :class:`NotSplittable`: the chunks were not whole entries (a quoted value that goes on
+    at column 0 with ``- ``, an alias to another chunk ...), so no part's share can be trusted,
+    and the file is to be read again in one part.
     """
     label = label or str(path)
     if not path.exists():
@@ -323,6 +327,7 @@ def iter_yaml_entries(path: Path, label: str | None = None, chunk: int | None = 
     chunk = chunk or CHUNK_ENTRIES
     k, n = part
     problems: list[Problem] = []
+    done = 0  # the list items of the chunks read so far (one part reads them all)
     for number, piece in enumerate(_chunks(path, chunk)):
         root = None
         if piece is not None:
@@ -335,6 +340,7 @@ def iter_yaml_entries(path: Path, label: str | None = None, chunk: int | None = 
                 text = piece = None
             fast = _fast_entries(text, first_line, label) if text is not None else None
             if fast is not None:
+                done += len(fast)
                 yield from fast
                 continue
             try:
@@ -345,19 +351,20 @@ def iter_yaml_entries(path: Path, label: str | None = None, chunk: int | None = 
             except yaml.YAMLError:
                 piece = None
         if piece is None:  # compose the whole file: the reference behaviour, errors included
+            if n > 1:
+                raise NotSplittable(f"{label}: chunk {number} cannot be read alone")
             whole = _compose(path, label)
             if whole is None:
                 break
             if not isinstance(whole, yaml.SequenceNode):
-                raise UnreadableFileError([Problem(label, whole.start_mark.line + 1, "expected a list of entries")])
-            # every chunk before this one held ``chunk`` entries
-            keep = None if n == 1 else (lambda index: index // chunk % n == k)
-            for entry in _entries(whole, label, problems, skip=number * chunk, keep=keep):
+                raise LoadError([Problem(label, whole.start_mark.line + 1, "expected a list of entries")])
+            for entry in _entries(whole, label, problems, skip=done):
                 if entry is not None:
                     yield entry
             break
         if root is None:
             continue
+        done += len(root.value)
         for entry in _entries(root, label, problems, offset=first_line - 1):
             if entry is not None:
                 yield entry

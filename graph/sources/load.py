@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from graph.children import forked
-from graph.errors import LoadError, Problem, UnreadableFileError
+from graph.errors import LoadError, Problem
 from graph.model.names import fold, nearest
 from graph.model.prefixes import converter
 from graph.model.records import (CONTEXT_KEYS, Claim, Context, Design, Entity, Evidence, KnowledgeBase, Release,
@@ -25,7 +25,7 @@ from graph.model.records import (CONTEXT_KEYS, Claim, Context, Design, Entity, E
 from graph.model.vocab import CITATION_BASES, CITATION_RELATIONS, HIERARCHY, SIGNS, biolink_classes, biolink_enum
 from graph.sources.citations import citations_by_paragraph, cited_in
 from graph.sources.extract import Document, DocumentFormat, extract_document
-from graph.sources.files import Entry, iter_yaml_entries, read_document, read_yaml_entries, read_yaml_mapping
+from graph.sources.files import Entry, NotSplittable, iter_yaml_entries, read_document, read_yaml_entries, read_yaml_mapping
 from graph.sources.textindex import MentionFinder, QuoteFinder, SectionLocator
 
 __all__ = ["CLAIM_KEYS", "DESIGN_KEYS", "ENTITY_KEYS", "LINK_KEYS", "STUDY_KEYS", "load_records", "stream_records"]
@@ -67,10 +67,17 @@ def _string_list(entry: Entry, key: str, problems: list) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _check_id(entry: Entry, seen: dict[str, int], problems: list) -> str | None:
+def _valid_id(entry: Entry, problems: list) -> str | None:
     value = entry.data.get("id")
     if not isinstance(value, str) or not _ID.match(value):
         problems.append(entry.problem(f"bad id {value!r}: use lowercase letters, digits and hyphens", "id"))
+        return None
+    return value
+
+
+def _check_id(entry: Entry, seen: dict[str, int], problems: list) -> str | None:
+    value = _valid_id(entry, problems)
+    if value is None:
         return None
     if value in seen:
         problems.append(entry.problem(f"duplicate id {value!r} (first at line {seen[value]})", "id"))
@@ -414,18 +421,24 @@ def _link_order(link: StudyLink) -> tuple:
     return link.relation != "supports", link.basis, link.study
 
 
-def _check_claim(entry: Entry, documents, entities, studies, mine: list, pending: dict, seen: dict,
-                 allowed: dict, shared: dict) -> None:
-    """Check one claim entry; queue it under its document for the quote look-up.
+def _check_claim(entry: Entry, documents, entities, studies, mine: list, pending: dict,
+                 allowed: dict, shared: dict) -> str | None:
+    """Check one claim entry; queue it under its document for the quote look-up; return its id
+    when the entry has one (whether it is a duplicate is the caller's to find: in parts, another
+    part may hold the first).
 
     Only what the claim record needs is queued, with strings shared with the entities,
     documents and studies they name (``shared`` holds one copy of every other repeated value):
     a project of a million claims keeps a million of these until its quotes are located.
     """
     if not _check_keys(entry, CLAIM_KEYS, ("id", "subject", "object", "document", "quote"), mine):
-        return
-    claim_id = _check_id(entry, seen, mine)
+        return None
+    claim_id = _valid_id(entry, mine)
     d = entry.data
+    for key in ("subject", "object", "document", "quote", "hedge"):  # names looked up, text searched
+        if d.get(key) is not None and not isinstance(d[key], str):
+            mine.append(entry.problem(f"claim {claim_id!r}: {key} must be text, got {d[key]!r}", key))
+            return claim_id
     bad = False
     for role in ("subject", "object"):
         if entities is not None and d[role] not in entities:
@@ -461,7 +474,7 @@ def _check_claim(entry: Entry, documents, entities, studies, mine: list, pending
         elif not isinstance(value, str) or not value.strip():
             mine.append(entry.problem(f"claim {claim_id!r}: context {key} must be text", "context"))
             bad = True
-    if context.get("tissue") and entities is not None and context["tissue"] not in entities:
+    if isinstance(context.get("tissue"), str) and entities is not None and context["tissue"] not in entities:
         mine.append(entry.problem(f"claim {claim_id!r}: context tissue {context['tissue']!r} is not an entity{_did_you_mean(str(context['tissue']), entities)}", "context"))
         bad = True
     cited = _check_links(entry, claim_id, studies, mine)
@@ -469,7 +482,7 @@ def _check_claim(entry: Entry, documents, entities, studies, mine: list, pending
     document = documents.get(d["document"])
     if document is None:
         mine.append(entry.problem(f"claim {claim_id!r}: unknown document {d['document']!r}{_did_you_mean(str(d['document']), documents)}", "document"))
-        return
+        return claim_id
     if bad or claim_id is None:  # only the quote and the hedge are still to be checked
         fields = None
     else:
@@ -483,8 +496,9 @@ def _check_claim(entry: Entry, documents, entities, studies, mine: list, pending
                   sign, bool(d.get("direct", False)), share(context, context), share(cited, cited), plain)
     # the quote is located later, with every other quote of its document in one pass
     pending.setdefault(document.id, []).append(
-        (claim_id, str(d["quote"]), d.get("hedge"), entry.line_of("quote"), entry.line_of("hedge"), fields,
+        (claim_id, d["quote"], d.get("hedge"), entry.line_of("quote"), entry.line_of("hedge"), fields,
          entry.line))
+    return claim_id
 
 
 _NO_CONTEXT = Context()
@@ -495,8 +509,10 @@ class _ClaimsPart:
     """What reading one part of claims.yaml gave (:func:`_claims_part`)."""
 
     problems: tuple[Problem, ...]
-    #: each claim id of the part, with its entry's line and its id's line (for duplicates across parts)
-    ids: dict[str, tuple[int, int]]
+    #: each claim id's first entry in the part: (the entry's line, its id's line)
+    firsts: dict[str, tuple[int, int]]
+    #: the id, entry line and id line of every later entry with an id already in ``firsts``
+    repeats: tuple[tuple[str, int, int], ...]
     claims: int
 
 
@@ -511,9 +527,10 @@ def _claims_part(data: Path, documents, entities, studies, study_records, part: 
     studies.yaml could not be read: document links are then not checked).
 
     :raises LoadError: the file is unreadable (its problems alone: the others would be a cascade).
+    :raises NotSplittable: ``part`` is one of several, and the file cannot be read in parts.
     """
-    seen: dict[str, int] = {}
-    ids: dict[str, tuple[int, int]] = {}
+    firsts: dict[str, tuple[int, int]] = {}
+    repeats: list[tuple[str, int, int]] = []
     allowed = {s.name: biolink_enum(s.choices) if isinstance(s.choices, str) else s.choices
                for s in _CLAIM_SLOTS if s.choices}
     made = 0
@@ -522,12 +539,11 @@ def _claims_part(data: Path, documents, entities, studies, study_records, part: 
     shared: dict = {}
     label = "data/claims.yaml"
     for entry in iter_yaml_entries(data / "claims.yaml", label, part=part):
-        _check_claim(entry, documents, entities, studies, mine, pending, seen, allowed, shared)
-        if part[1] > 1:  # an id first checked here: the other parts may hold it too
-            claim_id = entry.data.get("id")
-            if isinstance(claim_id, str) and seen.get(claim_id) == entry.line:
-                ids[claim_id] = (entry.line, entry.line_of("id"))
-    del seen  # a million ids and lines: not needed any more
+        claim_id = _check_claim(entry, documents, entities, studies, mine, pending, allowed, shared)
+        if claim_id is not None:
+            where = (entry.line, entry.line_of("id"))
+            if firsts.setdefault(claim_id, where) is not where:
+                repeats.append((claim_id, *where))
     if study_records is not None and studies is not None and set(study_records) != {k for k in studies if k}:
         study_records = None  # a study that matched no reference is reported already: no cascade
     for doc_id, items in pending.items():
@@ -572,7 +588,7 @@ def _claims_part(data: Path, documents, entities, studies, study_records, part: 
                 **{s.name: value for s, value in zip(_CLAIM_SLOTS, plain)},
             ))
         items.clear()  # what is located is no longer needed
-    return _ClaimsPart(tuple(mine), ids, made)
+    return _ClaimsPart(tuple(mine), firsts, tuple(repeats), made)
 
 
 def _claims_in_parts(data: Path, documents, entities, studies, problems: list, study_records,
@@ -582,41 +598,50 @@ def _claims_in_parts(data: Path, documents, entities, studies, problems: list, s
     return how many claims were made, and what ``meanwhile()`` returned.
 
     With one part, this process reads it and ``meanwhile`` is not called (None). With more, each
-    part is read in a fork while this process calls ``meanwhile``.
+    part is read in a fork while this process calls ``meanwhile``; when a part finds the file
+    cannot be split (:class:`~graph.sources.files.NotSplittable`), every sink is entered again
+    (what the parts handed on is void) and this process reads the file in one part.
 
-    The problems are those one process finds: a claim id in two parts is reported as
-    :func:`_check_id` reports a duplicate in one, and when the file cannot be read whole only
-    that is reported (:class:`UnreadableFileError`), else what made an entry unreadable.
+    The problems are those one process finds: duplicate ids are found here, from every part's
+    ids, and an entry-level error (an item that is not a mapping) is reported alone.
 
     :raises LoadError: the file, or an entry of it, is unreadable.
     """
-    def run(k: int) -> _ClaimsPart | LoadError:
+    def run(k: int, n: int) -> _ClaimsPart | LoadError | NotSplittable:
         try:
             with sink(k) as each:
-                return _claims_part(data, documents, entities, studies, study_records, (k, parts), each)
-        except LoadError as error:  # given back: another part may have met a graver one
+                return _claims_part(data, documents, entities, studies, study_records, (k, n), each)
+        except (LoadError, NotSplittable) as error:  # given back: the parts are weighed together
             return error
 
+    done_meanwhile = None
     if parts == 1:
-        results, done_meanwhile = [run(0)], None
+        results = [run(0, 1)]
     else:
-        with forked(run, range(parts)) as all_parts:
+        with forked(functools.partial(run, n=parts), range(parts)) as all_parts:
             done_meanwhile = meanwhile()
             results = all_parts()
-    for kind in (UnreadableFileError, LoadError):
-        failed = [result for result in results if isinstance(result, kind)]
-        if failed:
-            raise kind(problem for error in failed for problem in error.problems)
+        if any(isinstance(result, NotSplittable) for result in results):
+            for k in range(1, parts):
+                with sink(k):
+                    pass
+            results = [run(0, 1)]
+    failed = [result for result in results if isinstance(result, LoadError)]
+    if failed:
+        raise LoadError(problem for error in failed for problem in error.problems)
     firsts: dict[str, tuple[int, int]] = {}  # each id's earliest entry in any part
+    repeats = []
     for result in results:
         problems.extend(result.problems)
-        for claim_id, where in result.ids.items():
+        repeats.extend(result.repeats)
+        for claim_id, where in result.firsts.items():
             other = firsts.setdefault(claim_id, where)
             if other is not where:
-                earlier, later = sorted((other, where))
-                firsts[claim_id] = earlier
-                problems.append(Problem("data/claims.yaml", later[1],
-                                        f"duplicate id {claim_id!r} (first at line {earlier[0]})"))
+                firsts[claim_id] = min(other, where)
+                repeats.append((claim_id, *max(other, where)))
+    problems.extend(Problem("data/claims.yaml", id_line,
+                            f"duplicate id {claim_id!r} (first at line {firsts[claim_id][0]})")
+                    for claim_id, _, id_line in repeats)
     return sum(part.claims for part in results), done_meanwhile
 
 
@@ -672,7 +697,8 @@ def stream_records(data: Path | str, sink: Callable[[int], AbstractContextManage
 
     Returns the records without claims, and the number of claims. A sink sees claims that a
     later problem may still void (the same claim id in another part): a caller keeps what its
-    sinks made only when this returns.
+    sinks made only when this returns. A sink may be entered again (claims.yaml read again in
+    one part, when its chunks prove not to be whole entries): what it was handed before is void.
 
     :raises LoadError: listing every problem found (the same problems as :func:`load_records`).
     """

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import random
+import signal
 import subprocess
 import sys
+import threading
 import time
 from contextlib import nullcontext
 from pathlib import Path
@@ -15,9 +17,9 @@ import pytest
 
 import graph.sources.files
 from graph.children import forked
-from graph.errors import CacheError, LoadError, Problem, UnreadableFileError
+from graph.errors import CacheError, LoadError, Problem
 from graph.pipeline.bulk import write_data_nt, write_graph_nt
-from graph.sources.files import iter_yaml_entries
+from graph.sources.files import NotSplittable, iter_yaml_entries
 from graph.sources.load import load_records, stream_records
 
 from editing import replace
@@ -31,23 +33,23 @@ def _read(path: Path, part=(0, 1)):
     try:
         for entry in iter_yaml_entries(path, "list.yaml", part=part):
             entries.append((entry.line, repr(entry.data), entry.key_lines))
-    except LoadError as raised:
+    except (LoadError, NotSplittable) as raised:
         error = raised
     return entries, error
 
 
 def test_the_parts_of_a_list_are_its_entries_each_read_once(tmp_path, monkeypatch):
-    """Every entry is in exactly one part, with its lines; a file PyYAML must compose whole (an
-    alias to an earlier entry, a document marker, an item that is not a mapping, a byte that is
-    not UTF-8) gives the parts together the problems one reader gives: the file's own when a
-    part could not read it whole (as :func:`graph.sources.load.stream_records` reports them),
-    else every part's."""
+    """Every entry is in exactly one part, with its lines, and the parts together find the
+    problems one reader finds; or, where a chunk cannot be read alone (an alias to an earlier
+    entry, a document marker, a byte that is not UTF-8, a quoted value going on at column 0 with
+    ``- ``, which the chunks split as if it began an entry), a part says so."""
     rng = random.Random(5)
     pieces = [b"- id: a\n  k: 1\n", b"- id: b\n  n:\n    x: y\n", b"- id: c\n  l:\n  - p\n  - q\n",
               b"# note\n", b"- &anchor\n  id: d\n", b"- *anchor\n", b"- just text\n", b"---\n",
-              b"- id: \xff\n", b"- id: 'quoted'\n", b"- id: e\n  k: [1, 2]\n"]
-    weights = [20, 10, 10, 3, 1, 1, 1, 1, 1, 5, 3]
+              b"- id: \xff\n", b"- id: 'quoted'\n", b"- id: e\n  k: [1, 2]\n", b'- id: f\n  q: "older\n- men"\n']
+    weights = [20, 10, 10, 3, 1, 1, 1, 1, 1, 5, 3, 2]
     path = tmp_path / "list.yaml"
+    split = 0
     for _ in range(150):
         path.write_bytes(b"".join(rng.choices(pieces, weights, k=rng.randrange(1, 25))))
         for size in (1, 2, 5):
@@ -56,12 +58,30 @@ def test_the_parts_of_a_list_are_its_entries_each_read_once(tmp_path, monkeypatc
             whole_problems = error.problems if error else ()
             for n in (2, 3):
                 parts = [_read(path, (k, n)) for k in range(n)]
-                unreadable = {p for _, error in parts if isinstance(error, UnreadableFileError) for p in error.problems}
-                found = unreadable or {p for _, error in parts if error for p in error.problems}
+                if any(isinstance(error, NotSplittable) for _, error in parts):
+                    continue
+                split += 1
+                found = {p for _, error in parts if error for p in error.problems}
                 assert found == set(whole_problems), path.read_bytes()
                 if not found:
                     entries = sorted(e for part, _ in parts for e in part)
                     assert entries == sorted(whole), path.read_bytes()  # an alias has its anchor's line
+    assert split > 300  # most files are read in parts
+
+
+def test_a_value_that_goes_on_like_an_entry_is_read_as_one_reader_reads_it(tmp_path, monkeypatch):
+    """A ``- `` that goes on a quoted value inside a chunk makes the chunk one entry short of what
+    its cuts counted; when a later chunk must be read from the whole file, it goes on from the
+    entries actually read, none skipped."""
+    monkeypatch.setattr(graph.sources.files, "CHUNK_ENTRIES", 3)
+    path = tmp_path / "list.yaml"
+    # cut as: [e0, e1, "- men"], [e2, e3, e4], [e5, an alias to e0's id: read from the whole file]
+    path.write_bytes(b"- id: &a e0\n" + b'- id: e1\n  q: "older\n- men"\n'
+                     + b"".join(b"- id: e%d\n" % i for i in range(2, 6)) + b"- id: *a\n")
+    entries, error = _read(path)
+    assert error is None
+    assert [e[1] for e in entries] == [repr({"id": "e0"}), repr({"id": "e1", "q": "older - men"})] + \
+        [repr({"id": f"e{i}"}) for i in range(2, 6)] + [repr({"id": "e0"})]
 
 
 def _more_claims(project: Path, copies: int) -> None:
@@ -118,7 +138,60 @@ def test_problems_found_in_parts_are_those_of_one_process(mini_project, monkeypa
     assert any(p.file == "data/sources/zz-empty.txt" for p in one)
     assert any("sign 2" in p.message for p in one) and any("tnf-alfa" in p.message for p in one)
     for parts in (2, 3):
-        assert _problems(lambda: stream_records(data, lambda k: nullcontext(lambda claim: None), parts)) == one
+        assert _problems(_in_parts(data, parts)) == one
+
+
+def _in_parts(data: Path, parts: int):
+    return lambda: stream_records(data, lambda k: nullcontext(lambda claim: None), parts)
+
+
+def test_an_id_three_times_in_two_parts_is_reported_against_its_first(mini_project, monkeypatch):
+    """The first in one part, two more in another (which never sees the first): both repeats
+    name the first line, and a repeat is checked as fully as any claim, under its own id."""
+    _more_claims(mini_project, 3)  # chunks of two: copy0 … sit in parts 1, 0, 1 …
+    monkeypatch.setattr(graph.sources.files, "CHUNK_ENTRIES", 2)
+    claims = mini_project / "data" / "claims.yaml"
+    for old in ("- id: copy0-testosterone-decreases-visceral-fat", "- id: copy1-insulin-increases-visceral-fat",
+                "- id: copy1-testosterone-decreases-homa-ir"):
+        replace(claims, old, "- id: dup")
+    replace(claims, "- id: copy2-testosterone-decreases-visceral-fat\n  subject: testosterone",
+            "- id: copy1-testosterone-decreases-visceral-fat\n  subject: nosuch")
+    data = mini_project / "data"
+    one = _problems(lambda: load_records(data))
+    dup = [p for p in one if "duplicate id 'dup'" in p.message]
+    first = claims.read_text(encoding="utf-8").splitlines().index("- id: dup") + 1
+    assert len(dup) == 2 and all(p.message.endswith(f"(first at line {first})") for p in dup)
+    assert any("claim 'copy1-testosterone-decreases-visceral-fat': unknown subject entity 'nosuch'" in p.message
+               for p in one)
+    for parts in (2, 3):
+        assert _problems(_in_parts(data, parts)) == one
+
+
+def test_a_file_the_parts_cannot_split_is_read_in_one(mini_project, tmp_path, monkeypatch):
+    """A quoted value that goes on at column 0 with ``- `` (valid YAML) right at a cut: the part
+    of the chunk before it cannot read it, the other parts' chunks are shifted by one; the file
+    is read again in one part, and the graph is one process's."""
+    _more_claims(mini_project, 3)
+    monkeypatch.setattr(graph.sources.files, "CHUNK_ENTRIES", 2)
+    claims = mini_project / "data" / "claims.yaml"  # the second entry: the cut after it falls in its value
+    replace(claims, "- id: testosterone-decreases-homa-ir\n",
+            '- id: testosterone-decreases-homa-ir\n  context:\n    population: "older\n- men"\n')
+    data = mini_project / "data"
+    expected = write_graph_nt(load_records(data), tmp_path / "one.nt")
+    assert b"older - men" in (tmp_path / "one.nt").read_bytes()
+    for parts in (2, 3):
+        _, claims_made, triples = write_data_nt(data, tmp_path / "parts.nt", parts=parts)
+        assert (claims_made, triples) == (24, expected)
+        assert (tmp_path / "parts.nt").read_bytes() == (tmp_path / "one.nt").read_bytes()
+
+
+def test_a_claim_naming_a_list_is_one_problem_on_its_line(mini_project):
+    claims = mini_project / "data" / "claims.yaml"
+    replace(claims, "  subject: insulin\n", "  subject: [insulin]\n")
+    replace(claims, "    population: men\n", "    tissue: [liver]\n")
+    found = [str(p) for p in _problems(lambda: load_records(mini_project / "data"))]
+    assert found == ["data/claims.yaml:2: claim 'insulin-increases-visceral-fat': subject must be text, got ['insulin']",
+                     "data/claims.yaml:24: claim 'testosterone-decreases-visceral-fat': context tissue must be text"]
 
 
 def test_an_unreadable_claims_file_read_in_parts_is_one_problem(mini_project, monkeypatch):
@@ -131,7 +204,7 @@ def test_an_unreadable_claims_file_read_in_parts_is_one_problem(mini_project, mo
     data = mini_project / "data"
     one = _problems(lambda: load_records(data))
     assert [p.message for p in one] == ["not UTF-8 (byte %d)" % (last + len(b"- id: "))]
-    assert _problems(lambda: stream_records(data, lambda k: nullcontext(lambda claim: None), 2)) == one
+    assert _problems(_in_parts(data, 2)) == one
 
 
 def test_a_worker_gives_back_its_value_or_its_error():
@@ -145,6 +218,43 @@ def test_a_worker_gives_back_its_value_or_its_error():
     with forked(work, [1, 2]) as results, pytest.raises(LoadError) as caught:
         results()
     assert caught.value.problems == (Problem("data/claims.yaml", 7, "bad"),)
+
+
+class _Holding(Exception):
+    """An error that holds what does not pickle."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.lock = threading.Lock()
+
+
+class _TwoArguments(Exception):
+    """An error that pickles but cannot be made again from its pickle."""
+
+    def __init__(self, what, where):
+        super().__init__(f"{what} at {where}")
+
+
+def test_a_worker_error_that_does_not_travel_is_said_in_one_line():
+    def work(n):
+        raise (_Holding("the lock is held") if n else _TwoArguments("bad", "line 3"))
+
+    for argument, said in ((1, "_Holding: the lock is held"), (0, "_TwoArguments: bad at line 3")):
+        with forked(work, [argument]) as results, pytest.raises(RuntimeError) as caught:
+            results()
+        assert str(caught.value) == f"a worker process failed: {said}"
+
+
+def test_a_worker_leaves_ctrl_c_to_the_process_that_forked_it():
+    """Ctrl-C reaches every process of the group: a worker neither stops nor prints a traceback
+    (the one that forked it gets KeyboardInterrupt and stops its workers)."""
+    def work(n):
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.2)
+        return n
+
+    with forked(work, [1, 2]) as results:
+        assert results() == [1, 2]
 
 
 def test_a_worker_that_dies_is_one_line_and_a_failing_caller_stops_its_workers(tmp_path):
