@@ -59,6 +59,18 @@ def _check_keys(entry: Entry, allowed: tuple[str, ...], required: tuple[str, ...
     return ok
 
 
+def _check_text(entry: Entry, keys: tuple[str, ...], problems: list, about: str = "") -> bool:
+    """Report each of ``keys`` whose value is set but is not text (a name is looked up, a quote
+    searched: a list or a mapping there is the curator's slip, not an internal error)."""
+    ok = True
+    for key in keys:
+        value = entry.data.get(key)
+        if value is not None and not isinstance(value, str):
+            problems.append(entry.problem(f"{about}{key} must be text, got {value!r}", key))
+            ok = False
+    return ok
+
+
 def _string_list(entry: Entry, key: str, problems: list) -> tuple[str, ...]:
     value = entry.data.get(key) or []
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
@@ -144,9 +156,12 @@ def _load_entities(data: Path, documents: dict[str, Document], problems: list) -
         entity_id = _check_id(entry, seen, mine)
         label = entry.data.get("label")
         category = entry.data.get("category")
-        if category and category not in categories:
+        if category and (not isinstance(category, str) or category not in categories):
             mine.append(entry.problem(
                 f"unknown category {category!r}{_did_you_mean(str(category), categories)}", "category"))
+        _check_text(entry, ("label", "inverse_of"), mine)
+        if not isinstance(entry.data.get("keep", False), bool):
+            mine.append(entry.problem(f"keep must be true or false, got {entry.data['keep']!r}", "keep"))
         synonyms = _string_list(entry, "synonyms", mine)
         if entity_id is None or not isinstance(label, str):
             continue
@@ -162,7 +177,7 @@ def _load_entities(data: Path, documents: dict[str, Document], problems: list) -
             else:
                 names[key] = entity_id
         inverse = entry.data.get("inverse_of")
-        if inverse is not None:
+        if isinstance(inverse, str):
             inverses.append((entry.file, entry.line_of("inverse_of"), inverse))
         broader = {key: _string_list(entry, key, mine) for key in HIERARCHY}
         for key, others in broader.items():
@@ -277,6 +292,7 @@ def _load_designs(data: Path, problems: list) -> dict[str, Design]:
     for entry in read_yaml_entries(data / "designs.yaml", "data/designs.yaml"):
         _check_keys(entry, DESIGN_KEYS, DESIGN_KEYS, problems)
         design_id = _check_id(entry, seen, problems)
+        _check_text(entry, ("label",), problems)  # the design is kept: no cascade of "unknown design"
         if design_id:
             designs[design_id] = Design(design_id, str(entry.data.get("label", "")),
                                         tuple(sorted(xrefs.get(design_id) or [])))
@@ -296,6 +312,8 @@ def _load_studies(data: Path, documents, designs, problems: list) -> dict[str, S
             continue
         study_id = _check_id(entry, seen, problems)
         declared[study_id] = study_id
+        if not _check_text(entry, ("document", "first_author", "design", "population"), problems):
+            continue
         doc_id, design = entry.data["document"], entry.data["design"]
         if designs is not None and design not in designs:
             problems.append(entry.problem(f"unknown design {design!r}{_did_you_mean(str(design), designs)}", "design"))
@@ -435,10 +453,8 @@ def _check_claim(entry: Entry, documents, entities, studies, mine: list, pending
         return None
     claim_id = _valid_id(entry, mine)
     d = entry.data
-    for key in ("subject", "object", "document", "quote", "hedge"):  # names looked up, text searched
-        if d.get(key) is not None and not isinstance(d[key], str):
-            mine.append(entry.problem(f"claim {claim_id!r}: {key} must be text, got {d[key]!r}", key))
-            return claim_id
+    if not _check_text(entry, ("subject", "object", "document", "quote", "hedge"), mine, f"claim {claim_id!r}: "):
+        return claim_id
     bad = False
     for role in ("subject", "object"):
         if entities is not None and d[role] not in entities:
@@ -457,7 +473,7 @@ def _check_claim(entry: Entry, documents, entities, studies, mine: list, pending
         mine.append(entry.problem(f"claim {claim_id!r}: sign {sign!r} is not one of +1, -1, 0, variable", "sign"))
         bad = True
     for key, values in allowed.items():
-        if key in d and d[key] not in values:
+        if key in d and (not isinstance(d[key], str) or d[key] not in values):
             mine.append(entry.problem(
                 f"claim {claim_id!r}: {key} {d[key]!r} is not allowed{_did_you_mean(str(d[key]), values)}", key))
             bad = True

@@ -185,15 +185,6 @@ def test_a_file_the_parts_cannot_split_is_read_in_one(mini_project, tmp_path, mo
         assert (tmp_path / "parts.nt").read_bytes() == (tmp_path / "one.nt").read_bytes()
 
 
-def test_a_claim_naming_a_list_is_one_problem_on_its_line(mini_project):
-    claims = mini_project / "data" / "claims.yaml"
-    replace(claims, "  subject: insulin\n", "  subject: [insulin]\n")
-    replace(claims, "    population: men\n", "    tissue: [liver]\n")
-    found = [str(p) for p in _problems(lambda: load_records(mini_project / "data"))]
-    assert found == ["data/claims.yaml:2: claim 'insulin-increases-visceral-fat': subject must be text, got ['insulin']",
-                     "data/claims.yaml:24: claim 'testosterone-decreases-visceral-fat': context tissue must be text"]
-
-
 def test_an_unreadable_claims_file_read_in_parts_is_one_problem(mini_project, monkeypatch):
     _more_claims(mini_project, 3)
     monkeypatch.setattr(graph.sources.files, "CHUNK_ENTRIES", 2)

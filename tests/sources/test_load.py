@@ -104,6 +104,30 @@ def test_oversized_source_document(mini_project, monkeypatch):
     assert any("the limit is 100" in m for m in problems(mini_project))
 
 
+@pytest.mark.parametrize("file, old, new, expected", [
+    ("claims.yaml", "  subject: insulin\n", "  subject: [insulin]\n",
+     "data/claims.yaml:2: claim 'insulin-increases-visceral-fat': subject must be text, got ['insulin']"),
+    ("claims.yaml", "  aspect: abundance\n", "  aspect: [abundance]\n",
+     "data/claims.yaml:5: claim 'insulin-increases-visceral-fat': aspect ['abundance'] is not allowed"),
+    ("claims.yaml", "    population: men\n", "    tissue: [liver]\n",
+     "data/claims.yaml:24: claim 'testosterone-decreases-visceral-fat': context tissue must be text"),
+    ("entities.yaml", "  category: Protein\n", "  category: [Protein]\n", "data/entities.yaml:7: unknown category ['Protein']"),
+    ("entities.yaml", "  inverse_of: insulin-sensitivity\n", "  inverse_of: {a: b}\n",
+     "data/entities.yaml:4: inverse_of must be text, got {'a': 'b'}"),
+    ("entities.yaml", "  keep: true\n", "  keep: [true]\n", "data/entities.yaml:17: keep must be true or false, got [True]"),
+    ("studies.yaml", "  document: mini\n", "  document: [mini]\n", "data/studies.yaml:2: document must be text, got ['mini']"),
+    ("studies.yaml", "  design: rct\n", "  design: [rct]\n", "data/studies.yaml:5: design must be text, got ['rct']"),
+    ("designs.yaml", "  label: randomized controlled trial\n", "  label: [x]\n",
+     "data/designs.yaml:2: label must be text, got ['x']"),
+], ids=["claim-subject", "claim-aspect", "claim-tissue", "entity-category", "entity-inverse", "entity-keep",
+        "study-document", "study-design", "design-label"])
+def test_a_list_or_mapping_where_text_belongs_is_one_problem_on_its_line(mini_project, file, old, new, expected):
+    """Not an internal error (an unhashable value looked up), and no cascade from it."""
+    replace(mini_project / "data" / file, old, new)
+    found = problems(mini_project)
+    assert len(found) == 1 and found[0].startswith(expected), found
+
+
 def test_study_must_match_one_reference(mini_project):
     replace(mini_project / "data/studies.yaml", "year: 2019", "year: 2018")
     (message,) = problems(mini_project)
