@@ -71,6 +71,37 @@ def _check_text(entry: Entry, keys: tuple[str, ...], problems: list, about: str 
     return ok
 
 
+def _xref_table(xrefs: dict, section: str, problems: list) -> dict[str, tuple[str, ...]]:
+    """The ``section`` of xrefs.yaml (``entities`` or ``designs``): each id's CURIEs (written as
+    a mapping of CURIE to label, or a list), sorted; every value of another shape, and every
+    CURIE that does not parse or has an unknown prefix, is a problem and left out."""
+    label = "data/xrefs.yaml"
+    table = xrefs.get(section) or {}
+    if not isinstance(table, dict):
+        problems.append(Problem(label, 0, f"{section} must map each id to its CURIEs, got {table!r:.60}"))
+        return {}
+    found = {}
+    for owner, curies in table.items():
+        if not isinstance(owner, str):
+            problems.append(Problem(label, 0, f"{section}: {owner!r} is not an id"))
+            continue
+        if not isinstance(curies, (dict, list, type(None))):
+            problems.append(Problem(label, 0, f"{section}: the CURIEs of {owner!r} must be a mapping of CURIE to "
+                                              f"label, got {curies!r:.60}"))
+            continue
+        good = []
+        for curie in curies or ():
+            if not isinstance(curie, str) or not _CURIE.match(curie):
+                problems.append(Problem(label, 0, f"bad CURIE {curie!r} for {owner!r}"))
+            elif converter().expand(curie) is None:
+                problems.append(Problem(label, 0, f"unknown prefix in {curie!r} for {owner!r}; "
+                                                  "run `make prefixes` to add it to graph/model/prefixes.json"))
+            else:
+                good.append(curie)
+        found[owner] = tuple(sorted(good))
+    return found
+
+
 def _string_list(entry: Entry, key: str, problems: list) -> tuple[str, ...]:
     value = entry.data.get(key) or []
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
@@ -136,8 +167,9 @@ ENTITY_KEYS = ("id", "label", "category", "synonyms", "inverse_of", "keep", *HIE
 
 def _load_entities(data: Path, documents: dict[str, Document], problems: list) -> dict[str, Entity]:
     entries = iter_yaml_entries(data / "entities.yaml", "data/entities.yaml")
+    xref_problems: list[Problem] = []
     try:  # an unreadable xrefs.yaml is reported once entities.yaml has been read (as before)
-        xref_data = read_yaml_mapping(data / "xrefs.yaml", "data/xrefs.yaml").get("entities") or {}
+        xref_data = _xref_table(read_yaml_mapping(data / "xrefs.yaml", "data/xrefs.yaml"), "entities", xref_problems)
         unreadable = None
     except LoadError as error:
         xref_data, unreadable = {}, error
@@ -156,7 +188,7 @@ def _load_entities(data: Path, documents: dict[str, Document], problems: list) -
         entity_id = _check_id(entry, seen, mine)
         label = entry.data.get("label")
         category = entry.data.get("category")
-        if category and (not isinstance(category, str) or category not in categories):
+        if category not in (None, "", []) and (not isinstance(category, str) or category not in categories):
             mine.append(entry.problem(
                 f"unknown category {category!r}{_did_you_mean(str(category), categories)}", "category"))
         _check_text(entry, ("label", "inverse_of"), mine)
@@ -188,7 +220,7 @@ def _load_entities(data: Path, documents: dict[str, Document], problems: list) -
             label=label,
             category=shared.setdefault(category, category) if isinstance(category, str) else category,
             synonyms=synonyms,
-            xrefs=tuple(sorted(c for c in (xref_data.get(entity_id) or []) if isinstance(c, str))),
+            xrefs=xref_data.get(entity_id, ()),
             inverse_of=inverse,
             keep=bool(entry.data.get("keep", False)),
             **broader,
@@ -206,15 +238,9 @@ def _load_entities(data: Path, documents: dict[str, Document], problems: list) -
         elif other == entity_id:
             mine.append(Problem(file, line, f"entity {entity_id!r}: {key} names the entity itself"))
     mine.extend(_hierarchy_cycles(entities, links))
-    for entity_id, curies in sorted(xref_data.items()):
-        if entity_id not in entities:
-            mine.append(Problem("data/xrefs.yaml", 0, f"xrefs for unknown entity {entity_id!r}{_did_you_mean(entity_id, entities)}"))
-        for curie in curies or []:
-            if not isinstance(curie, str) or not _CURIE.match(curie):
-                mine.append(Problem("data/xrefs.yaml", 0, f"bad CURIE {curie!r} for {entity_id!r}"))
-            elif converter().expand(curie) is None:
-                mine.append(Problem("data/xrefs.yaml", 0, f"unknown prefix in {curie!r} for {entity_id!r}; "
-                                        "run `make prefixes` to add it to graph/model/prefixes.json"))
+    mine.extend(xref_problems)
+    for entity_id in sorted(set(xref_data) - set(entities)):
+        mine.append(Problem("data/xrefs.yaml", 0, f"xrefs for unknown entity {entity_id!r}{_did_you_mean(entity_id, entities)}"))
     defined: set[str] = set()
     for doc_id in sorted(documents):
         for item in documents[doc_id].glossary:
@@ -287,7 +313,7 @@ DESIGN_KEYS = ("id", "label")
 
 def _load_designs(data: Path, problems: list) -> dict[str, Design]:
     seen: dict[str, int] = {}
-    xrefs = read_yaml_mapping(data / "xrefs.yaml", "data/xrefs.yaml").get("designs") or {}
+    xrefs = _xref_table(read_yaml_mapping(data / "xrefs.yaml", "data/xrefs.yaml"), "designs", problems)
     designs = {}
     for entry in read_yaml_entries(data / "designs.yaml", "data/designs.yaml"):
         _check_keys(entry, DESIGN_KEYS, DESIGN_KEYS, problems)
@@ -295,7 +321,7 @@ def _load_designs(data: Path, problems: list) -> dict[str, Design]:
         _check_text(entry, ("label",), problems)  # the design is kept: no cascade of "unknown design"
         if design_id:
             designs[design_id] = Design(design_id, str(entry.data.get("label", "")),
-                                        tuple(sorted(xrefs.get(design_id) or [])))
+                                        xrefs.get(design_id, ()))
     return designs
 
 

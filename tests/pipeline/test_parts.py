@@ -174,11 +174,15 @@ def test_a_file_the_parts_cannot_split_is_read_in_one(mini_project, tmp_path, mo
     _more_claims(mini_project, 3)
     monkeypatch.setattr(graph.sources.files, "CHUNK_ENTRIES", 2)
     claims = mini_project / "data" / "claims.yaml"  # the second entry: the cut after it falls in its value
+    # what goes on inside the quotes reads as a whole claim to a part that starts there: the part
+    # must not have handed it on
     replace(claims, "- id: testosterone-decreases-homa-ir\n",
-            '- id: testosterone-decreases-homa-ir\n  context:\n    population: "older\n- men"\n')
+            '- id: testosterone-decreases-homa-ir\n  context:\n    population: "older\n- id: fakeclaim\n'
+            '  subject: insulin\n  object: visceral-fat\n  sign: 1\n  document: mini\n'
+            '  quote: High insulin drives visceral fat accumulation.\n  population: men"\n')
     data = mini_project / "data"
     expected = write_graph_nt(load_records(data), tmp_path / "one.nt")
-    assert b"older - men" in (tmp_path / "one.nt").read_bytes()
+    assert b"older - id: fakeclaim" in (tmp_path / "one.nt").read_bytes()
     for parts in (2, 3):
         _, claims_made, triples = write_data_nt(data, tmp_path / "parts.nt", parts=parts)
         assert (claims_made, triples) == (24, expected)

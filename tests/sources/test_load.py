@@ -111,7 +111,13 @@ def test_oversized_source_document(mini_project, monkeypatch):
      "data/claims.yaml:5: claim 'insulin-increases-visceral-fat': aspect ['abundance'] is not allowed"),
     ("claims.yaml", "    population: men\n", "    tissue: [liver]\n",
      "data/claims.yaml:24: claim 'testosterone-decreases-visceral-fat': context tissue must be text"),
+    ("claims.yaml", "  quote: High insulin drives visceral fat accumulation.\n", "  quote: [High insulin]\n",
+     "data/claims.yaml:7: claim 'insulin-increases-visceral-fat': quote must be text, got ['High insulin']"),
+    ("claims.yaml", "  hedge: in some studies\n", "  hedge: {in: some}\n",
+     "data/claims.yaml:33: claim 'testosterone-increases-insulin-sensitivity': hedge must be text, got {'in': 'some'}"),
     ("entities.yaml", "  category: Protein\n", "  category: [Protein]\n", "data/entities.yaml:7: unknown category ['Protein']"),
+    ("entities.yaml", "  category: Protein\n", "  category: {}\n", "data/entities.yaml:7: unknown category {}"),
+    ("entities.yaml", "  category: Protein\n", "  category: false\n", "data/entities.yaml:7: unknown category False"),
     ("entities.yaml", "  inverse_of: insulin-sensitivity\n", "  inverse_of: {a: b}\n",
      "data/entities.yaml:4: inverse_of must be text, got {'a': 'b'}"),
     ("entities.yaml", "  keep: true\n", "  keep: [true]\n", "data/entities.yaml:17: keep must be true or false, got [True]"),
@@ -119,11 +125,28 @@ def test_oversized_source_document(mini_project, monkeypatch):
     ("studies.yaml", "  design: rct\n", "  design: [rct]\n", "data/studies.yaml:5: design must be text, got ['rct']"),
     ("designs.yaml", "  label: randomized controlled trial\n", "  label: [x]\n",
      "data/designs.yaml:2: label must be text, got ['x']"),
-], ids=["claim-subject", "claim-aspect", "claim-tissue", "entity-category", "entity-inverse", "entity-keep",
+], ids=["claim-subject", "claim-aspect", "claim-tissue", "claim-quote", "claim-hedge", "entity-category",
+        "entity-category-mapping", "entity-category-false", "entity-inverse", "entity-keep",
         "study-document", "study-design", "design-label"])
 def test_a_list_or_mapping_where_text_belongs_is_one_problem_on_its_line(mini_project, file, old, new, expected):
     """Not an internal error (an unhashable value looked up), and no cascade from it."""
     replace(mini_project / "data" / file, old, new)
+    found = problems(mini_project)
+    assert len(found) == 1 and found[0].startswith(expected), found
+
+
+@pytest.mark.parametrize("xrefs, expected", [
+    ("entities: [CHEBI:1]\n", "data/xrefs.yaml: entities must map each id to its CURIEs, got ['CHEBI:1']"),
+    ("entities:\n  insulin: 5\n", "data/xrefs.yaml: entities: the CURIEs of 'insulin' must be a mapping of CURIE"),
+    ("entities:\n  insulin:\n    CHEBI:5931: insulin\n  5: [CHEBI:1]\n", "data/xrefs.yaml: entities: 5 is not an id"),
+    ("designs: 3\n", "data/xrefs.yaml: designs must map each id to its CURIEs, got 3"),
+    ("designs:\n  rct: OBI:0000008\n", "data/xrefs.yaml: designs: the CURIEs of 'rct' must be a mapping of CURIE"),
+    ("designs:\n  rct: [OBI:0000008, 5]\n", "data/xrefs.yaml: bad CURIE 5 for 'rct'"),
+    ("designs:\n  rct:\n    nosuchprefix:1: x\n", "data/xrefs.yaml: unknown prefix in 'nosuchprefix:1' for 'rct'"),
+], ids=["entities-list", "entity-number", "entity-id-number", "designs-number", "design-text", "design-curie-number",
+        "design-unknown-prefix"])
+def test_a_malformed_xrefs_file_is_one_problem(mini_project, xrefs, expected):
+    (mini_project / "data" / "xrefs.yaml").write_text(xrefs, encoding="utf-8")
     found = problems(mini_project)
     assert len(found) == 1 and found[0].startswith(expected), found
 
