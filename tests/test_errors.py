@@ -187,6 +187,22 @@ def test_reference_that_does_not_parse(project, capsys):
         "'- Smith, J. Notes on hormones, undated.'"], 1, capsys)
 
 
+@pytest.mark.parametrize("file, old, new, message", [
+    ("entities.yaml", "  category: Protein\n", "  category: {}\n", "error: data/entities.yaml:7: unknown category {}"),
+    ("claims.yaml", "  subject: insulin\n", "  subject: [insulin]\n",
+     "error: data/claims.yaml:2: claim 'insulin-increases-visceral-fat': subject must be text, got ['insulin']"),
+    ("format.yaml", None, "levels: 3\n", "error: data/format.yaml: levels must be a list of words or phrases, got 3"),
+    ("xrefs.yaml", None, "entities: [CHEBI:1]\n",
+     "error: data/xrefs.yaml: entities must map each id to its CURIEs, got ['CHEBI:1']"),
+], ids=["category-mapping", "subject-list", "format-levels", "xrefs-list"])
+def test_a_value_of_the_wrong_shape(project, capsys, file, old, new, message):
+    if old is None:
+        (project / "data" / file).write_text(new, encoding="utf-8")
+    else:
+        edit(project / "data" / file, old, new)
+    check_refused(project, ["build"], [message], 1, capsys)
+
+
 # --- bad names and options: exit 2 ------------------------------------------------------------------
 
 @pytest.mark.parametrize("args", [

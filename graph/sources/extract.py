@@ -30,7 +30,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
-from graph.errors import Problem
+from graph.errors import LoadError, Problem
 from graph.model.names import fold, slugify
 
 __all__ = [
@@ -79,26 +79,61 @@ class DocumentFormat:
     image_threshold: int = 3
 
     @classmethod
-    def from_mapping(cls, data: Mapping) -> "DocumentFormat":
+    def from_mapping(cls, data: Mapping, label: str = "data/format.yaml") -> "DocumentFormat":
         """Return the format described by a mapping (``data/format.yaml``); absent keys keep defaults.
 
         >>> DocumentFormat.from_mapping({"levels": ["Overview"]}).levels
         ('Overview',)
         >>> DocumentFormat.from_mapping({"image_alt_text": {"threshold": 5}}).image_threshold
         5
+        >>> DocumentFormat.from_mapping({"levels": "Overview", "glossary": "∞"})
+        Traceback (most recent call last):
+        ...
+        graph.errors.LoadError: data/format.yaml: levels must be a list of words or phrases, got 'Overview'
+        data/format.yaml: unknown key 'glossary'; known keys: glossary_marker, image_alt_text, levels, references, stray_tokens
+
+        :raises LoadError: a key it does not know, or a value of the wrong shape (one problem each).
         """
+        problems: list[Problem] = []
+
+        def words(value, name: str) -> tuple[str, ...] | None:
+            if isinstance(value, list) and all(isinstance(v, (str, int, float)) and not isinstance(v, bool)
+                                               for v in value):
+                return tuple(str(v) for v in value)
+            problems.append(Problem(label, 0, f"{name} must be a list of words or phrases, got {value!r:.60}"))
+            return None
+
+        def unknown(keys, known: tuple[str, ...], within: str = "") -> None:
+            for key in sorted(set(keys) - set(known), key=str):
+                problems.append(Problem(label, 0, f"unknown key {within}{key!r}; known keys: {', '.join(known)}"))
+
         values: dict = {}
+        unknown(data, ("glossary_marker", "image_alt_text", "levels", "references", "stray_tokens"))
         for key in ("levels", "references", "stray_tokens"):
             if data.get(key) is not None:
-                values[key] = tuple(str(v) for v in data[key])
-        if data.get("glossary_marker"):
-            values["glossary_marker"] = str(data["glossary_marker"])
+                values[key] = words(data[key], key)
+        marker = data.get("glossary_marker")
+        if marker is not None and (not isinstance(marker, str) or not marker.strip()):
+            problems.append(Problem(label, 0, f"glossary_marker must be text, got {marker!r:.60}"))
+        elif marker:
+            values["glossary_marker"] = marker
         images = data.get("image_alt_text") or {}
+        if not isinstance(images, Mapping):
+            problems.append(Problem(label, 0, f"image_alt_text must be a mapping, got {images!r:.60}"))
+            images = {}
+        unknown(images, ("cues", "phrases", "prefixes", "threshold", "verbs"), "image_alt_text: ")
         for key in ("verbs", "phrases", "cues", "prefixes"):
             if images.get(key) is not None:
-                values[f"image_{key}"] = tuple(str(v) for v in images[key])
-        if images.get("threshold") is not None:
-            values["image_threshold"] = int(images["threshold"])
+                values[f"image_{key}"] = words(images[key], f"image_alt_text: {key}")
+        threshold = images.get("threshold")
+        if threshold is not None:
+            if type(threshold) is not int or threshold < 1:
+                problems.append(Problem(label, 0, f"image_alt_text: threshold must be a whole number of at "
+                                                  f"least 1, got {threshold!r:.60}"))
+            else:
+                values["image_threshold"] = threshold
+        if problems:
+            raise LoadError(problems)
         return cls(**values)
 
 

@@ -343,6 +343,8 @@ def _load_studies(data: Path, documents, designs, problems: list) -> dict[str, S
         doc_id, design = entry.data["document"], entry.data["design"]
         if designs is not None and design not in designs:
             problems.append(entry.problem(f"unknown design {design!r}{_did_you_mean(str(design), designs)}", "design"))
+        if documents is None:  # the documents could not be read at all: that is reported, not a cascade
+            continue
         document = documents.get(doc_id)
         if document is None:
             problems.append(entry.problem(f"unknown document {doc_id!r}{_did_you_mean(str(doc_id), documents)}", "document"))
@@ -471,6 +473,9 @@ def _check_claim(entry: Entry, documents, entities, studies, mine: list, pending
     when the entry has one (whether it is a duplicate is the caller's to find: in parts, another
     part may hold the first).
 
+    ``documents`` is None when the documents could not be read at all (their format): the
+    quote is then not looked for (one error, not one per claim).
+
     Only what the claim record needs is queued, with strings shared with the entities,
     documents and studies they name (``shared`` holds one copy of every other repeated value):
     a project of a million claims keeps a million of these until its quotes are located.
@@ -521,6 +526,8 @@ def _check_claim(entry: Entry, documents, entities, studies, mine: list, pending
         bad = True
     cited = _check_links(entry, claim_id, studies, mine)
     bad = bad or cited is None
+    if documents is None:  # the documents could not be read at all: the quote cannot be checked
+        return claim_id
     document = documents.get(d["document"])
     if document is None:
         mine.append(entry.problem(f"claim {claim_id!r}: unknown document {d['document']!r}{_did_you_mean(str(d['document']), documents)}", "document"))
@@ -758,8 +765,8 @@ def _load_records(data: Path, sink, parts: int) -> tuple[KnowledgeBase, int]:
             problems.extend(error.problems)
             return None
 
-    documents = attempt(_load_documents, data, problems, parts) or {}
-    entities = attempt(_load_entities, data, documents, problems)
+    documents = attempt(_load_documents, data, problems, parts)  # None: not read (format.yaml), not checked
+    entities = attempt(_load_entities, data, documents or {}, problems)
     designs = attempt(_load_designs, data, problems)
     loaded_studies = attempt(_load_studies, data, documents, designs, problems)
     studies, declared_studies = loaded_studies if loaded_studies else ({}, None)
@@ -768,7 +775,7 @@ def _load_records(data: Path, sink, parts: int) -> tuple[KnowledgeBase, int]:
     # count when nothing is wrong, which is known only after both)
     count, mentions = attempt(_claims_in_parts, data, documents, entities, declared_studies, problems,
                               study_records, sink, parts,
-                              lambda: _find_mentions(documents, entities or {})) or (0, None)
+                              lambda: _find_mentions(documents or {}, entities or {})) or (0, None)
     release = attempt(_load_release, data, problems)
     if problems:
         raise LoadError(problems)

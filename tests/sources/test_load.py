@@ -151,6 +151,22 @@ def test_a_malformed_xrefs_file_is_one_problem(mini_project, xrefs, expected):
     assert len(found) == 1 and found[0].startswith(expected), found
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("levels: 3\n", "data/format.yaml: levels must be a list of words or phrases, got 3"),
+    ("glossary_marker: [x]\n", "data/format.yaml: glossary_marker must be text, got ['x']"),
+    ("image_alt_text: [1]\n", "data/format.yaml: image_alt_text must be a mapping, got [1]"),
+    ("image_alt_text:\n  threshold: abc\n", "data/format.yaml: image_alt_text: threshold must be a whole number"),
+    ("image_alt_text:\n  verb: [x]\n", "data/format.yaml: unknown key image_alt_text: 'verb'"),
+    ("7: x\n", "data/format.yaml: unknown key 7; known keys: glossary_marker, image_alt_text"),
+], ids=["levels-number", "marker-list", "images-list", "threshold-text", "images-unknown-key", "unknown-key"])
+def test_a_malformed_format_file_is_one_problem_and_no_cascade(mini_project, text, expected):
+    """The documents cannot be read without their format: its problem alone, not an "unknown
+    document" for every claim and study that names one."""
+    (mini_project / "data" / "format.yaml").write_text(text, encoding="utf-8")
+    found = problems(mini_project)
+    assert len(found) == 1 and found[0].startswith(expected), found
+
+
 def test_study_must_match_one_reference(mini_project):
     replace(mini_project / "data/studies.yaml", "year: 2019", "year: 2018")
     (message,) = problems(mini_project)
