@@ -290,7 +290,7 @@ def _load_release(data: Path, problems: list) -> Release | None:
         return next((n for n, text in enumerate(lines, 1) if text.startswith(f"{key}:")), 0)
 
     dates = {}
-    for key in sorted(set(content) - {"issued", "modified"}):
+    for key in sorted(set(content) - {"issued", "modified"}, key=str):
         problems.append(Problem(label, line(key), f"unknown key {key!r}; known keys: issued, modified"))
     for key in ("issued", "modified"):
         value = content.get(key)

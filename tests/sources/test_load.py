@@ -300,3 +300,9 @@ def test_loading_restores_the_garbage_collector(mini_project):
     replace(mini_project / "data/claims.yaml", "sign: 1", "sign: 2")
     problems(mini_project)
     assert gc.isenabled()
+
+
+def test_dataset_keys_of_several_types_are_each_a_problem(mini_project):
+    (mini_project / "data" / "dataset.yaml").write_text("issued: 2026-11-26\nmodified: 2026-12-02\n5: x\nfoo: y\n")
+    assert problems(mini_project) == ["data/dataset.yaml:3: unknown key 5; known keys: issued, modified",
+                                      "data/dataset.yaml:4: unknown key 'foo'; known keys: issued, modified"]
