@@ -135,34 +135,28 @@ def test_a_list_or_mapping_where_text_belongs_is_one_problem_on_its_line(mini_pr
     assert len(found) == 1 and found[0].startswith(expected), found
 
 
-@pytest.mark.parametrize("xrefs, expected", [
-    ("entities: [CHEBI:1]\n", "data/xrefs.yaml: entities must map each id to its CURIEs, got ['CHEBI:1']"),
-    ("entities:\n  insulin: 5\n", "data/xrefs.yaml: entities: the CURIEs of 'insulin' must be a mapping of CURIE"),
-    ("entities:\n  insulin:\n    CHEBI:5931: insulin\n  5: [CHEBI:1]\n", "data/xrefs.yaml: entities: 5 is not an id"),
-    ("designs: 3\n", "data/xrefs.yaml: designs must map each id to its CURIEs, got 3"),
-    ("designs:\n  rct: OBI:0000008\n", "data/xrefs.yaml: designs: the CURIEs of 'rct' must be a mapping of CURIE"),
-    ("designs:\n  rct: [OBI:0000008, 5]\n", "data/xrefs.yaml: bad CURIE 5 for 'rct'"),
-    ("designs:\n  rct:\n    nosuchprefix:1: x\n", "data/xrefs.yaml: unknown prefix in 'nosuchprefix:1' for 'rct'"),
+@pytest.mark.parametrize("file, text, expected", [
+    ("xrefs.yaml", "entities: [CHEBI:1]\n", "data/xrefs.yaml: entities must map each id to its CURIEs, got ['CHEBI:1']"),
+    ("xrefs.yaml", "entities:\n  insulin: 5\n", "data/xrefs.yaml: entities: the CURIEs of 'insulin' must be a mapping"),
+    ("xrefs.yaml", "entities:\n  insulin:\n    CHEBI:5931: insulin\n  5: [CHEBI:1]\n",
+     "data/xrefs.yaml: entities: 5 is not an id"),
+    ("xrefs.yaml", "designs: 3\n", "data/xrefs.yaml: designs must map each id to its CURIEs, got 3"),
+    ("xrefs.yaml", "designs:\n  rct: OBI:0000008\n", "data/xrefs.yaml: designs: the CURIEs of 'rct' must be a mapping"),
+    ("xrefs.yaml", "designs:\n  rct: [OBI:0000008, 5]\n", "data/xrefs.yaml: bad CURIE 5 for 'rct'"),
+    ("xrefs.yaml", "designs:\n  rct:\n    nosuchprefix:1: x\n", "data/xrefs.yaml: unknown prefix in 'nosuchprefix:1'"),
+    # the documents cannot be read without their format: its problem alone, not an "unknown
+    # document" for every claim and study that names one
+    ("format.yaml", "levels: 3\n", "data/format.yaml: levels must be a list of words or phrases, got 3"),
+    ("format.yaml", "glossary_marker: [x]\n", "data/format.yaml: glossary_marker must be text, got ['x']"),
+    ("format.yaml", "image_alt_text: [1]\n", "data/format.yaml: image_alt_text must be a mapping, got [1]"),
+    ("format.yaml", "image_alt_text:\n  threshold: abc\n", "data/format.yaml: image_alt_text: threshold must be"),
+    ("format.yaml", "image_alt_text:\n  verb: [x]\n", "data/format.yaml: unknown key image_alt_text: 'verb'"),
+    ("format.yaml", "7: x\n", "data/format.yaml: unknown key 7; known keys: glossary_marker, image_alt_text"),
 ], ids=["entities-list", "entity-number", "entity-id-number", "designs-number", "design-text", "design-curie-number",
-        "design-unknown-prefix"])
-def test_a_malformed_xrefs_file_is_one_problem(mini_project, xrefs, expected):
-    (mini_project / "data" / "xrefs.yaml").write_text(xrefs, encoding="utf-8")
-    found = problems(mini_project)
-    assert len(found) == 1 and found[0].startswith(expected), found
-
-
-@pytest.mark.parametrize("text, expected", [
-    ("levels: 3\n", "data/format.yaml: levels must be a list of words or phrases, got 3"),
-    ("glossary_marker: [x]\n", "data/format.yaml: glossary_marker must be text, got ['x']"),
-    ("image_alt_text: [1]\n", "data/format.yaml: image_alt_text must be a mapping, got [1]"),
-    ("image_alt_text:\n  threshold: abc\n", "data/format.yaml: image_alt_text: threshold must be a whole number"),
-    ("image_alt_text:\n  verb: [x]\n", "data/format.yaml: unknown key image_alt_text: 'verb'"),
-    ("7: x\n", "data/format.yaml: unknown key 7; known keys: glossary_marker, image_alt_text"),
-], ids=["levels-number", "marker-list", "images-list", "threshold-text", "images-unknown-key", "unknown-key"])
-def test_a_malformed_format_file_is_one_problem_and_no_cascade(mini_project, text, expected):
-    """The documents cannot be read without their format: its problem alone, not an "unknown
-    document" for every claim and study that names one."""
-    (mini_project / "data" / "format.yaml").write_text(text, encoding="utf-8")
+        "design-unknown-prefix", "levels-number", "marker-list", "images-list", "threshold-text",
+        "images-unknown-key", "unknown-key"])
+def test_a_malformed_settings_file_is_one_problem(mini_project, file, text, expected):
+    (mini_project / "data" / file).write_text(text, encoding="utf-8")
     found = problems(mini_project)
     assert len(found) == 1 and found[0].startswith(expected), found
 
