@@ -46,6 +46,10 @@ def _key_set(keys: tuple[str, ...]) -> frozenset[str]:
     return frozenset(keys)
 
 
+#: the values a required key must not have (it is missing, as :func:`_check_keys` reports)
+_MISSING = (None, "", [])
+
+
 def _check_keys(entry: Entry, allowed: tuple[str, ...], required: tuple[str, ...], problems: list) -> bool:
     ok = True
     if not _key_set(allowed).issuperset(entry.data):  # one test for the usual entry
@@ -53,7 +57,7 @@ def _check_keys(entry: Entry, allowed: tuple[str, ...], required: tuple[str, ...
             if key not in allowed:
                 problems.append(entry.problem(f"unknown key {key!r}{_did_you_mean(str(key), allowed)}", key))
     for key in required:
-        if entry.data.get(key) in (None, "", []):
+        if entry.data.get(key) in _MISSING:
             problems.append(entry.problem(f"missing required key {key!r}"))
             ok = False
     return ok
@@ -188,7 +192,7 @@ def _load_entities(data: Path, documents: dict[str, Document], problems: list) -
         entity_id = _check_id(entry, seen, mine)
         label = entry.data.get("label")
         category = entry.data.get("category")
-        if category not in (None, "", []) and (not isinstance(category, str) or category not in categories):
+        if category not in _MISSING and (not isinstance(category, str) or category not in categories):
             mine.append(entry.problem(
                 f"unknown category {category!r}{_did_you_mean(str(category), categories)}", "category"))
         _check_text(entry, ("label", "inverse_of"), mine)
